@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+// coldchain gateway: one package, no Swift package dependencies (see README and DESIGN.md).
+import PackageDescription
+
+let package = Package(
+    name: "coldchain",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "coldchaind", targets: ["coldchaind"]),
+        .executable(name: "coldchainctl", targets: ["coldchainctl"]),
+        .executable(name: "coldchain-sim", targets: ["coldchain-sim"]),
+        .executable(name: "coldchain-bench", targets: ["coldchain-bench"]),
+    ],
+    targets: [
+        // C libraries, each imported by exactly one Swift module.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CModbus", pkgConfig: "libmodbus",
+                       providers: [.apt(["libmodbus-dev"])]),
+        .target(name: "CShims"),
+        // The raw C reference loops the benchmark compares against.
+        .target(name: "CRawBench", linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("modbus")]),
+
+        .target(name: "ColdChain"),
+        .target(name: "POSIX", dependencies: ["CShims"]),
+        .target(name: "Storage", dependencies: ["CSQLite", "ColdChain"]),
+        .target(name: "Fieldbus", dependencies: ["CModbus", "ColdChain", "POSIX"]),
+        .target(name: "Control", dependencies: ["ColdChain", "POSIX"]),
+        .target(name: "Gateway", dependencies: ["ColdChain", "Storage", "Fieldbus", "Control", "POSIX", "CShims"]),
+
+        .executableTarget(name: "coldchaind", dependencies: ["Gateway"]),
+        .executableTarget(name: "coldchainctl", dependencies: ["Control", "ColdChain", "Storage", "POSIX"]),
+        .executableTarget(name: "coldchain-sim", dependencies: ["Fieldbus", "ColdChain"]),
+        .executableTarget(name: "coldchain-bench", dependencies: ["Storage", "ColdChain", "CRawBench"]),
+
+        .testTarget(name: "ColdChainTests", dependencies: ["ColdChain"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "ColdChain"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Control", "Storage", "ColdChain", "POSIX"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ColdChain", "Control", "Storage", "POSIX"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

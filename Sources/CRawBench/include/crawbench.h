@@ -1,0 +1,1 @@
+int cc_raw_placeholder(void);

@@ -1,0 +1,18 @@
+#ifndef COLDCHAIN_CSHIMS_H
+#define COLDCHAIN_CSHIMS_H
+#include <sys/types.h>
+
+/// The peer's process, user and group ids of a connected AF_UNIX socket (SO_PEERCRED).
+/// Swift's Glibc module hides `struct ucred` (a GNU extension), hence this shim. Returns 0, or -1 with errno set.
+int cc_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+
+/// Names the calling thread (shown by top -H and in core dumps). pthread_setname_np is a GNU extension
+/// Swift's Glibc module hides. Names longer than 15 bytes are cut by the kernel.
+void cc_set_thread_name(const char *name);
+
+/// accept4(2) with SOCK_NONBLOCK|SOCK_CLOEXEC, and pipe2(2) with O_NONBLOCK|O_CLOEXEC: GNU calls Swift's Glibc
+/// module hides. Setting the flags atomically keeps a child started by another thread from inheriting them.
+int cc_accept_nonblocking(int fd);
+int cc_pipe_nonblocking(int fds[2]);
+
+#endif

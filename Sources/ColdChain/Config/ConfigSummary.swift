@@ -1,0 +1,39 @@
+extension GatewayConfig {
+    /// The one-screen summary `coldchaind --check-config` prints for a valid file.
+    public var summary: String {
+        var lines: [String] = []
+        lines.append("\(file): OK")
+        lines.append("gateway   \(gateway.id) — \(gateway.site)")
+        lines.append("ledger    \(storage.path) (heartbeat every \(DurationText.describe(storage.heartbeat)))")
+        lines.append("control   \(control.socket)" + (control.group.map { " (group \($0))" } ?? ""))
+        lines.append("buses     \(buses.count)")
+        for b in buses {
+            switch b.transport {
+            case .rtu(let device, let baud, let parity, let dataBits, let stopBits):
+                lines.append("  \(b.id): RTU \(device) \(baud) \(dataBits)\(parity.prefix(1).uppercased())\(stopBits), timeout \(DurationText.describe(b.timeout))")
+            case .tcp(let host, let port):
+                lines.append("  \(b.id): TCP \(host):\(port), timeout \(DurationText.describe(b.timeout))")
+            }
+        }
+        lines.append("fridges   \(fridges.count)")
+        for f in fridges {
+            var rule = f.alarm.name
+            if let lo = f.alarm.low { rule += " low \(lo.inclusive ? "<=" : "<")\(JSONValue.number(lo.limitC).serialized)°C" }
+            if let hi = f.alarm.high { rule += " high \(hi.inclusive ? ">=" : ">")\(JSONValue.number(hi.limitC).serialized)°C" }
+            lines.append("  \(f.id) \"\(f.name)\": \(f.sensors.count) sensor(s), alarm \(rule)"
+                         + (f.alarmOutput.map { ", output \($0.bus)/\($0.unit) coil \($0.coil)" } ?? ""))
+            for s in f.sensors {
+                lines.append("    \(s.id): \(s.bus) unit \(s.unit), \(s.profile), every \(DurationText.describe(s.poll))")
+            }
+        }
+        lines.append("scanners  \(scanners.count)")
+        for s in scanners { lines.append("  \(s.id): \(s.device) \(s.baud) baud → \(s.fridge), mode \(s.mode)") }
+        if let p = platform {
+            lines.append("platform  \(p.url) (\(p.format))")
+        } else {
+            lines.append("platform  none: nothing is forwarded")
+        }
+        if let c = alarmCommand { lines.append("alarm cmd \(c)") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,365 @@
+/// The validated configuration of one gateway: everything `coldchaind` needs before it starts anything.
+public struct GatewayConfig: Sendable {
+    public struct Identity: Sendable, Equatable { public var id: String; public var site: String }
+
+    public struct Storage: Sendable, Equatable {
+        public var path: String
+        /// How often the running daemon records that it is alive; a restart after more than twice this is a gap.
+        public var heartbeat: Double
+    }
+
+    public struct Control: Sendable, Equatable { public var socket: String; public var group: String? }
+
+    public struct Bus: Sendable, Equatable {
+        public enum Transport: Sendable, Equatable {
+            case rtu(device: String, baud: Int, parity: String, dataBits: Int, stopBits: Int)
+            case tcp(host: String, port: Int)
+        }
+        public var id: String
+        public var transport: Transport
+        public var timeout: Double
+        /// Silence kept between two transactions on this bus.
+        public var gap: Double
+    }
+
+    public struct Sensor: Sendable, Equatable {
+        public var id: String
+        public var bus: String
+        public var unit: Int
+        public var profile: String
+        public var poll: Double
+    }
+
+    public struct AlarmOutput: Sendable, Equatable {
+        public var bus: String
+        public var unit: Int
+        public var coil: Int
+        /// Pulse the output briefly when a scan is refused, so the nurse hears it.
+        public var pulseOnRefusal: Bool
+    }
+
+    public struct Fridge: Sendable, Equatable {
+        public var id: String
+        public var name: String
+        public var alarm: AlarmRules
+        public var sensors: [Sensor]
+        public var alarmOutput: AlarmOutput?
+    }
+
+    public struct Scanner: Sendable, Equatable {
+        public var id: String
+        public var device: String
+        public var baud: Int
+        public var fridge: String
+        public var mode: String
+        /// Inter-character silence that ends a code, for scanners that send no terminator.
+        public var silence: Double
+    }
+
+    public struct Platform: Sendable, Equatable {
+        public var url: String
+        public var format: String
+        public var tokenFile: String?
+        public var batchEvents: Int
+        public var batchBytes: Int
+        public var timeout: Double
+        public var holdsInterval: Double
+    }
+
+    public var file: String
+    public var gateway: Identity
+    public var storage: Storage
+    public var control: Control
+    public var devicesDir: String
+    public var buses: [Bus]
+    public var fridges: [Fridge]
+    public var scanners: [Scanner]
+    public var platform: Platform?
+    public var alarmCommand: String?
+    public var profiles: [String: DeviceProfile]
+
+    public static let defaultPath = "/etc/coldchaind/coldchaind.json5"
+    public static let defaultSocket = "/run/coldchaind/control.sock"
+    public static let defaultDevicesDir = "/usr/share/coldchaind/devices"
+    public static let scannerModes = ["in", "out", "transfer", "discard"]
+    static let standardBauds = [1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115_200]
+    static let topKeys = ["gateway", "storage", "control", "devices_dir", "buses", "fridges", "scanners", "platform",
+                          "alarm_command"]
+}
+
+extension GatewayConfig {
+    /// `path` made absolute against the folder of the configuration file.
+    public static func resolve(_ path: String, against configDir: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let dir = configDir.isEmpty ? "." : configDir
+        return dir.hasSuffix("/") ? dir + path : dir + "/" + path
+    }
+
+    /// The `devices_dir` a document names (resolved), so its profiles can be loaded before validation.
+    public static func devicesDir(in root: JSONValue, configDir: String) -> String {
+        resolve(root["devices_dir"]?.stringValue ?? defaultDevicesDir, against: configDir)
+    }
+
+    /// Profile names that sensors refer to.
+    public static func referencedProfiles(in root: JSONValue) -> Set<String> {
+        var names = Set<String>()
+        for f in root["fridges"]?.arrayValue ?? [] {
+            for s in f["sensors"]?.arrayValue ?? [] { if let p = s["profile"]?.stringValue { names.insert(p) } }
+        }
+        return names
+    }
+
+    /// Validates a decoded document. `profiles` holds the profiles that loaded; `brokenProfiles` the names whose
+    /// files had problems already reported, so a sensor that uses one is not reported twice.
+    public static func decode(_ root: JSONValue, file: String, configDir: String, problems: ConfigProblems,
+                              profiles: [String: DeviceProfile], brokenProfiles: Set<String> = []) -> GatewayConfig? {
+        let node = ConfigNode(value: root, path: "", problems: problems)
+        guard let top = node.object(allowed: topKeys) else { return nil }
+
+        var identity: Identity?
+        if let g = top.object("gateway", allowed: ["id", "site"]) {
+            let id = g.string("id")
+            if let id, !isIdentifier(id) { g.child("id")!.problem("'\(id)' may use only letters, digits, '.', '_' and '-' (at most 64)") }
+            let site = g.string("site")
+            if let id, let site { identity = Identity(id: id, site: site) }
+        }
+        var storage: Storage?
+        if let s = top.object("storage", allowed: ["path", "heartbeat"]) {
+            let path = s.string("path")
+            let hb = s.duration("heartbeat", in: 1...600, default: 30)
+            if let path, let hb { storage = Storage(path: resolve(path, against: configDir), heartbeat: hb) }
+        }
+        var control = Control(socket: defaultSocket, group: nil)
+        if let c = top.object("control", allowed: ["socket", "group"], required: false) {
+            if let s = c.string("socket", required: false) { control.socket = resolve(s, against: configDir) }
+            control.group = c.string("group", required: false)
+        }
+        let devicesDir = resolve(top.string("devices_dir", required: false) ?? defaultDevicesDir, against: configDir)
+
+        let buses = decodeBuses(top)
+        let busIDs = Set(buses.map(\.id))
+        let fridges = decodeFridges(top, busIDs: busIDs, profiles: profiles, brokenProfiles: brokenProfiles, buses: buses)
+        let scanners = decodeScanners(top, fridgeIDs: Set(fridges.map(\.id)))
+        let platform = decodePlatform(top, configDir: configDir)
+        let alarmCommand = top.string("alarm_command", required: false).map { resolve($0, against: configDir) }
+
+        guard !problems.hasErrors, let identity, let storage else { return nil }
+        var used: [String: DeviceProfile] = [:]
+        for f in fridges { for s in f.sensors { used[s.profile] = profiles[s.profile] } }
+        return GatewayConfig(file: file, gateway: identity, storage: storage, control: control, devicesDir: devicesDir,
+                             buses: buses, fridges: fridges, scanners: scanners, platform: platform,
+                             alarmCommand: alarmCommand, profiles: used)
+    }
+
+    static func isIdentifier(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 64 && s.unicodeScalars.allSatisfy {
+            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "." || $0 == "_" || $0 == "-"
+        }
+    }
+
+    /// Reads an `id` and reports it when it is malformed or already used by a sibling.
+    static func uniqueID(_ o: ConfigObject, seen: inout [String: String], what: String) -> String? {
+        guard let id = o.string("id") else { return nil }
+        if !isIdentifier(id) {
+            o.child("id")!.problem("'\(id)' may use only letters, digits, '.', '_' and '-' (at most 64)")
+            return nil
+        }
+        if let first = seen[id] {
+            o.child("id")!.problem("duplicate \(what) id '\(id)' (already used at \(first))")
+            return nil
+        }
+        seen[id] = o.node.path
+        return id
+    }
+
+    static func decodeBuses(_ top: ConfigObject) -> [Bus] {
+        var seen: [String: String] = [:]
+        var buses: [Bus] = []
+        for n in top.array("buses") {
+            guard let b = n.object(allowed: ["id", "rtu", "tcp", "timeout", "gap"]) else { continue }
+            let id = uniqueID(b, seen: &seen, what: "bus")
+            var transport: Bus.Transport?
+            switch (b.has("rtu"), b.has("tcp")) {
+            case (true, true): b.node.problem("a bus is either rtu or tcp, not both")
+            case (false, false): b.node.problem("a bus needs rtu: { device, baud, ... } or tcp: { host, port }")
+            case (true, false):
+                if let r = b.object("rtu", allowed: ["device", "baud", "parity", "data_bits", "stop_bits"]) {
+                    let device = r.string("device")
+                    let baud = r.integer("baud", in: 300...230_400, default: 9600)
+                    if let baud, !standardBauds.contains(baud) {
+                        r.child("baud")!.problem("\(baud) is not a standard baud rate (\(standardBauds.map(String.init).joined(separator: ", ")))")
+                    }
+                    let parity = r.choice("parity", ["none", "even", "odd"], default: "none")
+                    let dataBits = r.integer("data_bits", in: 7...8, default: 8)
+                    let stopBits = r.integer("stop_bits", in: 1...2, default: 1)
+                    if let device, let baud, let parity, let dataBits, let stopBits {
+                        transport = .rtu(device: device, baud: baud, parity: parity, dataBits: dataBits, stopBits: stopBits)
+                    }
+                }
+            case (false, true):
+                if let t = b.object("tcp", allowed: ["host", "port"]) {
+                    let host = t.string("host")
+                    let port = t.integer("port", in: 1...65535, default: 502)
+                    if let host, let port { transport = .tcp(host: host, port: port) }
+                }
+            }
+            let timeout = b.duration("timeout", in: 0.01...30, default: 0.5)
+            let gap = b.duration("gap", in: 0...5, default: 0.02)
+            if let id, let transport, let timeout, let gap {
+                buses.append(Bus(id: id, transport: transport, timeout: timeout, gap: gap))
+            }
+        }
+        return buses
+    }
+
+    static func reference(_ o: ConfigObject, _ key: String, to ids: Set<String>, what: String) -> String? {
+        guard let ref = o.string(key) else { return nil }
+        guard ids.contains(ref) else {
+            let hint = closest(to: ref, in: ids.sorted()).map { " (did you mean '\($0)'?)" } ?? ""
+            let known = ids.isEmpty ? "none are configured" : "known: \(ids.sorted().joined(separator: ", "))"
+            o.child(key)!.problem("no \(what) '\(ref)'\(hint); \(known)")
+            return nil
+        }
+        return ref
+    }
+
+    static func decodeFridges(_ top: ConfigObject, busIDs: Set<String>, profiles: [String: DeviceProfile],
+                              brokenProfiles: Set<String>, buses: [Bus]) -> [Fridge] {
+        var seenFridges: [String: String] = [:]
+        var seenSensors: [String: String] = [:]
+        var fridges: [Fridge] = []
+        for n in top.array("fridges") {
+            guard let f = n.object(allowed: ["id", "name", "alarm", "sensors", "alarm_output"]) else { continue }
+            let id = uniqueID(f, seen: &seenFridges, what: "fridge")
+            let name = f.string("name", required: false) ?? id
+            var rules: AlarmRules?
+            if let a = f.object("alarm", allowed: AlarmRules.keys, required: false) { rules = AlarmRules.decode(a) }
+            else { rules = .gsp }
+            var sensors: [Sensor] = []
+            let sensorNodes = f.array("sensors")
+            if sensorNodes.isEmpty && f.has("sensors") { f.child("sensors")!.warning("this fridge has no sensors: it is not monitored") }
+            for sn in sensorNodes {
+                guard let s = sn.object(allowed: ["id", "bus", "unit", "profile", "poll"]) else { continue }
+                let sid = uniqueID(s, seen: &seenSensors, what: "sensor")
+                let bus = reference(s, "bus", to: busIDs, what: "bus")
+                let unit = s.integer("unit", in: 0...247, default: 1)
+                var profile: String?
+                if let p = s.string("profile") {
+                    if profiles[p] != nil { profile = p }
+                    else if !brokenProfiles.contains(p) {
+                        s.child("profile")!.problem("no device profile '\(p)' (looked for \(p).json5 in devices_dir)")
+                    }
+                }
+                let poll = s.duration("poll", in: 1...3600, default: 60)
+                if let poll, poll > 60 {
+                    s.child("poll")!.warning("GSP appendix 3 art. 5 expects a reading at least every minute")
+                }
+                if let sid, let bus, let unit, let profile, let poll {
+                    sensors.append(Sensor(id: sid, bus: bus, unit: unit, profile: profile, poll: poll))
+                    warnSerialMismatch(s, bus: buses.first { $0.id == bus }, unit: unit, profile: profiles[profile]!)
+                }
+            }
+            var output: AlarmOutput?
+            if let o = f.object("alarm_output", allowed: ["bus", "unit", "coil", "pulse_on_refusal"], required: false) {
+                let bus = reference(o, "bus", to: busIDs, what: "bus")
+                let unit = o.integer("unit", in: 0...247, default: 1)
+                let coil = o.integer("coil", in: 0...65535, default: 0)
+                let pulse = o.bool("pulse_on_refusal", default: true)
+                if let bus, let unit, let coil { output = AlarmOutput(bus: bus, unit: unit, coil: coil, pulseOnRefusal: pulse) }
+            }
+            if let id, let name, let rules {
+                fridges.append(Fridge(id: id, name: name, alarm: rules, sensors: sensors, alarmOutput: output))
+            }
+        }
+        return fridges
+    }
+
+    static func warnSerialMismatch(_ s: ConfigObject, bus: Bus?, unit: Int, profile: DeviceProfile) {
+        guard let d = profile.serial, let bus, case .rtu(_, let baud, let parity, let dataBits, let stopBits) = bus.transport else { return }
+        var diffs: [String] = []
+        if let b = d.baud, b != baud { diffs.append("baud \(b)") }
+        if let p = d.parity, p != parity { diffs.append("parity \(p)") }
+        if let b = d.dataBits, b != dataBits { diffs.append("data_bits \(b)") }
+        if let b = d.stopBits, b != stopBits { diffs.append("stop_bits \(b)") }
+        if !diffs.isEmpty {
+            s.node.warning("bus '\(bus.id)' differs from the factory settings of \(profile.model) (\(diffs.joined(separator: ", "))); fine if the probe was reconfigured")
+        }
+        _ = unit
+    }
+
+    static func decodeScanners(_ top: ConfigObject, fridgeIDs: Set<String>) -> [Scanner] {
+        var seen: [String: String] = [:]
+        var scanners: [Scanner] = []
+        for n in top.array("scanners") {
+            guard let s = n.object(allowed: ["id", "device", "baud", "fridge", "mode", "silence"]) else { continue }
+            let id = uniqueID(s, seen: &seen, what: "scanner")
+            let device = s.string("device")
+            let baud = s.integer("baud", in: 300...230_400, default: 9600)
+            if let baud, !standardBauds.contains(baud) { s.child("baud")!.problem("\(baud) is not a standard baud rate") }
+            let fridge = reference(s, "fridge", to: fridgeIDs, what: "fridge")
+            let mode = s.choice("mode", scannerModes, default: "in")
+            let silence = s.duration("silence", in: 0.005...5, default: 0.05)
+            if let id, let device, let baud, let fridge, let mode, let silence {
+                scanners.append(Scanner(id: id, device: device, baud: baud, fridge: fridge, mode: mode, silence: silence))
+            }
+        }
+        return scanners
+    }
+
+    static func decodePlatform(_ top: ConfigObject, configDir: String) -> Platform? {
+        guard let p = top.object("platform", allowed: ["url", "format", "token_file", "batch_events", "batch_bytes",
+                                                       "timeout", "holds_interval"], required: false) else { return nil }
+        var url = p.string("url")
+        if let u = url {
+            switch PlatformURL.check(u) {
+            case .ok(let normalized): url = normalized
+            case .problem(let message): p.child("url")!.problem(message); url = nil
+            }
+        }
+        let format = p.choice("format", ["native", "epcis"], default: "native")
+        let token = p.string("token_file", required: false).map { resolve($0, against: configDir) }
+        let batchEvents = p.integer("batch_events", in: 1...10_000, default: 500)
+        let batchBytes = p.integer("batch_bytes", in: 4096...(16 << 20), default: 1 << 20)
+        let timeout = p.duration("timeout", in: 1...300, default: 30)
+        let holds = p.duration("holds_interval", in: 10...86400, default: 300)
+        guard let url, let format, let batchEvents, let batchBytes, let timeout, let holds else { return nil }
+        return Platform(url: url, format: format, tokenFile: token, batchEvents: batchEvents, batchBytes: batchBytes,
+                        timeout: timeout, holdsInterval: holds)
+    }
+}
+
+/// The platform URL rule: `https://` anywhere, `http://` only to a loopback host.
+public enum PlatformURL {
+    public enum Verdict: Equatable { case ok(String), problem(String) }
+
+    public static func check(_ text: String) -> Verdict {
+        let lower = text.lowercased()
+        let scheme: String
+        if lower.hasPrefix("https://") { scheme = "https" } else if lower.hasPrefix("http://") { scheme = "http" } else {
+            return .problem("'\(text)' is not an http(s) URL")
+        }
+        let rest = text.dropFirst(scheme.count + 3)
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        var host = String(authority.split(separator: "@").last ?? "")
+        if host.hasPrefix("[") { host = String(host.dropFirst().prefix { $0 != "]" }) }
+        else if let colon = host.lastIndex(of: ":") {
+            let port = host[host.index(after: colon)...]
+            guard let p = Int(port), (1...65535).contains(p) else { return .problem("'\(text)' has a bad port") }
+            host = String(host[..<colon])
+        }
+        guard !host.isEmpty else { return .problem("'\(text)' has no host") }
+        if scheme == "http" && !isLoopback(host) {
+            return .problem("plain http is accepted only for a loopback host; use https:// for '\(host)'")
+        }
+        var normalized = text
+        while normalized.hasSuffix("/") { normalized.removeLast() }
+        return .ok(normalized)
+    }
+
+    public static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased()
+        if h == "localhost" || h == "::1" { return true }
+        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}

@@ -1,0 +1,25 @@
+/// The ledger's event types. The same names go to the platform; a name is never reused for another meaning.
+public enum EventType: String, Sendable, CaseIterable {
+    case gatewayStarted = "gateway.started"
+    case gatewayStopped = "gateway.stopped"
+    case gatewayGap = "gateway.gap"
+    case configLoaded = "config.loaded"
+    case reading
+    case probeFault = "probe.fault"
+    case sensorNoData = "sensor.no_data"
+    case sensorRecovered = "sensor.recovered"
+    case excursionOpened = "excursion.opened"
+    case excursionPeak = "excursion.peak"
+    case excursionClosed = "excursion.closed"
+    case alarmOpened = "alarm.opened"
+    case alarmAcknowledged = "alarm.acknowledged"
+    case alarmClosed = "alarm.closed"
+    case scan
+    case holdAdded = "hold.added"
+    case holdRemoved = "hold.removed"
+}
+
+/// The running version, shown by `status` and recorded in `gateway.started`.
+public enum Version {
+    public static let current = "0.1.0"
+}

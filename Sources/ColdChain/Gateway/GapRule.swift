@@ -1,0 +1,25 @@
+import FoundationEssentials
+
+/// Decides, at start-up, whether the ledger must record a `gateway.gap`: regulators must see missing periods,
+/// not guess them.
+public enum GapRule {
+    public struct Gap: Sendable, Equatable {
+        public var from: Date
+        public var to: Date
+        /// "crash" when the previous run ended without `gateway.stopped`, "stopped" when it stopped cleanly.
+        public var previousEnd: String
+        public var seconds: Double { to.timeIntervalSince(from) }
+    }
+
+    /// A gap is recorded when the previous run ended without `gateway.stopped`, or when its last sign of life
+    /// (heartbeat or event) is older than twice the heartbeat interval. It runs from that last sign of life to now.
+    public static func gap(lastEventType: String?, lastEventAt: Date?, lastHeartbeat: Date?,
+                           heartbeatInterval: Double, now: Date) -> Gap? {
+        guard let lastEventType else { return nil }  // a new ledger has no previous run
+        let lastAlive = [lastEventAt, lastHeartbeat].compactMap { $0 }.max() ?? now
+        let cleanStop = lastEventType == EventType.gatewayStopped.rawValue
+        let stale = now.timeIntervalSince(lastAlive) > 2 * heartbeatInterval
+        guard !cleanStop || stale else { return nil }
+        return Gap(from: min(lastAlive, now), to: now, previousEnd: cleanStop ? "stopped" : "crash")
+    }
+}

@@ -1,0 +1,44 @@
+import ColdChain
+import Glibc
+import POSIX
+
+/// A connection to the daemon's control socket, used by `coldchainctl` and the tests.
+public final class ControlClient {
+    public let path: String
+    private let fd: FileDescriptor
+    private var buffer = LineBuffer(limit: 64 << 20)
+    private var ready: [[UInt8]] = []
+
+    /// Connects to `path`; throws `Errno` (ENOENT, ECONNREFUSED, EACCES ...) when no daemon answers there.
+    public init(path: String) throws {
+        self.path = path
+        fd = try UnixSocket.connect(path: path)
+    }
+
+    deinit { fd.close() }
+
+    /// Sends a request and waits for its reply.
+    public func call(_ request: ControlRequest) throws -> ControlReply {
+        try fd.writeAll(request.line)
+        guard let line = try readLine() else {
+            throw Errno("the daemon closed the connection without answering", code: ECONNRESET)
+        }
+        guard let reply = ControlReply.parse(line) else {
+            throw Errno("the daemon sent a reply that is not JSON", code: EPROTO)
+        }
+        return reply
+    }
+
+    /// The next line from the daemon (for streams), or nil at end of stream.
+    public func readLine() throws -> [UInt8]? {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while ready.isEmpty {
+            let n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
+            if n == 0 { return nil }
+            for item in chunk.withUnsafeBytes({ buffer.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
+                if case .line(let l) = item { ready.append(l) }
+            }
+        }
+        return ready.removeFirst()
+    }
+}

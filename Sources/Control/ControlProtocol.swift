@@ -1,0 +1,82 @@
+import ColdChain
+import FoundationEssentials
+
+/// The control socket's protocol: one JSON object per line each way.
+///
+/// Request `{"cmd":"status","args":{}}`; reply `{"ok":true,"result":{...}}` or
+/// `{"ok":false,"error":{"code":"not_found","message":"..."}}`. A streaming command (`watch`) sends further
+/// lines `{"event":{...}}` until the client closes.
+public enum ControlProtocol {
+    /// Longest request line accepted (64 KiB).
+    public static let maxLine = 64 * 1024
+}
+
+public struct ControlRequest: Sendable, Equatable {
+    public var cmd: String
+    public var args: [String: JSONValue]
+
+    public init(cmd: String, args: [String: JSONValue] = [:]) { self.cmd = cmd; self.args = args }
+
+    public var line: String { JSONValue.object(["cmd": .string(cmd), "args": .object(args)]).serialized + "\n" }
+
+    /// Parses one request line, or says precisely why it is not a request.
+    public static func parse(_ line: [UInt8]) -> Result<ControlRequest, ControlFailure> {
+        guard let value = try? JSONValue.parse(Data(line)) else {
+            return .failure(ControlFailure(.badRequest, "not a JSON object: send one JSON object per line, e.g. {\"cmd\":\"status\"}"))
+        }
+        guard case .object(let o) = value else {
+            return .failure(ControlFailure(.badRequest, "expected a JSON object, got \(value.serialized.prefix(40))"))
+        }
+        guard case .string(let cmd)? = o["cmd"], !cmd.isEmpty else {
+            return .failure(ControlFailure(.badRequest, "missing \"cmd\" (a string)"))
+        }
+        var args: [String: JSONValue] = [:]
+        switch o["args"] {
+        case nil, .null?: break
+        case .object(let a)?: args = a
+        default: return .failure(ControlFailure(.badRequest, "\"args\" must be an object"))
+        }
+        if let extra = o.keys.first(where: { $0 != "cmd" && $0 != "args" }) {
+            return .failure(ControlFailure(.badRequest, "unknown field \"\(extra)\" (a request has cmd and args)"))
+        }
+        return .success(ControlRequest(cmd: cmd, args: args))
+    }
+}
+
+/// Why a command failed: a stable machine code and a sentence for the technician.
+public struct ControlFailure: Error, Sendable, Equatable {
+    public enum Code: String, Sendable {
+        case badRequest = "bad_request"
+        case tooLong = "too_long"
+        case unknownCommand = "unknown_command"
+        case invalidArgument = "invalid_argument"
+        case notFound = "not_found"
+        case conflict
+        case unavailable
+        case `internal`
+    }
+    public var code: Code
+    public var message: String
+    public init(_ code: Code, _ message: String) { self.code = code; self.message = message }
+}
+
+public enum ControlReply: Sendable, Equatable {
+    case ok(JSONValue)
+    case failure(ControlFailure)
+
+    public var line: String {
+        switch self {
+        case .ok(let result): return JSONValue.object(["ok": true, "result": result]).serialized + "\n"
+        case .failure(let f):
+            return JSONValue.object(["ok": false, "error": ["code": .string(f.code.rawValue), "message": .string(f.message)]]).serialized + "\n"
+        }
+    }
+
+    /// Parses a reply line received by a client.
+    public static func parse(_ line: [UInt8]) -> ControlReply? {
+        guard let v = try? JSONValue.parse(Data(line)), case .bool(let ok)? = v["ok"] else { return nil }
+        if ok { return .ok(v["result"] ?? .null) }
+        let code = v["error"]?["code"]?.stringValue.flatMap(ControlFailure.Code.init(rawValue:)) ?? .internal
+        return .failure(ControlFailure(code, v["error"]?["message"]?.stringValue ?? "unknown error"))
+    }
+}

@@ -1,0 +1,116 @@
+import ColdChain
+import FoundationEssentials
+import Glibc
+import POSIX
+
+/// Reads a configuration file and the device profiles it uses, and validates all of it before anything starts.
+public enum ConfigLoader {
+    /// The config, or every problem found (syntax errors with line and column, the rest with key paths).
+    /// Warnings of a valid config come back beside it.
+    public static func load(path: String) -> Result<(GatewayConfig, warnings: [ConfigProblem]), ConfigError> {
+        let problems = ConfigProblems(file: path)
+        guard let bytes = readFile(path, problems: problems, key: "") else { return .failure(ConfigError(problems.list)) }
+        guard let root = parseJSON5(bytes, file: path, problems: problems) else { return .failure(ConfigError(problems.list)) }
+        let configDir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+
+        let devicesDir = GatewayConfig.devicesDir(in: root, configDir: configDir)
+        var profiles: [String: DeviceProfile] = [:]
+        var broken = Set<String>()
+        var profileProblems: [ConfigProblem] = []
+        let referenced = GatewayConfig.referencedProfiles(in: root)
+        if !referenced.isEmpty && !isDirectory(devicesDir) {
+            problems.add("devices_dir", "cannot read device profiles: '\(devicesDir)' is not a readable folder")
+        } else {
+            for name in referenced.sorted() where GatewayConfig.isProfileName(name) {
+                let file = devicesDir + "/" + name + ".json5"
+                guard access(file, F_OK) == 0 else { continue }  // reported by decode as an unknown profile
+                switch loadProfile(file: file, expectedID: name) {
+                case .success(let p): profiles[name] = p
+                case .failure(let e): broken.insert(name); profileProblems += e.problems
+                }
+            }
+        }
+        let config = GatewayConfig.decode(root, file: path, configDir: configDir, problems: problems,
+                                          profiles: profiles, brokenProfiles: broken)
+        if let config { checkFiles(config, problems: problems) }
+        let all = profileProblems + problems.list
+        guard let config, !all.contains(where: { !$0.isWarning }) else { return .failure(ConfigError(all)) }
+        return .success((config, all))
+    }
+
+    /// One device profile file.
+    public static func loadProfile(file: String, expectedID: String?) -> Result<DeviceProfile, ConfigError> {
+        let problems = ConfigProblems(file: file)
+        guard let bytes = readFile(file, problems: problems, key: ""),
+              let root = parseJSON5(bytes, file: file, problems: problems),
+              let profile = DeviceProfile.decode(ConfigNode(value: root, path: "", problems: problems), expectedID: expectedID)
+        else { return .failure(ConfigError(problems.list)) }
+        return .success(profile)
+    }
+
+    static func readFile(_ path: String, problems: ConfigProblems, key: String) -> [UInt8]? {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason: String
+            if access(path, F_OK) != 0 { reason = "no such file" }
+            else if isDirectory(path) { reason = "is a folder, not a file" }
+            else { reason = "cannot read it (\(String(cString: strerror(errno))))" }
+            problems.add(key, "\(reason)")
+            return nil
+        }
+        return [UInt8](data)
+    }
+
+    static func parseJSON5(_ bytes: [UInt8], file: String, problems: ConfigProblems) -> JSONValue? {
+        if let v = try? JSONValue.parseJSON5(Data(bytes)) {
+            guard case .object = v else {
+                problems.add("", "the file must hold one JSON5 object { ... }")
+                return nil
+            }
+            return v
+        }
+        if let e = JSON5Syntax.firstError(in: bytes) {
+            // Syntax errors are printed FILE:LINE:COLUMN: what, the form editors jump to.
+            problems.add(ConfigProblem(file: "\(file):\(e.line):\(e.column)", path: "", message: e.message))
+        } else {
+            problems.add("", "not valid JSON5 (Foundation's decoder refused it; the syntax checker found no position)")
+        }
+        return nil
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Checks what can only be checked on this machine: readable token, executable alarm command, writable state.
+    static func checkFiles(_ config: GatewayConfig, problems: ConfigProblems) {
+        if let token = config.platform?.tokenFile, access(token, R_OK) != 0 {
+            problems.add("platform.token_file", "cannot read '\(token)' (\(String(cString: strerror(errno))))")
+        }
+        if let group = config.control.group, (try? Groups.id(named: group)) == nil {
+            problems.add("control.group", "no group '\(group)' on this machine: the daemon will refuse to start until it exists (systemd/coldchaind.sysusers creates it)", warning: true)
+        }
+        if let cmd = config.alarmCommand, access(cmd, X_OK) != 0 {
+            problems.add("alarm_command", "'\(cmd)' is not an executable file (\(String(cString: strerror(errno))))")
+        }
+        let ledgerDir = config.storage.path.contains("/") ? String(config.storage.path[..<config.storage.path.lastIndex(of: "/")!]) : "."
+        if !ledgerDir.isEmpty && !isDirectory(ledgerDir) {
+            problems.add("storage.path", "folder '\(ledgerDir)' does not exist (systemd's StateDirectory= creates /var/lib/coldchaind)", warning: true)
+        }
+        for (i, s) in config.scanners.enumerated() where access(s.device, F_OK) != 0 {
+            problems.add("scanners[\(i)].device", "'\(s.device)' is not present now; it will be opened when it appears", warning: true)
+        }
+        for (i, b) in config.buses.enumerated() {
+            if case .rtu(let device, _, _, _, _) = b.transport, access(device, F_OK) != 0 {
+                problems.add("buses[\(i)].rtu.device", "'\(device)' is not present now; it will be opened when it appears", warning: true)
+            }
+        }
+    }
+}
+
+extension GatewayConfig {
+    /// A profile name that is safe to use as a file name under devices_dir.
+    static func isProfileName(_ s: String) -> Bool {
+        !s.isEmpty && !s.hasPrefix(".") && !s.contains("/") && s.utf8.count <= 100
+    }
+}

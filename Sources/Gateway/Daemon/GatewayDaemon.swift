@@ -1,0 +1,136 @@
+import ColdChain
+import FoundationEssentials
+import Glibc
+import POSIX
+import Storage
+
+/// The running daemon: binds the control socket, opens the ledger, records how the previous run ended, runs the
+/// services until SIGTERM or SIGINT, then records `gateway.stopped` and closes.
+public struct GatewayDaemon: Sendable {
+    public var config: GatewayConfig
+    public var log: Log
+    public var clock: any WallClock
+    public var notifier: SystemdNotifier
+
+    public init(config: GatewayConfig, log: Log, clock: any WallClock = SystemClock(),
+                notifier: SystemdNotifier = SystemdNotifier()) {
+        self.config = config; self.log = log; self.clock = clock; self.notifier = notifier
+    }
+
+    public enum StartError: Error, CustomStringConvertible {
+        case ledgerLocked(String)
+        public var description: String {
+            switch self {
+            case .ledgerLocked(let p): "the ledger \(p) is in use by another coldchaind"
+            }
+        }
+    }
+
+    /// Runs until a signal from `signals`; returns the process exit status.
+    public func run<Signals: AsyncSequence & Sendable>(signals: Signals) async -> Int32 where Signals.Element == Int32 {
+        let startedAt = clock.now()
+        let listener: FileDescriptor
+        let ledger: Ledger
+        let lock: FileDescriptor
+        do {
+            // The socket first: a second daemon must be refused before it touches the ledger.
+            listener = try ControlServer.bind(path: config.control.socket, group: config.control.group, log: log)
+            lock = try Self.lockLedger(config.storage.path)
+            ledger = try Ledger(path: config.storage.path)
+        } catch {
+            log.error("cannot start: \(error)")
+            return 1
+        }
+        defer { lock.close() }
+        do {
+            try await recordStart(ledger: ledger, at: startedAt)
+        } catch {
+            log.error("cannot write the ledger \(config.storage.path): \(error)")
+            ledger.close()
+            return 1
+        }
+        let commands = ControlCommands(config: config, ledger: ledger, startedAt: startedAt, clock: clock)
+        let services: [any Service]
+        do {
+            services = [
+                try ControlServer(listener: listener, path: config.control.socket, handler: commands, log: log),
+                HeartbeatService(ledger: ledger, interval: config.storage.heartbeat, clock: clock, notifier: notifier, log: log),
+            ]
+        } catch {
+            log.error("cannot start: \(error)")
+            ledger.close()
+            return 1
+        }
+        let summary = "gateway \(config.gateway.id): \(config.fridges.count) fridge(s), ledger head \(ledger.headSequence)"
+        notifier.ready(status: summary)
+        log.notice("ready: \(summary); control socket \(config.control.socket)")
+
+        let ending = await ServiceGroup(services, log: log).run(until: signals)
+        notifier.stopping()
+        let reason: String
+        switch ending {
+        case .signal(let s): reason = SignalSequence.name(s)
+        case .serviceEnded(let n): reason = "service \(n) ended"
+        case .serviceFailed(let n, let e): reason = "service \(n) failed: \(e)"
+        case .cancelled: reason = "cancelled"
+        }
+        log.notice("stopping: \(reason)")
+        var status: Int32 = 0
+        if case .serviceFailed = ending { status = 1 }
+        do {
+            let now = clock.now()
+            try await ledger.append(NewEvent(.gatewayStopped, at: now, body: [
+                "reason": .string(reason), "uptime_s": .number(now.timeIntervalSince(startedAt).rounded()),
+            ]))
+            try await ledger.writeHeartbeat(at: now)
+        } catch {
+            log.error("could not record gateway.stopped: \(error)")
+            status = 1
+        }
+        ledger.close()
+        log.notice("stopped")
+        return status
+    }
+
+    /// Records a gap since the previous run when there is one, then `gateway.started` and `config.loaded`.
+    func recordStart(ledger: Ledger, at now: Date) async throws {
+        let last = ledger.lastEvent()
+        var events: [NewEvent] = []
+        if let gap = GapRule.gap(lastEventType: last?.type, lastEventAt: last.flatMap { RFC3339.parse($0.at) },
+                                 lastHeartbeat: ledger.lastHeartbeat(), heartbeatInterval: config.storage.heartbeat, now: now) {
+            log.warning("gap in the record: no data from \(RFC3339.format(gap.from)) to \(RFC3339.format(gap.to)) (\(DurationText.describe(gap.seconds)); previous run ended by \(gap.previousEnd))")
+            events.append(NewEvent(.gatewayGap, at: now, body: [
+                "from": .string(RFC3339.format(gap.from)), "to": .string(RFC3339.format(gap.to)),
+                "seconds": .number(gap.seconds.rounded()), "previous_end": .string(gap.previousEnd),
+                "last_seq": .number(Double(last?.seq ?? 0)),
+            ]))
+        }
+        events.append(NewEvent(.gatewayStarted, at: now, body: [
+            "gateway": .string(config.gateway.id), "site": .string(config.gateway.site),
+            "version": .string(Version.current), "pid": .number(Double(getpid())),
+        ]))
+        let configText = FileManager.default.contents(atPath: config.file).map { [UInt8]($0) } ?? []
+        events.append(NewEvent(.configLoaded, at: now, body: [
+            "file": .string(config.file), "sha256": .string(SHA256.hash(configText).hexString),
+            "fridges": .array(config.fridges.map { .string($0.id) }),
+            "sensors": .number(Double(config.fridges.reduce(0) { $0 + $1.sensors.count })),
+            "scanners": .number(Double(config.scanners.count)),
+            "platform": config.platform.map { .string($0.url) } ?? .null,
+        ]))
+        try await ledger.append(contentsOf: events)
+        try await ledger.writeHeartbeat(at: now)
+    }
+
+    /// Takes an exclusive lock beside the ledger, so two daemons can never write one ledger.
+    ///
+    /// The corresponding C function is flock(2).
+    static func lockLedger(_ path: String) throws -> FileDescriptor {
+        let fd = try FileDescriptor(path: path + ".lock", flags: O_RDWR | O_CREAT, mode: 0o640)
+        do {
+            _ = try systemCall("flock \(path).lock") { flock(fd.rawValue, LOCK_EX | LOCK_NB) }
+        } catch let e as Errno where e.code == EWOULDBLOCK {
+            throw StartError.ledgerLocked(path)
+        }
+        return fd
+    }
+}

@@ -1,0 +1,52 @@
+import Glibc
+
+/// An owned file descriptor: closed by `close()` or, as a safety net, when the last reference goes.
+public final class FileDescriptor: @unchecked Sendable {
+    // rawValue is only changed by close(), which callers serialize with their own use of the descriptor.
+    public private(set) var rawValue: Int32
+
+    public init(adopting fd: Int32) { rawValue = fd }
+
+    /// Opens a file.
+    ///
+    /// The corresponding C function is open(2).
+    public convenience init(path: String, flags: Int32, mode: mode_t = 0o600) throws {
+        let fd = try systemCall("open \(path)") { open(path, flags | O_CLOEXEC, mode) }
+        self.init(adopting: fd)
+    }
+
+    deinit { if rawValue >= 0 { Glibc.close(rawValue) } }
+
+    /// The corresponding C function is close(2). EINTR is not retried: on Linux the descriptor is gone anyway.
+    public func close() {
+        if rawValue >= 0 { Glibc.close(rawValue); rawValue = -1 }
+    }
+
+    /// The corresponding C function is read(2).
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        try systemCall("read") { Glibc.read(rawValue, buffer.baseAddress, buffer.count) }
+    }
+
+    /// Writes all of `bytes`, looping over short writes.
+    ///
+    /// The corresponding C function is write(2).
+    public func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            done += try systemCall("write") { Glibc.write(rawValue, bytes.baseAddress! + done, bytes.count - done) }
+        }
+    }
+
+    public func writeAll(_ string: String) throws {
+        var s = string
+        try s.withUTF8 { try writeAll(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Sets or clears O_NONBLOCK.
+    ///
+    /// The corresponding C function is fcntl(2).
+    public func setNonBlocking(_ on: Bool) throws {
+        let flags = try systemCall("fcntl F_GETFL") { fcntl(rawValue, F_GETFL) }
+        _ = try systemCall("fcntl F_SETFL") { fcntl(rawValue, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK) }
+    }
+}

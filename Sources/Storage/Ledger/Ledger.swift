@@ -1,0 +1,157 @@
+import ColdChain
+import Dispatch
+import Glibc
+import FoundationEssentials
+import Synchronization
+
+/// The append-only, hash-chained event ledger, with one writer.
+///
+/// Appends from any thread or task are queued and written by one serial queue. Whatever has queued up while the
+/// previous commit was syncing goes into the next transaction together (group commit), so each append still
+/// returns only once its event is durable (`synchronous=FULL`) without paying one fsync per event.
+public final class Ledger: @unchecked Sendable {
+    // `db` and `head` are touched only on `queue`; `pending` and `published` are guarded by their mutexes.
+    private let queue = DispatchQueue(label: "coldchain.ledger.writer")
+    private let db: Database
+    private var head: (seq: Int64, hash: String)
+    private let pending = Mutex<[Request]>([])
+    private let published: Mutex<Int64>
+    private let isClosed = Mutex(false)
+    public let path: String
+
+    /// Most events written in one transaction, so one commit never holds a caller for long.
+    static let maxGroup = 5000
+
+    struct Request {
+        var events: [NewEvent]
+        var done: @Sendable (Result<[LedgerEvent], Error>) -> Void
+    }
+
+    /// Opens (creating and migrating) the ledger at `path`.
+    public init(path: String) throws {
+        self.path = path
+        db = try Database(path: path)
+        try LedgerSchema.migrator.migrate(db)
+        let last = try db.statement("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").first { ($0.int(0), $0.string(1)) }
+        head = last ?? (0, LedgerHash.genesis)
+        published = Mutex(head.seq)
+    }
+
+    /// The sequence number of the newest durable event (0 when empty).
+    public var headSequence: Int64 { published.withLock { $0 } }
+
+    /// Appends one event; returns once it is durable.
+    @discardableResult
+    public func append(_ event: NewEvent) async throws -> LedgerEvent {
+        try await append(contentsOf: [event])[0]
+    }
+
+    /// Appends events as one contiguous run of sequence numbers; returns once all are durable.
+    @discardableResult
+    public func append(contentsOf events: [NewEvent]) async throws -> [LedgerEvent] {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<[LedgerEvent], Error>) in
+            enqueue(Request(events: events, done: { c.resume(with: $0) }))
+        }
+    }
+
+    /// The blocking form of `append`, for threads that are not async (bus pollers, the crash test's child).
+    @discardableResult
+    public func appendBlocking(_ events: [NewEvent]) throws -> [LedgerEvent] {
+        let result = Mutex<Result<[LedgerEvent], Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        enqueue(Request(events: events, done: { r in result.withLock { $0 = r }; done.signal() }))
+        done.wait()
+        return try result.withLock { $0! }.get()
+    }
+
+    private func enqueue(_ request: Request) {
+        if isClosed.withLock({ $0 }) {
+            request.done(.failure(SQLiteError(code: 21, message: "the ledger is closed")))
+            return
+        }
+        pending.withLock { $0.append(request) }
+        queue.async { self.drain() }
+    }
+
+    private func drain() {
+        while true {
+            var batch: [Request] = []
+            var count = 0
+            pending.withLock { p in
+                while let first = p.first, count == 0 || count + first.events.count <= Self.maxGroup {
+                    batch.append(p.removeFirst()); count += first.events.count
+                }
+            }
+            if batch.isEmpty { return }
+            if case .failure = write(batch), batch.count > 1 {
+                // One request's failure must not fail the others that happened to share its transaction.
+                for r in batch { _ = write([r]) }
+            }
+        }
+    }
+
+    private func write(_ batch: [Request]) -> Result<Void, Error> {
+        var seq = head.seq, hash = head.hash
+        var results: [[LedgerEvent]] = []
+        do {
+            let insert = try db.statement("INSERT INTO events(seq, at, type, body, prev_hash, hash) VALUES (?,?,?,?,?,?)")
+            try db.transaction {
+                for r in batch {
+                    var written: [LedgerEvent] = []
+                    written.reserveCapacity(r.events.count)
+                    for e in r.events {
+                        seq += 1
+                        let at = RFC3339.format(e.at)
+                        let h = LedgerHash.compute(prev: hash, seq: seq, at: at, type: e.type, body: e.body)
+                        try insert.execute([.integer(seq), .text(at), .text(e.type), .text(e.body), .text(hash), .text(h)])
+                        written.append(LedgerEvent(seq: seq, at: at, type: e.type, body: e.body, prevHash: hash, hash: h))
+                        hash = h
+                    }
+                    results.append(written)
+                }
+            }
+        } catch {
+            if batch.count == 1 { batch[0].done(.failure(error)) }
+            return .failure(error)
+        }
+        head = (seq, hash)
+        published.withLock { $0 = seq }
+        for (r, written) in zip(batch, results) { r.done(.success(written)) }
+        return .success(())
+    }
+
+    /// Records that the daemon is alive; a restart compares against it to find gaps.
+    public func writeHeartbeat(at date: Date) async throws {
+        let at = RFC3339.format(date)
+        let pid = Int64(getpid())
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+            queue.async {
+                c.resume(with: Result {
+                    try self.db.statement("INSERT INTO heartbeat(id, at, pid) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at, pid = excluded.pid")
+                        .execute([.text(at), .integer(pid)])
+                })
+            }
+        }
+    }
+
+    /// The last heartbeat written, if any.
+    public func lastHeartbeat() -> Date? {
+        queue.sync { (try? db.scalarString("SELECT at FROM heartbeat WHERE id = 1")).flatMap { $0 }.flatMap(RFC3339.parse) }
+    }
+
+    /// The newest event, if any.
+    public func lastEvent() -> LedgerEvent? {
+        queue.sync {
+            try? db.statement("SELECT seq, at, type, body, prev_hash, hash FROM events ORDER BY seq DESC LIMIT 1").first { LedgerReader.event($0) }
+        }
+    }
+
+    /// Waits for queued appends, then closes the connection; later appends fail.
+    public func close() {
+        isClosed.withLock { $0 = true }
+        queue.sync {
+            drain()
+            db.close()
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import ColdChain
+import FoundationEssentials
+
+/// An event to be appended: its type, when it happened, and its body as JSON text.
+public struct NewEvent: Sendable {
+    public var type: String
+    public var at: Date
+    public var body: String
+
+    public init(_ type: EventType, at: Date, body: JSONValue) {
+        self.type = type.rawValue; self.at = at; self.body = body.serialized
+    }
+
+    /// For bodies already serialized (benchmarks, replays); `body` must be one JSON object.
+    public init(type: String, at: Date, bodyJSON: String) {
+        self.type = type; self.at = at; self.body = bodyJSON
+    }
+}
+
+/// An event as stored: its gateway-scoped sequence number and its link in the hash chain.
+public struct LedgerEvent: Sendable, Equatable {
+    public var seq: Int64
+    public var at: String
+    public var type: String
+    public var body: String
+    public var prevHash: String
+    public var hash: String
+
+    /// The stable id the platform de-duplicates by: `GATEWAY:SEQ`.
+    public func id(gateway: String) -> String { "\(gateway):\(seq)" }
+
+    public var bodyValue: JSONValue { (try? JSONValue.parse(Data(body.utf8))) ?? .null }
+}
+
+/// The ledger's hash chain: each event's hash covers the previous hash and the event's own fields.
+public enum LedgerHash {
+    /// The `prev_hash` of the first event.
+    public static let genesis = String(repeating: "0", count: 64)
+
+    /// SHA-256 over `prev \n seq \n at \n type \n body`, as lower-case hex. The body is last and the other
+    /// fields hold no newline, so the encoding is unambiguous.
+    public static func compute(prev: String, seq: Int64, at: String, type: String, body: String) -> String {
+        var h = SHA256()
+        h.update(prev); h.update("\n")
+        h.update(String(seq)); h.update("\n")
+        h.update(at); h.update("\n")
+        h.update(type); h.update("\n")
+        h.update(body)
+        return h.finalize().hexString
+    }
+}

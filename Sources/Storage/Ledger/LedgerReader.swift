@@ -1,0 +1,35 @@
+import ColdChain
+import FoundationEssentials
+
+/// A read connection to the ledger, separate from the writer so queries never wait for commits (WAL).
+/// Use one reader from one thread or queue at a time.
+public final class LedgerReader: @unchecked Sendable {
+    let db: Database
+
+    public init(path: String) throws {
+        db = try Database(path: path, options: .init(readOnly: true))
+    }
+
+    public func close() { db.close() }
+
+    static func event(_ r: Row) -> LedgerEvent {
+        LedgerEvent(seq: r.int(0), at: r.string(1), type: r.string(2), body: r.string(3), prevHash: r.string(4), hash: r.string(5))
+    }
+
+    /// Events after `seq`, in order, at most `limit`.
+    public func events(after seq: Int64, limit: Int) throws -> [LedgerEvent] {
+        try db.statement("SELECT seq, at, type, body, prev_hash, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+            .rows([.integer(seq), .integer(Int64(limit))], Self.event)
+    }
+
+    public func event(seq: Int64) throws -> LedgerEvent? {
+        try db.statement("SELECT seq, at, type, body, prev_hash, hash FROM events WHERE seq = ?").first([.integer(seq)], Self.event)
+    }
+
+    public func count() throws -> Int64 { try db.scalarInt("SELECT count(*) FROM events") ?? 0 }
+
+    /// `PRAGMA integrity_check`: "ok", or SQLite's list of what is damaged.
+    public func integrityCheck() throws -> String {
+        try db.statement("PRAGMA integrity_check").rows { $0.string(0) }.joined(separator: "; ")
+    }
+}

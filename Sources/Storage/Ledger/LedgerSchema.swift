@@ -1,0 +1,26 @@
+/// The ledger database's migrations. Append new ones at the end; never edit a released one.
+enum LedgerSchema {
+    static let migrator = Migrator([
+        .init("v1-events", """
+            CREATE TABLE events (
+                seq       INTEGER PRIMARY KEY NOT NULL,
+                at        TEXT NOT NULL,
+                type      TEXT NOT NULL,
+                body      TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash      TEXT NOT NULL
+            );
+            -- GSP appendix 3: records cannot be changed or deleted. Corrections are new events.
+            CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+                BEGIN SELECT RAISE(ABORT, 'ledger events are append-only: UPDATE refused'); END;
+            CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+                BEGIN SELECT RAISE(ABORT, 'ledger events are append-only: DELETE refused'); END;
+            CREATE TABLE heartbeat (
+                id  INTEGER PRIMARY KEY CHECK (id = 1),
+                at  TEXT NOT NULL,
+                pid INTEGER NOT NULL
+            );
+            """),
+        .init("v1-events-type-index", "CREATE INDEX events_by_type ON events(type, seq);"),
+    ])
+}

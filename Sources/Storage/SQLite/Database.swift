@@ -1,0 +1,101 @@
+import CSQLite
+import FoundationEssentials
+
+/// One SQLite connection. Not thread-safe: each connection is used by one thread or serial queue at a time,
+/// which is why it is `@unchecked Sendable` (it may be handed to that queue, never shared between queues).
+public final class Database: @unchecked Sendable {
+    let handle: OpaquePointer
+    public let path: String
+    private var statements: [String: Statement] = [:]
+    private var closed = false
+
+    public struct Options: Sendable {
+        public var readOnly = false
+        /// `FULL` makes a commit durable before it returns (the ledger's rule); `NORMAL` for scratch databases.
+        public var synchronous = "FULL"
+        public var busyTimeoutMillis: Int32 = 5000
+        public init(readOnly: Bool = false, synchronous: String = "FULL") {
+            self.readOnly = readOnly; self.synchronous = synchronous
+        }
+    }
+
+    /// Opens (creating, unless read-only) the database at `path` in WAL mode.
+    ///
+    /// The corresponding C function is sqlite3_open_v2(3).
+    public init(path: String, options: Options = Options()) throws {
+        var db: OpaquePointer?
+        let flags = (options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
+            | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let error = SQLiteError.from(rc, db, sql: nil)
+            sqlite3_close_v2(db)
+            throw SQLiteError(code: error.code, message: "cannot open \(path): \(error.message)")
+        }
+        handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, options.busyTimeoutMillis)
+        if !options.readOnly {
+            try execute("PRAGMA journal_mode=WAL")
+        }
+        try execute("PRAGMA synchronous=\(options.synchronous)")
+    }
+
+    /// Finalizes cached statements and closes the connection; safe to call twice.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    deinit { close() }
+
+    /// Runs one or more SQL statements that return no rows we need.
+    ///
+    /// The corresponding C function is sqlite3_exec(3).
+    public func execute(_ sql: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &error)
+        if rc != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(error)
+            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: message, sql: sql)
+        }
+    }
+
+    /// A prepared statement for `sql`, prepared once and reused (statements are cached by their SQL text).
+    public func statement(_ sql: String) throws -> Statement {
+        if let s = statements[sql] { return s }
+        let s = try Statement(database: self, sql: sql)
+        statements[sql] = s
+        return s
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            // The rollback's own failure (e.g. none active after SQLite rolled back by itself) must not hide the cause.
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// The single value of a one-row, one-column query.
+    public func scalarInt(_ sql: String, _ values: [Statement.Value] = []) throws -> Int64? {
+        try statement(sql).first(values) { $0.isNull(0) ? nil : $0.int(0) } ?? nil
+    }
+
+    public func scalarString(_ sql: String, _ values: [Statement.Value] = []) throws -> String? {
+        try statement(sql).first(values) { $0.optionalString(0) } ?? nil
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+}

@@ -1,0 +1,3 @@
+import Glibc
+
+exit(CtlCommand.main(Array(CommandLine.arguments.dropFirst())))
