@@ -33,10 +33,12 @@ let package = Package(
         .executableTarget(name: "coldchain-sim", dependencies: ["Fieldbus", "ColdChain"]),
         .executableTarget(name: "coldchain-bench", dependencies: ["Storage", "ColdChain", "CRawBench"]),
 
+        // Helpers shared by the test targets (temporary folders, paths of the built executables).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ColdChainTests", dependencies: ["ColdChain"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "ColdChain"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Control", "Storage", "ColdChain", "POSIX"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["ColdChain", "Control", "Storage", "POSIX"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "ColdChain", "TestSupport"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Control", "Storage", "ColdChain", "POSIX", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ColdChain", "Control", "Storage", "POSIX", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

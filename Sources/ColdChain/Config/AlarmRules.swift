@@ -6,6 +6,7 @@ public struct AlarmRules: Sendable, Equatable {
         /// True where the rule says "at or beyond" (WHO PQS freeze: at or below -0.5 °C).
         public var inclusive: Bool
         public var delay: Double
+        public init(limitC: Double, inclusive: Bool, delay: Double) { self.limitC = limitC; self.inclusive = inclusive; self.delay = delay }
     }
 
     /// Time above `aboveC` adding up to `total` within a sliding `window`.
@@ -13,6 +14,7 @@ public struct AlarmRules: Sendable, Equatable {
         public var aboveC: Double
         public var total: Double
         public var window: Double
+        public init(aboveC: Double, total: Double, window: Double) { self.aboveC = aboveC; self.total = total; self.window = window }
     }
 
     /// The preset the rules started from, or "explicit"; recorded on every excursion.

@@ -137,9 +137,11 @@ extension GatewayConfig {
         let devicesDir = resolve(top.string("devices_dir", required: false) ?? defaultDevicesDir, against: configDir)
 
         let buses = decodeBuses(top)
-        let busIDs = Set(buses.map(\.id))
+        // References are checked against every id declared, valid or not, so one bad bus is reported once,
+        // not again at each sensor that uses it.
+        let busIDs = declaredIDs(top, "buses")
         let fridges = decodeFridges(top, busIDs: busIDs, profiles: profiles, brokenProfiles: brokenProfiles, buses: buses)
-        let scanners = decodeScanners(top, fridgeIDs: Set(fridges.map(\.id)))
+        let scanners = decodeScanners(top, fridgeIDs: declaredIDs(top, "fridges"))
         let platform = decodePlatform(top, configDir: configDir)
         let alarmCommand = top.string("alarm_command", required: false).map { resolve($0, against: configDir) }
 
@@ -149,6 +151,10 @@ extension GatewayConfig {
         return GatewayConfig(file: file, gateway: identity, storage: storage, control: control, devicesDir: devicesDir,
                              buses: buses, fridges: fridges, scanners: scanners, platform: platform,
                              alarmCommand: alarmCommand, profiles: used)
+    }
+
+    static func declaredIDs(_ top: ConfigObject, _ key: String) -> Set<String> {
+        Set((top.fields[key]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue })
     }
 
     static func isIdentifier(_ s: String) -> Bool {
@@ -256,7 +262,7 @@ extension GatewayConfig {
                 }
                 if let sid, let bus, let unit, let profile, let poll {
                     sensors.append(Sensor(id: sid, bus: bus, unit: unit, profile: profile, poll: poll))
-                    warnSerialMismatch(s, bus: buses.first { $0.id == bus }, unit: unit, profile: profiles[profile]!)
+                    warnSerialMismatch(s, bus: buses.first { $0.id == bus }, profile: profiles[profile]!)
                 }
             }
             var output: AlarmOutput?
@@ -274,7 +280,7 @@ extension GatewayConfig {
         return fridges
     }
 
-    static func warnSerialMismatch(_ s: ConfigObject, bus: Bus?, unit: Int, profile: DeviceProfile) {
+    static func warnSerialMismatch(_ s: ConfigObject, bus: Bus?, profile: DeviceProfile) {
         guard let d = profile.serial, let bus, case .rtu(_, let baud, let parity, let dataBits, let stopBits) = bus.transport else { return }
         var diffs: [String] = []
         if let b = d.baud, b != baud { diffs.append("baud \(b)") }
@@ -284,7 +290,6 @@ extension GatewayConfig {
         if !diffs.isEmpty {
             s.node.warning("bus '\(bus.id)' differs from the factory settings of \(profile.model) (\(diffs.joined(separator: ", "))); fine if the probe was reconfigured")
         }
-        _ = unit
     }
 
     static func decodeScanners(_ top: ConfigObject, fridgeIDs: Set<String>) -> [Scanner] {

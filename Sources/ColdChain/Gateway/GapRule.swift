@@ -9,6 +9,7 @@ public enum GapRule {
         /// "crash" when the previous run ended without `gateway.stopped`, "stopped" when it stopped cleanly.
         public var previousEnd: String
         public var seconds: Double { to.timeIntervalSince(from) }
+        public init(from: Date, to: Date, previousEnd: String) { self.from = from; self.to = to; self.previousEnd = previousEnd }
     }
 
     /// A gap is recorded when the previous run ended without `gateway.stopped`, or when its last sign of life

@@ -28,6 +28,27 @@ public enum JSON5Syntax {
         }
     }
 
+    /// The length of the well-formed UTF-8 sequence starting at `i`, or nil.
+    static func utf8Length(_ b: [UInt8], at i: Int) -> Int? {
+        let c = b[i]
+        let n: Int
+        switch c {
+        case 0x00...0x7F: return 1
+        case 0xC2...0xDF: n = 1
+        case 0xE0...0xEF: n = 2
+        case 0xF0...0xF4: n = 3
+        default: return nil
+        }
+        guard i + n < b.count else { return nil }
+        for k in 1...n where b[i + k] & 0xC0 != 0x80 { return nil }
+        // Overlong three- and four-byte forms, surrogates and code points past U+10FFFF.
+        if c == 0xE0 && b[i + 1] < 0xA0 { return nil }
+        if c == 0xED && b[i + 1] > 0x9F { return nil }
+        if c == 0xF0 && b[i + 1] < 0x90 { return nil }
+        if c == 0xF4 && b[i + 1] > 0x8F { return nil }
+        return n + 1
+    }
+
     private struct Scanner {
         let bytes: [UInt8]
         var i = 0
@@ -130,12 +151,19 @@ public enum JSON5Syntax {
                 if i == digitsStart { throw error("hexadecimal number without digits", at: start) }
             } else {
                 var digits = 0
+                if current == UInt8(ascii: "0"), i + 1 < bytes.count, isDigit(bytes[i + 1]) {
+                    throw error("a number may not start with 0 (octal is not allowed)", at: start)
+                }
                 while let d = current, isDigit(d) { i += 1; digits += 1 }
                 if current == UInt8(ascii: ".") {
                     i += 1
                     while let d = current, isDigit(d) { i += 1; digits += 1 }
                 }
                 if digits == 0 { throw error("malformed number", at: start) }
+                // Foundation's decoder takes only a lower-case exponent after a leading zero.
+                if current == UInt8(ascii: "E"), bytes[start..<i].allSatisfy({ $0 == 0x30 || $0 == 0x2B || $0 == 0x2D }) {
+                    throw error("write the exponent of 0 with a lower-case e", at: start)
+                }
                 if let e = current, e | 0x20 == UInt8(ascii: "e") {
                     i += 1
                     if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { i += 1 }
@@ -157,6 +185,7 @@ public enum JSON5Syntax {
                 guard let c = current else { throw error("string opened here is never closed", at: start) }
                 if c == quote { i += 1; return }
                 if c == 0x0A || c == 0x0D { throw error("line break inside a string (string opened at column \(error("", at: start).column))") }
+                if c < 0x20 { throw error("control character \(String(format_hex: c)) inside a string: write it as an escape") }
                 if c == UInt8(ascii: "\\") {
                     i += 1
                     guard let e = current else { throw error("string opened here is never closed", at: start) }
@@ -169,9 +198,16 @@ public enum JSON5Syntax {
                     } else if e == 0x0D {
                         i += 1
                         if current == 0x0A { i += 1 }
-                    } else {
+                    } else if Array("'\"\\/bfnrtv0\n".utf8).contains(e) {
                         i += 1
+                    } else {
+                        throw error("unknown escape \\\(e >= 0x21 && e < 0x7f ? String(Character(Unicode.Scalar(e))) : String(format_hex: e)) in a string (write \\\\ for a backslash)")
                     }
+                    continue
+                }
+                if c >= 0x80 {
+                    guard let n = JSON5Syntax.utf8Length(bytes, at: i) else { throw error("invalid UTF-8 (\(String(format_hex: c))) in a string: save the file as UTF-8") }
+                    i += n
                     continue
                 }
                 i += 1

@@ -5,7 +5,8 @@ import FoundationEssentials
 /// Written by hand because it runs once per ledger event: no formatter object, no locale, no ICU.
 public enum RFC3339 {
     public static func format(_ date: Date) -> String {
-        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Nearest millisecond: a Date built from whole milliseconds may sit a hair below them in binary.
+        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         var days = totalMillis / 86_400_000
         var ms = totalMillis % 86_400_000
         if ms < 0 { ms += 86_400_000; days -= 1 }
@@ -47,10 +48,14 @@ public enum RFC3339 {
         var fraction = 0.0
         if k < b.count && b[k] == 0x2E {
             k += 1
-            var scale = 0.1
+            var digits: Int64 = 0, scale = 1.0
             let start = k
-            while k < b.count && b[k] >= 0x30 && b[k] <= 0x39 { fraction += Double(b[k] - 0x30) * scale; scale /= 10; k += 1 }
+            while k < b.count && b[k] >= 0x30 && b[k] <= 0x39 {
+                if k - start < 9 { digits = digits * 10 + Int64(b[k] - 0x30); scale *= 10 }
+                k += 1
+            }
             if k == start { return nil }
+            fraction = Double(digits) / scale
         }
         guard k < b.count else { return nil }
         var offset: Int64 = 0

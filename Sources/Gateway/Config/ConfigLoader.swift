@@ -61,6 +61,12 @@ public enum ConfigLoader {
     }
 
     static func parseJSON5(_ bytes: [UInt8], file: String, problems: ConfigProblems) -> JSONValue? {
+        if let nul = bytes.firstIndex(of: 0) {
+            // Foundation's decoder stops at a NUL byte and would accept what comes before it.
+            let line = bytes[..<nul].filter { $0 == 0x0A }.count + 1
+            problems.add(ConfigProblem(file: "\(file):\(line)", path: "", message: "the file contains a NUL byte: it is not a text file"))
+            return nil
+        }
         if let v = try? JSONValue.parseJSON5(Data(bytes)) {
             guard case .object = v else {
                 problems.add("", "the file must hold one JSON5 object { ... }")

@@ -146,6 +146,9 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` on the writer's connection, on the writer's queue; for tests that provoke failures.
+    func withDatabaseForTesting<T>(_ body: (Database) -> T) -> T { queue.sync { body(db) } }
+
     /// Waits for queued appends, then closes the connection; later appends fail.
     public func close() {
         isClosed.withLock { $0 = true }

@@ -73,6 +73,8 @@ public final class Database: @unchecked Sendable {
         return s
     }
 
+    var statementCacheCount: Int { statements.count }
+
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN IMMEDIATE")

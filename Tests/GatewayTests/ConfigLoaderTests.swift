@@ -1,0 +1,194 @@
+import ColdChain
+import Foundation
+@testable import Gateway
+import Glibc
+import Testing
+import TestSupport
+
+/// A valid configuration that each bad case changes in one place.
+let validConfig = """
+    {
+      gateway: { id: "gw-test-01", site: "Test clinic" },
+      storage: { path: "ledger.sqlite" },
+      control: { socket: "control.sock" },
+      devices_dir: "devices",
+      buses: [
+        { id: "lan", tcp: { host: "127.0.0.1", port: 1502 }, timeout: "500ms" },
+        { id: "rs485", rtu: { device: "/dev/null", baud: 9600 } },
+      ],
+      fridges: [
+        { id: "F1", name: "Fridge 1", alarm: { preset: "gsp" },
+          sensors: [ { id: "F1-air", bus: "lan", unit: 1, profile: "generic-int16-x10", poll: "60s" } ],
+          alarm_output: { bus: "rs485", unit: 9, coil: 0 } },
+      ],
+      scanners: [ { id: "desk", device: "/dev/null", fridge: "F1", mode: "in" } ],
+    }
+    """
+
+let genericProfile = """
+    { id: "generic-int16-x10", vendor: "any", model: "int16 x10",
+      registers: { temperature_c: { table: "holding", address: 0, type: "int16", scale: 0.1 } },
+      invalid_raw: [-32768, 32767] }
+    """
+
+/// Writes a config (and the generic profile) into a fresh folder and loads it.
+func loadConfig(_ text: String, profile: String = genericProfile, extra: (TempDir) -> Void = { _ in })
+    -> (Result<(GatewayConfig, warnings: [ConfigProblem]), ConfigError>, TempDir)
+{
+    let dir = TempDir()
+    dir.write("devices/generic-int16-x10.json5", profile)
+    extra(dir)
+    let path = dir.write("coldchaind.json5", text)
+    return (ConfigLoader.load(path: path), dir)
+}
+
+@Suite struct ConfigLoaderTests {
+    @Test func validConfigLoads() throws {
+        let (result, dir) = loadConfig(validConfig)
+        let (config, warnings) = try result.get()
+        #expect(config.gateway.id == "gw-test-01")
+        #expect(config.storage.path == dir.path + "/ledger.sqlite")   // resolved against the config's folder
+        #expect(config.storage.heartbeat == 30)
+        #expect(config.buses.map(\.id) == ["lan", "rs485"])
+        #expect(config.buses[0].timeout == 0.5)
+        #expect(config.fridges[0].alarm == .gsp)
+        #expect(config.fridges[0].sensors[0].poll == 60)
+        #expect(config.profiles["generic-int16-x10"]?.temperature.scale == 0.1)
+        #expect(config.platform == nil)
+        #expect(warnings.isEmpty, "\(warnings)")
+        #expect(config.summary.contains("F1-air: lan unit 1, generic-int16-x10, every 1m"))
+    }
+
+    /// Each bad config: the change, then the key path and a fragment of the message the technician must see.
+    static let badConfigs: [(String, String, String, String)] = [
+        ("unknown key (typo)", #"storage: { path: "ledger.sqlite" },"#, #"storage: { path: "ledger.sqlite", hearbeat: "30s" },"#, "storage.hearbeat: unknown key 'hearbeat' (did you mean 'heartbeat'?)"),
+        ("unknown top-level key", #"devices_dir: "devices","#, #"devices_dir: "devices", fridge: [],"#, ": fridge: unknown key 'fridge' (did you mean 'fridges'?)"),
+        ("missing required field", #"gateway: { id: "gw-test-01", site: "Test clinic" },"#, #"gateway: { site: "Test clinic" },"#, "gateway.id: required key is missing"),
+        ("missing section", #"storage: { path: "ledger.sqlite" },"#, "", ": storage: required key is missing"),
+        ("bad duration", #"timeout: "500ms" }"#, #"timeout: "500 millis" }"#, "buses[0].timeout: '500 millis' is not a duration"),
+        ("duration out of range", #"poll: "60s""#, #"poll: "2h""#, "fridges[0].sensors[0].poll: 2h is out of range 1s...1h"),
+        ("dangling bus reference", #"bus: "lan", unit: 1"#, #"bus: "lna", unit: 1"#, "fridges[0].sensors[0].bus: no bus 'lna' (did you mean 'lan'?)"),
+        ("dangling profile reference", #"profile: "generic-int16-x10""#, #"profile: "acme-9000""#, "fridges[0].sensors[0].profile: no device profile 'acme-9000'"),
+        ("dangling fridge reference", #"fridge: "F1", mode"#, #"fridge: "F9", mode"#, "scanners[0].fridge: no fridge 'F9'"),
+        ("duplicate fridge id", "fridges: [", #"fridges: [ { id: "F1", name: "Again" },"#, "fridges[1].id: duplicate fridge id 'F1' (already used at fridges[0])"),
+        ("duplicate bus id", #"{ id: "rs485", rtu"#, #"{ id: "lan", rtu"#, "buses[1].id: duplicate bus id 'lan' (already used at buses[0])"),
+        ("port out of range", "port: 1502", "port: 70000", "buses[0].tcp.port: 70000 is out of range 1...65535"),
+        ("not a whole number", "unit: 1,", "unit: 1.5,", "fridges[0].sensors[0].unit: expected a whole number, found 1.5"),
+        ("wrong type", #"site: "Test clinic""#, "site: 42", "gateway.site: expected a string, found number"),
+        ("bad enum", #"mode: "in""#, #"mode: "inn""#, "scanners[0].mode: 'inn' is not one of: in, out, transfer, discard"),
+        ("bad preset", #"preset: "gsp""#, #"preset: "gps""#, "fridges[0].alarm.preset: 'gps' is not one of: gsp, who-pqs"),
+        ("inverted limits", #"alarm: { preset: "gsp" }"#, "alarm: { low_c: 8, high_c: 2 }", "fridges[0].alarm: low_c 8 must be below high_c 2"),
+        ("rtu and tcp", #"tcp: { host: "127.0.0.1", port: 1502 },"#, #"tcp: { host: "127.0.0.1", port: 1502 }, rtu: { device: "/dev/null" },"#, "buses[0]: a bus is either rtu or tcp, not both"),
+        ("non-standard baud", "baud: 9600 }", "baud: 9601 }", "buses[1].rtu.baud: 9601 is not a standard baud rate"),
+        ("plain http to a remote host", #"scanners: ["#, #"platform: { url: "http://platform.example/api" }, scanners: ["#, "platform.url: plain http is accepted only for a loopback host"),
+        ("unreadable token file", #"scanners: ["#, #"platform: { url: "https://platform.example/api", token_file: "/nonexistent/token" }, scanners: ["#, "platform.token_file: cannot read '/nonexistent/token'"),
+        ("bad gateway id", #"id: "gw-test-01""#, #"id: "gw test/01""#, "gateway.id: 'gw test/01' may use only letters"),
+        ("list expected", #"scanners: [ { id: "desk", device: "/dev/null", fridge: "F1", mode: "in" } ],"#, #"scanners: { id: "desk" },"#, "scanners: expected a list"),
+    ]
+
+    @Test(arguments: badConfigs)
+    func badConfigIsReportedWithItsKeyPath(name: String, find: String, replace: String, expected: String) throws {
+        #expect(validConfig.contains(find), "test case '\(name)' does not apply")
+        let text = validConfig.replacingOccurrences(of: find, with: replace)
+        let (result, dir) = loadConfig(text)
+        guard case .failure(let error) = result else { Issue.record("\(name): accepted"); return }
+        let lines = error.problems.map(\.description)
+        let file = dir.file("coldchaind.json5")
+        #expect(lines.contains { $0.hasPrefix(file + ": ") && $0.contains(expected) }, "\(name): \(lines)")
+        #expect(lines.allSatisfy { $0.hasPrefix(file) }, "every problem names the file")
+    }
+
+    @Test func everyProblemIsReportedAtOnce() throws {
+        let text = validConfig
+            .replacingOccurrences(of: "port: 1502", with: "port: 0")
+            .replacingOccurrences(of: #"mode: "in""#, with: #"mode: "sideways""#)
+            .replacingOccurrences(of: #"poll: "60s""#, with: #"poll: "soon""#)
+        let (result, _) = loadConfig(text)
+        guard case .failure(let e) = result else { Issue.record("accepted"); return }
+        let paths = Set(e.problems.filter { !$0.isWarning }.map(\.path))
+        #expect(paths == ["buses[0].tcp.port", "scanners[0].mode", "fridges[0].sensors[0].poll"])
+    }
+
+    @Test func syntaxErrorHasLineAndColumn() {
+        let text = validConfig.replacingOccurrences(of: #"storage: { path: "ledger.sqlite" },"#, with: #"storage: { path: "ledger.sqlite" }"#)
+        let (result, dir) = loadConfig(text)
+        guard case .failure(let e) = result else { Issue.record("accepted"); return }
+        #expect(e.problems.count == 1)
+        #expect(e.problems[0].description == dir.file("coldchaind.json5") + ":4: 3: expected ',' or '}' after a value, found 'c'"
+                || e.problems[0].description.hasPrefix(dir.file("coldchaind.json5") + ":4:3: expected ',' or '}'"), "\(e.problems)")
+    }
+
+    @Test(arguments: [
+        ("garbage", "\u{7f}ELF\u{1}\u{1}\u{1}binary", "unexpected"),
+        ("empty", "", "the file is empty"),
+        ("array at top", "[1, 2]", "must hold one JSON5 object"),
+        ("NUL byte", "{ gateway: {} }\u{0}junk", "NUL byte"),
+    ])
+    func garbageIsAClearError(name: String, text: String, fragment: String) {
+        let (result, _) = loadConfig(text)
+        guard case .failure(let e) = result else { Issue.record("\(name): accepted"); return }
+        #expect(e.problems.contains { $0.message.contains(fragment) }, "\(name): \(e.problems)")
+    }
+
+    @Test func missingAndUnreadableFiles() throws {
+        guard case .failure(let e) = ConfigLoader.load(path: "/nonexistent/coldchaind.json5") else { Issue.record("accepted"); return }
+        #expect(e.description == "/nonexistent/coldchaind.json5: no such file")
+        let dir = TempDir()
+        guard case .failure(let e2) = ConfigLoader.load(path: dir.path) else { Issue.record("accepted"); return }
+        #expect(e2.description.contains("is a folder, not a file"))
+        if getuid() != 0 {  // root reads any file; the mode test means something only for the daemon's own user
+            let p = dir.write("secret.json5", validConfig)
+            chmod(p, 0)
+            guard case .failure(let e3) = ConfigLoader.load(path: p) else { Issue.record("accepted"); return }
+            #expect(e3.description.contains("cannot read it"))
+        }
+    }
+
+    @Test func brokenProfileIsReportedInItsOwnFile() throws {
+        let profile = genericProfile.replacingOccurrences(of: #"type: "int16""#, with: #"type: "int17""#)
+        let (result, dir) = loadConfig(validConfig, profile: profile)
+        guard case .failure(let e) = result else { Issue.record("accepted"); return }
+        let lines = e.problems.map(\.description)
+        #expect(lines == [dir.file("devices/generic-int16-x10.json5") + ": registers.temperature_c.type: 'int17' is not one of: int16, uint16, int32, uint32, float32"], "\(lines)")
+    }
+
+    @Test func profileIdMustMatchItsFile() throws {
+        let profile = genericProfile.replacingOccurrences(of: #"id: "generic-int16-x10""#, with: #"id: "other""#)
+        let (result, _) = loadConfig(validConfig, profile: profile)
+        guard case .failure(let e) = result else { Issue.record("accepted"); return }
+        #expect(e.problems.contains { $0.path == "id" && $0.message.contains("does not match its file name") })
+    }
+
+    @Test func warningsDoNotStopAValidConfig() throws {
+        let text = validConfig.replacingOccurrences(of: "/dev/null\", fridge", with: "/dev/serial/by-id/not-plugged-in\", fridge")
+        let (result, _) = loadConfig(text)
+        let (_, warnings) = try result.get()
+        #expect(warnings.contains { $0.path == "scanners[0].device" && $0.isWarning && $0.message.contains("not present now") })
+    }
+
+    @Test func presetsAndOverrides() throws {
+        let text = validConfig.replacingOccurrences(of: #"alarm: { preset: "gsp" }"#,
+                                                    with: #"alarm: { preset: "who-pqs", high_delay: "2h", cumulative: [{ above_c: 8, total: "1h", window: "24h" }] }"#)
+        let (result, _) = loadConfig(text)
+        let rules = try result.get().0.fridges[0].alarm
+        #expect(rules.name == "who-pqs+overrides")
+        #expect(rules.high == .init(limitC: 8, inclusive: false, delay: 7200))
+        #expect(rules.low == .init(limitC: -0.5, inclusive: true, delay: 3600))
+        #expect(rules.cumulative == [.init(aboveC: 8, total: 3600, window: 86400)])
+    }
+
+    @Test func shippedConfigsPass() throws {
+        let root = packageRoot()
+        for name in ["Config/coldchaind.json5", "Config/demo.json5"] {
+            let result = ConfigLoader.load(path: root + "/" + name)
+            if case .failure(let e) = result { Issue.record("\(name): \(e)") }
+        }
+        let devices = try FileManager.default.contentsOfDirectory(atPath: root + "/Devices").filter { $0.hasSuffix(".json5") }
+        #expect(!devices.isEmpty)
+        for d in devices {
+            if case .failure(let e) = ConfigLoader.loadProfile(file: root + "/Devices/" + d, expectedID: String(d.dropLast(6))) {
+                Issue.record("\(d): \(e)")
+            }
+        }
+    }
+}

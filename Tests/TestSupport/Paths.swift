@@ -1,0 +1,15 @@
+import Foundation
+
+/// The package's folder, found from this source file's path.
+public func packageRoot(_ file: String = #filePath) -> String {
+    var parts = file.split(separator: "/", omittingEmptySubsequences: false)
+    while let last = parts.last, last != "Tests" { parts.removeLast() }
+    parts.removeLast()
+    return parts.joined(separator: "/")
+}
+
+/// Where `swift build` put the executables: `$COLDCHAIN_BIN_DIR`, else the debug folder of this package.
+public func binaryPath(_ name: String) -> String {
+    if let dir = ProcessInfo.processInfo.environment["COLDCHAIN_BIN_DIR"], !dir.isEmpty { return dir + "/" + name }
+    return packageRoot() + "/.build/debug/" + name
+}
