@@ -19,7 +19,8 @@ let package = Package(
                        providers: [.apt(["libmodbus-dev"])]),
         .target(name: "CShims"),
         // The raw C reference loops the benchmark compares against.
-        .target(name: "CRawBench", linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("modbus")]),
+        .target(name: "CRawBench", cSettings: [.unsafeFlags(["-I/usr/include/modbus"])],
+                linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("modbus"), .linkedLibrary("pthread")]),
 
         .target(name: "ColdChain"),
         .target(name: "POSIX", dependencies: ["CShims"]),

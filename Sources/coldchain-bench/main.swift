@@ -1,1 +1,26 @@
-print("todo")
+import Glibc
+
+let usage = """
+    usage: coldchain-bench ledger [--rows N] [--batch-rows N]
+           coldchain-bench append-loop --ledger FILE [--threads N]   (the crash test's child)
+    """
+
+func benchMain(_ args: [String]) -> Int32 {
+    guard let command = args.first else { print(usage); return 64 }
+    var options: [String: String] = [:]
+    var i = 1
+    while i + 1 < args.count, args[i].hasPrefix("--") { options[args[i]] = args[i + 1]; i += 2 }
+    guard i == args.count else { print(usage); return 64 }
+    switch command {
+    case "ledger":
+        return LedgerBench.run(rows: Int(options["--rows"] ?? "") ?? 2000, batchRows: Int(options["--batch-rows"] ?? "") ?? 100_000)
+    case "append-loop":
+        guard let path = options["--ledger"] else { print(usage); return 64 }
+        return AppendLoop.run(ledgerPath: path, threads: Int(options["--threads"] ?? "") ?? 4)
+    default:
+        print(usage)
+        return 64
+    }
+}
+
+exit(benchMain(Array(CommandLine.arguments.dropFirst())))

@@ -4,7 +4,8 @@
 public struct SHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
-    private var buffer = [UInt8](repeating: 0, count: 64)
+    // A fixed-size tuple keeps the partial block inline: hashing allocates nothing until `finalize`.
+    private var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
     private var buffered = 0
     private var length: UInt64 = 0
 
@@ -40,13 +41,13 @@ public struct SHA256: Sendable {
         length &+= UInt64(n)
         if buffered > 0 {
             let take = min(64 - buffered, n)
-            buffer.withUnsafeMutableBytes { b in
+            withUnsafeMutableBytes(of: &buffer) { b in
                 (b.baseAddress! + buffered).copyMemory(from: p, byteCount: take)
             }
             buffered += take; p += take; n -= take
             if buffered == 64 {
-                let copy = buffer
-                copy.withUnsafeBytes { compress($0.baseAddress!) }
+                var block = buffer
+                withUnsafeBytes(of: &block) { compress($0.baseAddress!) }
                 buffered = 0
             }
         }
@@ -55,27 +56,33 @@ public struct SHA256: Sendable {
             p += 64; n -= 64
         }
         if n > 0 {
-            buffer.withUnsafeMutableBytes { b in b.baseAddress!.copyMemory(from: p, byteCount: n) }
+            withUnsafeMutableBytes(of: &buffer) { b in b.baseAddress!.copyMemory(from: p, byteCount: n) }
             buffered = n
         }
     }
 
     public mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
-        var pad: [UInt8] = [0x80]
-        let padZeros = (buffered < 56 ? 55 - buffered : 119 - buffered)
-        pad.append(contentsOf: repeatElement(0, count: padZeros))
-        for i in (0..<8).reversed() { pad.append(UInt8(truncatingIfNeeded: bitLength >> (UInt64(i) * 8))) }
-        let savedLength = length
-        pad.withUnsafeBytes { update($0) }
-        length = savedLength
-        var out = [UInt8](repeating: 0, count: 32)
-        let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
-        for (i, w) in words.enumerated() {
-            out[i * 4] = UInt8(w >> 24); out[i * 4 + 1] = UInt8((w >> 16) & 0xff)
-            out[i * 4 + 2] = UInt8((w >> 8) & 0xff); out[i * 4 + 3] = UInt8(w & 0xff)
+        // 0x80, zeros up to 56 mod 64, then the length in bits, big-endian: at most two blocks.
+        var pad: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                  UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let padLength = (buffered < 56 ? 56 - buffered : 120 - buffered) + 8
+        withUnsafeMutableBytes(of: &pad) { raw in
+            raw[0] = 0x80
+            for i in 0..<8 { raw[padLength - 1 - i] = UInt8(truncatingIfNeeded: bitLength >> (UInt64(i) * 8)) }
+            update(UnsafeRawBufferPointer(rebasing: raw[0..<padLength]))
         }
-        return out
+        let s = state
+        return [UInt8](unsafeUninitializedCapacity: 32) { out, count in
+            withUnsafeBytes(of: s) { words in
+                for i in 0..<8 {
+                    let w = words.load(fromByteOffset: i * 4, as: UInt32.self)
+                    out[i * 4] = UInt8(w >> 24); out[i * 4 + 1] = UInt8((w >> 16) & 0xff)
+                    out[i * 4 + 2] = UInt8((w >> 8) & 0xff); out[i * 4 + 3] = UInt8(w & 0xff)
+                }
+            }
+            count = 32
+        }
     }
 
     private static let k: [UInt32] = [
@@ -132,9 +139,15 @@ public struct SHA256: Sendable {
 extension Sequence where Element == UInt8 {
     /// Lower-case hexadecimal, two digits per byte.
     public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        for b in self { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
+        let bytes = Array(self)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (i, b) in bytes.enumerated() {
+                out[2 * i] = hexDigit(b >> 4)
+                out[2 * i + 1] = hexDigit(b & 15)
+            }
+            return bytes.count * 2
+        }
     }
 }
+
+@inline(__always) private func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }

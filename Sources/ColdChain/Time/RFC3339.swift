@@ -12,18 +12,19 @@ public enum RFC3339 {
         if ms < 0 { ms += 86_400_000; days -= 1 }
         let (y, m, d) = civil(fromDays: days)
         let hour = ms / 3_600_000, minute = (ms / 60_000) % 60, second = (ms / 1000) % 60, milli = ms % 1000
-        var out = [UInt8]()
-        out.reserveCapacity(24)
-        func put(_ v: Int64, _ width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
-            var v = v
-            for k in stride(from: width - 1, through: 0, by: -1) { digits[k] = 0x30 + UInt8(v % 10); v /= 10 }
-            out.append(contentsOf: digits)
+        return String(unsafeUninitializedCapacity: 24) { out in
+            var k = 0
+            func put(_ v: Int64, _ width: Int) {
+                var v = v
+                for i in stride(from: width - 1, through: 0, by: -1) { out[k + i] = 0x30 + UInt8(v % 10); v /= 10 }
+                k += width
+            }
+            func sep(_ c: UInt8) { out[k] = c; k += 1 }
+            put(y, 4); sep(0x2D); put(m, 2); sep(0x2D); put(d, 2); sep(0x54)
+            put(hour, 2); sep(0x3A); put(minute, 2); sep(0x3A); put(second, 2); sep(0x2E)
+            put(milli, 3); sep(0x5A)
+            return k
         }
-        put(y, 4); out.append(0x2D); put(m, 2); out.append(0x2D); put(d, 2); out.append(0x54)
-        put(hour, 2); out.append(0x3A); put(minute, 2); out.append(0x3A); put(second, 2); out.append(0x2E)
-        put(milli, 3); out.append(0x5A)
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil when the text is not of that form.

@@ -103,7 +103,9 @@ public final class Ledger: @unchecked Sendable {
                         seq += 1
                         let at = RFC3339.format(e.at)
                         let h = LedgerHash.compute(prev: hash, seq: seq, at: at, type: e.type, body: e.body)
-                        try insert.execute([.integer(seq), .text(at), .text(e.type), .text(e.body), .text(hash), .text(h)])
+                        try insert.bind(1, seq); try insert.bind(2, at); try insert.bind(3, e.type)
+                        try insert.bind(4, e.body); try insert.bind(5, hash); try insert.bind(6, h)
+                        try insert.executeBound()
                         written.append(LedgerEvent(seq: seq, at: at, type: e.type, body: e.body, prevHash: hash, hash: h))
                         hash = h
                     }

@@ -42,7 +42,14 @@ public enum LedgerHash {
     public static func compute(prev: String, seq: Int64, at: String, type: String, body: String) -> String {
         var h = SHA256()
         h.update(prev); h.update("\n")
-        h.update(String(seq)); h.update("\n")
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { digits in
+            // Decimal digits of seq without allocating a String.
+            var v = seq.magnitude, k = 20
+            digits[k] = 0x0A
+            repeat { k -= 1; digits[k] = 0x30 + UInt8(v % 10); v /= 10 } while v > 0
+            if seq < 0 { k -= 1; digits[k] = 0x2D }
+            h.update(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(digits)[k...]))
+        }
         h.update(at); h.update("\n")
         h.update(type); h.update("\n")
         h.update(body)

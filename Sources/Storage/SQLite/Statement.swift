@@ -42,6 +42,29 @@ public final class Statement {
         }
     }
 
+    /// Binds an integer to the `index`-th placeholder (1-based); for hot paths that skip `Value` arrays.
+    public func bind(_ index: Int32, _ value: Int64) throws {
+        let rc = sqlite3_bind_int64(handle, index, value)
+        guard rc == SQLITE_OK else { throw SQLiteError.from(rc, database.handle, sql: sql) }
+    }
+
+    /// Binds text to the `index`-th placeholder (1-based); SQLite copies it.
+    public func bind(_ index: Int32, _ text: String) throws {
+        var s = text
+        let rc = s.withUTF8 { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT) }
+        guard rc == SQLITE_OK else { throw SQLiteError.from(rc, database.handle, sql: sql) }
+    }
+
+    /// Steps a statement bound with `bind(_:_:)` to completion and resets it for the next use.
+    public func executeBound() throws {
+        defer { sqlite3_reset(handle) }
+        while true {
+            let rc = sqlite3_step(handle)
+            if rc == SQLITE_DONE { return }
+            if rc != SQLITE_ROW { throw SQLiteError.from(rc, database.handle, sql: sql) }
+        }
+    }
+
     /// Runs the statement to completion, for INSERT, UPDATE and DDL.
     public func execute(_ values: [Value] = []) throws {
         try bind(values)

@@ -1,1 +1,0 @@
-int cc_raw_placeholder(void){return 0;}
