@@ -46,6 +46,11 @@ final class RunningServer: @unchecked Sendable {
     }
 }
 
+/// One request on a fresh connection, off the cooperative pool.
+func call(_ path: String, _ request: ControlRequest) async throws -> ControlReply {
+    try await offPool { try ControlClient(path: path).call(request) }
+}
+
 /// A raw connection for sending arbitrary bytes.
 func rawConnect(_ path: String) throws -> FileDescriptor {
     let fd = try UnixSocket.connect(path: path)
@@ -70,8 +75,7 @@ func readLines(_ fd: FileDescriptor, count: Int) throws -> [String] {
 @Suite(.serialized) struct ControlServerTests {
     @Test func answersAndRecordsThePeer() async throws {
         let s = try RunningServer()
-        let client = try ControlClient(path: s.path)
-        let reply = try client.call(ControlRequest(cmd: "echo", args: ["x": 1]))
+        let reply = try await call(s.path, ControlRequest(cmd: "echo", args: ["x": 1]))
         #expect(reply == .ok(["x": 1]))
         #expect(s.handler.peers.withLock { $0.first?.uid } == getuid())
         #expect(s.handler.peers.withLock { $0.first?.pid } == getpid())
@@ -87,7 +91,7 @@ func readLines(_ fd: FileDescriptor, count: Int) throws -> [String] {
         let fd = try rawConnect(s.path)
         let long = String(repeating: "a", count: ControlProtocol.maxLine + 10)
         try fd.writeAll("not json\n[1,2]\n{\"args\":{}}\n{\"cmd\":\"nope\"}\n\(long)\n{\"cmd\":\"echo\",\"args\":{\"after\":true}}\n\u{0}\u{1}\u{ff}\n")
-        let lines = try readLines(fd, count: 7)
+        let lines = try await offPool { try readLines(fd, count: 7) }
         #expect(lines.count == 7)
         let codes = lines.map { ControlReply.parse(Array($0.utf8)) }
         #expect(codes[0] == .failure(ControlFailure(.badRequest, "not a JSON object: send one JSON object per line, e.g. {\"cmd\":\"status\"}")))
@@ -106,7 +110,7 @@ func readLines(_ fd: FileDescriptor, count: Int) throws -> [String] {
         var text = "{\"cmd\":\"slow\"}\n"
         for i in 0..<20 { text += ControlRequest(cmd: "echo", args: ["i": .number(Double(i))]).line }
         try fd.writeAll(text)
-        let lines = try readLines(fd, count: 21)
+        let lines = try await offPool { try readLines(fd, count: 21) }
         #expect(lines.first?.contains("slow done") == true)
         #expect(lines.dropFirst().map { ControlReply.parse(Array($0.utf8)) } == (0..<20).map { .ok(["i": .number(Double($0))]) })
         await s.stop()
@@ -117,7 +121,7 @@ func readLines(_ fd: FileDescriptor, count: Int) throws -> [String] {
         let fd = try rawConnect(s.path)
         try fd.writeAll("{\"cmd\":\"slow\"}\n")
         shutdown(fd.rawValue, Int32(SHUT_WR))
-        let lines = try readLines(fd, count: 2)
+        let lines = try await offPool { try readLines(fd, count: 2) }
         #expect(lines.count == 1 && lines[0].contains("slow done"))
         await s.stop()
     }
@@ -128,8 +132,7 @@ func readLines(_ fd: FileDescriptor, count: Int) throws -> [String] {
         // Ask for 8 MiB of replies and never read them.
         try stuck.writeAll(String(repeating: "{\"cmd\":\"huge\"}\n", count: 8))
         for i in 0..<5 {
-            let other = try ControlClient(path: s.path)
-            #expect(try other.call(ControlRequest(cmd: "echo", args: ["i": .number(Double(i))])) == .ok(["i": .number(Double(i))]))
+            #expect(try await call(s.path, ControlRequest(cmd: "echo", args: ["i": .number(Double(i))])) == .ok(["i": .number(Double(i))]))
         }
         // The stuck client is dropped once its unsent replies pass the limit.
         var dropped = false
@@ -172,12 +175,13 @@ func readLines(_ fd: FileDescriptor, count: Int) throws -> [String] {
                 if l.allSatisfy({ $0 == " " || $0 == "\r" }) { l += "x" }
                 lines.append(l)
             }
-            try fd.writeAll(lines.joined(separator: "\n") + "\n")
-            let replies = try readLines(fd, count: lines.count)
+            let text = lines.joined(separator: "\n") + "\n"
+            let count = lines.count
+            let replies = try await offPool { try fd.writeAll(text); return try readLines(fd, count: count) }
             #expect(replies.count == lines.count)
             #expect(replies.allSatisfy { ControlReply.parse(Array($0.utf8)) != nil })
         }
-        #expect(try ControlClient(path: s.path).call(ControlRequest(cmd: "echo")) == .ok([:]))
+        #expect(try await call(s.path, ControlRequest(cmd: "echo")) == .ok([:]))
         await s.stop()
     }
 }

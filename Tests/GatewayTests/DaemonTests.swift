@@ -32,9 +32,9 @@ final class InProcessDaemon: @unchecked Sendable {
     }
 
     /// Waits until the control socket answers.
-    func waitReady() async throws -> ControlClient {
+    func waitReady() async throws {
         for _ in 0..<200 {
-            if let c = try? ControlClient(path: config.control.socket) { return c }
+            if (try? await call(config.control.socket, ControlRequest(cmd: "help"))) != nil { return }
             try await Task.sleep(nanoseconds: 20_000_000)
         }
         throw Errno("daemon did not come up: \(log.all)", code: ETIMEDOUT)
@@ -53,13 +53,14 @@ final class InProcessDaemon: @unchecked Sendable {
 @Suite(.serialized) struct DaemonTests {
     @Test func startsAnswersAndStopsCleanly() async throws {
         let d = try InProcessDaemon()
-        let client = try await d.waitReady()
-        guard case .ok(let status) = try client.call(ControlRequest(cmd: "status")) else { Issue.record("status failed"); return }
+        try await d.waitReady()
+        let sock = d.config.control.socket
+        guard case .ok(let status) = try await call(sock, ControlRequest(cmd: "status")) else { Issue.record("status failed"); return }
         #expect(status["gateway"]?["id"] == "gw-test-01")
         #expect(status["ledger"]?["head_seq"] == 2)
         #expect(status["fridges"]?.arrayValue?.map { $0["id"] } == ["F1"])
         #expect(status["platform"]?["configured"] == false)
-        guard case .ok(let verify) = try client.call(ControlRequest(cmd: "verify")) else { Issue.record("verify failed"); return }
+        guard case .ok(let verify) = try await call(sock, ControlRequest(cmd: "verify")) else { Issue.record("verify failed"); return }
         #expect(verify["ok"] == true)
         #expect(await d.stop() == 0)
         let types = try d.events().map(\.type)
@@ -71,12 +72,12 @@ final class InProcessDaemon: @unchecked Sendable {
 
     @Test func secondDaemonIsRefused() async throws {
         let first = try InProcessDaemon()
-        _ = try await first.waitReady()
+        try await first.waitReady()
         let second = try InProcessDaemon(dir: first.dir)
         #expect(await second.task.value == 1)
         #expect(second.log.contains("another coldchaind is already running"))
         // The first is untouched and still answers.
-        let reply = try ControlClient(path: first.config.control.socket).call(ControlRequest(cmd: "status"))
+        let reply = try await call(first.config.control.socket, ControlRequest(cmd: "status"))
         guard case .ok(let status) = reply else { Issue.record("\(reply)"); return }
         #expect(status["pid"] == .number(Double(getpid())))
         #expect(await first.stop() == 0)
@@ -86,7 +87,7 @@ final class InProcessDaemon: @unchecked Sendable {
     @Test func restartAfterACrashRecordsTheGap() async throws {
         let dir = TempDir("cc-gap")
         let first = try InProcessDaemon(dir: dir)
-        _ = try await first.waitReady()
+        try await first.waitReady()
         #expect(await first.stop() == 0)
         // What a crash leaves: an event after the last clean stop, a heartbeat long ago, no gateway.stopped.
         let ledger = try Ledger(path: first.config.storage.path)
@@ -95,7 +96,7 @@ final class InProcessDaemon: @unchecked Sendable {
         ledger.close()
 
         let second = try InProcessDaemon(dir: dir)
-        _ = try await second.waitReady()
+        try await second.waitReady()
         #expect(await second.stop() == 0)
         let events = try second.events()
         let gap = try #require(events.first { $0.type == "gateway.gap" })
@@ -110,10 +111,10 @@ final class InProcessDaemon: @unchecked Sendable {
     @Test func cleanQuickRestartRecordsNoGap() async throws {
         let dir = TempDir("cc-nogap")
         let first = try InProcessDaemon(dir: dir)
-        _ = try await first.waitReady()
+        try await first.waitReady()
         #expect(await first.stop(SIGINT) == 0)
         let second = try InProcessDaemon(dir: dir)
-        _ = try await second.waitReady()
+        try await second.waitReady()
         #expect(await second.stop() == 0)
         #expect(try !second.events().contains { $0.type == "gateway.gap" })
         #expect(try second.events().filter { $0.type == "gateway.stopped" }.first?.bodyValue["reason"] == "SIGINT")
@@ -129,16 +130,23 @@ final class InProcessDaemon: @unchecked Sendable {
         let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "200000"])
         #expect(notifier.watchdogInterval == 0.1)
         let d = try InProcessDaemon(dir: dir, notifier: notifier)
-        _ = try await d.waitReady()
-        var messages: [String] = []
-        func receive() -> String? {
+        try await d.waitReady()
+        @Sendable func receive() -> String? {
             var buf = [UInt8](repeating: 0, count: 4096)
             let n = recv(fd.rawValue, &buf, buf.count, 0)
             return n > 0 ? String(decoding: buf[0..<n], as: UTF8.self) : nil
         }
-        while messages.filter({ $0 == "WATCHDOG=1" }).count < 2, let m = receive() { messages.append(m) }
+        var messages = try await offPool {
+            var m: [String] = []
+            while m.filter({ $0 == "WATCHDOG=1" }).count < 2, let r = receive() { m.append(r) }
+            return m
+        }
         #expect(await d.stop() == 0)
-        while let m = receive(), !m.hasPrefix("STOPPING=1") { messages.append(m) }
+        messages += try await offPool {
+            var m: [String] = []
+            while let r = receive(), !r.hasPrefix("STOPPING=1") { m.append(r) }
+            return m
+        }
         #expect(messages.first?.hasPrefix("READY=1\nSTATUS=gateway gw-test-01") == true, "\(messages)")
         #expect(messages.filter { $0 == "WATCHDOG=1" }.count >= 2)
     }

@@ -43,8 +43,12 @@ extension JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
-    /// Parses JSON5 with Foundation's decoder. Its errors carry no position; see `JSON5Syntax` for that.
+    /// Parses JSON5: `JSON5Syntax` checks the text first and throws a `JSON5SyntaxError` with line and column;
+    /// only text it accepts reaches Foundation's decoder. Besides the position, that order matters because
+    /// Foundation 6.3's JSON5 decoder traps (crashes the process) on a number that ends the input in an exponent
+    /// sign, e.g. a truncated file ending in `1e-`.
     public static func parseJSON5(_ data: Data) throws -> JSONValue {
+        if let error = JSON5Syntax.firstError(in: [UInt8](data)) { throw error }
         let d = JSONDecoder()
         d.allowsJSON5 = true
         return try d.decode(JSONValue.self, from: data)

@@ -67,17 +67,17 @@ public enum ConfigLoader {
             problems.add(ConfigProblem(file: "\(file):\(line)", path: "", message: "the file contains a NUL byte: it is not a text file"))
             return nil
         }
-        if let v = try? JSONValue.parseJSON5(Data(bytes)) {
+        do {
+            let v = try JSONValue.parseJSON5(Data(bytes))
             guard case .object = v else {
                 problems.add("", "the file must hold one JSON5 object { ... }")
                 return nil
             }
             return v
-        }
-        if let e = JSON5Syntax.firstError(in: bytes) {
+        } catch let e as JSON5SyntaxError {
             // Syntax errors are printed FILE:LINE:COLUMN: what, the form editors jump to.
             problems.add(ConfigProblem(file: "\(file):\(e.line):\(e.column)", path: "", message: e.message))
-        } else {
+        } catch {
             problems.add("", "not valid JSON5 (Foundation's decoder refused it; the syntax checker found no position)")
         }
         return nil
