@@ -160,9 +160,9 @@ public enum JSON5Syntax {
                     while let d = current, isDigit(d) { i += 1; digits += 1 }
                 }
                 if digits == 0 { throw error("malformed number", at: start) }
-                // Foundation's decoder takes only a lower-case exponent after a leading zero.
-                if current == UInt8(ascii: "E"), bytes[start..<i].allSatisfy({ $0 == 0x30 || $0 == 0x2B || $0 == 0x2D }) {
-                    throw error("write the exponent of 0 with a lower-case e", at: start)
+                // Foundation's decoder refuses an exponent right after a lone 0 ("0e1"); so does this gate.
+                if let e = current, e | 0x20 == UInt8(ascii: "e"), bytes[start..<i].allSatisfy({ $0 == 0x30 || $0 == 0x2B || $0 == 0x2D }) {
+                    throw error("write 0 without an exponent", at: start)
                 }
                 if let e = current, e | 0x20 == UInt8(ascii: "e") {
                     i += 1
@@ -198,7 +198,8 @@ public enum JSON5Syntax {
                     } else if e == 0x0D {
                         i += 1
                         if current == 0x0A { i += 1 }
-                    } else if Array("'\"\\/bfnrtv0\n".utf8).contains(e) {
+                    } else if Array("'\"\\/bfnrt\n".utf8).contains(e) {
+                        // JSON5 also has \0 and \v, but Foundation's decoder refuses them: refused here too.
                         i += 1
                     } else {
                         throw error("unknown escape \\\(e >= 0x21 && e < 0x7f ? String(Character(Unicode.Scalar(e))) : String(format_hex: e)) in a string (write \\\\ for a backslash)")
