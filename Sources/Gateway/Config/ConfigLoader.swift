@@ -20,6 +20,7 @@ public enum ConfigLoader {
         let referenced = GatewayConfig.referencedProfiles(in: root)
         if !referenced.isEmpty && !isDirectory(devicesDir) {
             problems.add("devices_dir", "cannot read device profiles: '\(devicesDir)' is not a readable folder")
+            broken = referenced  // reported once here, not again at every sensor
         } else {
             for name in referenced.sorted() where GatewayConfig.isProfileName(name) {
                 let file = devicesDir + "/" + name + ".json5"

@@ -72,7 +72,12 @@ public final class ControlServer: Service, @unchecked Sendable {
             _ = try systemCall("bind \(path)") { Glibc.bind(fd.rawValue, addr, len) }
         }
         _ = try systemCall("chmod \(path)") { chmod(path, 0o660) }
-        if let gid { _ = try systemCall("chown \(path)") { chown(path, uid_t.max, gid) } }
+        // Under systemd the socket already has the service's group; chown(2) is then skipped, because the unit's
+        // system-call filter refuses it even as a no-op.
+        var created = stat()
+        if let gid, stat(path, &created) == 0, created.st_gid != gid {
+            _ = try systemCall("chown \(path)") { chown(path, uid_t.max, gid) }
+        }
         _ = try systemCall("listen \(path)") { listen(fd.rawValue, 16) }
         try fd.setNonBlocking(true)
         return fd

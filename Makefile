@@ -1,0 +1,64 @@
+# coldchain gateway. `make demo` runs the demo, `make test` the whole test suite; both install what they need.
+PREFIX      ?= /usr
+DESTDIR     ?=
+SWIFT       ?= swift
+RELEASE_DIR  = .build/release
+
+.PHONY: deps build test demo release install uninstall bench clean
+
+deps:
+	@.ci/install-deps
+
+build: deps
+	$(SWIFT) build
+
+# The executables are built first: the end-to-end tests run them as child processes.
+test: build
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: build
+	.build/debug/coldchaind --demo --state-dir demo-state
+
+# Release binaries with the Swift runtime linked in, so the gateway needs no Swift toolchain
+# (it needs libmodbus5 and libsqlite3-0 from Debian).
+release: deps
+	$(SWIFT) build -c release --static-swift-stdlib
+
+bench: deps
+	$(SWIFT) build -c release --product coldchain-bench
+	$(RELEASE_DIR)/coldchain-bench ledger
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coldchaind/devices $(DESTDIR)/etc/coldchaind \
+		$(DESTDIR)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d \
+		$(DESTDIR)$(PREFIX)/share/doc/coldchaind
+	install -m 0755 $(RELEASE_DIR)/coldchaind $(RELEASE_DIR)/coldchainctl $(RELEASE_DIR)/coldchain-sim $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 Devices/*.json5 $(DESTDIR)$(PREFIX)/share/coldchaind/devices/
+	sed 's|devices_dir: "../Devices"|devices_dir: "devices"|' Config/demo.json5 > $(DESTDIR)$(PREFIX)/share/coldchaind/demo.json5
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/coldchaind/README.md
+	install -m 0644 systemd/coldchaind.service $(DESTDIR)/lib/systemd/system/coldchaind.service
+	install -m 0644 systemd/coldchaind.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/coldchaind.conf
+	install -m 0644 systemd/coldchaind.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/coldchaind.conf
+	# The example config is installed only where none exists: an upgrade never overwrites a site's config.
+	test -e $(DESTDIR)/etc/coldchaind/coldchaind.json5 || \
+		sed 's|devices_dir: "../Devices"|devices_dir: "$(PREFIX)/share/coldchaind/devices"|' Config/coldchaind.json5 \
+		> $(DESTDIR)/etc/coldchaind/coldchaind.json5
+	if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null 2>&1; then \
+		systemd-sysusers coldchaind.conf 2>/dev/null || systemd-sysusers; \
+		systemd-tmpfiles --create coldchaind.conf 2>/dev/null || true; \
+		chgrp coldchain /etc/coldchaind /etc/coldchaind/coldchaind.json5 && chmod 0750 /etc/coldchaind && chmod 0640 /etc/coldchaind/coldchaind.json5; \
+		systemctl daemon-reload || true; \
+		echo "installed. Edit /etc/coldchaind/coldchaind.json5, check it with: coldchaind --check-config"; \
+		echo "then: systemctl enable --now coldchaind"; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/coldchaind $(DESTDIR)$(PREFIX)/bin/coldchainctl $(DESTDIR)$(PREFIX)/bin/coldchain-sim
+	rm -rf $(DESTDIR)$(PREFIX)/share/coldchaind $(DESTDIR)$(PREFIX)/share/doc/coldchaind
+	rm -f $(DESTDIR)/lib/systemd/system/coldchaind.service $(DESTDIR)$(PREFIX)/lib/sysusers.d/coldchaind.conf \
+		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/coldchaind.conf
+	@echo "kept /etc/coldchaind and /var/lib/coldchaind (the ledger must be kept for years: remove it deliberately)"
+
+clean:
+	rm -rf .build demo-state
