@@ -17,7 +17,7 @@ import TestSupport
         let dir = TempDir("cc-cli")
         let config = dir.write("bad.json5", """
             { gateway: { id: "gw", site: "x", colour: "red" },
-              storage: { path: "l.sqlite", heartbeat: "often" },
+              storage: { path: "l.sqlite", heartbeat: "often" }, devices_dir: ".",
               fridges: [ { id: "F1", sensors: [ { id: "s", bus: "nobus", profile: "nothing" } ] } ] }
             """)
         let r = try run("coldchaind", ["--check-config", "--config", config])
