@@ -16,6 +16,11 @@ public struct DeviceProfile: Sendable, Equatable {
         public var offset: Double
         /// Some probes encode negatives as an offset (raw >= threshold means `threshold - raw`) instead of two's complement.
         public var negativeFrom: Int?
+
+        public init(table: Table, address: Int, type: ValueType, scale: Double = 1, offset: Double = 0, negativeFrom: Int? = nil) {
+            self.table = table; self.address = address; self.type = type; self.scale = scale; self.offset = offset
+            self.negativeFrom = negativeFrom
+        }
     }
 
     /// The serial settings the manual gives as factory defaults; check-config warns on a mismatch.
@@ -40,6 +45,15 @@ public struct DeviceProfile: Sendable, Equatable {
     public var serial: SerialDefaults?
     /// Readings outside this range are probe faults, not temperatures.
     public var validRangeC: ClosedRange<Double>
+
+    public init(id: String, vendor: String, model: String, manual: String?, temperature: Field, humidity: Field?,
+                invalidRaw: [Int], wordOrder: WordOrder, pauseBetweenRequests: Double, oneRequestPerField: Bool,
+                serial: SerialDefaults?, validRangeC: ClosedRange<Double>) {
+        self.id = id; self.vendor = vendor; self.model = model; self.manual = manual; self.temperature = temperature
+        self.humidity = humidity; self.invalidRaw = invalidRaw; self.wordOrder = wordOrder
+        self.pauseBetweenRequests = pauseBetweenRequests; self.oneRequestPerField = oneRequestPerField
+        self.serial = serial; self.validRangeC = validRangeC
+    }
 }
 
 extension DeviceProfile {
