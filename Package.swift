@@ -38,6 +38,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ColdChainTests", dependencies: ["ColdChain"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "ColdChain", "TestSupport"]),
+        .testTarget(name: "FieldbusTests", dependencies: ["Fieldbus", "ColdChain", "POSIX", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Control", "Storage", "ColdChain", "POSIX", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ColdChain", "Control", "Storage", "POSIX", "TestSupport"]),
     ],

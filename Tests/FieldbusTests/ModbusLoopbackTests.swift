@@ -1,0 +1,77 @@
+import ColdChain
+import Fieldbus
+import Foundation
+import Glibc
+import Synchronization
+import Testing
+import TestSupport
+
+/// A server whose units answer as the test says.
+func startServer(port: Int = 0, _ handler: @escaping ModbusServer.Handler) throws -> ModbusServer {
+    let s = try ModbusServer(tcpHost: "127.0.0.1", port: port, handler: handler)
+    try s.start()
+    return s
+}
+
+@Suite(.serialized) struct ModbusLoopbackTests {
+    @Test func readsHoldingAndInputRegistersPerUnit() async throws {
+        let server = try startServer { unit, request in
+            switch request {
+            case .readRegisters(.holding, let a, let n): return .registers((0..<n).map { UInt16(unit * 100 + a + $0) })
+            case .readRegisters(.input, let a, let n): return .registers((0..<n).map { UInt16(1000 + a + $0) })
+            case .writeCoil: return .done
+            }
+        }
+        let port = server.port
+        try await offPool {
+            let c = try ModbusClient(.tcp(host: "127.0.0.1", port: port), timeout: 0.5)
+            #expect(try c.readRegisters(unit: 1, table: .holding, address: 0, count: 2) == [100, 101])
+            #expect(try c.readRegisters(unit: 7, table: .holding, address: 10, count: 3) == [710, 711, 712])
+            #expect(try c.readRegisters(unit: 1, table: .input, address: 5, count: 1) == [1005])
+            try c.writeCoil(unit: 9, address: 0, on: true)
+        }
+        server.stop()
+    }
+
+    @Test func exceptionTimeoutAndRefusedAreToldApart() async throws {
+        let server = try startServer { unit, _ in unit == 2 ? .exception(2) : unit == 3 ? .silence : .registers([42]) }
+        let port = server.port
+        try await offPool {
+            let c = try ModbusClient(.tcp(host: "127.0.0.1", port: port), timeout: 0.2)
+            #expect(throws: ModbusError.exception(code: 2)) { try c.readRegisters(unit: 2, table: .holding, address: 0, count: 1) }
+            #expect(throws: ModbusError.timeout) { try c.readRegisters(unit: 3, table: .holding, address: 0, count: 1) }
+            // After a timeout the link still works for the next device.
+            #expect(try c.readRegisters(unit: 1, table: .holding, address: 0, count: 1) == [42])
+        }
+        server.stop()
+        try await offPool {
+            let c = try ModbusClient(.tcp(host: "127.0.0.1", port: port), timeout: 0.2)
+            do {
+                _ = try c.readRegisters(unit: 1, table: .holding, address: 0, count: 1)
+                Issue.record("read from a stopped server")
+            } catch let e as ModbusError {
+                guard case .connectionRefused = e else { Issue.record("\(e)"); return }
+            }
+        }
+    }
+
+    @Test func lostConnectionIsReportedAndReopened() async throws {
+        var server = try startServer { _, _ in .registers([1]) }
+        let port = server.port
+        let c = try ModbusClient(.tcp(host: "127.0.0.1", port: port), timeout: 0.3)
+        #expect(try await offPool { try c.readRegisters(unit: 1, table: .holding, address: 0, count: 1) } == [1])
+        server.stop()  // closes the client's connection
+        let error = try await offPool { () -> ModbusError? in
+            do { _ = try c.readRegisters(unit: 1, table: .holding, address: 0, count: 1); return nil } catch { return error as? ModbusError }
+        }
+        #expect(error.map { $0.needsReconnect || $0 == .timeout } == true, "\(String(describing: error))")
+        server = try startServer(port: port) { _, _ in .registers([2]) }
+        #expect(try await offPool { try c.readRegisters(unit: 1, table: .holding, address: 0, count: 1) } == [2])
+        server.stop()
+    }
+
+    @Test func missingSerialDeviceIsRefused() {
+        let c = try? ModbusClient(.rtu(device: "/dev/ttyUSB-not-here", baud: 9600, parity: "none", dataBits: 8, stopBits: 1), timeout: 0.2)
+        #expect(throws: ModbusError.self) { try c?.connect() }
+    }
+}
