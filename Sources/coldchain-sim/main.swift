@@ -1,1 +1,3 @@
-print("todo")
+import Glibc
+
+exit(Simulator.main(Array(CommandLine.arguments.dropFirst())))

@@ -9,7 +9,12 @@ import Storage
 enum CtlCommand {
     static let usage = """
         usage: coldchainctl [--socket PATH] [--json] COMMAND [ARGS]
-          status                  the gateway, its ledger, its fridges and its uplink
+          status                  the gateway, its ledger, its fridges, buses, alarms and uplink
+          fridges                 each fridge: state, last temperature, sensors, open alarms
+          readings FRIDGE [--since 24h]   readings with min, max, mean and mean kinetic temperature
+          excursions [--open]     excursions with start, end, min, max, duration, degree-minutes, rule
+          ack ALARM --note TEXT   acknowledge an alarm (silences the alarm output; the excursion stays open)
+          watch                   live stream of readings, excursions, alarms and scans (Ctrl-C to stop)
           verify                  check the ledger's hash chain; names the first broken event
           verify --ledger FILE    the same on a ledger file directly, without a running daemon
         Socket: --socket PATH, else $COLDCHAIN_SOCKET, else \(defaultSocket).
@@ -52,6 +57,11 @@ enum CtlCommand {
         switch command {
         case "status": return o.rest.isEmpty ? status(o) : usageError("status takes no arguments")
         case "verify": return verify(o)
+        case "fridges": return o.rest.isEmpty ? fridges(o) : usageError("fridges takes no arguments")
+        case "readings": return readings(o)
+        case "excursions": return excursions(o)
+        case "ack": return acknowledge(o)
+        case "watch": return watch(o)
         case "help": print(usage); return Exit.ok
         default: return usageError("unknown command '\(command)'")
         }
@@ -113,14 +123,163 @@ enum CtlCommand {
         } else {
             print("platform  \(platform?["state"]?.stringValue ?? "not configured")")
         }
-        var t = Table(["FRIDGE", "NAME", "STATE", "SENSORS", "RULE"])
-        for f in s["fridges"]?.arrayValue ?? [] {
-            t.add([f["id"]?.stringValue ?? "", f["name"]?.stringValue ?? "", f["state"]?.stringValue ?? "",
-                   String(f["sensors"]?.intValue ?? 0), f["alarm_rule"]?.stringValue ?? ""])
-        }
         print("")
-        print(t.rows.isEmpty ? "no fridges configured" : t.text)
+        printFridges(s["fridges"]?.arrayValue ?? [])
+        var b = Table(["BUS", "ENDPOINT", "LINK", "ERRORS", "BACKED OFF", "LAST ERROR"])
+        for bus in s["buses"]?.arrayValue ?? [] {
+            b.add([bus["id"]?.stringValue ?? "", bus["endpoint"]?.stringValue ?? "", bus["connected"]?.boolValue == true ? "up" : "down",
+                   String(bus["errors"]?.intValue ?? 0), (bus["backed_off"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ","),
+                   bus["last_error"]?.stringValue ?? ""])
+        }
+        if !b.rows.isEmpty { print(""); print(b.text) }
+        let alarms = s["alarms"]?.arrayValue ?? []
+        print("")
+        print(alarms.isEmpty ? "no open alarms" : "open alarms: " + alarms.map { a in
+            "\(a["id"]?.intValue ?? 0) (\(a["fridge"]?.stringValue ?? "") \(a["cause"]?.stringValue ?? "")\(a["acknowledged"]?.boolValue == true ? ", acknowledged" : ""))"
+        }.joined(separator: "; "))
         return Exit.ok
+    }
+
+    static func printFridges(_ fridges: [JSONValue]) {
+        var t = Table(["FRIDGE", "NAME", "STATE", "TEMP", "AT", "RULE", "ALARMS"])
+        for f in fridges {
+            t.add([f["id"]?.stringValue ?? "", f["name"]?.stringValue ?? "", f["state"]?.stringValue ?? "",
+                   f["c"]?.doubleValue.map { "\($0) °C" } ?? "-", f["at"]?.stringValue ?? "-", f["alarm_rule"]?.stringValue ?? "",
+                   (f["alarms"]?.arrayValue ?? []).compactMap { $0["id"]?.intValue.map(String.init) }.joined(separator: ",")])
+        }
+        print(t.rows.isEmpty ? "no fridges configured" : t.text)
+    }
+
+    static func fridges(_ o: Options) -> Int32 {
+        let list: JSONValue
+        switch call(o, ControlRequest(cmd: "fridges")) {
+        case .success(let v): list = v
+        case .failure(let e): return e.code
+        }
+        if o.json { print(list.serialized); return Exit.ok }
+        printFridges(list.arrayValue ?? [])
+        var s = Table(["SENSOR", "FRIDGE", "STATE", "TEMP", "HUMIDITY", "AT", "BUS/UNIT", "FAULT"])
+        for f in list.arrayValue ?? [] {
+            for x in f["sensors"]?.arrayValue ?? [] {
+                s.add([x["id"]?.stringValue ?? "", f["id"]?.stringValue ?? "", x["state"]?.stringValue ?? "",
+                       x["c"]?.doubleValue.map { "\($0) °C" } ?? "-", x["h"]?.doubleValue.map { "\($0) %" } ?? "-",
+                       x["at"]?.stringValue ?? "-", "\(x["bus"]?.stringValue ?? "")/\(x["unit"]?.intValue ?? 0)", x["fault"]?.stringValue ?? ""])
+            }
+        }
+        if !s.rows.isEmpty { print(""); print(s.text) }
+        return Exit.ok
+    }
+
+    /// Reads `--name VALUE` from the arguments after the command.
+    static func option(_ o: Options, _ name: String) -> String? {
+        guard let i = o.rest.firstIndex(of: name), i + 1 < o.rest.count else { return nil }
+        return o.rest[i + 1]
+    }
+
+    static func positional(_ o: Options, known: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < o.rest.count {
+            if known.contains(o.rest[i]) { i += 2; continue }
+            if o.rest[i] == "--open" { i += 1; continue }
+            out.append(o.rest[i]); i += 1
+        }
+        return out
+    }
+
+    static func readings(_ o: Options) -> Int32 {
+        let args = positional(o, known: ["--since"])
+        guard args.count == 1 else { return usageError("readings FRIDGE [--since 24h]") }
+        let r: JSONValue
+        switch call(o, ControlRequest(cmd: "readings", args: ["fridge": .string(args[0]), "since": .string(option(o, "--since") ?? "24h")])) {
+        case .success(let v): r = v
+        case .failure(let e): return e.code
+        }
+        if o.json { print(r.serialized); return Exit.ok }
+        var t = Table(["TIME", "SENSOR", "TEMP", "HUMIDITY"])
+        for x in r["readings"]?.arrayValue ?? [] {
+            t.add([x["at"]?.stringValue ?? "", x["sensor"]?.stringValue ?? "", x["c"]?.doubleValue.map { "\($0) °C" } ?? "",
+                   x["h"]?.doubleValue.map { "\($0) %" } ?? ""])
+        }
+        print(t.rows.isEmpty ? "no readings since \(r["since"]?.stringValue ?? "")" : t.text)
+        let s = r["summary"]
+        if let n = s?["count"]?.intValue, n > 0 {
+            print("")
+            print("\(n) readings since \(r["since"]?.stringValue ?? ""): min \(s?["min_c"]?.doubleValue ?? 0) °C, max \(s?["max_c"]?.doubleValue ?? 0) °C, mean \(s?["mean_c"]?.doubleValue ?? 0) °C, MKT \(s?["mkt_c"]?.doubleValue ?? 0) °C")
+        }
+        return Exit.ok
+    }
+
+    static func excursions(_ o: Options) -> Int32 {
+        guard positional(o, known: []).isEmpty else { return usageError("excursions [--open]") }
+        let r: JSONValue
+        switch call(o, ControlRequest(cmd: "excursions", args: ["open": .bool(o.rest.contains("--open"))])) {
+        case .success(let v): r = v
+        case .failure(let e): return e.code
+        }
+        if o.json { print(r.serialized); return Exit.ok }
+        var t = Table(["ID", "FRIDGE", "SENSOR", "SIDE", "STATE", "START", "END", "MIN", "MAX", "DURATION", "°C·MIN", "RULE"])
+        for x in r.arrayValue ?? [] {
+            t.add([String(x["id"]?.intValue ?? 0), x["fridge"]?.stringValue ?? "", x["sensor"]?.stringValue ?? "", x["side"]?.stringValue ?? "",
+                   x["state"]?.stringValue ?? "", x["start"]?.stringValue ?? "", x["end"]?.stringValue ?? "-",
+                   "\(x["min_c"]?.doubleValue ?? 0)", "\(x["max_c"]?.doubleValue ?? 0)", DurationText.describe(x["duration_s"]?.doubleValue ?? 0),
+                   "\(x["degree_minutes"]?.doubleValue ?? 0)", x["rule"]?.stringValue ?? ""])
+        }
+        print(t.rows.isEmpty ? "no excursions" : t.text)
+        return Exit.ok
+    }
+
+    static func acknowledge(_ o: Options) -> Int32 {
+        let args = positional(o, known: ["--note"])
+        guard args.count == 1, let id = Int(args[0]) else { return usageError("ack ALARM --note TEXT (ALARM is the number status shows)") }
+        guard let note = option(o, "--note") else { return usageError("ack needs --note TEXT: say what was done (e.g. \"door closed, vaccines checked\")") }
+        switch call(o, ControlRequest(cmd: "ack", args: ["alarm": .number(Double(id)), "note": .string(note)])) {
+        case .success(let v):
+            if o.json { print(v.serialized) } else { print("alarm \(id) acknowledged (ledger event \(v["seq"]?.intValue ?? 0))") }
+            return Exit.ok
+        case .failure(let e): return e.code
+        }
+    }
+
+    static func watch(_ o: Options) -> Int32 {
+        let client: ControlClient
+        do { client = try ControlClient(path: o.socket) } catch {
+            _ = call(o, ControlRequest(cmd: "watch"))  // prints why, with the socket path
+            return Exit.unavailable
+        }
+        do {
+            guard case .ok = try client.call(ControlRequest(cmd: "watch")) else { return Exit.failure }
+            if !o.json { print("watching \(o.socket) (Ctrl-C to stop)") }
+            fflush(nil)
+            while let line = try client.readLine() {
+                if o.json { print(String(decoding: line, as: UTF8.self)); fflush(nil); continue }
+                guard let v = try? JSONValue.parse(Data(line)), let e = v["event"] else { continue }
+                print(describe(e))
+                fflush(nil)
+            }
+            printError("coldchainctl: the daemon closed the stream")
+            return Exit.unavailable
+        } catch {
+            printError("coldchainctl: lost the connection to coldchaind at \(o.socket): \(error)")
+            return Exit.unavailable
+        }
+    }
+
+    /// One line per event for a person watching.
+    static func describe(_ e: JSONValue) -> String {
+        let b = e["body"] ?? .null
+        let at = e["at"]?.stringValue ?? ""
+        let type = e["type"]?.stringValue ?? ""
+        var text: String
+        switch type {
+        case "reading": text = "\(b["sensor"]?.stringValue ?? "") \(b["c"]?.doubleValue ?? 0) °C" + (b["h"]?.doubleValue.map { " \($0) %" } ?? "")
+        case "excursion.opened", "excursion.peak", "excursion.closed":
+            text = "excursion \(b["excursion"]?.intValue ?? 0) \(b["fridge"]?.stringValue ?? "")/\(b["sensor"]?.stringValue ?? "") \(b["side"]?.stringValue ?? ""): min \(b["min_c"]?.doubleValue ?? 0) max \(b["max_c"]?.doubleValue ?? 0) °C since \(b["start"]?.stringValue ?? "")"
+        case "alarm.opened", "alarm.closed", "alarm.acknowledged":
+            text = "alarm \(b["alarm"]?.intValue ?? 0) \(b["fridge"]?.stringValue ?? "")/\(b["sensor"]?.stringValue ?? "") \(b["cause"]?.stringValue ?? b["reason"]?.stringValue ?? b["note"]?.stringValue ?? "")"
+        default: text = b.serialized
+        }
+        return "\(at)  \(type.padding(18))  \(text)"
     }
 
     static func verify(_ o: Options) -> Int32 {
@@ -170,4 +329,8 @@ enum CtlCommand {
 struct ExitCode: Error {
     let code: Int32
     init(_ code: Int32) { self.code = code }
+}
+
+extension String {
+    func padding(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
 }

@@ -11,7 +11,7 @@ import TestSupport
 /// A handler that echoes, or answers slowly / hugely on request, and records who asked.
 final class EchoHandler: ControlHandling {
     let peers = Mutex<[PeerInfo]>([])
-    func handle(_ request: ControlRequest, peer: PeerInfo) async -> ControlReply {
+    func handle(_ request: ControlRequest, peer: PeerInfo, connection: ControlConnection) async -> ControlReply {
         peers.withLock { $0.append(peer) }
         switch request.cmd {
         case "echo": return .ok(.object(request.args))

@@ -80,3 +80,40 @@ extension DeviceProfile {
         return (find(temperature), h)
     }
 }
+
+extension DeviceProfile.Field {
+    /// The registers a probe would send for `value` (the inverse of `decode`); for the simulator.
+    public func encode(_ value: Double, wordOrder: DeviceProfile.WordOrder) -> [UInt16] {
+        let raw = (value - offset) / scale
+        switch type {
+        case .int16: return [UInt16(bitPattern: Int16(clamping: Int(raw.rounded())))]
+        case .uint16:
+            var r = Int(raw.rounded())
+            if r < 0, let n = negativeFrom { r = n - r }
+            return [UInt16(clamping: r)]
+        case .int32, .uint32, .float32:
+            let bits: UInt32
+            switch type {
+            case .int32: bits = UInt32(bitPattern: Int32(clamping: Int(raw.rounded())))
+            case .uint32: bits = UInt32(clamping: Int(raw.rounded()))
+            default: bits = Float(raw).bitPattern
+            }
+            let hi = UInt16(bits >> 16), lo = UInt16(bits & 0xFFFF)
+            return wordOrder == .big ? [hi, lo] : [lo, hi]
+        }
+    }
+
+    /// What a faulty probe sends: its first invalid raw value, or NaN for floats.
+    public func faultRegisters(invalidRaw: [Int], wordOrder: DeviceProfile.WordOrder) -> [UInt16] {
+        switch type {
+        case .float32:
+            let bits = Float.nan.bitPattern
+            let hi = UInt16(bits >> 16), lo = UInt16(bits & 0xFFFF)
+            return wordOrder == .big ? [hi, lo] : [lo, hi]
+        case .int16: return [UInt16(bitPattern: Int16(clamping: invalidRaw.first ?? -32768))]
+        default:
+            let r = invalidRaw.first ?? 0xFFFF
+            return type.registerCount == 1 ? [UInt16(truncatingIfNeeded: r)] : [UInt16(truncatingIfNeeded: r >> 16), UInt16(truncatingIfNeeded: r)]
+        }
+    }
+}

@@ -18,7 +18,7 @@ public struct Excursion: Sendable, Equatable {
     public var degreeMinutes: Double
     public var limitC: Double
     public var rule: String
-    /// The ledger sequence number of its `excursion.opened`, once recorded; its id from then on.
+    /// The excursion's number in the ledger, once recorded.
     public var id: Int64?
     var lastPeak: Double
     var lastAt: Date
@@ -84,8 +84,8 @@ public struct SensorMonitor: Sendable {
     /// Carries an excursion that was open before a restart, so a multi-day excursion stays one excursion.
     public mutating func restore(_ e: Excursion) { open[e.side] = e }
 
-    /// Records the ledger id of an opened excursion.
-    public mutating func setID(_ id: Int64, for side: ExcursionSide) { open[side]?.id = id }
+    /// Carries a no_data that was raised before a restart, so the next valid reading recovers it once.
+    public mutating func restoreNoData() { noDataRaised = true }
 
     public var state: SensorState {
         if !open.isEmpty { return .excursion }

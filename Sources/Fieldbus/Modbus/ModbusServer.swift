@@ -68,6 +68,17 @@ public final class ModbusServer: @unchecked Sendable {
         description = "\(device) unit \(unit)"
     }
 
+    /// Serves unit `unit` on an already open descriptor: the master side of a pseudo-terminal, whose slave side
+    /// the client opens as its serial device. (libmodbus opens devices by path; a pty master has none.)
+    public init(rtuDescriptor fd: Int32, unit: Int, handler: @escaping Handler) throws {
+        guard let c = modbus_new_rtu("/dev/null", 9600, 78, 8, 1) else { throw ModbusError.other("modbus_new_rtu failed") }
+        ctx = c
+        self.handler = handler
+        modbus_set_slave(ctx, Int32(unit))
+        modbus_set_socket(ctx, fd)
+        description = "pty unit \(unit)"
+    }
+
     deinit {
         stop()
         modbus_close(ctx)

@@ -14,7 +14,34 @@ public struct PeerInfo: Sendable, Equatable {
 
 /// Answers control requests; implemented by the daemon's command table.
 public protocol ControlHandling: Sendable {
-    func handle(_ request: ControlRequest, peer: PeerInfo) async -> ControlReply
+    func handle(_ request: ControlRequest, peer: PeerInfo, connection: ControlConnection) async -> ControlReply
+}
+
+/// The connection a request came on. A streaming command (`watch`) calls `startStream` and then `send`s lines
+/// after its reply, until the client goes away. (`server` is weak and set once; the mutable state is in mutexes.)
+public final class ControlConnection: @unchecked Sendable {
+    let id: Int
+    weak var server: ControlServer?
+    let streaming = Mutex(false)
+    let onClose = Mutex<(@Sendable () -> Void)?>(nil)
+
+    init(id: Int, server: ControlServer) { self.id = id; self.server = server }
+
+    /// Keeps the connection for a stream after the reply; `closed` runs when the client disconnects.
+    public func startStream(closed: @escaping @Sendable () -> Void) {
+        streaming.withLock { $0 = true }
+        onClose.withLock { $0 = closed }
+    }
+
+    /// Queues one JSON line for the client; false once the client has gone.
+    @discardableResult
+    public func send(_ value: JSONValue) -> Bool {
+        guard let server, server.isOpen(id) else { return false }
+        server.post(id, .line(value.serialized + "\n"))
+        return true
+    }
+
+    var isStreaming: Bool { streaming.withLock { $0 } }
 }
 
 public enum ControlSocketError: Error, CustomStringConvertible {
@@ -40,13 +67,14 @@ public final class ControlServer: Service, @unchecked Sendable {
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private let inbox = Mutex<[(Int, Outgoing)]>([])
+    private let openClients = Mutex<[Int: ControlConnection]>([:])
     private let stopFlag = Mutex(false)
 
     /// Unsent reply bytes after which a client is considered stuck and dropped.
     static let maxPendingOutput = 4 << 20
     static let maxClients = 64
 
-    enum Outgoing { case line(String), done }
+    enum Outgoing: Sendable { case line(String), done }
 
     /// Creates the listening socket at `path`: mode 0660, group `group`. A stale socket left by a crash is replaced;
     /// one that a running daemon answers on is not.
@@ -119,7 +147,9 @@ public final class ControlServer: Service, @unchecked Sendable {
     private struct StopWaiter { var stopped = false; var continuation: CheckedContinuation<Void, Never>? }
     private let stopWaiter = Mutex(StopWaiter())
 
-    private func post(_ client: Int, _ what: Outgoing) {
+    func isOpen(_ client: Int) -> Bool { openClients.withLock { $0[client] != nil } }
+
+    func post(_ client: Int, _ what: Outgoing) {
         inbox.withLock { $0.append((client, what)) }
         wake()
     }
@@ -200,14 +230,20 @@ public final class ControlServer: Service, @unchecked Sendable {
                 }
                 c.fd.close()
                 clients[id] = nil
+                closed(id)
             }
         }
-        for c in clients.values { c.fd.close() }
+        for (id, c) in clients { c.fd.close(); closed(id) }
         stopWaiter.withLock { w in
             w.stopped = true
             w.continuation?.resume()
             w.continuation = nil
         }
+    }
+
+    private func closed(_ id: Int) {
+        let connection = openClients.withLock { $0.removeValue(forKey: id) }
+        connection?.onClose.withLock { $0 }?()
     }
 
     private func acceptAll(into clients: inout [Int: Client], nextID: inout Int) {
@@ -221,18 +257,20 @@ public final class ControlServer: Service, @unchecked Sendable {
             let owned = FileDescriptor(adopting: fd)
             guard clients.count < Self.maxClients else {
                 let reply = ControlReply.failure(ControlFailure(.unavailable, "too many control connections")).line
-                _ = reply.utf8CString.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count - 1) }
+                _ = reply.utf8CString.withUnsafeBytes { send(fd, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) }
                 owned.close()
                 continue
             }
             let cred = (try? UnixSocket.peerCredentials(owned)) ?? (pid: -1, uid: UInt32.max, gid: UInt32.max)
             clients[nextID] = Client(fd: owned, peer: PeerInfo(pid: cred.pid, uid: cred.uid, gid: cred.gid))
+            openClients.withLock { $0[nextID] = ControlConnection(id: nextID, server: self) }
             nextID += 1
         }
     }
 
     private func flush(_ c: Client) {
-        let written = c.output.withUnsafeBytes { Glibc.write(c.fd.rawValue, $0.baseAddress, $0.count) }
+        // send(2) with MSG_NOSIGNAL: a client that has gone must cost an EPIPE, not the daemon's life (SIGPIPE).
+        let written = c.output.withUnsafeBytes { send(c.fd.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         if written > 0 { c.output.removeFirst(written) }
         else if written < 0 && errno != EAGAIN && errno != EINTR { c.failed = true }  // EPIPE: the client went away
     }
@@ -251,10 +289,12 @@ public final class ControlServer: Service, @unchecked Sendable {
                 case .success(let request):
                     c.busy = true
                     let peer = c.peer
+                    guard let connection = openClients.withLock({ $0[id] }) else { return }
                     Task.detached { [self] in
-                        let reply = await handler.handle(request, peer: peer)
+                        let reply = await handler.handle(request, peer: peer, connection: connection)
                         post(id, .line(reply.line))
-                        post(id, .done)
+                        // A stream keeps the connection busy: further lines are the stream's, not requests.
+                        if !connection.isStreaming { post(id, .done) }
                     }
                 }
             }

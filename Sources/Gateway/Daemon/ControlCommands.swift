@@ -9,33 +9,52 @@ import Storage
 final class ControlCommands: ControlHandling {
     let config: GatewayConfig
     let ledger: Ledger
+    let hub: MonitorHub
     let startedAt: Date
     let clock: any WallClock
-    // Chain verification reads the whole ledger: it gets its own queue and read connection per call.
+    // Queries read the ledger through their own read connection, off the cooperative pool.
     let readQueue = DispatchQueue(label: "coldchain.control.read", attributes: .concurrent)
+    // Writes (acknowledgements) go through the hub, which blocks until durable: on a queue of their own too.
+    let writeQueue = DispatchQueue(label: "coldchain.control.write")
 
-    init(config: GatewayConfig, ledger: Ledger, startedAt: Date, clock: any WallClock) {
-        self.config = config; self.ledger = ledger; self.startedAt = startedAt; self.clock = clock
+    init(config: GatewayConfig, ledger: Ledger, hub: MonitorHub, startedAt: Date, clock: any WallClock) {
+        self.config = config; self.ledger = ledger; self.hub = hub; self.startedAt = startedAt; self.clock = clock
     }
 
-    static let commands = ["status", "verify", "help"]
+    static let commands = ["status", "verify", "fridges", "readings", "excursions", "ack", "watch", "help"]
 
-    func handle(_ request: ControlRequest, peer: PeerInfo) async -> ControlReply {
-        switch request.cmd {
-        case "status": return .ok(status())
-        case "verify": return await verify()
-        case "help": return .ok(["commands": .array(Self.commands.map { .string($0) })])
-        default:
-            return .failure(ControlFailure(.unknownCommand, "unknown command '\(request.cmd)'; known: \(Self.commands.joined(separator: ", "))"))
+    func handle(_ request: ControlRequest, peer: PeerInfo, connection: ControlConnection) async -> ControlReply {
+        do {
+            switch request.cmd {
+            case "status": return .ok(status())
+            case "verify": return try await read { try $0.verify().json }
+            case "fridges": return .ok(.array(hub.fridgeStatus()))
+            case "readings": return try await readings(request.args)
+            case "excursions": return try await excursions(request.args)
+            case "ack": return try await acknowledge(request.args, peer: peer)
+            case "watch": return watch(connection)
+            case "help": return .ok(["commands": .array(Self.commands.map { .string($0) })])
+            default:
+                return .failure(ControlFailure(.unknownCommand, "unknown command '\(request.cmd)'; known: \(Self.commands.joined(separator: ", "))"))
+            }
+        } catch let f as ControlFailure {
+            return .failure(f)
+        } catch {
+            return .failure(ControlFailure(.internal, "\(request.cmd) failed: \(error)"))
         }
+    }
+
+    func read(_ body: @escaping @Sendable (LedgerReader) throws -> JSONValue) async throws -> ControlReply {
+        let path = ledger.path
+        return .ok(try await onQueue(readQueue) {
+            let reader = try LedgerReader(path: path)
+            defer { reader.close() }
+            return try body(reader)
+        })
     }
 
     func status() -> JSONValue {
         let now = clock.now()
-        let fridges: [JSONValue] = config.fridges.map { f in
-            ["id": .string(f.id), "name": .string(f.name), "state": "unknown", "sensors": .number(Double(f.sensors.count)),
-             "alarm_rule": .string(f.alarm.name)]
-        }
         let platform: JSONValue = config.platform.map { ["configured": true, "url": .string($0.url), "format": .string($0.format)] }
             ?? ["configured": false, "state": "not configured: nothing is forwarded"]
         return [
@@ -46,23 +65,97 @@ final class ControlCommands: ControlHandling {
             "uptime_s": .number(now.timeIntervalSince(startedAt).rounded()),
             "ledger": ["path": .string(ledger.path), "head_seq": .number(Double(ledger.headSequence)),
                        "size_bytes": .number(Double(Self.fileSize(ledger.path) + Self.fileSize(ledger.path + "-wal")))],
-            "fridges": .array(fridges),
+            "fridges": .array(hub.fridgeStatus()),
+            "buses": .array(hub.busStatus()),
+            "alarms": .array(hub.openAlarms.map(\.json)),
             "platform": platform,
         ]
     }
 
-    func verify() async -> ControlReply {
-        let path = ledger.path
-        do {
-            let report = try await onQueue(readQueue) { () throws -> VerifyReport in
-                let reader = try LedgerReader(path: path)
-                defer { reader.close() }
-                return try reader.verify()
-            }
-            return .ok(report.json)
-        } catch {
-            return .failure(ControlFailure(.internal, "cannot read the ledger: \(error)"))
+    static func string(_ args: [String: JSONValue], _ key: String) throws -> String? {
+        guard let v = args[key] else { return nil }
+        guard case .string(let s) = v else { throw ControlFailure(.invalidArgument, "\(key) must be a string") }
+        return s
+    }
+
+    func readings(_ args: [String: JSONValue]) async throws -> ControlReply {
+        guard let fridge = try Self.string(args, "fridge") else { throw ControlFailure(.invalidArgument, "which fridge? (readings FRIDGE)") }
+        guard config.fridges.contains(where: { $0.id == fridge }) else {
+            throw ControlFailure(.notFound, "no fridge '\(fridge)'; known: \(config.fridges.map(\.id).joined(separator: ", "))")
         }
+        let sinceText = try Self.string(args, "since") ?? "24h"
+        guard let window = DurationText.seconds(from: sinceText) else {
+            throw ControlFailure(.invalidArgument, "since: '\(sinceText)' is not a duration (e.g. 24h, 30m, 7d)")
+        }
+        let now = clock.now()
+        let since = RFC3339.format(now.addingTimeInterval(-window))
+        return try await read { reader in
+            let events = try reader.events(type: EventType.reading.rawValue, where: "fridge", equals: fridge, since: since, limit: 200_000)
+            var rows: [JSONValue] = []
+            var points: [(Date, Double)] = []
+            for e in events {
+                let b = e.bodyValue
+                guard let c = b["c"]?.doubleValue else { continue }
+                var o: [String: JSONValue] = ["at": .string(e.at), "sensor": b["sensor"] ?? .null, "c": .number(c)]
+                if let h = b["h"] { o["h"] = h }
+                rows.append(.object(o))
+                if let t = RFC3339.parse(e.at) { points.append((t, c)) }
+            }
+            var summary: [String: JSONValue] = ["count": .number(Double(points.count))]
+            if !points.isEmpty {
+                let values = points.map(\.1)
+                summary["min_c"] = .number(values.min()!)
+                summary["max_c"] = .number(values.max()!)
+                summary["mean_c"] = .number(((values.reduce(0, +) / Double(values.count)) * 100).rounded() / 100)
+                if let mkt = MeanKineticTemperature.compute(points, until: now) { summary["mkt_c"] = .number((mkt * 100).rounded() / 100) }
+            }
+            return ["fridge": .string(fridge), "since": .string(since), "summary": .object(summary), "readings": .array(rows)]
+        }
+    }
+
+    func excursions(_ args: [String: JSONValue]) async throws -> ControlReply {
+        let onlyOpen = args["open"]?.boolValue ?? false
+        return try await read { reader in
+            let types = [EventType.excursionOpened, .excursionPeak, .excursionClosed].map(\.rawValue)
+            var byID: [Int: [String: JSONValue]] = [:]
+            for e in try reader.events(types: types) {
+                guard case .object(var b) = e.bodyValue, let id = b["excursion"]?.intValue else { continue }
+                b["state"] = .string(e.type == EventType.excursionClosed.rawValue ? "closed" : "open")
+                b["id"] = .number(Double(id))
+                b["excursion"] = nil
+                b["value_c"] = nil
+                b["at"] = nil
+                if b["end"] == nil, let start = b["start"]?.stringValue.flatMap(RFC3339.parse) {
+                    b["duration_s"] = .number(self.clock.now().timeIntervalSince(start).rounded())
+                }
+                byID[id] = b
+            }
+            let list = byID.keys.sorted().compactMap { byID[$0] }.filter { !onlyOpen || $0["state"] == "open" }
+            return .array(list.map { .object($0) })
+        }
+    }
+
+    func acknowledge(_ args: [String: JSONValue], peer: PeerInfo) async throws -> ControlReply {
+        guard let id = args["alarm"]?.intValue else { throw ControlFailure(.invalidArgument, "which alarm? (ack ID --note TEXT)") }
+        let note = try Self.string(args, "note") ?? ""
+        let hub = self.hub, now = clock.now()
+        let result = try await onQueue(writeQueue) { hub.acknowledge(alarm: id, note: note, uid: peer.uid, at: now) }
+        switch result {
+        case .success(let e): return .ok(["acknowledged": .number(Double(id)), "seq": .number(Double(e.seq)), "uid": .number(Double(peer.uid))])
+        case .failure(let f): return .failure(f)
+        }
+    }
+
+    /// Streams every event the gateway records from now on, one `{"event":{...}}` line each.
+    func watch(_ connection: ControlConnection) -> ControlReply {
+        let hub = self.hub
+        let gateway = config.gateway.id
+        let listener = hub.addListener { e in
+            connection.send(["event": ["id": .string(e.id(gateway: gateway)), "seq": .number(Double(e.seq)), "at": .string(e.at),
+                                       "type": .string(e.type), "body": e.bodyValue]])
+        }
+        connection.startStream { hub.removeListener(listener) }
+        return .ok(["watching": true])
     }
 
     static func fileSize(_ path: String) -> Int64 {

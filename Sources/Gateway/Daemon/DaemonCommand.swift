@@ -2,6 +2,7 @@ import ColdChain
 import Dispatch
 import FoundationEssentials
 import Glibc
+import POSIX
 import Synchronization
 
 /// `coldchaind`'s command line: `--config FILE`, `--check-config`, `--demo [--state-dir DIR]`.
@@ -59,6 +60,9 @@ public enum DaemonCommand {
             }
         }
         let log = Log(minimum: o.level)
+        // Every write to a peer that may have gone (control clients, the platform) handles EPIPE itself; the
+        // default action of SIGPIPE would end the daemon without a word.
+        signal(SIGPIPE, SIG_IGN)
         if o.demo {
             guard let found = Demo.configPath() else {
                 printError("coldchaind --demo: cannot find Config/demo.json5 (run from the source folder, or set COLDCHAIN_DEMO_CONFIG)")
@@ -81,14 +85,21 @@ public enum DaemonCommand {
             return Exit.ok
         }
         var running = config
+        var simulator: ChildProcess?
         if o.demo {
-            do { running = try Demo.prepare(config, stateDir: o.stateDir) } catch {
+            do {
+                running = try Demo.prepare(config, stateDir: o.stateDir)
+                simulator = try Demo.startSimulator(running, stateDir: running.storage.path.dropLastPathComponent)
+            } catch {
                 printError("coldchaind --demo: \(error)")
                 return Exit.failure
             }
         }
         let daemon = GatewayDaemon(config: running, log: log)
-        return runBlocking { await daemon.run(signals: SignalSequence.make()) }
+        let status = runBlocking { await daemon.run(signals: SignalSequence.make()) }
+        simulator?.signal(SIGTERM)
+        simulator?.wait()
+        return status
     }
 
     /// Runs async work from a plain thread (the process's main thread) and waits for its result, so nothing of
@@ -109,4 +120,9 @@ public enum DaemonCommand {
 func printError(_ s: String) {
     var line = s.hasSuffix("\n") ? s : s + "\n"
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+extension String {
+    /// The folder part of a path ("." when there is none).
+    var dropLastPathComponent: String { contains("/") ? String(self[..<lastIndex(of: "/")!]) : "." }
 }

@@ -28,6 +28,25 @@ enum Demo {
         return path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : nil
     }
 
+    /// Starts coldchain-sim on the demo's scenario (Config/demo-scenario.json5 beside demo.json5), so the
+    /// daemon has fridges to poll. Its output goes to STATE/sim.log.
+    static func startSimulator(_ config: GatewayConfig, stateDir: String) throws -> ChildProcess {
+        let configDir = config.file.contains("/") ? String(config.file[..<config.file.lastIndex(of: "/")!]) : "."
+        let scenario = configDir + "/demo-scenario.json5"
+        guard let exe = executableDirectory(), access(exe + "/coldchain-sim", X_OK) == 0 else {
+            throw Errno("coldchain-sim is not beside coldchaind", code: ENOENT)
+        }
+        guard access(scenario, R_OK) == 0 else { throw Errno("cannot read \(scenario)", code: ENOENT) }
+        var endpoint = "127.0.0.1:15020"
+        if let bus = config.buses.first, case .tcp(let host, let port) = bus.transport { endpoint = "\(host):\(port)" }
+        let sim = try ChildProcess(path: exe + "/coldchain-sim",
+                                   arguments: ["--scenario", scenario, "--devices", config.devicesDir, "--tcp", endpoint],
+                                   stdout: stateDir + "/sim.log")
+        usleep(300_000)  // let it bind before the daemon's first poll
+        print("  simulator  coldchain-sim on \(endpoint) (pid \(sim.pid)), scenario \(scenario)")
+        return sim
+    }
+
     /// Points the ledger and the control socket into `stateDir` and tells the user how to reach the daemon.
     static func prepare(_ config: GatewayConfig, stateDir: String) throws -> GatewayConfig {
         if mkdir(stateDir, 0o755) != 0 && errno != EEXIST {
@@ -44,8 +63,13 @@ enum Demo {
             coldchain gateway demo — \(c.gateway.site)
               config  \(config.file)
               ledger  \(c.storage.path)
-            In another terminal, try:
+            Fridge 2's door is left open: within about a minute it warms past 8 °C, an excursion opens and an alarm
+            sounds. In another terminal, try:
               \(ctl) --socket \(c.control.socket) status
+              \(ctl) --socket \(c.control.socket) watch
+              \(ctl) --socket \(c.control.socket) excursions
+              \(ctl) --socket \(c.control.socket) ack 1 --note "door closed, vaccines quarantined"
+              \(ctl) --socket \(c.control.socket) readings F2 --since 10m
               \(ctl) --socket \(c.control.socket) verify
             Stop with Ctrl-C; run again and the ledger carries on (with a gap event for the time it was down).
             """)

@@ -49,13 +49,17 @@ public struct GatewayDaemon: Sendable {
             ledger.close()
             return 1
         }
-        let commands = ControlCommands(config: config, ledger: ledger, startedAt: startedAt, clock: clock)
         let services: [any Service]
         do {
+            let reader = try LedgerReader(path: config.storage.path)
+            let hub = try MonitorHub(config: config, ledger: ledger, reader: reader, log: log, now: startedAt)
+            reader.close()
+            let commands = ControlCommands(config: config, ledger: ledger, hub: hub, startedAt: startedAt, clock: clock)
             services = [
                 try ControlServer(listener: listener, path: config.control.socket, handler: commands, log: log),
                 HeartbeatService(ledger: ledger, interval: config.storage.heartbeat, clock: clock, notifier: notifier, log: log),
-            ]
+                MonitorTickService(hub: hub, clock: clock, every: 5),
+            ] + config.buses.map { BusPoller(bus: $0, config: config, hub: hub, clock: clock, log: log) }
         } catch {
             log.error("cannot start: \(error)")
             ledger.close()

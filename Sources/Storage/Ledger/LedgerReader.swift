@@ -26,6 +26,19 @@ public final class LedgerReader: @unchecked Sendable {
         try db.statement("SELECT seq, at, type, body, prev_hash, hash FROM events WHERE seq = ?").first([.integer(seq)], Self.event)
     }
 
+    /// Events of the given types, oldest first.
+    public func events(types: [String], after seq: Int64 = 0, limit: Int = 1_000_000) throws -> [LedgerEvent] {
+        let marks = types.map { _ in "?" }.joined(separator: ",")
+        return try db.statement("SELECT seq, at, type, body, prev_hash, hash FROM events WHERE type IN (\(marks)) AND seq > ? ORDER BY seq LIMIT ?")
+            .rows(types.map { .text($0) } + [.integer(seq), .integer(Int64(limit))], Self.event)
+    }
+
+    /// Events of `type` whose body's `key` equals `value`, at or after `since` (RFC 3339), oldest first.
+    public func events(type: String, where key: String, equals value: String, since: String, limit: Int) throws -> [LedgerEvent] {
+        try db.statement("SELECT seq, at, type, body, prev_hash, hash FROM events WHERE type = ? AND at >= ? AND json_extract(body, '$.' || ?) = ? ORDER BY seq LIMIT ?")
+            .rows([.text(type), .text(since), .text(key), .text(value), .integer(Int64(limit))], Self.event)
+    }
+
     public func count() throws -> Int64 { try db.scalarInt("SELECT count(*) FROM events") ?? 0 }
 
     /// `PRAGMA integrity_check`: "ok", or SQLite's list of what is damaged.

@@ -1,0 +1,173 @@
+import ColdChain
+import Dispatch
+import Fieldbus
+import FoundationEssentials
+import Glibc
+import POSIX
+import Synchronization
+
+/// Polls one bus's sensors on a thread of its own (libmodbus blocks), one transaction at a time, with the bus's
+/// gap between transactions; switches the bus's alarm outputs. A device that fails 3 times in a row is retried
+/// only every 30 s until it answers, so it costs the others at most one timeout per 30 s. A lost link (TCP reset,
+/// USB adapter unplugged) is reopened with back-off, forever: no error ends the poller.
+final class BusPoller: Service, @unchecked Sendable {
+    let name: String
+    let bus: GatewayConfig.Bus
+    let sensors: [(sensor: GatewayConfig.Sensor, profile: DeviceProfile)]
+    let hub: MonitorHub
+    let clock: any WallClock
+    let log: Log
+    private let stopped = Mutex(false)
+    private let wake = DispatchSemaphore(value: 0)
+
+    static let failuresBeforeBackOff = 3
+    static let backOff = 30.0
+    static let maxReconnectDelay = 30.0
+
+    init(bus: GatewayConfig.Bus, config: GatewayConfig, hub: MonitorHub, clock: any WallClock, log: Log) {
+        self.name = "bus \(bus.id)"
+        self.bus = bus
+        self.sensors = config.fridges.flatMap(\.sensors).filter { $0.bus == bus.id }.map { ($0, config.profiles[$0.profile]!) }
+        self.hub = hub
+        self.clock = clock
+        self.log = log
+    }
+
+    func run() async throws {
+        let thread = try POSIXThread(name: "bus-\(bus.id)") { [self] in loop() }
+        await withTaskCancellationHandler {
+            while !Task.isCancelled { _ = await sleep(seconds: 3600) }
+        } onCancel: {
+            stopped.withLock { $0 = true }
+            wake.signal()
+        }
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { thread.join(); c.resume() }
+        }
+    }
+
+    /// Monotonic seconds, for scheduling: wall-clock jumps (NTP at boot) must not bunch or skip polls.
+    static func monotonic() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    private var isStopped: Bool { stopped.withLock { $0 } }
+
+    /// Sleeps `seconds` unless stopped first; false when stopped.
+    private func pause(_ seconds: Double) -> Bool {
+        if seconds > 0 { _ = wake.wait(timeout: .now() + seconds) }
+        return !isStopped
+    }
+
+    private func loop() {
+        let endpoint = ModbusEndpoint(bus.transport)
+        guard let client = try? ModbusClient(endpoint, timeout: bus.timeout) else {
+            log.error("bus \(bus.id): cannot create a Modbus context for \(endpoint)")
+            return
+        }
+        defer { client.close() }
+        let start = Self.monotonic()
+        // Stagger the first polls so a bus of many sensors does not fire them all at once.
+        var due = sensors.indices.map { start + Double($0) * max(bus.gap, 0.05) }
+        var failures = [Int](repeating: 0, count: sensors.count)
+        var reconnectDelay = 1.0
+        var nextConnect = 0.0
+        var coils: [String: Bool] = [:]
+        var linkWasDown = false
+
+        func linkFailed(_ e: ModbusError) {
+            client.close()
+            nextConnect = Self.monotonic() + reconnectDelay
+            if !linkWasDown { log.warning("bus \(bus.id): \(e); reopening \(endpoint) with back-off") }
+            reconnectDelay = min(reconnectDelay * 2, Self.maxReconnectDelay)
+            linkWasDown = true
+            hub.reportBus(bus.id) { $0.connected = false }
+        }
+
+        while !isStopped {
+            var now = Self.monotonic()
+            if !client.isConnected {
+                if now < nextConnect { _ = pause(min(nextConnect - now, 1)); continue }
+                do {
+                    try client.connect()
+                    if linkWasDown { log.notice("bus \(bus.id): \(endpoint) reopened") }
+                    linkWasDown = false
+                    reconnectDelay = 1
+                    hub.reportBus(bus.id) { $0.connected = true }
+                } catch let e as ModbusError {
+                    hub.reportBus(bus.id) { $0.errors += 1; $0.lastError = e.description }
+                    linkFailed(e)
+                    continue
+                } catch { continue }
+            }
+            for o in hub.desiredOutputs() where o.bus == bus.id && coils["\(o.unit)/\(o.coil)"] != o.on {
+                do {
+                    try client.writeCoil(unit: o.unit, address: o.coil, on: o.on)
+                    coils["\(o.unit)/\(o.coil)"] = o.on
+                    log.notice("bus \(bus.id): alarm output unit \(o.unit) coil \(o.coil) \(o.on ? "on" : "off")")
+                } catch let e as ModbusError {
+                    log.warning("bus \(bus.id): cannot switch alarm output unit \(o.unit) coil \(o.coil): \(e)")
+                    if e.needsReconnect { linkFailed(e) }
+                } catch {}
+                guard pause(bus.gap) else { return }
+            }
+            guard client.isConnected else { continue }
+            now = Self.monotonic()
+            guard let i = due.indices.min(by: { due[$0] < due[$1] }) else { _ = pause(1); continue }
+            if due[i] > now { _ = pause(min(due[i] - now, 1)); continue }
+
+            let (sensor, profile) = sensors[i]
+            do {
+                var replies: [[UInt16]] = []
+                for (k, read) in profile.reads.enumerated() {
+                    if k > 0 { guard pause(max(bus.gap, profile.pauseBetweenRequests)) else { return } }
+                    replies.append(try client.readRegisters(unit: sensor.unit, table: read.table, address: read.address, count: read.count))
+                }
+                let (t, h) = profile.decode(replies)
+                hub.record(sensor: sensor.id, at: clock.now(), temperature: t, humidity: h)
+                if failures[i] >= Self.failuresBeforeBackOff {
+                    log.notice("bus \(bus.id): sensor \(sensor.id) (unit \(sensor.unit)) answers again")
+                    hub.reportBus(bus.id) { $0.backedOff.removeAll { $0 == sensor.id } }
+                }
+                failures[i] = 0
+                due[i] += sensor.poll
+                if due[i] < now { due[i] = now + sensor.poll }  // after a stall, skip the missed polls
+            } catch let e as ModbusError {
+                failures[i] += 1
+                hub.reportBus(bus.id) { $0.errors += 1; $0.lastError = "\(sensor.id): \(e)" }
+                if failures[i] == 1 { log.warning("bus \(bus.id): sensor \(sensor.id) (unit \(sensor.unit)): \(e)") }
+                if failures[i] >= Self.failuresBeforeBackOff {
+                    if failures[i] == Self.failuresBeforeBackOff {
+                        log.warning("bus \(bus.id): sensor \(sensor.id) failed \(failures[i]) times; retrying every \(Int(Self.backOff)) s")
+                        hub.reportBus(bus.id) { $0.backedOff.append(sensor.id) }
+                    }
+                    due[i] = Self.monotonic() + Self.backOff
+                } else {
+                    due[i] = Self.monotonic() + min(sensor.poll, 5)
+                }
+                if e.needsReconnect { linkFailed(e) }
+            } catch {}
+            guard pause(bus.gap) else { return }
+        }
+    }
+}
+
+/// Raises no_data for silent sensors: time passing is an input of its own.
+struct MonitorTickService: Service {
+    let name = "monitor-tick"
+    let hub: MonitorHub
+    let clock: any WallClock
+    let every: Double
+
+    // The hub appends to the ledger, which blocks until durable: that happens on this queue, not the pool.
+    let queue = DispatchQueue(label: "coldchain.monitor.tick")
+
+    func run() async throws {
+        while await sleep(seconds: every) {
+            let (hub, now) = (self.hub, clock.now())
+            _ = try? await onQueue(queue) { hub.tick(at: now) }
+        }
+    }
+}

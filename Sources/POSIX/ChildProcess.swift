@@ -1,0 +1,39 @@
+import Glibc
+
+/// A child process started with posix_spawn(3): no fork of a multi-threaded process, no Foundation.
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
+    private var reaped = false
+
+    /// Starts `path` with `arguments`; stdin from /dev/null, stdout and stderr inherited unless `stdout` names a file.
+    ///
+    /// The corresponding C function is posix_spawn(3).
+    public init(path: String, arguments: [String], stdout: String? = nil) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let stdout { posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, path, &actions, nil, argv, environ)
+        guard rc == 0 else { throw Errno("posix_spawn \(path)", code: rc) }
+        pid = child
+    }
+
+    /// The corresponding C function is kill(2).
+    public func signal(_ s: Int32) { if !reaped { kill(pid, s) } }
+
+    /// Waits for the child to exit; its exit status (128+N for signal N).
+    ///
+    /// The corresponding C function is waitpid(2).
+    @discardableResult
+    public func wait() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        reaped = true
+        let signaled = status & 0x7f
+        return signaled == 0 ? (status >> 8) & 0xff : 128 + signaled
+    }
+}
