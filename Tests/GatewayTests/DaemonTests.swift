@@ -18,15 +18,16 @@ final class InProcessDaemon: @unchecked Sendable {
     var task: Task<Int32, Never>!
 
     init(dir: TempDir = TempDir("cc-daemon"), notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
-         heartbeat: String = "30s") throws {
+         heartbeat: String = "30s", configText: String? = nil, pollBackOff: Double = 30) throws {
         self.dir = dir
         dir.write("devices/generic-int16-x10.json5", genericProfile)
-        let text = validConfig.replacingOccurrences(of: #"storage: { path: "ledger.sqlite" },"#,
-                                                    with: #"storage: { path: "ledger.sqlite", heartbeat: "\#(heartbeat)" },"#)
+        let text = configText ?? validConfig.replacingOccurrences(of: #"storage: { path: "ledger.sqlite" },"#,
+                                                                  with: #"storage: { path: "ledger.sqlite", heartbeat: "\#(heartbeat)" },"#)
         let path = dir.write("coldchaind.json5", text)
         config = try ConfigLoader.load(path: path).get().0
         (signals, sendSignal) = AsyncStream<Int32>.makeStream()
-        let daemon = GatewayDaemon(config: config, log: Log(collect: { [log] in log.append($0) }), notifier: notifier)
+        var daemon = GatewayDaemon(config: config, log: Log(collect: { [log] in log.append($0) }), notifier: notifier)
+        daemon.pollBackOff = pollBackOff
         let signals = self.signals
         task = Task { await daemon.run(signals: signals) }
     }

@@ -11,6 +11,8 @@ public struct GatewayDaemon: Sendable {
     public var log: Log
     public var clock: any WallClock
     public var notifier: SystemdNotifier
+    /// How long a device that failed 3 times in a row is left alone; shorter in tests.
+    var pollBackOff = BusPoller.defaultBackOff
 
     public init(config: GatewayConfig, log: Log, clock: any WallClock = SystemClock(),
                 notifier: SystemdNotifier = SystemdNotifier()) {
@@ -59,7 +61,7 @@ public struct GatewayDaemon: Sendable {
                 try ControlServer(listener: listener, path: config.control.socket, handler: commands, log: log),
                 HeartbeatService(ledger: ledger, interval: config.storage.heartbeat, clock: clock, notifier: notifier, log: log),
                 MonitorTickService(hub: hub, clock: clock, every: 5),
-            ] + config.buses.map { BusPoller(bus: $0, config: config, hub: hub, clock: clock, log: log) }
+            ] + config.buses.map { BusPoller(bus: $0, config: config, hub: hub, clock: clock, log: log, backOff: pollBackOff) }
         } catch {
             log.error("cannot start: \(error)")
             ledger.close()

@@ -21,10 +21,13 @@ final class BusPoller: Service, @unchecked Sendable {
     private let wake = DispatchSemaphore(value: 0)
 
     static let failuresBeforeBackOff = 3
-    static let backOff = 30.0
+    static let defaultBackOff = 30.0
+    let backOff: Double
     static let maxReconnectDelay = 30.0
 
-    init(bus: GatewayConfig.Bus, config: GatewayConfig, hub: MonitorHub, clock: any WallClock, log: Log) {
+    init(bus: GatewayConfig.Bus, config: GatewayConfig, hub: MonitorHub, clock: any WallClock, log: Log,
+         backOff: Double = BusPoller.defaultBackOff) {
+        self.backOff = backOff
         self.name = "bus \(bus.id)"
         self.bus = bus
         self.sensors = config.fridges.flatMap(\.sensors).filter { $0.bus == bus.id }.map { ($0, config.profiles[$0.profile]!) }
@@ -140,10 +143,10 @@ final class BusPoller: Service, @unchecked Sendable {
                 if failures[i] == 1 { log.warning("bus \(bus.id): sensor \(sensor.id) (unit \(sensor.unit)): \(e)") }
                 if failures[i] >= Self.failuresBeforeBackOff {
                     if failures[i] == Self.failuresBeforeBackOff {
-                        log.warning("bus \(bus.id): sensor \(sensor.id) failed \(failures[i]) times; retrying every \(Int(Self.backOff)) s")
+                        log.warning("bus \(bus.id): sensor \(sensor.id) failed \(failures[i]) times; retrying every \(Int(backOff)) s")
                         hub.reportBus(bus.id) { $0.backedOff.append(sensor.id) }
                     }
-                    due[i] = Self.monotonic() + Self.backOff
+                    due[i] = Self.monotonic() + backOff
                 } else {
                     due[i] = Self.monotonic() + min(sensor.poll, 5)
                 }

@@ -1,0 +1,108 @@
+import ColdChain
+import Control
+import Fieldbus
+import Foundation
+@testable import Gateway
+import Glibc
+import Storage
+import Synchronization
+import Testing
+import TestSupport
+
+/// What each simulated unit answers; changed by the test while the daemon polls.
+final class Probes: Sendable {
+    enum Mode: Sendable { case celsius(Double), raw(UInt16), silent, exception(Int) }
+    let modes = Mutex<[Int: Mode]>([:])
+    let coilWrites = Mutex<[(Int, Int, Bool)]>([])
+    let reads = Mutex<[Int: Int]>([:])
+
+    func set(_ unit: Int, _ mode: Mode) { modes.withLock { $0[unit] = mode } }
+
+    func handle(_ unit: Int, _ request: ModbusServer.Request) -> ModbusServer.Response {
+        switch request {
+        case .writeCoil(let address, let on):
+            coilWrites.withLock { $0.append((unit, address, on)) }
+            return .done
+        case .readRegisters(_, _, let count):
+            reads.withLock { $0[unit, default: 0] += 1 }
+            switch modes.withLock({ $0[unit] }) ?? .silent {
+            case .celsius(let c): return .registers([UInt16(bitPattern: Int16((c * 10).rounded()))] + Array(repeating: 450, count: count - 1))
+            case .raw(let r): return .registers(Array(repeating: r, count: count))
+            case .silent: return .silence
+            case .exception(let code): return .exception(code)
+            }
+        }
+    }
+}
+
+func pollerConfig(port: Int) -> String {
+    """
+    { gateway: { id: "gw-poll", site: "Poller test" },
+      storage: { path: "ledger.sqlite" }, control: { socket: "control.sock" }, devices_dir: "devices",
+      buses: [ { id: "lan", tcp: { host: "127.0.0.1", port: \(port) }, timeout: "200ms", gap: "0ms" } ],
+      fridges: [ { id: "F1", name: "Fridge 1", alarm: { preset: "gsp", delay: "2s", comm_loss_after: "10s" },
+                   sensors: [ { id: "A", bus: "lan", unit: 1, profile: "generic-int16-x10", poll: "1s" },
+                              { id: "B", bus: "lan", unit: 2, profile: "generic-int16-x10", poll: "1s" } ],
+                   alarm_output: { bus: "lan", unit: 9, coil: 3 } } ] }
+    """
+}
+
+func waitUntil(_ seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(nanoseconds: 50_000_000)
+    }
+    return try await condition()
+}
+
+@Suite(.serialized) struct PollerTests {
+    @Test func pollsRecordsBacksOffAndRecovers() async throws {
+        let probes = Probes()
+        probes.set(1, .celsius(5.0))
+        probes.set(2, .silent)
+        let server = try ModbusServer(tcpHost: "127.0.0.1", port: 0) { probes.handle($0, $1) }
+        try server.start()
+        let d = try InProcessDaemon(configText: pollerConfig(port: server.port), pollBackOff: 2)
+        try await d.waitReady()
+        let sock = d.config.control.socket
+
+        // A dead device on the bus: backed off after 3 failures, visible in status; the other keeps its pace.
+        #expect(try await waitUntil(10) {
+            guard case .ok(let s) = try await call(sock, ControlRequest(cmd: "status")) else { return false }
+            return s["buses"]?.arrayValue?.first?["backed_off"] == ["B"]
+        })
+        let before = probes.reads.withLock { $0[1] ?? 0 }
+        try await Task.sleep(nanoseconds: 2_000_000_000)
+        let after = probes.reads.withLock { $0[1] ?? 0 }
+        #expect(after - before >= 1 && after - before <= 3, "unit 1 polled at its 1 s pace despite unit 2: \(after - before) reads in 2 s")
+
+        // It comes back by itself.
+        probes.set(2, .celsius(4.0))
+        #expect(try await waitUntil(10) { try d.events().contains { $0.type == "reading" && $0.bodyValue["sensor"] == "B" } })
+        #expect(d.log.contains("sensor B (unit 2) answers again"))
+
+        // A fault value is a probe fault, not a temperature.
+        probes.set(1, .raw(0x7FFF))
+        #expect(try await waitUntil(5) { try d.events().contains { $0.type == "probe.fault" && $0.bodyValue["sensor"] == "A" } })
+        #expect(try !d.events().contains { $0.type == "reading" && $0.bodyValue["c"] == 3276.7 })
+
+        // Warm: an excursion after the 2 s delay, an alarm, and the alarm output switched on.
+        probes.set(1, .celsius(9.5))
+        #expect(try await waitUntil(10) { try d.events().contains { $0.type == "alarm.opened" } })
+        #expect(try await waitUntil(5) { probes.coilWrites.withLock { $0.contains { $0 == (9, 3, true) } } })
+
+        // The server goes away and comes back on the same port: the link is reopened by itself.
+        let port = server.port
+        server.stop()
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        let revived = try ModbusServer(tcpHost: "127.0.0.1", port: port) { probes.handle($0, $1) }
+        try revived.start()
+        let count = try d.events().count
+        #expect(try await waitUntil(15) { try d.events().count > count + 2 })
+        #expect(d.log.contains("reopened"))
+        #expect(await d.stop() == 0)
+        revived.stop()
+        #expect(try LedgerReader(path: d.config.storage.path).verify().ok)
+    }
+}
