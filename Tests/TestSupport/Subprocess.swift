@@ -7,8 +7,14 @@ public final class Subprocess: @unchecked Sendable {
     public let stdoutPath: String
     public let stderrPath: String
 
-    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], outputDir: String) throws {
-        process.executableURL = URL(fileURLWithPath: binaryPath(executable))
+    public convenience init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], outputDir: String) throws {
+        try self.init(absolute: binaryPath(executable), arguments, environment: environment, outputDir: outputDir)
+    }
+
+    /// Runs the program at `path` (python3, socat ...).
+    public init(absolute path: String, _ arguments: [String], environment: [String: String] = [:], outputDir: String) throws {
+        let executable = String(path.split(separator: "/").last ?? "")
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NOTIFY_SOCKET")

@@ -33,6 +33,8 @@ public final class ModbusClient: @unchecked Sendable {
     private let ctx: OpaquePointer
     public let endpoint: ModbusEndpoint
     public private(set) var isConnected = false
+    /// Set after a timeout: the device may still answer, late, and that answer must not pass for the next one.
+    private var lateAnswerPossible = false
 
     /// The corresponding C functions are modbus_new_tcp(3) and modbus_new_rtu(3).
     public init(_ endpoint: ModbusEndpoint, timeout: Double) throws {
@@ -74,7 +76,7 @@ public final class ModbusClient: @unchecked Sendable {
     ///
     /// The corresponding C functions are modbus_read_registers(3) and modbus_read_input_registers(3).
     public func readRegisters(unit: Int, table: DeviceProfile.Table, address: Int, count: Int) throws -> [UInt16] {
-        try connect()
+        try prepare()
         modbus_set_slave(ctx, Int32(unit))
         var regs = [UInt16](repeating: 0, count: count)
         let n = regs.withUnsafeMutableBufferPointer { buf in
@@ -89,16 +91,27 @@ public final class ModbusClient: @unchecked Sendable {
     ///
     /// The corresponding C function is modbus_write_bit(3).
     public func writeCoil(unit: Int, address: Int, on: Bool) throws {
-        try connect()
+        try prepare()
         modbus_set_slave(ctx, Int32(unit))
         guard modbus_write_bit(ctx, Int32(address), on ? 1 : 0) == 1 else { throw fail() }
+    }
+
+    /// Connects if needed and drops a late answer to an earlier request, if one may have come in since.
+    ///
+    /// The corresponding C function is modbus_flush(3).
+    private func prepare() throws {
+        try connect()
+        if lateAnswerPossible {
+            modbus_flush(ctx)
+            lateAnswerPossible = false
+        }
     }
 
     private func fail() -> ModbusError {
         let e = ModbusError.fromErrno(errno, endpoint: endpoint.description)
         if e.needsReconnect { close() }
-        // After a timeout or a damaged frame, late bytes would be read as the next answer: drop them.
-        else { modbus_flush(ctx) }
+        // After a timeout or a damaged frame, bytes may still come: they are dropped before the next request.
+        else { lateAnswerPossible = true; modbus_flush(ctx) }
         return e
     }
 }
