@@ -26,8 +26,10 @@ release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
 bench: deps
-	$(SWIFT) build -c release --product coldchain-bench
+	$(SWIFT) build -c release
 	$(RELEASE_DIR)/coldchain-bench ledger
+	$(RELEASE_DIR)/coldchain-bench poller
+	$(RELEASE_DIR)/coldchain-bench daemon --sensors 32 --seconds 60
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coldchaind/devices $(DESTDIR)/etc/coldchaind \

@@ -5,15 +5,16 @@ public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
     private var reaped = false
 
-    /// Starts `path` with `arguments`; stdin from /dev/null, stdout and stderr inherited unless `stdout` names a file.
+    /// Starts `path` with `arguments`; stdin from /dev/null, stdout and stderr inherited unless they name a file.
     ///
     /// The corresponding C function is posix_spawn(3).
-    public init(path: String, arguments: [String], stdout: String? = nil) throws {
+    public init(path: String, arguments: [String], stdout: String? = nil, stderr: String? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         if let stdout { posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
+        if let stderr { posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0

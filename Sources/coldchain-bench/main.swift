@@ -2,6 +2,8 @@ import Glibc
 
 let usage = """
     usage: coldchain-bench ledger [--rows N] [--batch-rows N]
+           coldchain-bench poller [--reads N] [--rounds N]
+           coldchain-bench daemon [--sensors N] [--seconds N]   (RSS and CPU of coldchaind polling coldchain-sim)
            coldchain-bench append-loop --ledger FILE [--threads N]   (the crash test's child)
     """
 
@@ -14,6 +16,10 @@ func benchMain(_ args: [String]) -> Int32 {
     switch command {
     case "ledger":
         return LedgerBench.run(rows: Int(options["--rows"] ?? "") ?? 2000, batchRows: Int(options["--batch-rows"] ?? "") ?? 100_000)
+    case "poller":
+        return PollerBench.run(reads: Int(options["--reads"] ?? "") ?? 20000, rounds: Int(options["--rounds"] ?? "") ?? 5)
+    case "daemon":
+        return DaemonBench.run(sensors: Int(options["--sensors"] ?? "") ?? 32, seconds: Int(options["--seconds"] ?? "") ?? 60)
     case "append-loop":
         guard let path = options["--ledger"] else { print(usage); return 64 }
         return AppendLoop.run(ledgerPath: path, threads: Int(options["--threads"] ?? "") ?? 4)
