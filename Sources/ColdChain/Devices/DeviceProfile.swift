@@ -23,6 +23,15 @@ public struct DeviceProfile: Sendable, Equatable {
         }
     }
 
+    /// A register some probes use to say their reading is bad, instead of a special value.
+    public struct StatusRegister: Sendable, Equatable {
+        public var table: Table
+        public var address: Int
+        /// The values that mean "reading valid"; anything else is a probe fault.
+        public var okValues: [Int]
+        public init(table: Table, address: Int, okValues: [Int]) { self.table = table; self.address = address; self.okValues = okValues }
+    }
+
     /// The serial settings the manual gives as factory defaults; check-config warns on a mismatch.
     public struct SerialDefaults: Sendable, Equatable {
         public var baud: Int?
@@ -45,6 +54,7 @@ public struct DeviceProfile: Sendable, Equatable {
     public var serial: SerialDefaults?
     /// Readings outside this range are probe faults, not temperatures.
     public var validRangeC: ClosedRange<Double>
+    public var status: StatusRegister? = nil
 
     public init(id: String, vendor: String, model: String, manual: String?, temperature: Field, humidity: Field?,
                 invalidRaw: [Int], wordOrder: WordOrder, pauseBetweenRequests: Double, oneRequestPerField: Bool,
@@ -62,7 +72,7 @@ extension DeviceProfile {
     /// Validates a parsed profile document; problems go to `problems` with their key paths.
     public static func decode(_ root: ConfigNode, expectedID: String?) -> DeviceProfile? {
         guard let o = root.object(allowed: ["id", "vendor", "model", "manual", "registers", "invalid_raw", "word_order",
-                                            "workarounds", "serial", "valid_range_c", "notes"]) else { return nil }
+                                            "workarounds", "serial", "valid_range_c", "notes", "status"]) else { return nil }
         let id = o.string("id")
         if let id, let expectedID, id != expectedID {
             o.child("id")!.problem("profile id '\(id)' does not match its file name '\(expectedID).json5'")
@@ -105,10 +115,22 @@ extension DeviceProfile {
                 r.problem("expected [lowest, highest] in °C, e.g. [-40, 80]")
             }
         }
+        var status: StatusRegister?
+        if let s = o.object("status", allowed: ["table", "address", "ok"], required: false) {
+            let table = s.choice("table", ["holding", "input"]).flatMap(Table.init(rawValue:))
+            let address = s.integer("address", in: 0...65535)
+            var ok: [Int] = []
+            for n in s.array("ok", required: true) {
+                if let v = n.value.intValue, (0...65535).contains(v) { ok.append(v) } else { n.problem("expected a register value 0...65535") }
+            }
+            if let table, let address { status = StatusRegister(table: table, address: address, okValues: ok) }
+        }
         guard let id, let vendor, let model, let temperature, let order, !root.problems.hasErrors else { return nil }
-        return DeviceProfile(id: id, vendor: vendor, model: model, manual: manual, temperature: temperature,
-                             humidity: humidity, invalidRaw: invalid, wordOrder: order, pauseBetweenRequests: pause,
-                             oneRequestPerField: perField, serial: serial, validRangeC: range)
+        var profile = DeviceProfile(id: id, vendor: vendor, model: model, manual: manual, temperature: temperature,
+                                    humidity: humidity, invalidRaw: invalid, wordOrder: order, pauseBetweenRequests: pause,
+                                    oneRequestPerField: perField, serial: serial, validRangeC: range)
+        profile.status = status
+        return profile
     }
 
     static func field(_ f: ConfigObject) -> Field? {

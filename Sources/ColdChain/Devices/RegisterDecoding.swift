@@ -40,7 +40,8 @@ extension DeviceProfile.Field {
         if let r = rawInt, invalidRaw.contains(r) || (type == .int16 && invalidRaw.contains(Int(registers[i]))) {
             return .fault("raw value \(r) means probe fault")
         }
-        let v = raw * scale + offset
+        // Rounded to 1e-6 °C, far below any probe's resolution: -101 × 0.1 is -10.1, not -10.100000000000001.
+        let v = ((raw * scale + offset) * 1e6).rounded() / 1e6
         guard validRange.contains(v) else {
             return .fault("\(JSONValue.number((v * 100).rounded() / 100).serialized) is outside the probe's physical range")
         }
@@ -53,6 +54,7 @@ extension DeviceProfile {
     /// field when the profile says the probe needs that.
     public var reads: [(table: Table, address: Int, count: Int)] {
         let fields = [temperature] + (humidity.map { [$0] } ?? [])
+            + (status.map { [Field(table: $0.table, address: $0.address, type: .uint16)] } ?? [])
         if oneRequestPerField { return fields.map { ($0.table, $0.address, $0.type.registerCount) } }
         var out: [(Table, Int, Int)] = []
         for table in [Table.holding, .input] {
@@ -65,6 +67,10 @@ extension DeviceProfile {
 
     /// Decodes temperature and humidity from the replies to `reads`, in the same order.
     public func decode(_ replies: [[UInt16]]) -> (temperature: ProbeValue, humidity: ProbeValue?) {
+        if let s = status {
+            guard let word = register(s.table, s.address, in: replies) else { return (.fault("no reply for status register \(s.address)"), nil) }
+            if !s.okValues.contains(Int(word)) { return (.fault("status register \(s.address) reports \(word) (reading not valid)"), nil) }
+        }
         func find(_ f: Field) -> ProbeValue {
             for (r, read) in zip(replies, reads) where read.table == f.table && f.address >= read.address
                 && f.address + f.type.registerCount <= read.address + read.count {
@@ -79,6 +85,18 @@ extension DeviceProfile {
         }
         return (find(temperature), h)
     }
+
+    /// One raw register from the replies to `reads`.
+    func register(_ table: Table, _ address: Int, in replies: [[UInt16]]) -> UInt16? {
+        for (r, read) in zip(replies, reads) where read.table == table && address >= read.address && address < read.address + read.count {
+            return r[safe: address - read.address]
+        }
+        return nil
+    }
+}
+
+extension Array {
+    public subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }
 
 extension DeviceProfile.Field {

@@ -56,7 +56,3 @@ public enum ModbusError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
-
-extension Array {
-    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
-}

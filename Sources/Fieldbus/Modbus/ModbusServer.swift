@@ -115,7 +115,11 @@ public final class ModbusServer: @unchecked Sendable {
             }
             for p in fds.dropFirst() where p.revents != 0 {
                 modbus_set_socket(ctx, p.fd)
-                if !answerOne() {
+                let alive = answerOne()
+                // The context must not keep a descriptor it does not own: modbus_close in deinit would close
+                // whatever that number has become by then (another server's listening socket, in the tests).
+                modbus_set_socket(ctx, -1)
+                if !alive {
                     Glibc.close(p.fd)
                     clients.removeAll { $0 == p.fd }
                 }
