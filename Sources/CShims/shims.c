@@ -30,3 +30,7 @@ int cc_accept_nonblocking(int fd) {
 int cc_pipe_nonblocking(int fds[2]) {
     return pipe2(fds, O_NONBLOCK | O_CLOEXEC);
 }
+
+int cc_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}

@@ -1,3 +1,4 @@
+import CShims
 import Glibc
 
 /// A child process started with posix_spawn(3): no fork of a multi-threaded process, no Foundation.
@@ -8,19 +9,48 @@ public final class ChildProcess: @unchecked Sendable {
     /// Starts `path` with `arguments`; stdin from /dev/null, stdout and stderr inherited unless they name a file.
     ///
     /// The corresponding C function is posix_spawn(3).
-    public init(path: String, arguments: [String], stdout: String? = nil, stderr: String? = nil) throws {
+    public init(path: String, arguments: [String], stdin: [UInt8]? = nil, stdout: String? = nil, stderr: String? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        var input: [Int32] = [-1, -1]
+        if stdin != nil {
+            _ = try systemCall("pipe2") { cc_pipe_cloexec(&input) }
+            posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        defer { if input[0] >= 0 { close(input[0]) } }
         if let stdout { posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
         if let stderr { posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
         let rc = posix_spawn(&child, path, &actions, nil, argv, environ)
-        guard rc == 0 else { throw Errno("posix_spawn \(path)", code: rc) }
+        guard rc == 0 else {
+            if input[1] >= 0 { close(input[1]) }
+            throw Errno("posix_spawn \(path)", code: rc)
+        }
         pid = child
+        if let stdin {
+            // A child that exits without reading gets EPIPE here, not SIGPIPE (ignored by the daemon).
+            let writer = FileDescriptor(adopting: input[1])
+            try? stdin.withUnsafeBytes { try writer.writeAll($0) }
+            writer.close()
+        }
+    }
+
+    /// The exit status if the child has ended, else nil; does not block.
+    ///
+    /// The corresponding C function is waitpid(2) with WNOHANG.
+    public func poll() -> Int32? {
+        guard !reaped else { return nil }
+        var status: Int32 = 0
+        let r = waitpid(pid, &status, WNOHANG)
+        guard r == pid else { return nil }
+        reaped = true
+        let signaled = status & 0x7f
+        return signaled == 0 ? (status >> 8) & 0xff : 128 + signaled
     }
 
     /// The corresponding C function is kill(2).

@@ -14,5 +14,7 @@ void cc_set_thread_name(const char *name);
 /// module hides. Setting the flags atomically keeps a child started by another thread from inheriting them.
 int cc_accept_nonblocking(int fd);
 int cc_pipe_nonblocking(int fds[2]);
+/// pipe2(2) with O_CLOEXEC only (blocking), for a child's stdin.
+int cc_pipe_cloexec(int fds[2]);
 
 #endif
