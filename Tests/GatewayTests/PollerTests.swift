@@ -110,3 +110,32 @@ func waitUntil(_ seconds: Double, _ condition: () async throws -> Bool) async th
         #expect(try LedgerReader(path: d.config.storage.path).verify().ok)
     }
 }
+
+@Suite(.serialized) struct WatchStreamTests {
+    @Test func watchStreamsEventsUntilTheClientLeaves() async throws {
+        let probes = Probes()
+        probes.set(1, .celsius(5.0))
+        probes.set(2, .celsius(6.0))
+        let server = try ModbusServer(tcpHost: "127.0.0.1", port: 0) { probes.handle($0, $1) }
+        try server.start()
+        let d = try InProcessDaemon(configText: pollerConfig(port: server.port))
+        try await d.waitReady()
+        let sock = d.config.control.socket
+        let lines = try await offPool { () -> [String] in
+            let fd = try rawConnect(sock)
+            try fd.writeAll("{\"cmd\":\"watch\"}\n")
+            let got = try readLines(fd, count: 4)   // the reply, then events as they are recorded
+            fd.close()
+            return got
+        }
+        #expect(lines.first.map { ControlReply.parse(Array($0.utf8)) } == .ok(["watching": true]))
+        let events = lines.dropFirst().compactMap { try? JSONValue.parse(Data($0.utf8))["event"] }
+        #expect(events.count == 3)
+        #expect(events.allSatisfy { $0["type"] == "reading" && $0["id"]?.stringValue?.hasPrefix("gw-poll:") == true })
+        // The daemon carries on after the watcher left, and later events find no dead listener.
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        guard case .ok = try await call(sock, ControlRequest(cmd: "status")) else { Issue.record("status failed after watch"); return }
+        #expect(await d.stop() == 0)
+        server.stop()
+    }
+}
