@@ -11,7 +11,7 @@ enum DaemonBench {
         var buf = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buf, buf.count - 1)
         let exe = String(decoding: buf[0..<max(n, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let bin = exe.contains("/") ? String(exe[..<exe.lastIndex(of: "/")!]) : "."
+        let bin = exe.parentFolder
         let dir = "/tmp/coldchain-daemon-bench-\(getpid())"
         mkdir(dir, 0o755)
         mkdir(dir + "/devices", 0o755)

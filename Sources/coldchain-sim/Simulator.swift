@@ -30,7 +30,7 @@ enum Simulator {
             i += 2
         }
         guard let scenarioPath = options["--scenario"] else { fail("--scenario is required\n\(usage)"); return 64 }
-        let scenarioDir = scenarioPath.contains("/") ? String(scenarioPath[..<scenarioPath.lastIndex(of: "/")!]) : "."
+        let scenarioDir = scenarioPath.parentFolder
         let devices = options["--devices"] ?? scenarioDir + "/../Devices"
 
         let problems = ConfigProblems(file: scenarioPath)

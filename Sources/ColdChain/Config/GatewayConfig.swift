@@ -368,3 +368,11 @@ public enum PlatformURL {
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 }
+
+extension String {
+    /// The folder part of a path: "/etc/coldchaind" for "/etc/coldchaind/coldchaind.json5", "." for a bare name.
+    public var parentFolder: String {
+        guard let slash = lastIndex(of: "/") else { return "." }
+        return slash == startIndex ? "/" : String(self[..<slash])
+    }
+}

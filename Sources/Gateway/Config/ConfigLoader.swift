@@ -11,7 +11,7 @@ public enum ConfigLoader {
         let problems = ConfigProblems(file: path)
         guard let bytes = readFile(path, problems: problems, key: "") else { return .failure(ConfigError(problems.list)) }
         guard let root = parseJSON5(bytes, file: path, problems: problems) else { return .failure(ConfigError(problems.list)) }
-        let configDir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        let configDir = path.parentFolder
 
         let devicesDir = GatewayConfig.devicesDir(in: root, configDir: configDir)
         var profiles: [String: DeviceProfile] = [:]
@@ -100,7 +100,7 @@ public enum ConfigLoader {
         if let cmd = config.alarmCommand, access(cmd, X_OK) != 0 {
             problems.add("alarm_command", "'\(cmd)' is not an executable file (\(String(cString: strerror(errno))))")
         }
-        let ledgerDir = config.storage.path.contains("/") ? String(config.storage.path[..<config.storage.path.lastIndex(of: "/")!]) : "."
+        let ledgerDir = config.storage.path.parentFolder
         if !ledgerDir.isEmpty && !isDirectory(ledgerDir) {
             problems.add("storage.path", "folder '\(ledgerDir)' does not exist (systemd's StateDirectory= creates /var/lib/coldchaind)", warning: true)
         }

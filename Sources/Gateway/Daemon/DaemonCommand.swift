@@ -89,7 +89,7 @@ public enum DaemonCommand {
         if o.demo {
             do {
                 running = try Demo.prepare(config, stateDir: o.stateDir)
-                simulator = try Demo.startSimulator(running, stateDir: running.storage.path.dropLastPathComponent)
+                simulator = try Demo.startSimulator(running, stateDir: running.storage.path.parentFolder)
             } catch {
                 printError("coldchaind --demo: \(error)")
                 return Exit.failure
@@ -120,9 +120,4 @@ public enum DaemonCommand {
 func printError(_ s: String) {
     var line = s.hasSuffix("\n") ? s : s + "\n"
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}
-
-extension String {
-    /// The folder part of a path ("." when there is none).
-    var dropLastPathComponent: String { contains("/") ? String(self[..<lastIndex(of: "/")!]) : "." }
 }

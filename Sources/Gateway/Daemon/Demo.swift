@@ -25,13 +25,13 @@ enum Demo {
         let n = readlink("/proc/self/exe", &buf, buf.count - 1)
         guard n > 0 else { return nil }
         let path = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : nil
+        return path.contains("/") ? path.parentFolder : nil
     }
 
     /// Starts coldchain-sim on the demo's scenario (Config/demo-scenario.json5 beside demo.json5), so the
     /// daemon has fridges to poll. Its output goes to STATE/sim.log.
     static func startSimulator(_ config: GatewayConfig, stateDir: String) throws -> ChildProcess {
-        let configDir = config.file.contains("/") ? String(config.file[..<config.file.lastIndex(of: "/")!]) : "."
+        let configDir = config.file.parentFolder
         let scenario = configDir + "/demo-scenario.json5"
         guard let exe = executableDirectory(), access(exe + "/coldchain-sim", X_OK) == 0 else {
             throw Errno("coldchain-sim is not beside coldchaind", code: ENOENT)
