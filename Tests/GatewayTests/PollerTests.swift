@@ -104,7 +104,7 @@ func waitUntil(_ seconds: Double, _ condition: () async throws -> Bool) async th
         try revived.start()
         let count = try d.events().count
         #expect(try await waitUntil(15) { try d.events().count > count + 2 })
-        #expect(d.log.contains("reopened"))
+        #expect(try await waitUntil(10) { d.log.contains("reopened") }, "\(d.log.all.filter { $0.contains("bus lan") })")
         #expect(await d.stop() == 0)
         revived.stop()
         #expect(try LedgerReader(path: d.config.storage.path).verify().ok)

@@ -24,6 +24,7 @@ final class BusPoller: Service, @unchecked Sendable {
     static let defaultBackOff = 30.0
     let backOff: Double
     static let maxReconnectDelay = 30.0
+    static let silentTransactionsBeforeReopen = 6
 
     init(bus: GatewayConfig.Bus, config: GatewayConfig, hub: MonitorHub, clock: any WallClock, log: Log,
          backOff: Double = BusPoller.defaultBackOff) {
@@ -79,6 +80,19 @@ final class BusPoller: Service, @unchecked Sendable {
         var nextConnect = 0.0
         var coils: [String: Bool] = [:]
         var linkWasDown = false
+        // Over TCP, transactions that all time out in a row mean a half-open connection (a Modbus gateway that
+        // rebooted without a reset): reopen it rather than wait on it forever.
+        var silentTransactions = 0
+        let isTCP: Bool = { if case .tcp = endpoint { return true } else { return false } }()
+
+        func noteResult(_ e: ModbusError?) {
+            guard isTCP else { return }
+            if e == .timeout { silentTransactions += 1 } else { silentTransactions = 0 }
+            if silentTransactions >= Self.silentTransactionsBeforeReopen {
+                silentTransactions = 0
+                linkFailed(.connectionLost("\(Self.silentTransactionsBeforeReopen) transactions in a row got no answer"))
+            }
+        }
 
         func linkFailed(_ e: ModbusError) {
             client.close()
@@ -109,11 +123,13 @@ final class BusPoller: Service, @unchecked Sendable {
                 do {
                     try client.writeCoil(unit: o.unit, address: o.coil, on: o.on)
                     coils["\(o.unit)/\(o.coil)"] = o.on
+                    noteResult(nil)
                     log.notice("bus \(bus.id): alarm output unit \(o.unit) coil \(o.coil) \(o.on ? "on" : "off")")
                 } catch let e as ModbusError {
                     log.warning("bus \(bus.id): cannot switch alarm output unit \(o.unit) coil \(o.coil): \(e)")
-                    if e.needsReconnect { linkFailed(e) }
+                    if e.needsReconnect { linkFailed(e) } else { noteResult(e) }
                 } catch {}
+                guard client.isConnected else { break }
                 guard pause(bus.gap) else { return }
             }
             guard client.isConnected else { continue }
@@ -128,6 +144,7 @@ final class BusPoller: Service, @unchecked Sendable {
                     if k > 0 { guard pause(max(bus.gap, profile.pauseBetweenRequests)) else { return } }
                     replies.append(try client.readRegisters(unit: sensor.unit, table: read.table, address: read.address, count: read.count))
                 }
+                noteResult(nil)
                 let (t, h) = profile.decode(replies)
                 hub.record(sensor: sensor.id, at: clock.now(), temperature: t, humidity: h)
                 if failures[i] >= Self.failuresBeforeBackOff {
@@ -150,7 +167,7 @@ final class BusPoller: Service, @unchecked Sendable {
                 } else {
                     due[i] = Self.monotonic() + min(sensor.poll, 5)
                 }
-                if e.needsReconnect { linkFailed(e) }
+                if e.needsReconnect { linkFailed(e) } else { noteResult(e) }
             } catch {}
             guard pause(bus.gap) else { return }
         }
