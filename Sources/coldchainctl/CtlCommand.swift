@@ -15,6 +15,8 @@ enum CtlCommand {
           excursions [--open]     excursions with start, end, min, max, duration, degree-minutes, rule
           ack ALARM --note TEXT   acknowledge an alarm (silences the alarm output; the excursion stays open)
           watch                   live stream of readings, excursions, alarms and scans (Ctrl-C to stop)
+          decode CODE             how a scanned code parses (nothing is recorded; \\x1d or <GS> for FNC1)
+          cards                   the command barcodes to print and stick on each fridge
           verify                  check the ledger's hash chain; names the first broken event
           verify --ledger FILE    the same on a ledger file directly, without a running daemon
         Socket: --socket PATH, else $COLDCHAIN_SOCKET, else \(defaultSocket).
@@ -62,6 +64,8 @@ enum CtlCommand {
         case "excursions": return excursions(o)
         case "ack": return acknowledge(o)
         case "watch": return watch(o)
+        case "decode": return decode(o)
+        case "cards": return cards(o)
         case "help": print(usage); return Exit.ok
         default: return usageError("unknown command '\(command)'")
         }
@@ -265,6 +269,40 @@ enum CtlCommand {
         }
     }
 
+    /// Parses locally: a technician tests a scanner even when the daemon is down.
+    static func decode(_ o: Options) -> Int32 {
+        guard o.rest.count == 1 else { return usageError("decode CODE (quote it; write FNC1 as \\x1d or <GS>)") }
+        let text = o.rest[0].replacingAll("<GS>", with: "\u{1D}").replacingAll("\\x1d", with: "\u{1D}").replacingAll("\\x1D", with: "\u{1D}")
+        let year = Int(RFC3339.format(Date()).prefix(4)) ?? 2026
+        let scan = TraceCodeParser.parse(Array(text.utf8), currentYear: year)
+        if o.json { print(scan.json.serialized) } else { scan.description.forEach { print($0) } }
+        if case .unrecognised = scan.code { return Exit.failure }
+        return Exit.ok
+    }
+
+    /// The command cards: their barcode content, for printing as Code 128 and sticking on the fridge.
+    static func cards(_ o: Options) -> Int32 {
+        var fridges: [String] = []
+        if case .success(let list) = call(o, ControlRequest(cmd: "fridges")) {
+            fridges = (list.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+        } else {
+            printError("coldchainctl: (listing mode cards only; fridge cards need the daemon)")
+        }
+        let cards = ["in", "out", "transfer", "discard"].map { ScannerCommand.mode($0) } + fridges.map { ScannerCommand.fridge($0) }
+        if o.json { print(JSONValue.array(cards.map { .string($0.text) }).serialized); return Exit.ok }
+        print("Print each as a Code 128 barcode (content in the first column) and stick it where the nurse scans:")
+        for c in cards {
+            let meaning: String
+            switch c {
+            case .mode(let m): meaning = ["in": "receive doses into the fridge", "out": "doses given to patients", "transfer": "doses sent elsewhere",
+                                          "discard": "doses destroyed (expired, damaged)"][m] ?? m
+            case .fridge(let f): meaning = "this scanner now works on fridge \(f)"
+            }
+            print("  " + c.text.padding(24) + meaning)
+        }
+        return Exit.ok
+    }
+
     /// One line per event for a person watching.
     static func describe(_ e: JSONValue) -> String {
         let b = e["body"] ?? .null
@@ -333,4 +371,17 @@ struct ExitCode: Error {
 
 extension String {
     func padding(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var out = ""
+        var rest = Substring(self)
+        while let r = rest.firstRange(of: target) {
+            out += rest[..<r.lowerBound] + replacement
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
+    }
 }
