@@ -15,6 +15,11 @@ enum CtlCommand {
           excursions [--open]     excursions with start, end, min, max, duration, degree-minutes, rule
           ack ALARM --note TEXT   acknowledge an alarm (silences the alarm output; the excursion stays open)
           watch                   live stream of readings, excursions, alarms and scans (Ctrl-C to stop)
+          scans [--limit N]       the latest scans with their verdicts
+          inventory [--fridge F] [--expiring 30d]   doses in stock by product, lot and expiry, earliest first
+          lookup CODE             one dose's history: scans in and out, excursions it sat through, holds
+          hold add --gtin G [--lot L | --code C] --reason TEXT   (or --product P for a Chinese product id)
+          hold list | hold remove ID
           decode CODE             how a scanned code parses (nothing is recorded; \\x1d or <GS> for FNC1)
           cards                   the command barcodes to print and stick on each fridge
           verify                  check the ledger's hash chain; names the first broken event
@@ -65,6 +70,10 @@ enum CtlCommand {
         case "ack": return acknowledge(o)
         case "watch": return watch(o)
         case "decode": return decode(o)
+        case "scans": return scans(o)
+        case "inventory": return inventory(o)
+        case "lookup": return lookup(o)
+        case "hold": return hold(o)
         case "cards": return cards(o)
         case "help": print(usage); return Exit.ok
         default: return usageError("unknown command '\(command)'")
@@ -186,6 +195,7 @@ enum CtlCommand {
         while i < o.rest.count {
             if known.contains(o.rest[i]) { i += 2; continue }
             if o.rest[i] == "--open" { i += 1; continue }
+            if o.rest[i].hasPrefix("--") && !known.contains(o.rest[i]) { out.append(o.rest[i]); i += 1; continue }
             out.append(o.rest[i]); i += 1
         }
         return out
@@ -267,6 +277,100 @@ enum CtlCommand {
             printError("coldchainctl: lost the connection to coldchaind at \(o.socket): \(error)")
             return Exit.unavailable
         }
+    }
+
+    static func scans(_ o: Options) -> Int32 {
+        guard positional(o, known: ["--limit"]).isEmpty else { return usageError("scans [--limit N]") }
+        let limit = option(o, "--limit").flatMap(Int.init) ?? 20
+        let r: JSONValue
+        switch call(o, ControlRequest(cmd: "scans", args: ["limit": .number(Double(limit))])) {
+        case .success(let v): r = v
+        case .failure(let e): return e.code
+        }
+        if o.json { print(r.serialized); return Exit.ok }
+        var t = Table(["TIME", "SCANNER", "FRIDGE", "MODE", "VERDICT", "DOSE / CODE"])
+        for s in r.arrayValue ?? [] {
+            t.add([s["at"]?.stringValue ?? "", s["scanner"]?.stringValue ?? "", s["fridge"]?.stringValue ?? "", s["mode"]?.stringValue ?? "",
+                   s["verdict"]?.stringValue ?? "", s["dose"]?.stringValue ?? s["code"]?["raw"]?.stringValue ?? ""])
+        }
+        print(t.rows.isEmpty ? "no scans yet" : t.text)
+        return Exit.ok
+    }
+
+    static func inventory(_ o: Options) -> Int32 {
+        guard positional(o, known: ["--fridge", "--expiring"]).isEmpty else { return usageError("inventory [--fridge F] [--expiring 30d]") }
+        var args: [String: JSONValue] = [:]
+        if let f = option(o, "--fridge") { args["fridge"] = .string(f) }
+        if let e = option(o, "--expiring") { args["expiring"] = .string(e) }
+        let r: JSONValue
+        switch call(o, ControlRequest(cmd: "inventory", args: args)) {
+        case .success(let v): r = v
+        case .failure(let e): return e.code
+        }
+        if o.json { print(r.serialized); return Exit.ok }
+        var t = Table(["EXPIRY", "FRIDGE", "PRODUCT", "LOT", "DOSES"])
+        for g in r.arrayValue ?? [] {
+            t.add([g["expiry"]?.stringValue ?? "-", g["fridge"]?.stringValue ?? "", g["product"]?.stringValue ?? "", g["lot"]?.stringValue ?? "-",
+                   String(g["count"]?.intValue ?? 0)])
+        }
+        print(t.rows.isEmpty ? "no doses in stock" : t.text)
+        return Exit.ok
+    }
+
+    static func lookup(_ o: Options) -> Int32 {
+        let args = positional(o, known: [])
+        guard args.count == 1 else { return usageError("lookup CODE") }
+        let code = args[0].replacingAll("<GS>", with: "\u{1D}").replacingAll("\\x1d", with: "\u{1D}")
+        let r: JSONValue
+        switch call(o, ControlRequest(cmd: "lookup", args: ["code": .string(code)])) {
+        case .success(let v): r = v
+        case .failure(let e): return e.code
+        }
+        if o.json { print(r.serialized); return Exit.ok }
+        print("dose      \(r["dose"]?.stringValue ?? "")")
+        print("status    \(r["status"]?.stringValue ?? "")" + (r["fridge"]?.stringValue.map { " (fridge \($0))" } ?? ""))
+        if let e = r["expiry"]?.stringValue { print("expiry    \(e)") }
+        for s in r["scans"]?.arrayValue ?? [] {
+            print("scan      \(s["at"]?.stringValue ?? "") \(s["mode"]?.stringValue ?? "") fridge \(s["fridge"]?.stringValue ?? "") → \(s["verdict"]?.stringValue ?? "")")
+        }
+        for x in r["exposures"]?.arrayValue ?? [] {
+            print("EXPOSED   excursion \(x["excursion"]?.intValue ?? 0) in \(x["fridge"]?.stringValue ?? ""): peak \(x["peak_c"]?.doubleValue ?? 0) °C for \(DurationText.describe(x["duration_s"]?.doubleValue ?? 0)) from \(x["start"]?.stringValue ?? "")")
+        }
+        for h in r["holds"]?.arrayValue ?? [] { print("HELD      hold \(h["id"]?.intValue ?? 0): \(h["reason"]?.stringValue ?? "") (\(h["source"]?.stringValue ?? ""))") }
+        return Exit.ok
+    }
+
+    static func hold(_ o: Options) -> Int32 {
+        guard let action = o.rest.first else { return usageError("hold add|list|remove") }
+        var args: [String: JSONValue] = ["action": .string(action)]
+        switch action {
+        case "list": break
+        case "add":
+            for k in ["gtin", "product", "lot", "code", "reason"] { if let v = option(o, "--" + k) { args[k] = .string(v) } }
+            guard args["reason"] != nil else { return usageError("hold add needs --reason TEXT") }
+        case "remove":
+            guard o.rest.count == 2, let id = Int(o.rest[1]) else { return usageError("hold remove ID") }
+            args["id"] = .number(Double(id))
+        default: return usageError("hold add|list|remove")
+        }
+        let r: JSONValue
+        switch call(o, ControlRequest(cmd: "hold", args: args)) {
+        case .success(let v): r = v
+        case .failure(let e): return e.code
+        }
+        if o.json { print(r.serialized); return Exit.ok }
+        switch action {
+        case "list":
+            var t = Table(["ID", "PRODUCT", "LOT", "CODE", "SOURCE", "REASON"])
+            for h in r.arrayValue ?? [] {
+                t.add([String(h["id"]?.intValue ?? 0), h["product"]?.stringValue ?? "", h["lot"]?.stringValue ?? "-", h["code"]?.stringValue ?? "-",
+                       h["source"]?.stringValue ?? "", h["reason"]?.stringValue ?? ""])
+            }
+            print(t.rows.isEmpty ? "no holds" : t.text)
+        case "add": print("hold \(r["id"]?.intValue ?? 0) added")
+        default: print("hold removed")
+        }
+        return Exit.ok
     }
 
     /// Parses locally: a technician tests a scanner even when the daemon is down.

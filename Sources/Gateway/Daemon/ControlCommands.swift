@@ -10,6 +10,7 @@ final class ControlCommands: ControlHandling {
     let config: GatewayConfig
     let ledger: Ledger
     let hub: MonitorHub
+    let scans: ScanHub
     let startedAt: Date
     let clock: any WallClock
     // Queries read the ledger through their own read connection, off the cooperative pool.
@@ -17,11 +18,12 @@ final class ControlCommands: ControlHandling {
     // Writes (acknowledgements) go through the hub, which blocks until durable: on a queue of their own too.
     let writeQueue = DispatchQueue(label: "coldchain.control.write")
 
-    init(config: GatewayConfig, ledger: Ledger, hub: MonitorHub, startedAt: Date, clock: any WallClock) {
-        self.config = config; self.ledger = ledger; self.hub = hub; self.startedAt = startedAt; self.clock = clock
+    init(config: GatewayConfig, ledger: Ledger, hub: MonitorHub, scans: ScanHub, startedAt: Date, clock: any WallClock) {
+        self.config = config; self.ledger = ledger; self.hub = hub; self.scans = scans; self.startedAt = startedAt; self.clock = clock
     }
 
-    static let commands = ["status", "verify", "fridges", "readings", "excursions", "ack", "watch", "help"]
+    static let commands = ["status", "verify", "fridges", "readings", "excursions", "ack", "watch", "hold", "scans", "inventory",
+                           "lookup", "help"]
 
     func handle(_ request: ControlRequest, peer: PeerInfo, connection: ControlConnection) async -> ControlReply {
         do {
@@ -33,6 +35,10 @@ final class ControlCommands: ControlHandling {
             case "excursions": return try await excursions(request.args)
             case "ack": return try await acknowledge(request.args, peer: peer)
             case "watch": return watch(connection)
+            case "hold": return try await hold(request.args, peer: peer)
+            case "scans": return try await recentScans(request.args)
+            case "inventory": return try inventory(request.args)
+            case "lookup": return try await lookup(request.args)
             case "help": return .ok(["commands": .array(Self.commands.map { .string($0) })])
             default:
                 return .failure(ControlFailure(.unknownCommand, "unknown command '\(request.cmd)'; known: \(Self.commands.joined(separator: ", "))"))

@@ -55,14 +55,16 @@ public struct GatewayDaemon: Sendable {
         do {
             let reader = try LedgerReader(path: config.storage.path)
             let hub = try MonitorHub(config: config, ledger: ledger, reader: reader, log: log, now: startedAt)
+            let scans = try ScanHub(config: config, ledger: ledger, monitor: hub, reader: reader, log: log)
             reader.close()
-            let commands = ControlCommands(config: config, ledger: ledger, hub: hub, startedAt: startedAt, clock: clock)
+            let commands = ControlCommands(config: config, ledger: ledger, hub: hub, scans: scans, startedAt: startedAt, clock: clock)
             services = [
                 try ControlServer(listener: listener, path: config.control.socket, handler: commands, log: log),
                 HeartbeatService(ledger: ledger, interval: config.storage.heartbeat, clock: clock, notifier: notifier, log: log),
                 MonitorTickService(hub: hub, clock: clock, every: 5),
             ] + (config.alarmCommand.map { [AlarmNotifier(command: $0, hub: hub, config: config, clock: clock, log: log)] } ?? [])
               + config.buses.map { BusPoller(bus: $0, config: config, hub: hub, clock: clock, log: log, backOff: pollBackOff) }
+              + config.scanners.map { ScannerReader(scanner: $0, hub: scans, clock: clock, log: log) }
         } catch {
             log.error("cannot start: \(error)")
             ledger.close()

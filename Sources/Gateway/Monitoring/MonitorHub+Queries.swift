@@ -34,10 +34,14 @@ extension MonitorHub {
     }
 
     /// Whether each alarm output should be on: while its fridge has an unacknowledged alarm (GSP's on-site alarm).
-    public func desiredOutputs() -> [(bus: String, unit: Int, coil: Int, on: Bool)] {
-        let alarms = state.withLock { Array($0.alarms.values) }
+    /// A refused scan's pulse counts too, where the output has `pulse_on_refusal`.
+    public func desiredOutputs(at now: Date = Date()) -> [(bus: String, unit: Int, coil: Int, on: Bool)] {
+        let (alarms, pulses) = state.withLock { (Array($0.alarms.values), $0.pulses) }
         return config.fridges.compactMap { f in
-            f.alarmOutput.map { o in (o.bus, o.unit, o.coil, alarms.contains { $0.fridge == f.id && !$0.acknowledged }) }
+            f.alarmOutput.map { o in
+                let pulsing = o.pulseOnRefusal && (pulses[f.id].map { now < $0 } ?? false)
+                return (o.bus, o.unit, o.coil, pulsing || alarms.contains { $0.fridge == f.id && !$0.acknowledged })
+            }
         }
     }
 

@@ -31,6 +31,7 @@ public final class MonitorHub: Sendable {
         var lastReading: [String: (Date, Double, Double?)] = [:]
         var lastFault: [String: String] = [:]
         var busHealth: [String: BusHealth] = [:]
+        var pulses: [String: Date] = [:]    // fridge → alarm output on until
     }
 
     /// What a bus poller reports for `status`.
@@ -128,6 +129,17 @@ public final class MonitorHub: Sendable {
     /// Records a bus's health for `status`.
     public func reportBus(_ bus: String, _ update: (inout BusHealth) -> Void) {
         state.withLock { s in update(&s.busHealth[bus, default: BusHealth()]) }
+    }
+
+    /// Appends events made by another hub (scans, holds) in the same order as this hub's, and tells listeners.
+    @discardableResult
+    public func commitExternal(_ make: () -> [NewEvent]) -> [LedgerEvent] {
+        commit { _ in make() }
+    }
+
+    /// Switches the fridge's alarm output on for a moment (a refused scan), where the output allows it.
+    public func pulse(fridge: String, seconds: Double, from now: Date) {
+        state.withLock { $0.pulses[fridge] = now.addingTimeInterval(seconds) }
     }
 
     /// Applies a change under the lock and appends its events before releasing it, so the ledger's order is the

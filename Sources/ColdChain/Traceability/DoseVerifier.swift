@@ -1,0 +1,149 @@
+import FoundationEssentials
+
+/// A dose in a fridge.
+public struct Dose: Sendable, Equatable {
+    public var key: String
+    public var product: String
+    public var lot: String?
+    public var expiry: GS1Date?
+    public var fridge: String
+    public var inAt: Date
+    public var code: String
+
+    public init(key: String, product: String, lot: String?, expiry: GS1Date?, fridge: String, inAt: Date, code: String) {
+        self.key = key; self.product = product; self.lot = lot; self.expiry = expiry; self.fridge = fridge; self.inAt = inAt; self.code = code
+    }
+}
+
+/// A platform hold or recall, or a local one: by GTIN (or Chinese product id), optionally narrowed to a lot or one code.
+public struct Hold: Sendable, Equatable {
+    public var id: Int
+    public var product: String      // "gs1:GTIN" or "cn:PRODUCTID"
+    public var lot: String?
+    public var code: String?
+    public var reason: String
+    public var source: String
+
+    public init(id: Int, product: String, lot: String?, code: String?, reason: String, source: String) {
+        self.id = id; self.product = product; self.lot = lot; self.code = code; self.reason = reason; self.source = source
+    }
+
+    public func covers(_ d: (product: String, lot: String?, code: String)) -> Bool {
+        guard product == d.product else { return false }
+        if let lot, lot != d.lot { return false }
+        if let code, code != d.code { return false }
+        return true
+    }
+}
+
+/// An excursion as far as a dose is concerned: where, when, how bad.
+public struct ExcursionSpan: Sendable, Equatable {
+    public var id: Int
+    public var fridge: String
+    public var start: Date
+    public var end: Date?
+    public var peakC: Double
+    public init(id: Int, fridge: String, start: Date, end: Date?, peakC: Double) {
+        self.id = id; self.fridge = fridge; self.start = start; self.end = end; self.peakC = peakC
+    }
+}
+
+public enum Verdict: String, Sendable {
+    case ok, expired, duplicate, held, unrecognised, exposed, fefo
+    case notInStock = "not_in_stock"
+    case alreadyOut = "already_out"
+}
+
+/// The verdict a nurse hears at the moment of a scan, from the stock, holds and excursions recorded so far.
+public enum DoseVerifier {
+    public struct Outcome: Sendable {
+        public var verdict: Verdict
+        public var detail: [String: JSONValue]
+        /// Whether the stock changes: the dose goes in, or comes out.
+        public var moves: Bool
+    }
+
+    /// The dose's identity fields from a parse, or nil when it names no single dose.
+    public static func identity(_ scan: ParsedScan) -> (key: String, product: String, lot: String?, expiry: GS1Date?, code: String)? {
+        guard let key = scan.doseKey, let product = scan.product else { return nil }
+        var lot: String?, expiry: GS1Date?
+        if case .gs1(let g) = scan.code { lot = g.lot; expiry = g.expiry }
+        return (key, product, lot, expiry, scan.raw)
+    }
+
+    static func isExpired(_ e: GS1Date?, today: GS1Date) -> Bool { e.map { $0 < today } ?? false }
+
+    /// Scan-in: ok, expired, duplicate (already in stock), held, unrecognised.
+    public static func scanIn(_ scan: ParsedScan, fridge: String, stock: [String: Dose], holds: [Hold], today: GS1Date) -> Outcome {
+        guard let id = identity(scan) else {
+            return Outcome(verdict: .unrecognised, detail: ["reason": .string(reason(scan))], moves: false)
+        }
+        if isExpired(id.expiry, today: today) {
+            return Outcome(verdict: .expired, detail: ["expiry": .string(id.expiry!.description)], moves: false)
+        }
+        if let h = holds.first(where: { $0.covers((id.product, id.lot, id.key)) }) {
+            return Outcome(verdict: .held, detail: ["hold": .number(Double(h.id)), "reason": .string(h.reason), "source": .string(h.source)], moves: false)
+        }
+        if let d = stock[id.key] {
+            return Outcome(verdict: .duplicate, detail: ["fridge": .string(d.fridge), "in_at": .string(RFC3339.format(d.inAt))], moves: false)
+        }
+        return Outcome(verdict: .ok, detail: [:], moves: true)
+    }
+
+    /// Scan-out (administered, transferred, discarded): ok, expired, exposed, held, not_in_stock, already_out, fefo.
+    /// Discarding a dose that is expired, exposed or held is the right thing to do: those are noted, not refused.
+    public static func scanOut(_ scan: ParsedScan, mode: String, stock: [String: Dose], wentOut: Set<String>, holds: [Hold],
+                               excursions: [ExcursionSpan], now: Date, today: GS1Date) -> Outcome {
+        guard let id = identity(scan) else {
+            return Outcome(verdict: .unrecognised, detail: ["reason": .string(reason(scan))], moves: false)
+        }
+        guard let dose = stock[id.key] else {
+            return Outcome(verdict: wentOut.contains(id.key) ? .alreadyOut : .notInStock, detail: [:], moves: false)
+        }
+        var problems: [(Verdict, [String: JSONValue])] = []
+        if let h = holds.first(where: { $0.covers((dose.product, dose.lot, id.key)) }) {
+            problems.append((.held, ["hold": .number(Double(h.id)), "reason": .string(h.reason), "source": .string(h.source)]))
+        }
+        if isExpired(dose.expiry, today: today) { problems.append((.expired, ["expiry": .string(dose.expiry!.description)])) }
+        let exposures = excursions.filter { $0.fridge == dose.fridge && $0.start < now && ($0.end ?? now) > dose.inAt }
+        if !exposures.isEmpty {
+            problems.append((.exposed, ["excursions": .array(exposures.map { e in
+                var o: [String: JSONValue] = ["id": .number(Double(e.id)), "start": .string(RFC3339.format(e.start)), "peak_c": .number(e.peakC),
+                                              "duration_s": .number((e.end ?? now).timeIntervalSince(e.start).rounded())]
+                if let end = e.end { o["end"] = .string(RFC3339.format(end)) }
+                return .object(o)
+            })]))
+        }
+        if mode == "discard" {
+            var detail: [String: JSONValue] = [:]
+            if !problems.isEmpty { detail["noted"] = .array(problems.map { .object(["verdict": .string($0.0.rawValue)].merging($0.1) { a, _ in a }) }) }
+            return Outcome(verdict: .ok, detail: detail, moves: true)
+        }
+        if let first = problems.first { return Outcome(verdict: first.0, detail: first.1, moves: false) }
+        // First expiry, first out: an earlier-expiring dose of the same product in this fridge should go first.
+        if let mine = dose.expiry, let earlier = stock.values.filter({ $0.product == dose.product && $0.fridge == dose.fridge && $0.key != dose.key })
+            .compactMap({ d in d.expiry.map { (d, $0) } }).filter({ $0.1 < mine && !isExpired($0.1, today: today) }).min(by: { $0.1 < $1.1 }) {
+            return Outcome(verdict: .fefo, detail: ["earlier": .string(earlier.0.code), "earlier_expiry": .string(earlier.1.description)], moves: false)
+        }
+        return Outcome(verdict: .ok, detail: [:], moves: true)
+    }
+
+    /// Why a scan names no single dose.
+    public static func reason(_ scan: ParsedScan) -> String {
+        switch scan.code {
+        case .unrecognised(let why): return why
+        case .retailEAN: return "a retail barcode names a product, not one dose"
+        case .gs1: return "GS1 data without (01) GTIN and (21) serial does not name one dose"
+        default: return "not a dose"
+        }
+    }
+}
+
+extension GS1Date {
+    /// The calendar date of `date` in UTC.
+    public init(_ date: Date) {
+        let s = RFC3339.format(date)
+        let p = s.split(separator: "T")[0].split(separator: "-").compactMap { Int($0) }
+        self.init(year: p[0], month: p[1], day: p[2])
+    }
+}

@@ -1,0 +1,118 @@
+import ColdChain
+import Control
+import FoundationEssentials
+import Storage
+
+extension ScanHub {
+    /// Adds a hold by GTIN (or a Chinese product id), optionally narrowed to a lot or one code; records who did it.
+    public func addHold(product: String, lot: String?, code: String?, reason: String, source: String, uid: UInt32?, at t: Date)
+        -> Result<Hold, ControlFailure>
+    {
+        guard !reason.trimmingSpacesAndNewlines.isEmpty else { return .failure(ControlFailure(.invalidArgument, "a reason is required (--reason TEXT)")) }
+        var hold: Hold?
+        let written = monitor.commitExternal {
+            state.withLock { s in
+                let h = Hold(id: s.nextHold, product: product, lot: lot, code: code, reason: reason, source: source)
+                s.nextHold += 1
+                s.holds[h.id] = h
+                hold = h
+                var body: [String: JSONValue] = ["hold": .number(Double(h.id)), "product": .string(product), "reason": .string(reason),
+                                                 "source": .string(source)]
+                if let lot { body["lot"] = .string(lot) }
+                if let code { body["code"] = .string(code) }
+                if let uid { body["uid"] = .number(Double(uid)) }
+                return [NewEvent(.holdAdded, at: t, body: .object(body))]
+            }
+        }
+        guard let hold, !written.isEmpty else { return .failure(ControlFailure(.internal, "the ledger did not accept the hold")) }
+        return .success(hold)
+    }
+
+    public func removeHold(_ id: Int, uid: UInt32?, at t: Date) -> Result<Void, ControlFailure> {
+        var missing = false
+        let written = monitor.commitExternal {
+            state.withLock { s in
+                guard s.holds.removeValue(forKey: id) != nil else { missing = true; return [] }
+                var body: [String: JSONValue] = ["hold": .number(Double(id))]
+                if let uid { body["uid"] = .number(Double(uid)) }
+                return [NewEvent(.holdRemoved, at: t, body: .object(body))]
+            }
+        }
+        if missing { return .failure(ControlFailure(.notFound, "no hold \(id) (coldchainctl hold list)")) }
+        return written.isEmpty ? .failure(ControlFailure(.internal, "the ledger did not accept the removal")) : .success(())
+    }
+
+    public var holds: [Hold] { state.withLock { $0.holds.values.sorted { $0.id < $1.id } } }
+
+    /// Doses in stock grouped by fridge, product, lot and expiry, earliest expiry first.
+    public func inventory(fridge: String?, expiringWithin: Double?, now: Date) -> [JSONValue] {
+        let limit = expiringWithin.map { GS1Date(now.addingTimeInterval($0)) }
+        let doses = state.withLock { Array($0.stock.values) }.filter { d in
+            (fridge == nil || d.fridge == fridge) && (limit == nil || (d.expiry.map { $0 <= limit! } ?? false))
+        }
+        var groups: [String: (Dose, Int)] = [:]
+        for d in doses {
+            let k = "\(d.fridge)|\(d.product)|\(d.lot ?? "")|\(d.expiry?.description ?? "")"
+            groups[k] = (groups[k]?.0 ?? d, (groups[k]?.1 ?? 0) + 1)
+        }
+        return groups.values.sorted { a, b in
+            (a.0.expiry?.description ?? "9999", a.0.fridge, a.0.product) < (b.0.expiry?.description ?? "9999", b.0.fridge, b.0.product)
+        }.map { d, n in
+            var o: [String: JSONValue] = ["fridge": .string(d.fridge), "product": .string(d.product), "count": .number(Double(n))]
+            if let l = d.lot { o["lot"] = .string(l) }
+            if let e = d.expiry { o["expiry"] = .string(e.description) }
+            return .object(o)
+        }
+    }
+
+    /// A dose's whole story: every scan of it, where it is, the excursions it sat through, holds on it.
+    public func lookup(_ scan: ParsedScan, reader: LedgerReader, now: Date) throws -> JSONValue {
+        guard let id = DoseVerifier.identity(scan) else {
+            throw ControlFailure(.invalidArgument, "this code names no single dose: \(DoseVerifier.reason(scan))")
+        }
+        let history = try reader.events(type: "scan", where: "dose", equals: id.key, since: "0000", limit: 10_000)
+        let (dose, out, excursions, holds) = state.withLock { s in
+            (s.stock[id.key], s.wentOut.contains(id.key), Array(s.excursions.values), Array(s.holds.values))
+        }
+        var fridgeStays: [(String, Date, Date?)] = []
+        for e in history where e.bodyValue["moved"] == true {
+            let t = RFC3339.parse(e.at) ?? now
+            if e.bodyValue["direction"] == "in" { fridgeStays.append((e.bodyValue["fridge"]?.stringValue ?? "", t, nil)) }
+            else if let last = fridgeStays.indices.last { fridgeStays[last].2 = t }
+        }
+        let exposures = excursions.filter { x in fridgeStays.contains { $0.0 == x.fridge && x.start < ($0.2 ?? now) && (x.end ?? now) > $0.1 } }
+            .sorted { $0.id < $1.id }
+        let status = dose != nil ? "in stock" : out ? "out" : "never scanned in"
+        return [
+            "dose": .string(id.key), "product": .string(id.product), "status": .string(status),
+            "fridge": dose.map { .string($0.fridge) } ?? .null,
+            "lot": id.lot.map { .string($0) } ?? .null, "expiry": id.expiry.map { .string($0.description) } ?? .null,
+            "scans": .array(history.map { e in
+                let b = e.bodyValue
+                return ["seq": .number(Double(e.seq)), "at": .string(e.at), "mode": b["mode"] ?? .null, "fridge": b["fridge"] ?? .null,
+                        "verdict": b["verdict"] ?? .null, "moved": b["moved"] ?? .null, "scanner": b["scanner"] ?? .null]
+            }),
+            "exposures": .array(exposures.map { x in
+                ["excursion": .number(Double(x.id)), "fridge": .string(x.fridge), "start": .string(RFC3339.format(x.start)),
+                 "end": x.end.map { .string(RFC3339.format($0)) } ?? .null, "peak_c": .number(x.peakC),
+                 "duration_s": .number(((x.end ?? now).timeIntervalSince(x.start)).rounded())]
+            }),
+            "holds": .array(holds.filter { $0.covers((id.product, id.lot, id.key)) }.map(\.json)),
+        ]
+    }
+}
+
+extension Hold {
+    public var json: JSONValue {
+        var o: [String: JSONValue] = ["id": .number(Double(id)), "product": .string(product), "reason": .string(reason), "source": .string(source)]
+        if let lot { o["lot"] = .string(lot) }
+        if let code { o["code"] = .string(code) }
+        return .object(o)
+    }
+}
+
+extension String {
+    var trimmingSpacesAndNewlines: String {
+        String(String(drop(while: \.isWhitespace).reversed()).drop(while: \.isWhitespace).reversed())
+    }
+}

@@ -1,0 +1,153 @@
+import ColdChain
+import Control
+import FoundationEssentials
+import Glibc
+import Storage
+import Synchronization
+
+/// Stock, holds and scanner modes, rebuilt from the ledger; every scan gets its verdict here and is recorded,
+/// refused or not. Verdicts reach the nurse through the watch stream and a pulse of the fridge's alarm output.
+public final class ScanHub: Sendable {
+    struct State {
+        var stock: [String: Dose] = [:]
+        var wentOut: Set<String> = []
+        var holds: [Int: Hold] = [:]
+        var nextHold = 1
+        var excursions: [Int: ExcursionSpan] = [:]
+        var modes: [String: (mode: String, fridge: String)] = [:]
+    }
+
+    let config: GatewayConfig
+    let ledger: Ledger
+    let monitor: MonitorHub
+    let log: Log
+    let state: Mutex<State>
+
+    /// How long a refused scan switches the fridge's alarm output on.
+    static let refusalPulse = 2.0
+
+    public init(config: GatewayConfig, ledger: Ledger, monitor: MonitorHub, reader: LedgerReader, log: Log) throws {
+        self.config = config; self.ledger = ledger; self.monitor = monitor; self.log = log
+        var s = State()
+        for sc in config.scanners { s.modes[sc.id] = (sc.mode, sc.fridge) }
+        let types = ["scan", "scanner.switched", "hold.added", "hold.removed", "excursion.opened", "excursion.closed", "excursion.peak"]
+        for e in try reader.events(types: types) { Self.apply(e, to: &s) }
+        state = Mutex(s)
+        _ = monitor.addListener { [weak self] e in
+            guard e.type.hasPrefix("excursion.") else { return }
+            self?.state.withLock { Self.apply(e, to: &$0) }
+        }
+    }
+
+    /// Folds one recorded event into the state: the same code at start-up and while running.
+    static func apply(_ e: LedgerEvent, to s: inout State) {
+        apply(type: e.type, at: RFC3339.parse(e.at) ?? Date(), body: e.bodyValue, to: &s)
+    }
+
+    static func apply(type: String, at: Date, body b: JSONValue, to s: inout State) {
+        switch type {
+        case "scan":
+            guard b["moved"] == true, let key = b["dose"]?.stringValue else { return }
+            if b["direction"] == "in" {
+                s.stock[key] = Dose(key: key, product: b["product"]?.stringValue ?? "", lot: b["lot"]?.stringValue,
+                                    expiry: b["expiry"]?.stringValue.flatMap { GS1Date.parseISO($0) }, fridge: b["fridge"]?.stringValue ?? "",
+                                    inAt: at, code: b["code"]?["raw"]?.stringValue ?? key)
+                s.wentOut.remove(key)
+            } else {
+                s.stock[key] = nil
+                s.wentOut.insert(key)
+            }
+        case "scanner.switched":
+            guard let sc = b["scanner"]?.stringValue, let current = s.modes[sc] else { return }
+            s.modes[sc] = (b["mode"]?.stringValue ?? current.mode, b["fridge"]?.stringValue ?? current.fridge)
+        case "hold.added":
+            guard let id = b["hold"]?.intValue, let product = b["product"]?.stringValue else { return }
+            s.holds[id] = Hold(id: id, product: product, lot: b["lot"]?.stringValue, code: b["code"]?.stringValue,
+                               reason: b["reason"]?.stringValue ?? "", source: b["source"]?.stringValue ?? "local")
+            s.nextHold = max(s.nextHold, id + 1)
+        case "hold.removed":
+            if let id = b["hold"]?.intValue { s.holds[id] = nil }
+        case "excursion.opened", "excursion.peak", "excursion.closed":
+            guard let id = b["excursion"]?.intValue, let fridge = b["fridge"]?.stringValue,
+                  let start = b["start"]?.stringValue.flatMap(RFC3339.parse) else { return }
+            let peak = b["side"] == "low" ? b["min_c"]?.doubleValue : b["max_c"]?.doubleValue
+            s.excursions[id] = ExcursionSpan(id: id, fridge: fridge, start: start,
+                                             end: b["end"]?.stringValue.flatMap(RFC3339.parse), peakC: peak ?? 0)
+        default: break
+        }
+    }
+
+    /// The local calendar date: expiry is a date on the clinic's calendar, not in UTC.
+    static func today(_ now: Date) -> GS1Date {
+        var t = time_t(now.timeIntervalSince1970)
+        var tm = tm()
+        localtime_r(&t, &tm)
+        return GS1Date(year: Int(tm.tm_year) + 1900, month: Int(tm.tm_mon) + 1, day: Int(tm.tm_mday))
+    }
+
+    /// One scan from `scanner`: parses, judges, records (durable on return) and tells listeners. Blocking.
+    @discardableResult
+    public func record(scanner: String, bytes: [UInt8], at now: Date) -> LedgerEvent? {
+        let today = Self.today(now)
+        let scan = TraceCodeParser.parse(bytes, currentYear: today.year)
+        var refusedFridge: String?
+        let written = monitor.commitExternal { () -> [NewEvent] in
+            state.withLock { s in
+                guard let current = s.modes[scanner] else { return [] }
+                if case .command(let c) = scan.code {
+                    var body: [String: JSONValue] = ["scanner": .string(scanner)]
+                    switch c {
+                    case .mode(let m): s.modes[scanner]?.mode = m; body["mode"] = .string(m)
+                    case .fridge(let f):
+                        guard config.fridges.contains(where: { $0.id == f }) else {
+                            refusedFridge = current.fridge
+                            return [NewEvent(.scan, at: now, body: ["scanner": .string(scanner), "fridge": .string(current.fridge),
+                                "mode": .string(current.mode), "verdict": "unrecognised", "refused": true, "moved": false,
+                                "detail": ["reason": .string("command card names fridge '\(f)', which is not configured")], "code": scan.json])]
+                        }
+                        s.modes[scanner]?.fridge = f; body["fridge"] = .string(f)
+                    }
+                    log.notice("scanner \(scanner): \(c.text)")
+                    return [NewEvent(type: "scanner.switched", at: now, bodyJSON: JSONValue.object(body).serialized)]
+                }
+                let direction = current.mode == "in" ? "in" : "out"
+                let outcome = direction == "in"
+                    ? DoseVerifier.scanIn(scan, fridge: current.fridge, stock: s.stock, holds: Array(s.holds.values), today: today)
+                    : DoseVerifier.scanOut(scan, mode: current.mode, stock: s.stock, wentOut: s.wentOut, holds: Array(s.holds.values),
+                                           excursions: Array(s.excursions.values), now: now, today: today)
+                var body: [String: JSONValue] = [
+                    "scanner": .string(scanner), "fridge": .string(current.fridge), "mode": .string(current.mode),
+                    "direction": .string(direction), "verdict": .string(outcome.verdict.rawValue),
+                    "refused": .bool(outcome.verdict != .ok), "moved": .bool(outcome.moves), "detail": .object(outcome.detail), "code": scan.json,
+                ]
+                if let id = DoseVerifier.identity(scan) {
+                    body["dose"] = .string(id.key); body["product"] = .string(id.product)
+                    if let l = id.lot { body["lot"] = .string(l) }
+                    if let e = id.expiry { body["expiry"] = .string(e.description) }
+                }
+                if direction == "out", let d = DoseVerifier.identity(scan).flatMap({ s.stock[$0.key] }) {
+                    body["fridge"] = .string(d.fridge)  // a dose comes out of the fridge it went into
+                }
+                if outcome.verdict != .ok { refusedFridge = body["fridge"]?.stringValue }
+                let event = NewEvent(.scan, at: now, body: .object(body))
+                // The stock follows what was recorded: applied from the event, as at start-up.
+                Self.apply(type: "scan", at: now, body: .object(body), to: &s)
+                return [event]
+            }
+        }
+        if let f = refusedFridge { monitor.pulse(fridge: f, seconds: Self.refusalPulse, from: now) }
+        if let e = written.first {
+            let v = e.bodyValue
+            log.info("scan \(scanner): \(v["verdict"]?.stringValue ?? "?") \(v["dose"]?.stringValue ?? scan.raw)")
+        }
+        return written.first
+    }
+}
+
+extension GS1Date {
+    /// Parses YYYY-MM-DD as written in events.
+    static func parseISO(_ s: String) -> GS1Date? {
+        let p = s.split(separator: "-").compactMap { Int($0) }
+        return p.count == 3 ? GS1Date(year: p[0], month: p[1], day: p[2]) : nil
+    }
+}
