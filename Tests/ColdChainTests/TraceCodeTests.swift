@@ -97,10 +97,14 @@ func gs1(_ s: String) -> GS1Code? { if case .gs1(let g) = parse(s).code { return
         #expect(!GS1.checkDigitIsValid("4006381333932"))
     }
 
+    @Test func aCombiningMarkAfterABracketIsNotASymbologyIdentifier() {
+        if case .unrecognised = TraceCodeParser.parse([0x5D, 0xCC, 0x81, 0x31], currentYear: 2026).code {} else { Issue.record("accepted") }
+    }
+
     /// Random bytes never crash the parser, and whatever it returns keeps the raw bytes printable.
     @Test func fuzzRandomBytes() {
         var rng = SystemRandomNumberGenerator()
-        let alphabet: [UInt8] = Array("0123456789()]d2C1/?=%&:ABCxyz".utf8) + [0x1D, 0x00, 0x0D, 0xFF, 0xC3, 0x80]
+        let alphabet: [UInt8] = Array("0123456789()]d2C1/?=%&:ABCxyz".utf8) + [0x1D, 0x00, 0x0D, 0xFF, 0xC3, 0x80, 0xCC, 0x81]
         for _ in 0..<30000 {
             let bytes = (0..<Int.random(in: 0...40, using: &rng)).map { _ in
                 Bool.random(using: &rng) ? alphabet.randomElement(using: &rng)! : UInt8.random(in: 0...255, using: &rng)

@@ -80,9 +80,13 @@ public enum TraceCodeParser {
         while let f = b.first, f == 0x20 || f == 0x09 { b = b.dropFirst() }
         while let l = b.last, l == 0x20 || l == 0x09 { b = b.dropLast() }
         var symbology: String?
-        if b.count >= 3, b.first == UInt8(ascii: "]") {
-            let prefix = String(decoding: b.prefix(3), as: UTF8.self)
-            if prefix.dropFirst().first!.isLetter && prefix.last!.isNumber { symbology = prefix; b = b.dropFirst(3) }
+        // An AIM symbology identifier: ']', a letter, a digit (bytes, not characters: a combining mark after ']'
+        // would make one character of two bytes, found by the fuzz test).
+        let start = b.startIndex
+        if b.count >= 3, b[start] == UInt8(ascii: "]"), (b[start + 1] | 0x20) >= 0x61, (b[start + 1] | 0x20) <= 0x7A,
+           b[start + 2] >= 0x30, b[start + 2] <= 0x39 {
+            symbology = String(decoding: b.prefix(3), as: UTF8.self)
+            b = b.dropFirst(3)
         }
         guard !b.isEmpty else { return ParsedScan(code: .unrecognised(reason: "empty"), warnings: [], raw: raw) }
         guard let text = String(validating: b, as: UTF8.self) else {
