@@ -30,6 +30,7 @@ bench: deps
 	$(RELEASE_DIR)/coldchain-bench ledger
 	$(RELEASE_DIR)/coldchain-bench poller
 	$(RELEASE_DIR)/coldchain-bench daemon --sensors 32 --seconds 60
+	$(RELEASE_DIR)/coldchain-bench scans --scanners 4 --rate 50 --seconds 10
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coldchaind/devices $(DESTDIR)/etc/coldchaind \

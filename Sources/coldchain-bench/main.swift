@@ -4,6 +4,7 @@ let usage = """
     usage: coldchain-bench ledger [--rows N] [--batch-rows N]
            coldchain-bench poller [--reads N] [--rounds N]
            coldchain-bench daemon [--sensors N] [--seconds N]   (RSS and CPU of coldchaind polling coldchain-sim)
+           coldchain-bench scans [--scanners N] [--rate N] [--seconds N]   (scan-to-durable-verdict latency)
            coldchain-bench append-loop --ledger FILE [--threads N]   (the crash test's child)
     """
 
@@ -20,6 +21,9 @@ func benchMain(_ args: [String]) -> Int32 {
         return PollerBench.run(reads: Int(options["--reads"] ?? "") ?? 20000, rounds: Int(options["--rounds"] ?? "") ?? 5)
     case "daemon":
         return DaemonBench.run(sensors: Int(options["--sensors"] ?? "") ?? 32, seconds: Int(options["--seconds"] ?? "") ?? 60)
+    case "scans":
+        return ScanBench.run(scanners: Int(options["--scanners"] ?? "") ?? 4, rate: Int(options["--rate"] ?? "") ?? 50,
+                             seconds: Int(options["--seconds"] ?? "") ?? 10)
     case "append-loop":
         guard let path = options["--ledger"] else { print(usage); return 64 }
         return AppendLoop.run(ledgerPath: path, threads: Int(options["--threads"] ?? "") ?? 4)

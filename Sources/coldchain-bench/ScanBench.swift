@@ -1,0 +1,82 @@
+import CRawBench
+import ColdChain
+import Control
+import Dispatch
+import FoundationEssentials
+import Glibc
+import POSIX
+import Synchronization
+
+/// Scan-to-durable-verdict latency: coldchaind (from this folder) with `scanners` scanners on pseudo-terminals,
+/// each sent `rate` codes per second; the time from writing a code to receiving its `scan` event on the watch
+/// stream, which the daemon publishes only once the event is durable (WAL, synchronous=FULL).
+enum ScanBench {
+    static func run(scanners: Int, rate: Int, seconds: Int) -> Int32 {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        let bin = String(decoding: buf[0..<max(n, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self).parentFolder
+        let dir = "/tmp/coldchain-scan-bench-\(getpid())"
+        mkdir(dir, 0o755)
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            var masters: [Int32] = []
+            var scannerConfig: [String] = []
+            for i in 0..<scanners {
+                let (m, slave) = try PseudoTerminal.open()
+                masters.append(m)
+                scannerConfig.append("{ id: \"s\(i)\", device: \"\(slave)\", fridge: \"F1\", mode: \"in\" }")
+            }
+            let config = dir + "/coldchaind.json5"
+            _ = FileManager.default.createFile(atPath: config, contents: Data("""
+                { gateway: { id: "gw-scan-bench", site: "bench" }, storage: { path: "ledger.sqlite" },
+                  control: { socket: "control.sock" }, fridges: [ { id: "F1", sensors: [] } ],
+                  scanners: [ \(scannerConfig.joined(separator: ", ")) ] }
+                """.utf8))
+            let daemon = try ChildProcess(path: bin + "/coldchaind", arguments: ["--config", config], stdout: dir + "/daemon.log", stderr: dir + "/daemon.log")
+            defer { daemon.signal(SIGTERM); daemon.wait() }
+            var client: ControlClient?
+            for _ in 0..<100 where client == nil { usleep(50_000); client = try? ControlClient(path: dir + "/control.sock") }
+            guard let watch = client, case .ok = try watch.call(ControlRequest(cmd: "watch")) else { print("daemon did not start"); return 1 }
+            usleep(500_000)  // the readers open their ptys
+
+            let sent = Mutex<[String: UInt64]>([:])
+            let total = scanners * rate * seconds
+            let group = DispatchGroup()
+            for (i, m) in masters.enumerated() {
+                DispatchQueue.global().async(group: group) {
+                    for k in 0..<(rate * seconds) {
+                        let serial = "S\(i)N\(k)"
+                        let code = "(01)09506000134352(17)301231(10)L\(i)(21)\(serial)\r"
+                        sent.withLock { $0["gs1:09506000134352/\(serial)"] = DispatchTime.now().uptimeNanoseconds }
+                        _ = code.utf8CString.withUnsafeBytes { write(m, $0.baseAddress, $0.count - 1) }
+                        usleep(UInt32(1_000_000 / rate))
+                    }
+                }
+            }
+            var latencies: [Double] = []
+            var verdicts: [String: Int] = [:]
+            while latencies.count < total, let line = try watch.readLine() {
+                let got = DispatchTime.now().uptimeNanoseconds
+                guard let v = try? JSONValue.parse(Data(line)), let e = v["event"], e["type"] == "scan",
+                      let dose = e["body"]?["dose"]?.stringValue, let t0 = sent.withLock({ $0[dose] }) else { continue }
+                latencies.append(Double(got - t0) / 1e6)
+                verdicts[e["body"]?["verdict"]?.stringValue ?? "?", default: 0] += 1
+            }
+            group.wait()
+            latencies.sort()
+            func pct(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+            var error = [CChar](repeating: 0, count: 256)
+            let raw = cc_raw_sqlite_inserts(dir + "/raw.sqlite", 2000, 1, 1, 600, &error)
+            print("scan latency: \(scanners) scanners × \(rate) codes/s for \(seconds) s = \(total) scans, write to the pty → durable scan event on the watch stream")
+            print("received \(latencies.count), verdicts \(verdicts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+            print("p50 \(round(pct(0.5) * 10) / 10) ms, p99 \(round(pct(0.99) * 10) / 10) ms, max \(round(latencies.last! * 10) / 10) ms")
+            if raw > 0 {
+                print("reference: raw sqlite3 C, one 600-byte row per transaction with synchronous=FULL: \(round(1000 / raw * 100) / 100) ms per commit (\(Int(raw)) commits/s)")
+            }
+            return 0
+        } catch {
+            print("scan bench failed: \(error)")
+            return 1
+        }
+    }
+}
