@@ -38,16 +38,10 @@ final class BusPoller: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        let thread = try POSIXThread(name: "bus-\(bus.id)") { [self] in loop() }
-        await withTaskCancellationHandler {
-            while !Task.isCancelled { _ = await sleep(seconds: 3600) }
-        } onCancel: {
+        try await runOnThread(named: "bus-\(bus.id)", stop: { [self] in
             stopped.withLock { $0 = true }
             wake.signal()
-        }
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { thread.join(); c.resume() }
-        }
+        }) { [self] in loop() }
     }
 
     /// Monotonic seconds, for scheduling: wall-clock jumps (NTP at boot) must not bunch or skip polls.

@@ -24,15 +24,7 @@ final class ScannerReader: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        let thread = try POSIXThread(name: "scan-\(scanner.id)") { [self] in loop() }
-        await withTaskCancellationHandler {
-            while !Task.isCancelled { _ = await sleep(seconds: 3600) }
-        } onCancel: {
-            stopped.withLock { $0 = true }
-        }
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { thread.join(); c.resume() }
-        }
+        try await runOnThread(named: "scan-\(scanner.id)", stop: { [self] in stopped.withLock { $0 = true } }) { [self] in loop() }
     }
 
     private var isStopped: Bool { stopped.withLock { $0 } }
