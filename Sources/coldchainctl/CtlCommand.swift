@@ -20,6 +20,8 @@ enum CtlCommand {
           lookup CODE             one dose's history: scans in and out, excursions it sat through, holds
           hold add --gtin G [--lot L | --code C] --reason TEXT   (or --product P for a Chinese product id)
           hold list | hold remove ID
+          outbox                  what waits for the platform: pending events, oldest, last success, last error, state
+          uplink retry            send again after the platform refused a batch
           decode CODE             how a scanned code parses (nothing is recorded; \\x1d or <GS> for FNC1)
           cards                   the command barcodes to print and stick on each fridge
           verify                  check the ledger's hash chain; names the first broken event
@@ -74,6 +76,13 @@ enum CtlCommand {
         case "inventory": return inventory(o)
         case "lookup": return lookup(o)
         case "hold": return hold(o)
+        case "outbox": return outbox(o)
+        case "uplink":
+            guard o.rest == ["retry"] else { return usageError("uplink retry") }
+            switch call(o, ControlRequest(cmd: "uplink", args: ["action": "retry"])) {
+            case .success: print("the uplink will send again now"); return Exit.ok
+            case .failure(let e): return e.code
+            }
         case "cards": return cards(o)
         case "help": print(usage); return Exit.ok
         default: return usageError("unknown command '\(command)'")
@@ -132,7 +141,8 @@ enum CtlCommand {
         print("ledger    \(ledger?["path"]?.stringValue ?? "?"): \(ledger?["head_seq"]?.intValue ?? 0) events, \(bytes(ledger?["size_bytes"]?.doubleValue ?? 0))")
         let platform = s["platform"]
         if platform?["configured"]?.boolValue == true {
-            print("platform  \(platform?["url"]?.stringValue ?? "?") (\(platform?["format"]?.stringValue ?? "?"))")
+            let u = s["uplink"]
+            print("platform  \(platform?["url"]?.stringValue ?? "?") (\(platform?["format"]?.stringValue ?? "?")): \(u?["state"]?.stringValue ?? "?"), \(u?["pending"]?.intValue ?? 0) pending" + (u?["last_error"]?.stringValue.map { ", last error: \($0)" } ?? ""))
         } else {
             print("platform  \(platform?["state"]?.stringValue ?? "not configured")")
         }
@@ -277,6 +287,22 @@ enum CtlCommand {
             printError("coldchainctl: lost the connection to coldchaind at \(o.socket): \(error)")
             return Exit.unavailable
         }
+    }
+
+    static func outbox(_ o: Options) -> Int32 {
+        let r: JSONValue
+        switch call(o, ControlRequest(cmd: "outbox")) {
+        case .success(let v): r = v
+        case .failure(let e): return e.code
+        }
+        if o.json { print(r.serialized); return Exit.ok }
+        print("state         \(r["state"]?.stringValue ?? "?")")
+        print("pending       \(r["pending"]?.intValue ?? 0) events" + (r["oldest_pending_at"]?.stringValue.map { ", oldest from \($0)" } ?? ""))
+        print("last success  \(r["last_success"]?.stringValue ?? "never")")
+        if let e = r["last_error"]?.stringValue { print("last error    \(e)") }
+        if let t = r["next_attempt"]?.stringValue { print("next attempt  \(t)") }
+        if r["state"] == "rejected" { print("The platform refused a batch: fix the cause, then `coldchainctl uplink retry`.") }
+        return Exit.ok
     }
 
     static func scans(_ o: Options) -> Int32 {

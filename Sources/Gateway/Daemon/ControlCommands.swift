@@ -11,6 +11,7 @@ final class ControlCommands: ControlHandling {
     let ledger: Ledger
     let hub: MonitorHub
     let scans: ScanHub
+    let uplink: UplinkState
     let startedAt: Date
     let clock: any WallClock
     // Queries read the ledger through their own read connection, off the cooperative pool.
@@ -18,12 +19,13 @@ final class ControlCommands: ControlHandling {
     // Writes (acknowledgements) go through the hub, which blocks until durable: on a queue of their own too.
     let writeQueue = DispatchQueue(label: "coldchain.control.write")
 
-    init(config: GatewayConfig, ledger: Ledger, hub: MonitorHub, scans: ScanHub, startedAt: Date, clock: any WallClock) {
-        self.config = config; self.ledger = ledger; self.hub = hub; self.scans = scans; self.startedAt = startedAt; self.clock = clock
+    init(config: GatewayConfig, ledger: Ledger, hub: MonitorHub, scans: ScanHub, uplink: UplinkState, startedAt: Date, clock: any WallClock) {
+        self.config = config; self.ledger = ledger; self.hub = hub; self.scans = scans; self.uplink = uplink
+        self.startedAt = startedAt; self.clock = clock
     }
 
     static let commands = ["status", "verify", "fridges", "readings", "excursions", "ack", "watch", "hold", "scans", "inventory",
-                           "lookup", "help"]
+                           "lookup", "outbox", "uplink", "help"]
 
     func handle(_ request: ControlRequest, peer: PeerInfo, connection: ControlConnection) async -> ControlReply {
         do {
@@ -39,6 +41,12 @@ final class ControlCommands: ControlHandling {
             case "scans": return try await recentScans(request.args)
             case "inventory": return try inventory(request.args)
             case "lookup": return try await lookup(request.args)
+            case "outbox": return try await outbox()
+            case "uplink":
+                guard try Self.string(request.args, "action") == "retry" else { throw ControlFailure(.invalidArgument, "uplink retry") }
+                guard config.platform != nil else { throw ControlFailure(.unavailable, "no platform is configured") }
+                uplink.retryRequested.withLock { $0 = true }
+                return .ok(["retry": true])
             case "help": return .ok(["commands": .array(Self.commands.map { .string($0) })])
             default:
                 return .failure(ControlFailure(.unknownCommand, "unknown command '\(request.cmd)'; known: \(Self.commands.joined(separator: ", "))"))
@@ -75,7 +83,16 @@ final class ControlCommands: ControlHandling {
             "buses": .array(hub.busStatus()),
             "alarms": .array(hub.openAlarms.map(\.json)),
             "platform": platform,
+            "uplink": uplink.json(pending: ledger.headSequence - ledger.uplinkCursor(), oldestPending: nil, configured: config.platform != nil),
         ]
+    }
+
+    func outbox() async throws -> ControlReply {
+        let cursor = ledger.uplinkCursor(), head = ledger.headSequence, uplink = self.uplink, configured = config.platform != nil
+        return try await read { reader in
+            let oldest = try reader.event(seq: cursor + 1)?.at
+            return uplink.json(pending: head - cursor, oldestPending: oldest, configured: configured)
+        }
     }
 
     static func string(_ args: [String: JSONValue], _ key: String) throws -> String? {

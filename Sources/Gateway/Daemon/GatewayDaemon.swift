@@ -57,7 +57,8 @@ public struct GatewayDaemon: Sendable {
             let hub = try MonitorHub(config: config, ledger: ledger, reader: reader, log: log, now: startedAt)
             let scans = try ScanHub(config: config, ledger: ledger, monitor: hub, reader: reader, log: log)
             reader.close()
-            let commands = ControlCommands(config: config, ledger: ledger, hub: hub, scans: scans, startedAt: startedAt, clock: clock)
+            let uplink = UplinkState()
+            let commands = ControlCommands(config: config, ledger: ledger, hub: hub, scans: scans, uplink: uplink, startedAt: startedAt, clock: clock)
             services = [
                 try ControlServer(listener: listener, path: config.control.socket, handler: commands, log: log),
                 HeartbeatService(ledger: ledger, interval: config.storage.heartbeat, clock: clock, notifier: notifier, log: log),
@@ -65,6 +66,8 @@ public struct GatewayDaemon: Sendable {
             ] + (config.alarmCommand.map { [AlarmNotifier(command: $0, hub: hub, config: config, clock: clock, log: log)] } ?? [])
               + config.buses.map { BusPoller(bus: $0, config: config, hub: hub, clock: clock, log: log, backOff: pollBackOff) }
               + config.scanners.map { ScannerReader(scanner: $0, hub: scans, clock: clock, log: log) }
+              + (config.platform.map { [UplinkService(platform: $0, gateway: config.gateway.id, token: Self.token($0), ledger: ledger,
+                                                      state: uplink, clock: clock, log: log)] } ?? [])
         } catch {
             log.error("cannot start: \(error)")
             ledger.close()
@@ -128,6 +131,18 @@ public struct GatewayDaemon: Sendable {
         ]))
         try await ledger.append(contentsOf: events)
         try await ledger.writeHeartbeat(at: now)
+    }
+
+    /// The platform token: `token_file`, else the systemd credential `platform-token`. Never logged.
+    static func token(_ p: GatewayConfig.Platform) -> String? {
+        let candidates = [p.tokenFile, ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"].map { $0 + "/platform-token" }]
+        for path in candidates.compactMap({ $0 }) {
+            if let data = FileManager.default.contents(atPath: path) {
+                let t = String(decoding: data, as: UTF8.self).filter { !$0.isWhitespace }
+                if !t.isEmpty { return t }
+            }
+        }
+        return nil
     }
 
     /// Takes an exclusive lock beside the ledger, so two daemons can never write one ledger.

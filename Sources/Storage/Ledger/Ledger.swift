@@ -136,6 +136,24 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
+    /// The sequence number up to which the platform has confirmed every event (0 when nothing was sent yet).
+    public func uplinkCursor() -> Int64 {
+        queue.sync { ((try? db.scalarInt("SELECT seq FROM uplink_cursor WHERE id = 1")) ?? nil) ?? 0 }
+    }
+
+    /// Moves the uplink cursor; durable when it returns, so a crash never forgets a confirmed batch.
+    public func setUplinkCursor(_ seq: Int64, at date: Date) async throws {
+        let at = RFC3339.format(date)
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+            queue.async {
+                c.resume(with: Result {
+                    try self.db.statement("INSERT INTO uplink_cursor(id, seq, at) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, at = excluded.at")
+                        .execute([.integer(seq), .text(at)])
+                })
+            }
+        }
+    }
+
     /// The last heartbeat written, if any.
     public func lastHeartbeat() -> Date? {
         queue.sync { (try? db.scalarString("SELECT at FROM heartbeat WHERE id = 1")).flatMap { $0 }.flatMap(RFC3339.parse) }

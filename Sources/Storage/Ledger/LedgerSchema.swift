@@ -22,5 +22,13 @@ enum LedgerSchema {
             );
             """),
         .init("v1-events-type-index", "CREATE INDEX events_by_type ON events(type, seq);"),
+        // Not part of the record: how far the platform has confirmed receipt. Updated in place, so not in events.
+        .init("v2-uplink-cursor", """
+            CREATE TABLE uplink_cursor (
+                id  INTEGER PRIMARY KEY CHECK (id = 1),
+                seq INTEGER NOT NULL,
+                at  TEXT NOT NULL
+            );
+            """),
     ])
 }

@@ -1,0 +1,101 @@
+import ColdChain
+import Dispatch
+import FoundationEssentials
+import Storage
+
+/// Forwards the ledger to the platform: a cursor over the ledger (no second copy of the events), moved only after
+/// the platform answered 2xx and made durable before the next batch. Retries 5xx, 408, 429, timeouts and resets
+/// with exponential back-off and jitter (capped at 5 min), honouring Retry-After; another 4xx stops the stream until
+/// `coldchainctl uplink retry`, with the platform's message in `outbox` and `status`.
+final class UplinkService: Service, @unchecked Sendable {
+    let name = "uplink"
+    let platform: GatewayConfig.Platform
+    let gateway: String
+    let ledger: Ledger
+    let client: PlatformClient
+    let state: UplinkState
+    let clock: any WallClock
+    let log: Log
+    let readQueue = DispatchQueue(label: "coldchain.uplink.read")
+    static let maxBackOff = 300.0
+
+    init(platform: GatewayConfig.Platform, gateway: String, token: String?, ledger: Ledger, state: UplinkState,
+         clock: any WallClock, log: Log) {
+        self.platform = platform; self.gateway = gateway; self.ledger = ledger; self.state = state; self.clock = clock; self.log = log
+        client = PlatformClient(baseURL: platform.url, token: token, timeout: platform.timeout)
+    }
+
+    func run() async throws {
+        var cursor = ledger.uplinkCursor()
+        var backOff = 1.0
+        let path = ledger.path
+        let reader = try await onQueue(readQueue) { try LedgerReader(path: path) }
+        defer { readQueue.sync { reader.close() } }
+        while !Task.isCancelled {
+            if state.snapshot.withLock({ $0.phase }) == .rejected {
+                guard state.retryRequested.withLock({ r in defer { r = false }; return r }) else {
+                    guard await sleep(seconds: 1) else { return }
+                    continue
+                }
+                log.notice("uplink: retrying after the platform's refusal, as asked")
+                state.update { $0.phase = .idle }
+            }
+            let (limit, maxBytes, from) = (platform.batchEvents, platform.batchBytes, cursor)
+            let batch = try await onQueue(readQueue) { () -> [LedgerEvent] in
+                let events = try reader.events(after: from, limit: limit)
+                // Keep the batch under the byte limit (200 bytes for an event's envelope), but send at least one.
+                var bytes = 0, count = 0
+                for e in events {
+                    let size = e.body.utf8.count + 200
+                    if count > 0 && bytes + size > maxBytes { break }
+                    bytes += size
+                    count += 1
+                }
+                return Array(events.prefix(count))
+            }
+            guard let last = batch.last else {
+                state.update { $0.phase = .idle }
+                guard await sleep(seconds: 1) else { return }
+                continue
+            }
+            state.update { $0.phase = .sending }
+            switch await client.post(path: "/v1/events", body: NativeFormat.batch(batch, gateway: gateway)) {
+            case .stored:
+                try await ledger.setUplinkCursor(last.seq, at: clock.now())
+                cursor = last.seq
+                backOff = 1
+                state.update { $0.phase = .idle; $0.lastSuccess = self.clock.now(); $0.sent += Int64(batch.count); $0.nextAttempt = nil }
+            case .retry(let reason, let after):
+                let delay = after.map { min($0, Self.maxBackOff) } ?? backOff * Double.random(in: 0.5...1.0)
+                backOff = min(backOff * 2, Self.maxBackOff)
+                if state.snapshot.withLock({ $0.phase }) != .retrying { log.warning("uplink: \(reason); retrying in \(DurationText.describe(delay))") }
+                state.update { $0.phase = .retrying; $0.lastError = reason; $0.nextAttempt = self.clock.now().addingTimeInterval(delay) }
+                guard await sleep(seconds: delay) else { return }
+            case .rejected(let status, let message):
+                log.error("uplink: the platform refused the batch (HTTP \(status)): \(message); stopped until `coldchainctl uplink retry`")
+                state.update { $0.phase = .rejected; $0.lastError = "HTTP \(status): \(message)"; $0.nextAttempt = nil }
+            }
+        }
+    }
+}
+
+/// The native platform format: `{"gateway": ID, "batch": UUID, "events": [{"id", "seq", "type", "at", "data", ...}]}`.
+enum NativeFormat {
+    static func batch(_ events: [LedgerEvent], gateway: String) -> Data {
+        var out = "{\"batch\":\"" + UUID().uuidString.lowercased() + "\",\"events\":["
+        for (i, e) in events.enumerated() {
+            if i > 0 { out += "," }
+            // The body is already canonical JSON; it goes in as it is, with the chain's hashes so the platform can
+            // check them too.
+            out += "{\"at\":\"\(e.at)\",\"data\":\(e.body),\"hash\":\"\(e.hash)\",\"id\":"
+            JSONValue.writeString(e.id(gateway: gateway), to: &out)
+            out += ",\"prev_hash\":\"\(e.prevHash)\",\"seq\":\(e.seq),\"type\":"
+            JSONValue.writeString(e.type, to: &out)
+            out += "}"
+        }
+        out += "],\"gateway\":"
+        JSONValue.writeString(gateway, to: &out)
+        out += "}"
+        return Data(out.utf8)
+    }
+}

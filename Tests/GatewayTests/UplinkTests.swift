@@ -1,0 +1,86 @@
+import ColdChain
+import Control
+import Foundation
+@testable import Gateway
+import Glibc
+import Storage
+import Testing
+import TestSupport
+
+/// The platform stand-in (Tests/Interop/platform_receiver.py) on a loopback port.
+final class Receiver: @unchecked Sendable {
+    let process: Subprocess
+    let port: Int
+    let store: String
+
+    init(dir: TempDir, plan: [String]) throws {
+        port = Int.random(in: 20000...40000)
+        store = dir.file("received.jsonl")
+        process = try Subprocess(absolute: "/usr/bin/env", ["python3", packageRoot() + "/Tests/Interop/platform_receiver.py",
+                                                            String(port), store, "secret-token", plan.joined(separator: ",")], outputDir: dir.path)
+        for _ in 0..<100 where !process.stdout.contains("ready") { usleep(50_000) }
+    }
+
+    var received: [JSONValue] {
+        ((try? String(contentsOfFile: store, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { try? JSONValue.parse(Data($0.utf8)) }
+    }
+
+    deinit { process.signal(SIGKILL) }
+}
+
+func uplinkConfig(port: Int, dir: TempDir) -> String {
+    dir.write("token", "secret-token\n")
+    return validConfig.replacingOccurrences(of: "scanners: [", with: """
+        platform: { url: "http://127.0.0.1:\(port)", token_file: "token", timeout: "2s" }, scanners: [
+        """)
+}
+
+@Suite(.serialized) struct UplinkTests {
+    @Test func deliversExactlyOnceInOrderThroughFaults() async throws {
+        let dir = TempDir("cc-uplink")
+        let receiver = try Receiver(dir: dir, plan: ["500", "429:1", "reset", "slow:3", "ok"])
+        let d = try InProcessDaemon(dir: dir, configText: uplinkConfig(port: receiver.port, dir: dir))
+        try await d.waitReady()
+        let sock = d.config.control.socket
+        // The 3 s answer is past the 2 s timeout: the batch is sent again, and the platform de-duplicates by id.
+        #expect(try await waitUntil(40) {
+            guard case .ok(let o) = try await call(sock, ControlRequest(cmd: "outbox")) else { return false }
+            return o["pending"] == 0 && o["state"] == "idle"
+        })
+        let got = receiver.received
+        let unique = Dictionary(got.map { ($0["id"]!.stringValue!, $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(unique.count == 2, "gateway.started and config.loaded")
+        #expect(unique.keys.sorted() == ["gw-test-01:1", "gw-test-01:2"])
+        var firstSeen: [Int] = []
+        for e in got where !firstSeen.contains(e["seq"]?.intValue ?? 0) { firstSeen.append(e["seq"]?.intValue ?? 0) }
+        #expect(firstSeen == firstSeen.sorted(), "events first arrive in sequence order: \(firstSeen)")
+        #expect(got.count <= 4, "repeats are only the re-sent batch: \(got.count)")
+        #expect(await d.stop() == 0)
+        // The cursor is durable: a restart sends only what is new.
+        let before = receiver.received.count
+        let again = try InProcessDaemon(dir: dir, configText: uplinkConfig(port: receiver.port, dir: dir))
+        try await again.waitReady()
+        #expect(try await waitUntil(20) { receiver.received.count >= before + 2 })
+        #expect(await again.stop() == 0)
+        let seqs = receiver.received.suffix(from: before).map { $0["seq"]?.intValue ?? 0 }
+        #expect(seqs.first.map { $0 > 2 } == true, "nothing confirmed before was sent again: \(seqs)")
+    }
+
+    @Test func aRefusedBatchStopsUntilRetry() async throws {
+        let dir = TempDir("cc-uplink-400")
+        let receiver = try Receiver(dir: dir, plan: ["400:unknown gateway gw-test-01"])
+        let d = try InProcessDaemon(dir: dir, configText: uplinkConfig(port: receiver.port, dir: dir))
+        try await d.waitReady()
+        let sock = d.config.control.socket
+        #expect(try await waitUntil(10) {
+            guard case .ok(let o) = try await call(sock, ControlRequest(cmd: "outbox")) else { return false }
+            return o["state"] == "rejected" && (o["last_error"]?.stringValue?.contains("unknown gateway") ?? false)
+        })
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        #expect(receiver.received.isEmpty, "nothing is sent while refused")
+        guard case .ok = try await call(sock, ControlRequest(cmd: "uplink", args: ["action": "retry"])) else { Issue.record("retry"); return }
+        #expect(try await waitUntil(10) { receiver.received.count >= 2 })
+        #expect(!d.log.all.contains { $0.contains("secret-token") }, "the token never appears in logs")
+        #expect(await d.stop() == 0)
+    }
+}

@@ -1,0 +1,58 @@
+"""A stand-in for the traceability platform on 127.0.0.1, with fault injection.
+
+Usage: platform_receiver.py PORT STORE TOKEN [PLAN]
+PLAN is a comma-separated list, one item per POST in order, then every request succeeds:
+  ok | 500 | 429:SECONDS (with Retry-After) | 400:MESSAGE | slow:SECONDS (answer 200 that late) | reset (close, no answer)
+Stored events go to STORE as JSON lines {"id", "seq", "type"}. Prints "ready" once listening.
+"""
+import json
+import socket
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+port, store, token = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+plan = [p for p in (sys.argv[4].split(",") if len(sys.argv) > 4 else []) if p]
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def reply(self, code, body=b"{}", headers=None):
+        self.send_response(code)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        if self.headers.get("Authorization") != "Bearer " + token:
+            return self.reply(401, b'{"error":"bad token"}')
+        step = plan.pop(0) if plan else "ok"
+        kind, _, arg = step.partition(":")
+        if kind == "500":
+            return self.reply(500, b'{"error":"internal"}')
+        if kind == "429":
+            return self.reply(429, b'{"error":"slow down"}', {"Retry-After": arg or "1"})
+        if kind == "400":
+            return self.reply(400, json.dumps({"error": arg}).encode())
+        if kind == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.connection.close()
+            return
+        if kind == "slow":
+            time.sleep(float(arg))
+        doc = json.loads(body)
+        with open(store, "a") as f:
+            for e in doc["events"]:
+                f.write(json.dumps({"id": e["id"], "seq": e["seq"], "type": e["type"]}) + "\n")
+        self.reply(200, b'{"stored":true}')
+
+
+server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+print("ready", flush=True)
+server.serve_forever()
