@@ -21,7 +21,7 @@ demo: build
 	.build/debug/coldchaind --demo --state-dir demo-state
 
 # Release binaries with the Swift runtime linked in, so the gateway needs no Swift toolchain
-# (it needs libmodbus5 and libsqlite3-0 from Debian).
+# (it needs libmodbus5, libsqlite3-0 and libcurl4 from Debian).
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
