@@ -66,6 +66,27 @@ func uplinkConfig(port: Int, dir: TempDir) -> String {
         #expect(seqs.first.map { $0 > 2 } == true, "nothing confirmed before was sent again: \(seqs)")
     }
 
+    @Test func alarmsOvertakeABacklogOfReadings() async throws {
+        let dir = TempDir("cc-uplink-urgent")
+        dir.write("devices/generic-int16-x10.json5", genericProfile)
+        // Three thousand readings waiting (a long outage), then an alarm.
+        let ledger = try Ledger(path: dir.file("ledger.sqlite"))
+        let t0 = Date().addingTimeInterval(-7200)
+        try await ledger.append(contentsOf: (0..<3000).map { NewEvent(.reading, at: t0.addingTimeInterval(Double($0)), body: ["sensor": "F1-air", "c": 5.0]) })
+        let alarm = try await ledger.append(NewEvent(.alarmOpened, at: t0.addingTimeInterval(3001), body: ["alarm": 1, "fridge": "F1", "cause": "excursion"]))
+        ledger.close()
+        let receiver = try Receiver(dir: dir, plan: Array(repeating: "slow:0.2", count: 100))
+        let config = uplinkConfig(port: receiver.port, dir: dir).replacingOccurrences(of: #"timeout: "2s" }"#, with: #"timeout: "2s", batch_events: 100 }"#)
+        let d = try InProcessDaemon(dir: dir, configText: config)
+        try await d.waitReady()
+        let alarmID = "gw-test-01:\(alarm.seq)"
+        #expect(try await waitUntil(15) { receiver.received.contains { $0["id"]?.stringValue == alarmID } })
+        let readingsReceived = receiver.received.filter { $0["type"] == "reading" }.count
+        #expect(readingsReceived < 3000, "the alarm arrived while \(3000 - readingsReceived) readings were still waiting")
+        #expect(d.log.contains("ahead of"))
+        #expect(await d.stop() == 0)
+    }
+
     @Test func aRefusedBatchStopsUntilRetry() async throws {
         let dir = TempDir("cc-uplink-400")
         let receiver = try Receiver(dir: dir, plan: ["400:unknown gateway gw-test-01"])

@@ -25,8 +25,15 @@ final class UplinkService: Service, @unchecked Sendable {
         client = PlatformClient(baseURL: platform.url, token: token, timeout: platform.timeout)
     }
 
+    /// Events that must not wait behind a backlog of readings: sent ahead of the ordered stream, and again in
+    /// order later (the platform de-duplicates by id).
+    static let urgentTypes = ["alarm.opened", "alarm.acknowledged", "alarm.closed", "excursion.opened", "excursion.closed",
+                              "sensor.no_data", "gateway.gap"]
+
     func run() async throws {
         var cursor = ledger.uplinkCursor()
+        // Not durable on purpose: after a restart urgent events are sent ahead again, which is harmless.
+        var urgentCursor = cursor
         var backOff = 1.0
         let path = ledger.path
         let reader = try await onQueue(readQueue) { try LedgerReader(path: path) }
@@ -40,7 +47,19 @@ final class UplinkService: Service, @unchecked Sendable {
                 log.notice("uplink: retrying after the platform's refusal, as asked")
                 state.update { $0.phase = .idle }
             }
-            let (limit, maxBytes, from) = (platform.batchEvents, platform.batchBytes, cursor)
+            let (limit, maxBytes, from, urgentFrom) = (platform.batchEvents, platform.batchBytes, cursor, max(cursor, urgentCursor))
+            let urgent = try await onQueue(readQueue) { () -> [LedgerEvent] in
+                // Only worth a separate request when the ordered stream would not reach them in its next batch.
+                let ahead = try reader.events(types: Self.urgentTypes, after: urgentFrom, limit: limit)
+                return ahead.filter { $0.seq > from + Int64(limit) }
+            }
+            if let lastUrgent = urgent.last {
+                state.update { $0.phase = .sending }
+                if case .stored = await client.post(path: "/v1/events", body: NativeFormat.batch(urgent, gateway: gateway)) {
+                    urgentCursor = lastUrgent.seq
+                    log.info("uplink: sent \(urgent.count) alarm/excursion event(s) ahead of \(lastUrgent.seq - from) waiting")
+                }
+            }
             let batch = try await onQueue(readQueue) { () -> [LedgerEvent] in
                 let events = try reader.events(after: from, limit: limit)
                 // Keep the batch under the byte limit (200 bytes for an event's envelope), but send at least one.
