@@ -44,6 +44,7 @@ enum Demo {
                                    stdout: stateDir + "/sim.log")
         usleep(300_000)  // let it bind before the daemon's first poll
         print("  simulator  coldchain-sim on \(endpoint) (pid \(sim.pid)), scenario \(scenario)")
+        fflush(nil)
         return sim
     }
 
