@@ -87,6 +87,24 @@ func uplinkConfig(port: Int, dir: TempDir) -> String {
         #expect(await d.stop() == 0)
     }
 
+    @Test func platformHoldsApplyAndAreListedWithTheirSource() async throws {
+        let dir = TempDir("cc-holds")
+        let receiver = try Receiver(dir: dir, plan: [])
+        dir.write("received.jsonl.holds", #"{"holds":[{"gtin":"09506000134352","lot":"L9","reason":"recall R-2026-11"}]}"#)
+        let config = uplinkConfig(port: receiver.port, dir: dir).replacingOccurrences(of: #"timeout: "2s" }"#, with: #"timeout: "2s", holds_interval: "10s" }"#)
+        let d = try InProcessDaemon(dir: dir, configText: config)
+        try await d.waitReady()
+        let sock = d.config.control.socket
+        #expect(try await waitUntil(10) {
+            guard case .ok(let list) = try await call(sock, ControlRequest(cmd: "hold", args: ["action": "list"])) else { return false }
+            return list.arrayValue?.first?["source"] == "platform" && list.arrayValue?.first?["lot"] == "L9"
+        })
+        // Unchanged list: the next fetch is a 304.
+        #expect(try await waitUntil(15) { ((try? String(contentsOfFile: receiver.store + ".gets", encoding: .utf8)) ?? "").contains("304") })
+        #expect(try d.events().filter { $0.type == "hold.added" }.count == 1)
+        #expect(await d.stop() == 0)
+    }
+
     @Test func aRefusedBatchStopsUntilRetry() async throws {
         let dir = TempDir("cc-uplink-400")
         let receiver = try Receiver(dir: dir, plan: ["400:unknown gateway gw-test-01"])

@@ -3,9 +3,13 @@
 Usage: platform_receiver.py PORT STORE TOKEN [PLAN]
 PLAN is a comma-separated list, one item per POST in order, then every request succeeds:
   ok | 500 | 429:SECONDS (with Retry-After) | 400:MESSAGE | slow:SECONDS (answer 200 that late) | reset (close, no answer)
-Stored events go to STORE as JSON lines {"id", "seq", "type"}. Prints "ready" once listening.
+Stored events go to STORE as JSON lines {"id", "seq", "type"}. GET /v1/holds answers the JSON in STORE.holds
+(or no holds) with an ETag, 304 when If-None-Match matches; each GET's status is appended to STORE.gets.
+Prints "ready" once listening.
 """
+import hashlib
 import json
+import os
 import socket
 import sys
 import time
@@ -26,6 +30,23 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_GET(self):
+        if not self.path.startswith("/v1/holds"):
+            return self.reply(404)
+        if self.headers.get("Authorization") != "Bearer " + token:
+            return self.reply(401, b'{"error":"bad token"}')
+        body = open(store + ".holds", "rb").read() if os.path.exists(store + ".holds") else b'{"holds":[]}'
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        status = 304 if self.headers.get("If-None-Match") == etag else 200
+        with open(store + ".gets", "a") as f:
+            f.write(str(status) + "\n")
+        if status == 304:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        self.reply(200, body, {"ETag": etag, "Content-Type": "application/json"})
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))

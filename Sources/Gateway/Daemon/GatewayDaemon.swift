@@ -67,7 +67,9 @@ public struct GatewayDaemon: Sendable {
               + config.buses.map { BusPoller(bus: $0, config: config, hub: hub, clock: clock, log: log, backOff: pollBackOff) }
               + config.scanners.map { ScannerReader(scanner: $0, hub: scans, clock: clock, log: log) }
               + (config.platform.map { [UplinkService(platform: $0, gateway: config.gateway.id, token: Self.token($0), ledger: ledger,
-                                                      state: uplink, clock: clock, log: log)] } ?? [])
+                                                      state: uplink, clock: clock, log: log),
+                                        HoldsSync(platform: $0, gateway: config.gateway.id, token: Self.token($0), scans: scans,
+                                                  clock: clock, log: log)] } ?? [])
         } catch {
             log.error("cannot start: \(error)")
             ledger.close()

@@ -42,6 +42,33 @@ extension ScanHub {
         return written.isEmpty ? .failure(ControlFailure(.internal, "the ledger did not accept the removal")) : .success(())
     }
 
+    /// Makes the platform-sourced holds equal to `list`: records what appeared and what went away.
+    public func syncPlatformHolds(_ list: [PlatformHold], at t: Date) -> (added: Int, removed: Int) {
+        var counts = (0, 0)
+        monitor.commitExternal {
+            state.withLock { s in
+                var events: [NewEvent] = []
+                let current = s.holds.values.filter { $0.source == "platform" }
+                for h in current where !list.contains(where: { $0.product == h.product && $0.lot == h.lot && $0.code == h.code }) {
+                    s.holds[h.id] = nil
+                    events.append(NewEvent(.holdRemoved, at: t, body: ["hold": .number(Double(h.id)), "source": "platform"]))
+                    counts.1 += 1
+                }
+                for p in list where !current.contains(where: { $0.product == p.product && $0.lot == p.lot && $0.code == p.code }) {
+                    let h = Hold(id: s.nextHold, product: p.product, lot: p.lot, code: p.code, reason: p.reason, source: "platform")
+                    s.nextHold += 1
+                    s.holds[h.id] = h
+                    var body = h.json.objectValue ?? [:]
+                    body["hold"] = body.removeValue(forKey: "id")
+                    events.append(NewEvent(.holdAdded, at: t, body: .object(body)))
+                    counts.0 += 1
+                }
+                return events
+            }
+        }
+        return counts
+    }
+
     public var holds: [Hold] { state.withLock { $0.holds.values.sorted { $0.id < $1.id } } }
 
     /// Doses in stock grouped by fridge, product, lot and expiry, earliest expiry first.

@@ -30,6 +30,31 @@ struct PlatformClient: Sendable {
         case rejected(status: Int, message: String)
     }
 
+    enum Fetch: Sendable {
+        case changed(Data, etag: String?)
+        case unchanged
+        case failed(String)
+    }
+
+    /// GET with If-None-Match: `unchanged` on 304.
+    func get(path: String, etag: String?) async -> Fetch {
+        guard let url = URL(string: baseURL + path) else { return .failed("bad platform URL") }
+        var req = URLRequest(url: url, timeoutInterval: timeout)
+        if let token { req.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let etag { req.setValue(etag, forHTTPHeaderField: "If-None-Match") }
+        do {
+            let (data, response) = try await session.data(for: req)
+            guard let http = response as? HTTPURLResponse else { return .failed("no HTTP response") }
+            switch http.statusCode {
+            case 304: return .unchanged
+            case 200..<300: return .changed(data, etag: http.value(forHTTPHeaderField: "ETag"))
+            default: return .failed("platform answered \(http.statusCode)")
+            }
+        } catch {
+            return .failed(error.localizedDescription)
+        }
+    }
+
     /// The corresponding HTTP call is `POST {url}/v1/events`.
     func post(path: String, body: Data) async -> Outcome {
         guard let url = URL(string: baseURL + path) else { return .rejected(status: 0, message: "bad platform URL") }
