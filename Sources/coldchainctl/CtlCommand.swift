@@ -63,35 +63,43 @@ enum CtlCommand {
         for a in args {
             if a == "--json" { o.json = true } else { o.rest.append(a) }
         }
-        switch command {
-        case "status": return o.rest.isEmpty ? status(o) : usageError("status takes no arguments")
-        case "verify": return verify(o)
-        case "fridges": return o.rest.isEmpty ? fridges(o) : usageError("fridges takes no arguments")
-        case "readings": return readings(o)
-        case "excursions": return excursions(o)
-        case "ack": return acknowledge(o)
-        case "watch": return watch(o)
-        case "decode": return decode(o)
-        case "scans": return scans(o)
-        case "inventory": return inventory(o)
-        case "lookup": return lookup(o)
-        case "hold": return hold(o)
-        case "outbox": return outbox(o)
-        case "uplink":
-            guard o.rest == ["retry"] else { return usageError("uplink retry") }
-            switch call(o, ControlRequest(cmd: "uplink", args: ["action": "retry"])) {
-            case .success: print("the uplink will send again now"); return Exit.ok
-            case .failure(let e): return e.code
+        do {
+            switch command {
+            case "status": return o.rest.isEmpty ? try status(o) : usageError("status takes no arguments")
+            case "verify": return verify(o)
+            case "fridges": return o.rest.isEmpty ? try fridges(o) : usageError("fridges takes no arguments")
+            case "readings": return try readings(o)
+            case "excursions": return try excursions(o)
+            case "ack": return acknowledge(o)
+            case "watch": return watch(o)
+            case "decode": return decode(o)
+            case "scans": return try scans(o)
+            case "inventory": return try inventory(o)
+            case "lookup": return try lookup(o)
+            case "hold": return try hold(o)
+            case "outbox": return try outbox(o)
+            case "uplink":
+                guard o.rest == ["retry"] else { return usageError("uplink retry") }
+                _ = try reply(o, ControlRequest(cmd: "uplink", args: ["action": "retry"]))
+                print("the uplink will send again now")
+                return Exit.ok
+            case "cards": return cards(o)
+            case "help": print(usage); return Exit.ok
+            default: return usageError("unknown command '\(command)'")
             }
-        case "cards": return cards(o)
-        case "help": print(usage); return Exit.ok
-        default: return usageError("unknown command '\(command)'")
+        } catch {
+            return error.code
         }
     }
 
     static func usageError(_ message: String) -> Int32 {
         printError("coldchainctl: \(message)\n\(usage)")
         return Exit.usage
+    }
+
+    /// The result of one request, or the exit status to leave with (the reason already printed).
+    static func reply(_ o: Options, _ request: ControlRequest) throws(ExitCode) -> JSONValue {
+        try call(o, request).get()
     }
 
     /// Sends one request; prints why when the daemon cannot be reached.
@@ -128,12 +136,8 @@ enum CtlCommand {
         }
     }
 
-    static func status(_ o: Options) -> Int32 {
-        let s: JSONValue
-        switch call(o, ControlRequest(cmd: "status")) {
-        case .success(let v): s = v
-        case .failure(let e): return e.code
-        }
+    static func status(_ o: Options) throws(ExitCode) -> Int32 {
+        let s = try reply(o, ControlRequest(cmd: "status"))
         if o.json { print(s.serialized); return Exit.ok }
         let ledger = s["ledger"]
         print("gateway   \(s["gateway"]?["id"]?.stringValue ?? "?") — \(s["gateway"]?["site"]?.stringValue ?? "")")
@@ -173,12 +177,8 @@ enum CtlCommand {
         print(t.rows.isEmpty ? "no fridges configured" : t.text)
     }
 
-    static func fridges(_ o: Options) -> Int32 {
-        let list: JSONValue
-        switch call(o, ControlRequest(cmd: "fridges")) {
-        case .success(let v): list = v
-        case .failure(let e): return e.code
-        }
+    static func fridges(_ o: Options) throws(ExitCode) -> Int32 {
+        let list = try reply(o, ControlRequest(cmd: "fridges"))
         if o.json { print(list.serialized); return Exit.ok }
         printFridges(list.arrayValue ?? [])
         var s = Table(["SENSOR", "FRIDGE", "STATE", "TEMP", "HUMIDITY", "AT", "BUS/UNIT", "FAULT"])
@@ -211,14 +211,10 @@ enum CtlCommand {
         return out
     }
 
-    static func readings(_ o: Options) -> Int32 {
+    static func readings(_ o: Options) throws(ExitCode) -> Int32 {
         let args = positional(o, known: ["--since"])
         guard args.count == 1 else { return usageError("readings FRIDGE [--since 24h]") }
-        let r: JSONValue
-        switch call(o, ControlRequest(cmd: "readings", args: ["fridge": .string(args[0]), "since": .string(option(o, "--since") ?? "24h")])) {
-        case .success(let v): r = v
-        case .failure(let e): return e.code
-        }
+        let r = try reply(o, ControlRequest(cmd: "readings", args: ["fridge": .string(args[0]), "since": .string(option(o, "--since") ?? "24h")]))
         if o.json { print(r.serialized); return Exit.ok }
         var t = Table(["TIME", "SENSOR", "TEMP", "HUMIDITY"])
         for x in r["readings"]?.arrayValue ?? [] {
@@ -234,13 +230,9 @@ enum CtlCommand {
         return Exit.ok
     }
 
-    static func excursions(_ o: Options) -> Int32 {
+    static func excursions(_ o: Options) throws(ExitCode) -> Int32 {
         guard positional(o, known: []).isEmpty else { return usageError("excursions [--open]") }
-        let r: JSONValue
-        switch call(o, ControlRequest(cmd: "excursions", args: ["open": .bool(o.rest.contains("--open"))])) {
-        case .success(let v): r = v
-        case .failure(let e): return e.code
-        }
+        let r = try reply(o, ControlRequest(cmd: "excursions", args: ["open": .bool(o.rest.contains("--open"))]))
         if o.json { print(r.serialized); return Exit.ok }
         var t = Table(["ID", "FRIDGE", "SENSOR", "SIDE", "STATE", "START", "END", "MIN", "MAX", "DURATION", "°C·MIN", "RULE"])
         for x in r.arrayValue ?? [] {
@@ -289,12 +281,8 @@ enum CtlCommand {
         }
     }
 
-    static func outbox(_ o: Options) -> Int32 {
-        let r: JSONValue
-        switch call(o, ControlRequest(cmd: "outbox")) {
-        case .success(let v): r = v
-        case .failure(let e): return e.code
-        }
+    static func outbox(_ o: Options) throws(ExitCode) -> Int32 {
+        let r = try reply(o, ControlRequest(cmd: "outbox"))
         if o.json { print(r.serialized); return Exit.ok }
         print("state         \(r["state"]?.stringValue ?? "?")")
         print("pending       \(r["pending"]?.intValue ?? 0) events" + (r["oldest_pending_at"]?.stringValue.map { ", oldest from \($0)" } ?? ""))
@@ -305,14 +293,10 @@ enum CtlCommand {
         return Exit.ok
     }
 
-    static func scans(_ o: Options) -> Int32 {
+    static func scans(_ o: Options) throws(ExitCode) -> Int32 {
         guard positional(o, known: ["--limit"]).isEmpty else { return usageError("scans [--limit N]") }
         let limit = option(o, "--limit").flatMap(Int.init) ?? 20
-        let r: JSONValue
-        switch call(o, ControlRequest(cmd: "scans", args: ["limit": .number(Double(limit))])) {
-        case .success(let v): r = v
-        case .failure(let e): return e.code
-        }
+        let r = try reply(o, ControlRequest(cmd: "scans", args: ["limit": .number(Double(limit))]))
         if o.json { print(r.serialized); return Exit.ok }
         var t = Table(["TIME", "SCANNER", "FRIDGE", "MODE", "VERDICT", "DOSE / CODE"])
         for s in r.arrayValue ?? [] {
@@ -323,16 +307,12 @@ enum CtlCommand {
         return Exit.ok
     }
 
-    static func inventory(_ o: Options) -> Int32 {
+    static func inventory(_ o: Options) throws(ExitCode) -> Int32 {
         guard positional(o, known: ["--fridge", "--expiring"]).isEmpty else { return usageError("inventory [--fridge F] [--expiring 30d]") }
         var args: [String: JSONValue] = [:]
         if let f = option(o, "--fridge") { args["fridge"] = .string(f) }
         if let e = option(o, "--expiring") { args["expiring"] = .string(e) }
-        let r: JSONValue
-        switch call(o, ControlRequest(cmd: "inventory", args: args)) {
-        case .success(let v): r = v
-        case .failure(let e): return e.code
-        }
+        let r = try reply(o, ControlRequest(cmd: "inventory", args: args))
         if o.json { print(r.serialized); return Exit.ok }
         var t = Table(["EXPIRY", "FRIDGE", "PRODUCT", "LOT", "DOSES"])
         for g in r.arrayValue ?? [] {
@@ -343,15 +323,11 @@ enum CtlCommand {
         return Exit.ok
     }
 
-    static func lookup(_ o: Options) -> Int32 {
+    static func lookup(_ o: Options) throws(ExitCode) -> Int32 {
         let args = positional(o, known: [])
         guard args.count == 1 else { return usageError("lookup CODE") }
         let code = args[0].replacingAll("<GS>", with: "\u{1D}").replacingAll("\\x1d", with: "\u{1D}")
-        let r: JSONValue
-        switch call(o, ControlRequest(cmd: "lookup", args: ["code": .string(code)])) {
-        case .success(let v): r = v
-        case .failure(let e): return e.code
-        }
+        let r = try reply(o, ControlRequest(cmd: "lookup", args: ["code": .string(code)]))
         if o.json { print(r.serialized); return Exit.ok }
         print("dose      \(r["dose"]?.stringValue ?? "")")
         print("status    \(r["status"]?.stringValue ?? "")" + (r["fridge"]?.stringValue.map { " (fridge \($0))" } ?? ""))
@@ -366,7 +342,7 @@ enum CtlCommand {
         return Exit.ok
     }
 
-    static func hold(_ o: Options) -> Int32 {
+    static func hold(_ o: Options) throws(ExitCode) -> Int32 {
         guard let action = o.rest.first else { return usageError("hold add|list|remove") }
         var args: [String: JSONValue] = ["action": .string(action)]
         switch action {
@@ -379,11 +355,7 @@ enum CtlCommand {
             args["id"] = .number(Double(id))
         default: return usageError("hold add|list|remove")
         }
-        let r: JSONValue
-        switch call(o, ControlRequest(cmd: "hold", args: args)) {
-        case .success(let v): r = v
-        case .failure(let e): return e.code
-        }
+        let r = try reply(o, ControlRequest(cmd: "hold", args: args))
         if o.json { print(r.serialized); return Exit.ok }
         switch action {
         case "list":
