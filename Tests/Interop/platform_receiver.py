@@ -69,8 +69,12 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(float(arg))
         doc = json.loads(body)
         with open(store, "a") as f:
-            for e in doc["events"]:
-                f.write(json.dumps({"id": e["id"], "seq": e["seq"], "type": e["type"]}) + "\n")
+            if self.path == "/capture":  # EPCIS 2.0: the ledger's sequence number travels as cc:seq
+                for e in doc["epcisBody"]["eventList"]:
+                    f.write(json.dumps({"id": e["eventID"], "seq": e["cc:seq"], "type": e["type"]}) + "\n")
+            else:
+                for e in doc["events"]:
+                    f.write(json.dumps({"id": e["id"], "seq": e["seq"], "type": e["type"]}) + "\n")
         self.reply(200, b'{"stored":true}')
 
 

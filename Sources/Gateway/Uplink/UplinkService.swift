@@ -30,13 +30,19 @@ final class UplinkService: Service, @unchecked Sendable {
     static let urgentTypes = ["alarm.opened", "alarm.acknowledged", "alarm.closed", "excursion.opened", "excursion.closed",
                               "sensor.no_data", "gateway.gap"]
 
+    func capturePath() -> String { platform.format == "epcis" ? "/capture" : "/v1/events" }
+
+    func body(_ events: [LedgerEvent]) -> Data {
+        platform.format == "epcis" ? EPCISFormat.document(events, gateway: gateway, now: clock.now()) : NativeFormat.batch(events, gateway: gateway)
+    }
+
     func run() async throws {
         var cursor = ledger.uplinkCursor()
         // Not durable on purpose: after a restart urgent events are sent ahead again, which is harmless.
         var urgentCursor = cursor
         var backOff = 1.0
-        let path = ledger.path
-        let reader = try await onQueue(readQueue) { try LedgerReader(path: path) }
+        let ledgerPath = ledger.path
+        let reader = try await onQueue(readQueue) { try LedgerReader(path: ledgerPath) }
         defer { readQueue.sync { reader.close() } }
         while !Task.isCancelled {
             if state.snapshot.withLock({ $0.phase }) == .rejected {
@@ -55,7 +61,7 @@ final class UplinkService: Service, @unchecked Sendable {
             }
             if let lastUrgent = urgent.last {
                 state.update { $0.phase = .sending }
-                if case .stored = await client.post(path: "/v1/events", body: NativeFormat.batch(urgent, gateway: gateway)) {
+                if case .stored = await client.post(path: capturePath(), body: body(urgent)) {
                     urgentCursor = lastUrgent.seq
                     log.info("uplink: sent \(urgent.count) alarm/excursion event(s) ahead of \(lastUrgent.seq - from) waiting")
                 }
@@ -78,7 +84,7 @@ final class UplinkService: Service, @unchecked Sendable {
                 continue
             }
             state.update { $0.phase = .sending }
-            switch await client.post(path: "/v1/events", body: NativeFormat.batch(batch, gateway: gateway)) {
+            switch await client.post(path: capturePath(), body: body(batch)) {
             case .stored:
                 try await ledger.setUplinkCursor(last.seq, at: clock.now())
                 cursor = last.seq

@@ -1,0 +1,111 @@
+import ColdChain
+import FoundationEssentials
+import Storage
+
+/// EPCIS 2.0 (JSON-LD) documents for `POST {url}/capture`, checked against GS1's EPCIS-JSON-Schema in the tests.
+///
+/// Scans are ObjectEvents on the dose (GS1 Digital Link URI, or a URN for a Chinese traceability code) with CBV 2.0
+/// bizStep and disposition; readings are ObjectEvents on the sensor with a sensorElementList (Temperature, CEL);
+/// every other ledger event is an ObjectEvent on the sensor or gateway carrying the event under `cc:` properties.
+/// The eventID is the ledger hash as a `ni:` URI, so it is stable across re-sends.
+enum EPCISFormat {
+    static let context: JSONValue = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", ["cc": "urn:coldchain:epcis:"]]
+
+    static func document(_ events: [LedgerEvent], gateway: String, now: Date) -> Data {
+        let doc: JSONValue = [
+            "@context": context, "type": "EPCISDocument", "schemaVersion": "2.0",
+            "creationDate": .string(RFC3339.format(now)),
+            "sender": .string("urn:coldchain:gateway:\(gateway)"),
+            "epcisBody": ["eventList": .array(events.map { event($0, gateway: gateway) })],
+        ]
+        return Data(doc.serialized.utf8)
+    }
+
+    static func doseURI(_ key: String) -> String? {
+        if key.hasPrefix("gs1:") {
+            let parts = key.dropFirst(4).split(separator: "/", maxSplits: 1)
+            guard parts.count == 2 else { return nil }
+            return "https://id.gs1.org/01/\(parts[0])/21/\(percentEncode(String(parts[1])))"
+        }
+        if key.hasPrefix("cn:") { return "urn:coldchain:cn-drug-code:\(key.dropFirst(3))" }
+        return nil
+    }
+
+    static func percentEncode(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            let c = Character(Unicode.Scalar(b))
+            if c.isASCII && (c.isLetter || c.isNumber || "-._~".contains(c)) { out.append(c) }
+            else { out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2) }
+        }
+        return out
+    }
+
+    static func event(_ e: LedgerEvent, gateway: String) -> JSONValue {
+        let b = e.bodyValue
+        let place = "urn:coldchain:\(gateway):" + (b["fridge"]?.stringValue.map { "fridge:\($0)" } ?? "gateway")
+        var o: [String: JSONValue] = [
+            "type": "ObjectEvent", "action": "OBSERVE", "eventTime": .string(e.at), "eventTimeZoneOffset": "+00:00",
+            "eventID": .string("ni:///sha-256;\(e.hash)?ver=CBV2.0"), "readPoint": ["id": .string(place)],
+            "cc:seq": .number(Double(e.seq)), "cc:type": .string(e.type),
+        ]
+        let sensorURI = b["sensor"]?.stringValue.map { "urn:coldchain:\(gateway):sensor:\($0)" }
+        switch e.type {
+        case "scan":
+            if let dose = b["dose"]?.stringValue.flatMap(doseURI) { o["epcList"] = [.string(dose)] } else { o["epcList"] = [] }
+            let (step, disposition) = cbv(b)
+            o["bizStep"] = .string(step)
+            o["disposition"] = .string(disposition)
+            if b["moved"] == true && b["direction"] == "in" { o["action"] = "ADD" }
+            o["bizLocation"] = ["id": .string(place)]
+            o["cc:verdict"] = b["verdict"] ?? .null
+        case "reading":
+            o["epcList"] = [.string(sensorURI ?? place)]
+            o["bizStep"] = "storing"
+            var reports: [JSONValue] = [["type": "Temperature", "value": b["c"] ?? .null, "uom": "CEL"]]
+            if let h = b["h"] { reports.append(["type": "RelativeHumidity", "value": h, "uom": "P1"]) }
+            o["sensorElementList"] = [["sensorMetadata": ["time": .string(e.at), "deviceID": .string(sensorURI ?? place)],
+                                       "sensorReport": .array(reports)]]
+        case "excursion.opened", "excursion.peak", "excursion.closed":
+            o["epcList"] = [.string(sensorURI ?? place)]
+            o["bizStep"] = "storing"
+            let value = b["side"] == "low" ? b["min_c"] : b["max_c"]
+            o["sensorElementList"] = [["sensorReport": [["type": "Temperature", "value": value ?? .null, "uom": "CEL",
+                                                         "exception": b["side"] == "low" ? "ALARM_CONDITION" : "ALARM_CONDITION"]]]]
+            o["cc:data"] = b
+        default:
+            o["epcList"] = [.string(sensorURI ?? place)]
+            o["cc:data"] = b
+        }
+        return .object(o)
+    }
+
+    /// CBV 2.0 business step and disposition of a scan.
+    static func cbv(_ b: JSONValue) -> (String, String) {
+        let verdict = b["verdict"]?.stringValue ?? "ok"
+        let mode = b["mode"]?.stringValue ?? "in"
+        if b["moved"] == true {
+            switch mode {
+            case "in": return ("receiving", "in_progress")
+            case "out": return ("dispensing", "dispensed")
+            case "transfer": return ("shipping", "in_transit")
+            default:
+                let noted = b["detail"]?["noted"]?.arrayValue?.compactMap { $0["verdict"]?.stringValue } ?? []
+                if noted.contains("held") { return ("destroying", "recalled") }
+                if noted.contains("expired") { return ("destroying", "expired") }
+                if noted.contains("exposed") { return ("destroying", "damaged") }
+                return ("destroying", "destroyed")
+            }
+        }
+        switch verdict {
+        case "expired": return ("inspecting", "expired")
+        case "held": return ("inspecting", "recalled")
+        case "exposed": return ("inspecting", "damaged")
+        default: return ("inspecting", "unknown")
+        }
+    }
+}
+
+extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}

@@ -1,0 +1,57 @@
+import ColdChain
+import Foundation
+@testable import Gateway
+import Glibc
+import Storage
+import Testing
+import TestSupport
+
+@Suite(.serialized) struct EPCISTests {
+    /// Every kind of event the gateway records, as one EPCIS document, validates against GS1's schema.
+    @Test func documentsValidateAgainstTheEPCISSchema() throws {
+        let f = try HubFixture()
+        let reader = try LedgerReader(path: f.config.storage.path)
+        let scans = try ScanHub(config: f.config, ledger: f.ledger, monitor: f.hub, reader: reader, log: Log(collect: { _ in }))
+        f.hub.record(sensor: "F1-air", at: f.t0, temperature: .value(5), humidity: .value(45))
+        scans.record(scanner: "desk", bytes: Array("(01)09506000134352(17)301231(10)L1(21)A/1".utf8), at: f.t0.addingTimeInterval(30))
+        scans.record(scanner: "desk", bytes: Array("81234567890123456789".utf8), at: f.t0.addingTimeInterval(40))
+        scans.record(scanner: "desk", bytes: Array("garbage".utf8), at: f.t0.addingTimeInterval(50))
+        f.feed(11, minutes: 10, from: 1)
+        f.hub.record(sensor: "F1-air", at: f.t0.addingTimeInterval(700), temperature: .fault("raw value 32767 means probe fault"), humidity: nil)
+        f.feed(5, minutes: 1, from: 12)
+        scans.record(scanner: "desk", bytes: Array("CC:MODE:OUT".utf8), at: f.t0.addingTimeInterval(900))
+        scans.record(scanner: "desk", bytes: Array("(01)09506000134352(21)A/1".utf8), at: f.t0.addingTimeInterval(910))
+        scans.record(scanner: "desk", bytes: Array("CC:MODE:DISCARD".utf8), at: f.t0.addingTimeInterval(920))
+        scans.record(scanner: "desk", bytes: Array("(01)09506000134352(21)A/1".utf8), at: f.t0.addingTimeInterval(930))
+        _ = scans.addHold(product: "gs1:09506000134352", lot: "L9", code: nil, reason: "recall", source: "local", uid: 0, at: f.t0.addingTimeInterval(940))
+        let events = try reader.events(after: 0, limit: 1000)
+        let types = Set(events.map(\.type))
+        #expect(types.isSuperset(of: ["reading", "probe.fault", "excursion.opened", "excursion.closed", "alarm.opened", "alarm.closed",
+                                      "scan", "scanner.switched", "hold.added"]), "\(types)")
+        let doc = EPCISFormat.document(events, gateway: "gw-test-01", now: f.t0.addingTimeInterval(1000))
+        let path = f.dir.file("epcis.json")
+        _ = FileManager.default.createFile(atPath: path, contents: doc)
+        let r = shell("\(packageRoot())/.build/pyvenv/bin/python \(packageRoot())/Tests/Interop/validate_epcis.py \(sharedFolder())/epcis/EPCIS-JSON-Schema.json \(path) 2>&1")
+        #expect(r.status == 0 && r.output.contains("valid"), "\(r.output)")
+        // The mapping itself: an exposed scan-out, a dispensed or destroyed dose, a reading's sensor report.
+        let list = try #require(try JSONValue.parse(doc)["epcisBody"]?["eventList"]?.arrayValue)
+        #expect(list.contains { $0["bizStep"] == "inspecting" && $0["disposition"] == "damaged" && $0["cc:verdict"] == "exposed" })
+        #expect(list.contains { $0["bizStep"] == "destroying" && $0["disposition"] == "damaged" })
+        #expect(list.contains { $0["epcList"]?.arrayValue?.first == "https://id.gs1.org/01/09506000134352/21/A%2F1" })
+        #expect(list.contains { $0["sensorElementList"]?.arrayValue?.first?["sensorReport"]?.arrayValue?.first?["uom"] == "CEL" })
+    }
+
+    /// A document that breaks the schema is caught: the validator is not a formality.
+    @Test func theValidatorRejectsABrokenDocument() throws {
+        let dir = TempDir("cc-epcis")
+        let path = dir.write("bad.json", #"{"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"yesterday","epcisBody":{"eventList":[{"type":"ObjectEvent","action":"LOOK","eventTime":"2026-01-01T00:00:00Z","eventTimeZoneOffset":"+00:00"}]}}"#)
+        let r = shell("\(packageRoot())/.build/pyvenv/bin/python \(packageRoot())/Tests/Interop/validate_epcis.py \(sharedFolder())/epcis/EPCIS-JSON-Schema.json \(path) 2>&1")
+        #expect(r.status != 0, "\(r.output)")
+    }
+}
+
+/// shared/ beside the checkout (CI clones main with shared/ next to it).
+func sharedFolder() -> String {
+    let beside = packageRoot() + "/../shared"
+    return access(beside + "/epcis/EPCIS-JSON-Schema.json", R_OK) == 0 ? beside : "/work/shared"
+}
