@@ -5,6 +5,7 @@ let usage = """
            coldchain-bench poller [--reads N] [--rounds N]
            coldchain-bench daemon [--sensors N] [--seconds N]   (RSS and CPU of coldchaind polling coldchain-sim)
            coldchain-bench scans [--scanners N] [--rate N] [--seconds N]   (scan-to-durable-verdict latency)
+           coldchain-bench uplink [--events N] [--batch N] [--receiver Tests/Interop/platform_receiver.py]
            coldchain-bench append-loop --ledger FILE [--threads N]   (the crash test's child)
     """
 
@@ -24,6 +25,9 @@ func benchMain(_ args: [String]) -> Int32 {
     case "scans":
         return ScanBench.run(scanners: Int(options["--scanners"] ?? "") ?? 4, rate: Int(options["--rate"] ?? "") ?? 50,
                              seconds: Int(options["--seconds"] ?? "") ?? 10)
+    case "uplink":
+        return UplinkBench.run(events: Int(options["--events"] ?? "") ?? 100_000, batch: Int(options["--batch"] ?? "") ?? 500,
+                               receiverScript: options["--receiver"] ?? "Tests/Interop/platform_receiver.py")
     case "append-loop":
         guard let path = options["--ledger"] else { print(usage); return 64 }
         return AppendLoop.run(ledgerPath: path, threads: Int(options["--threads"] ?? "") ?? 4)

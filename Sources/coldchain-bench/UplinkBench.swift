@@ -1,0 +1,109 @@
+import ColdChain
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Glibc
+import POSIX
+import Storage
+
+/// Catch-up from a backlog: coldchaind (from this folder) forwarding `events` ledger events to a loopback receiver
+/// (Tests/Interop/platform_receiver.py), beside the receiver's own ingest rate: the same number of events in
+/// batches of the same size, posted back to back by a bare client, in the same run.
+enum UplinkBench {
+    static func run(events: Int, batch: Int, receiverScript: String) -> Int32 {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        let bin = String(decoding: buf[0..<max(n, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self).parentFolder
+        let dir = "/tmp/coldchain-uplink-bench-\(getpid())"
+        mkdir(dir, 0o755)
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let port = 20000 + Int(getpid() % 20000)
+        do {
+            let ledger = try Ledger(path: dir + "/ledger.sqlite")
+            let t0 = Date().addingTimeInterval(-Double(events) * 6)
+            var k = 0
+            while k < events {
+                let chunk = (k..<min(events, k + 5000)).map { i in
+                    NewEvent(.reading, at: t0.addingTimeInterval(Double(i) * 6), body: ["sensor": .string("S\(i % 8)"), "fridge": "F1", "c": .number(4.0 + Double(i % 30) / 10)])
+                }
+                try ledger.appendBlocking(chunk)
+                k += chunk.count
+            }
+            ledger.close()
+            _ = FileManager.default.createFile(atPath: dir + "/token", contents: Data("bench-token".utf8))
+            _ = FileManager.default.createFile(atPath: dir + "/coldchaind.json5", contents: Data("""
+                { gateway: { id: "gw-bench", site: "bench" }, storage: { path: "ledger.sqlite" }, control: { socket: "control.sock" },
+                  platform: { url: "http://127.0.0.1:\(port)", token_file: "token", batch_events: \(batch), batch_bytes: 16000000 } }
+                """.utf8))
+            let receiver = try ChildProcess(path: "/usr/bin/env", arguments: ["python3", receiverScript, String(port), dir + "/received.jsonl", "bench-token"],
+                                            stdout: dir + "/receiver.log", stderr: dir + "/receiver.log")
+            defer { receiver.signal(SIGKILL); receiver.wait() }
+            usleep(800_000)
+
+            let start = Date()
+            let daemon = try ChildProcess(path: bin + "/coldchaind", arguments: ["--config", dir + "/coldchaind.json5"],
+                                          stdout: dir + "/daemon.log", stderr: dir + "/daemon.log")
+            var delivered = 0
+            var firstArrival: Date?
+            while Date().timeIntervalSince(start) < 600 {
+                usleep(20_000)
+                delivered = lineCount(dir + "/received.jsonl")
+                if delivered > 0 && firstArrival == nil { firstArrival = Date() }
+                if delivered >= events { break }
+            }
+            // From the first batch's arrival: the daemon's start-up is not catch-up.
+            let catchUp = Date().timeIntervalSince(firstArrival ?? start)
+            daemon.signal(SIGTERM)
+            daemon.wait()
+
+            // The receiver's own rate: the same events, same batch size, posted back to back.
+            let reader = try LedgerReader(path: dir + "/ledger.sqlite")
+            var bodies: [Data] = []
+            var after: Int64 = 0
+            while true {
+                let chunk = try reader.events(after: after, limit: batch)
+                guard let last = chunk.last else { break }
+                bodies.append(nativeBatch(chunk))
+                after = last.seq
+            }
+            let session = URLSession(configuration: .ephemeral)
+            let rawStart = Date()
+            let sem = DispatchSemaphore(value: 0)
+            Task {
+                for body in bodies {
+                    var req = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/events")!)
+                    req.httpMethod = "POST"
+                    req.setValue("Bearer bench-token", forHTTPHeaderField: "Authorization")
+                    req.httpBody = body
+                    _ = try? await session.data(for: req)
+                }
+                sem.signal()
+            }
+            sem.wait()
+            let raw = Date().timeIntervalSince(rawStart)
+            let ours = Double(events) / catchUp, theirs = Double(events) / raw
+            print("uplink catch-up: \(events) events in batches of \(batch) to a loopback receiver (Python http.server)")
+            print("coldchaind: \(delivered) delivered in \(round(catchUp * 10) / 10) s = \(Int(ours)) events/s (first arrival to last)")
+            print("receiver's own ingest, same batches back to back: \(round(raw * 10) / 10) s = \(Int(theirs)) events/s")
+            print("ratio \(round(ours / theirs * 100) / 100)")
+        } catch {
+            print("uplink bench failed: \(error)")
+            return 1
+        }
+        return 0
+    }
+
+    static func lineCount(_ path: String) -> Int {
+        guard let d = FileManager.default.contents(atPath: path) else { return 0 }
+        return d.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+    }
+
+    /// The same bytes coldchaind sends (native format), built here for the bare client.
+    static func nativeBatch(_ events: [LedgerEvent]) -> Data {
+        let list = events.map { e in
+            "{\"at\":\"\(e.at)\",\"data\":\(e.body),\"hash\":\"\(e.hash)\",\"id\":\"gw-bench:\(e.seq)\",\"prev_hash\":\"\(e.prevHash)\",\"seq\":\(e.seq),\"type\":\"\(e.type)\"}"
+        }
+        return Data(("{\"batch\":\"raw\",\"events\":[" + list.joined(separator: ",") + "],\"gateway\":\"gw-bench\"}").utf8)
+    }
+}
