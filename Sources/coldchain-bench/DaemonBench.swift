@@ -8,10 +8,7 @@ import Storage
 /// every 10 s over loopback TCP, measured from /proc after a warm-up.
 enum DaemonBench {
     static func run(sensors: Int, seconds: Int) -> Int32 {
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        let exe = String(decoding: buf[0..<max(n, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let bin = exe.parentFolder
+        let bin = executableDirectory() ?? "."
         let dir = "/tmp/coldchain-daemon-bench-\(getpid())"
         mkdir(dir, 0o755)
         mkdir(dir + "/devices", 0o755)

@@ -12,9 +12,7 @@ import Synchronization
 /// stream, which the daemon publishes only once the event is durable (WAL, synchronous=FULL).
 enum ScanBench {
     static func run(scanners: Int, rate: Int, seconds: Int) -> Int32 {
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        let bin = String(decoding: buf[0..<max(n, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self).parentFolder
+        let bin = executableDirectory() ?? "."
         let dir = "/tmp/coldchain-scan-bench-\(getpid())"
         mkdir(dir, 0o755)
         defer { _ = try? FileManager.default.removeItem(atPath: dir) }

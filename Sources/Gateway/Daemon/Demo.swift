@@ -20,14 +20,6 @@ enum Demo {
         return candidates.first { access($0, R_OK) == 0 }
     }
 
-    static func executableDirectory() -> String? {
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        guard n > 0 else { return nil }
-        let path = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return path.contains("/") ? path.parentFolder : nil
-    }
-
     /// Starts coldchain-sim on the demo's scenario (Config/demo-scenario.json5 beside demo.json5), so the
     /// daemon has fridges to poll. Its output goes to STATE/sim.log.
     static func startSimulator(_ config: GatewayConfig, stateDir: String) throws -> ChildProcess {
