@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(name: "coldchaind", dependencies: ["Gateway"]),
         .executableTarget(name: "coldchainctl", dependencies: ["Control", "ColdChain", "Storage", "POSIX"]),
         .executableTarget(name: "coldchain-sim", dependencies: ["Fieldbus", "ColdChain", "Gateway", "POSIX"]),
-        .executableTarget(name: "coldchain-bench", dependencies: ["Storage", "ColdChain", "CRawBench", "Fieldbus", "POSIX", "Control"]),
+        .executableTarget(name: "coldchain-bench", dependencies: ["Storage", "ColdChain", "CRawBench", "Fieldbus", "POSIX", "Control", "Gateway"]),
 
         // Helpers shared by the test targets (temporary folders, paths of the built executables).
         .target(name: "TestSupport", path: "Tests/TestSupport"),

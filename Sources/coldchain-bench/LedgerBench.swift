@@ -40,7 +40,7 @@ enum LedgerBench {
             }
             let ratio = ours / raw
             worst = min(worst, ratio)
-            print(pad(c.name, 30) + pad(String(Int(ours)), 16) + pad(String(Int(raw)), 15) + String((ratio * 100).rounded() / 100))
+            print(c.name.padding(30) + String(Int(ours)).padding(16) + String(Int(raw)).padding(15) + String((ratio * 100).rounded() / 100))
         }
         print("lowest ratio \((worst * 100).rounded() / 100) (goal: at least 0.5)")
         return 0
@@ -67,8 +67,6 @@ enum LedgerBench {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return Double(perWriter * c.writers * c.rowsPerCall) / seconds
     }
-
-    static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
 }
 
 struct BenchError: Error, CustomStringConvertible {

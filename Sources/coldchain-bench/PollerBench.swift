@@ -38,7 +38,7 @@ enum PollerBench {
                 print("poller path failed: \(error)"); return 1
             }
             ratios.append(ours / raw)
-            print(LedgerBench.pad("\(round)", 8) + LedgerBench.pad(String(Int(ours)), 17) + LedgerBench.pad(String(Int(raw)), 16)
+            print("\(round)".padding(8) + String(Int(ours)).padding(17) + String(Int(raw)).padding(16)
                   + String((ours / raw * 100).rounded() / 100))
         }
         let median = ratios.sorted()[ratios.count / 2]

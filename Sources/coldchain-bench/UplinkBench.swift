@@ -1,5 +1,6 @@
 import ColdChain
 import Foundation
+import Gateway
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -62,7 +63,7 @@ enum UplinkBench {
             while true {
                 let chunk = try reader.events(after: after, limit: batch)
                 guard let last = chunk.last else { break }
-                bodies.append(nativeBatch(chunk))
+                bodies.append(NativeFormat.batch(chunk, gateway: "gw-bench"))  // the same bytes coldchaind sends
                 after = last.seq
             }
             let session = URLSession(configuration: .ephemeral)
@@ -95,13 +96,5 @@ enum UplinkBench {
     static func lineCount(_ path: String) -> Int {
         guard let d = FileManager.default.contents(atPath: path) else { return 0 }
         return d.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-    }
-
-    /// The same bytes coldchaind sends (native format), built here for the bare client.
-    static func nativeBatch(_ events: [LedgerEvent]) -> Data {
-        let list = events.map { e in
-            "{\"at\":\"\(e.at)\",\"data\":\(e.body),\"hash\":\"\(e.hash)\",\"id\":\"gw-bench:\(e.seq)\",\"prev_hash\":\"\(e.prevHash)\",\"seq\":\(e.seq),\"type\":\"\(e.type)\"}"
-        }
-        return Data(("{\"batch\":\"raw\",\"events\":[" + list.joined(separator: ",") + "],\"gateway\":\"gw-bench\"}").utf8)
     }
 }

@@ -29,6 +29,11 @@ public enum DurationText {
 }
 
 extension String {
+    /// Without leading and trailing whitespace, newlines included.
+    public var trimmingWhitespace: String {
+        String(String(drop(while: \.isWhitespace).reversed()).drop(while: \.isWhitespace).reversed())
+    }
+
     var trimmingSpaces: String {
         var s = Substring(self)
         while let f = s.first, f == " " || f == "\t" { s.removeFirst() }

@@ -50,5 +50,6 @@ extension ParsedScan {
 }
 
 extension String {
-    func padding(_ n: Int) -> String { count >= n ? self + " " : self + String(repeating: " ", count: n - count) }
+    /// Padded with spaces to `n` characters for a column; a longer text keeps one space after it.
+    public func padding(_ n: Int) -> String { count >= n ? self + " " : self + String(repeating: " ", count: n - count) }
 }

@@ -8,7 +8,7 @@ extension MonitorHub {
     /// Acknowledges an alarm: the note is required and the peer's uid is recorded. An excursion behind it stays
     /// open until it ends; acknowledging only silences the local alarm output.
     public func acknowledge(alarm id: Int, note: String, uid: UInt32, at t: Date) -> Result<LedgerEvent, ControlFailure> {
-        let trimmed = String(String(note.drop(while: \.isWhitespace).reversed()).drop(while: \.isWhitespace).reversed())
+        let trimmed = note.trimmingWhitespace
         guard !trimmed.isEmpty else { return .failure(ControlFailure(.invalidArgument, "a note is required: say what was done (--note TEXT)")) }
         var failure: ControlFailure?
         let written = commit { s in

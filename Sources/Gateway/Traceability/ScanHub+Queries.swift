@@ -8,7 +8,7 @@ extension ScanHub {
     public func addHold(product: String, lot: String?, code: String?, reason: String, source: String, uid: UInt32?, at t: Date)
         -> Result<Hold, ControlFailure>
     {
-        guard !reason.trimmingSpacesAndNewlines.isEmpty else { return .failure(ControlFailure(.invalidArgument, "a reason is required (--reason TEXT)")) }
+        guard !reason.trimmingWhitespace.isEmpty else { return .failure(ControlFailure(.invalidArgument, "a reason is required (--reason TEXT)")) }
         var hold: Hold?
         let written = monitor.commitExternal {
             state.withLock { s in
@@ -135,11 +135,5 @@ extension Hold {
         if let lot { o["lot"] = .string(lot) }
         if let code { o["code"] = .string(code) }
         return .object(o)
-    }
-}
-
-extension String {
-    var trimmingSpacesAndNewlines: String {
-        String(String(drop(while: \.isWhitespace).reversed()).drop(while: \.isWhitespace).reversed())
     }
 }

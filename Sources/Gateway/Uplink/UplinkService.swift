@@ -105,8 +105,8 @@ final class UplinkService: Service, @unchecked Sendable {
 }
 
 /// The native platform format: `{"gateway": ID, "batch": UUID, "events": [{"id", "seq", "type", "at", "data", ...}]}`.
-enum NativeFormat {
-    static func batch(_ events: [LedgerEvent], gateway: String) -> Data {
+public enum NativeFormat {
+    public static func batch(_ events: [LedgerEvent], gateway: String) -> Data {
         var out = "{\"batch\":\"" + UUID().uuidString.lowercased() + "\",\"events\":["
         for (i, e) in events.enumerated() {
             if i > 0 { out += "," }
