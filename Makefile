@@ -32,6 +32,7 @@ bench: deps
 	$(RELEASE_DIR)/coldchain-bench daemon --sensors 32 --seconds 60
 	$(RELEASE_DIR)/coldchain-bench scans --scanners 4 --rate 50 --seconds 10
 	$(RELEASE_DIR)/coldchain-bench uplink --events 100000 --batch 500
+	$(RELEASE_DIR)/coldchain-bench control --seconds 20
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coldchaind/devices $(DESTDIR)/etc/coldchaind \

@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <malloc.h>
+#include <spawn.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,4 +35,12 @@ int cc_pipe_nonblocking(int fds[2]) {
 
 int cc_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
+}
+
+int cc_malloc_trim(void) {
+    return malloc_trim(0);
+}
+
+int cc_spawn_close_from(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }

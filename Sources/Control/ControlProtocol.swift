@@ -9,6 +9,9 @@ import FoundationEssentials
 public enum ControlProtocol {
     /// Longest request line accepted (64 KiB).
     public static let maxLine = 64 * 1024
+    /// Longest reply line the daemon sends (2 MiB). A longer answer is refused with a failure that says how to
+    /// narrow the question, rather than cut or reset (until long answers are streamed).
+    public static let maxReply = 2 << 20
 }
 
 public struct ControlRequest: Sendable, Equatable {
@@ -53,6 +56,10 @@ public struct ControlFailure: Error, Sendable, Equatable {
         case notFound = "not_found"
         case conflict
         case unavailable
+        /// The answer would be longer than `ControlProtocol.maxReply`; the message says how to narrow the question.
+        case tooLarge = "too_large"
+        /// The ledger refused the write (disk full, I/O error): nothing was recorded or changed.
+        case notRecorded = "not_recorded"
         case `internal`
     }
     public var code: Code

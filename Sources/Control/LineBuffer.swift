@@ -37,4 +37,7 @@ public struct LineBuffer: Sendable {
 
     /// Bytes of an unfinished line (no newline yet).
     public var partialCount: Int { bytes.count }
+
+    /// Bytes held for the unfinished line, allocated or not.
+    public var capacity: Int { bytes.capacity }
 }

@@ -8,11 +8,27 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Starts `path` with `arguments`; stdin from /dev/null, stdout and stderr inherited unless they name a file.
     ///
-    /// The corresponding C function is posix_spawn(3).
-    public init(path: String, arguments: [String], stdin: [UInt8]? = nil, stdout: String? = nil, stderr: String? = nil) throws {
+    /// The child gets descriptors 0, 1 and 2 only: every other one is closed in it, whether or not it was opened
+    /// with O_CLOEXEC (a library's socket, the platform connection, the ledger). Signals the daemon ignores or
+    /// blocks (SIGPIPE, SIGTERM, SIGINT, SIGHUP) are back to their defaults in the child, which would otherwise
+    /// inherit "ignored" across exec. `environment` replaces the daemon's whole environment when given.
+    ///
+    /// The corresponding C functions are posix_spawn(3) and posix_spawn_file_actions_addclosefrom_np(3).
+    public init(path: String, arguments: [String], stdin: [UInt8]? = nil, stdout: String? = nil, stderr: String? = nil,
+                environment: [String: String]? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t(), none = sigset_t()
+        sigemptyset(&defaults)
+        sigemptyset(&none)
+        for s in [SIGPIPE, SIGTERM, SIGINT, SIGHUP] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var input: [Int32] = [-1, -1]
         if stdin != nil {
             _ = try systemCall("pipe2") { cc_pipe_cloexec(&input) }
@@ -23,10 +39,14 @@ public final class ChildProcess: @unchecked Sendable {
         defer { if input[0] >= 0 { close(input[0]) } }
         if let stdout { posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
         if let stderr { posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
+        // After the dups above, so the pipe's read end is already on 0 when everything from 3 on is closed.
+        _ = cc_spawn_close_from(&actions, 3)
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { env in env.keys.sorted().map { strdup("\($0)=\(env[$0]!)") } + [nil] }
+        defer { envp?.forEach { free($0) } }
         var child: pid_t = 0
-        let rc = posix_spawn(&child, path, &actions, nil, argv, environ)
+        let rc = envp.map { e in posix_spawn(&child, path, &actions, &attributes, argv, e) } ?? posix_spawn(&child, path, &actions, &attributes, argv, environ)
         guard rc == 0 else {
             if input[1] >= 0 { close(input[1]) }
             throw Errno("posix_spawn \(path)", code: rc)

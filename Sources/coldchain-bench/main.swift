@@ -6,6 +6,7 @@ let usage = """
            coldchain-bench daemon [--sensors N] [--seconds N]   (RSS and CPU of coldchaind polling coldchain-sim)
            coldchain-bench scans [--scanners N] [--rate N] [--seconds N]   (scan-to-durable-verdict latency)
            coldchain-bench uplink [--events N] [--batch N] [--receiver Tests/Interop/platform_receiver.py]
+           coldchain-bench control [--seconds N]   (daemon memory under a client that never reads, and 60 parallel large queries)
            coldchain-bench append-loop --ledger FILE [--threads N]   (the crash test's child)
     """
 
@@ -28,6 +29,8 @@ func benchMain(_ args: [String]) -> Int32 {
     case "uplink":
         return UplinkBench.run(events: Int(options["--events"] ?? "") ?? 100_000, batch: Int(options["--batch"] ?? "") ?? 500,
                                receiverScript: options["--receiver"] ?? "Tests/Interop/platform_receiver.py")
+    case "control":
+        return ControlBench.run(seconds: Int(options["--seconds"] ?? "") ?? 20)
     case "append-loop":
         guard let path = options["--ledger"] else { print(usage); return 64 }
         return AppendLoop.run(ledgerPath: path, threads: Int(options["--threads"] ?? "") ?? 4)

@@ -24,8 +24,9 @@ enum CtlCommand {
           uplink retry            send again after the platform refused a batch
           decode CODE             how a scanned code parses (nothing is recorded; \\x1d or <GS> for FNC1)
           cards                   the command barcodes to print and stick on each fridge
-          verify                  check the ledger's hash chain; names the first broken event
-          verify --ledger FILE    the same on a ledger file directly, without a running daemon
+          verify [--anchor SEQ:HASH]...   check the hash chain (and the head the platform confirmed, and each anchor
+                                  given: from a backup, a record sheet); names the first broken event
+          verify --ledger FILE [--anchor SEQ:HASH]...   the same on a ledger file, without a running daemon
         Socket: --socket PATH, else $COLDCHAIN_SOCKET, else \(defaultSocket).
         Exit status: 0 ok, 1 the command reported a failure, 64 usage, 69 daemon unreachable.
         """
@@ -140,6 +141,8 @@ enum CtlCommand {
         let s = try reply(o, ControlRequest(cmd: "status"))
         if o.json { print(s.serialized); return Exit.ok }
         let ledger = s["ledger"]
+        for p in s["problems"]?.arrayValue ?? [] { print("!! \(p.stringValue ?? "")") }
+        if !(s["problems"]?.arrayValue ?? []).isEmpty { print("") }
         print("gateway   \(s["gateway"]?["id"]?.stringValue ?? "?") — \(s["gateway"]?["site"]?.stringValue ?? "")")
         print("version   \(s["version"]?.stringValue ?? "?") (pid \(s["pid"]?.intValue ?? 0)), up \(DurationText.describe(s["uptime_s"]?.doubleValue ?? 0)) since \(s["started_at"]?.stringValue ?? "?")")
         print("ledger    \(ledger?["path"]?.stringValue ?? "?"): \(ledger?["head_seq"]?.intValue ?? 0) events, \(bytes(ledger?["size_bytes"]?.doubleValue ?? 0))")
@@ -419,24 +422,42 @@ enum CtlCommand {
             text = "alarm \(b["alarm"]?.intValue ?? 0) \(b["fridge"]?.stringValue ?? "")/\(b["sensor"]?.stringValue ?? "") \(b["cause"]?.stringValue ?? b["reason"]?.stringValue ?? b["note"]?.stringValue ?? "")"
         default: text = b.serialized
         }
+        if e["recorded"] == false {
+            text = "NOT RECORDED (\(e["error"]?.stringValue ?? "ledger error")): " + text
+        }
         return "\(at)  \(type.padding(18))  \(text)"
     }
 
     static func verify(_ o: Options) -> Int32 {
         var report: JSONValue
-        if o.rest.first == "--ledger" {
-            guard o.rest.count == 2 else { return usageError("verify --ledger needs one file") }
+        var rest = o.rest[...]
+        var file: String?
+        var anchors: [LedgerAnchor] = []
+        while let a = rest.popFirst() {
+            switch a {
+            case "--ledger":
+                guard let f = rest.popFirst() else { return usageError("verify --ledger needs one file") }
+                file = f
+            case "--anchor":
+                guard let text = rest.popFirst(), let anchor = LedgerAnchor.parse(text) else {
+                    return usageError("--anchor SEQ:HASH (the event's sequence number and its 64-digit hash, e.g. from a record sheet)")
+                }
+                anchors.append(anchor)
+            default: return usageError("verify [--ledger FILE] [--anchor SEQ:HASH]...")
+            }
+        }
+        if let file {
             do {
-                let reader = try LedgerReader(path: o.rest[1])
+                let reader = try LedgerReader(path: file)
                 defer { reader.close() }
-                report = try reader.verify().json
+                report = try reader.verify(anchors: anchors).json
             } catch {
-                printError("coldchainctl: cannot read the ledger \(o.rest[1]): \(error)")
+                printError("coldchainctl: cannot read the ledger \(file): \(error)")
                 return Exit.failure
             }
         } else {
-            guard o.rest.isEmpty else { return usageError("verify takes no arguments (or --ledger FILE)") }
-            switch call(o, ControlRequest(cmd: "verify")) {
+            let args: [String: JSONValue] = anchors.isEmpty ? [:] : ["anchors": .array(anchors.map { .string("\($0.seq):\($0.hash)") })]
+            switch call(o, ControlRequest(cmd: "verify", args: args)) {
             case .success(let v): report = v
             case .failure(let e): return e.code
             }
@@ -444,12 +465,24 @@ enum CtlCommand {
         let ok = report["ok"]?.boolValue == true
         if o.json {
             print(report.serialized)
-        } else if ok {
-            print("ledger OK: \(report["checked"]?.intValue ?? 0) events, hash chain intact up to event \(report["head_seq"]?.intValue ?? 0)")
-        } else {
-            print("ledger BROKEN at event \(report["broken_at"]?.intValue ?? 0): \(report["reason"]?.stringValue ?? "")")
-            print("\(report["checked"]?.intValue ?? 0) events before it verify.")
+            return ok ? Exit.ok : Exit.failure
         }
+        if let broken = report["broken_at"]?.intValue {
+            print("ledger BROKEN at event \(broken): \(report["reason"]?.stringValue ?? "")")
+            print("\(report["checked"]?.intValue ?? 0) events before it verify.")
+        } else {
+            print("internally consistent: \(report["checked"]?.intValue ?? 0) events, head \(report["head_seq"]?.intValue ?? 0) \(report["head_hash"]?.stringValue ?? "")")
+        }
+        for a in report["anchors"]?.arrayValue ?? [] {
+            let where_ = "anchor \(a["seq"]?.intValue ?? 0) (\(a["source"]?.stringValue ?? "?"))"
+            switch a["result"]?.stringValue {
+            case "matches": print("\(where_): matches")
+            case "differs": print("\(where_): DIFFERS: the ledger holds \(a["actual"]?.stringValue ?? "?") there, not \(a["hash"]?.stringValue ?? "?"): the record was rewritten after that head was taken")
+            case "missing": print("\(where_): MISSING: the ledger ends at \(report["head_seq"]?.intValue ?? 0): events were cut off its end")
+            default: print("\(where_): not checked (the chain breaks before it)")
+            }
+        }
+        if let proves = report["proves"]?.stringValue, report["broken_at"] == nil { print("proves: \(proves)") }
         return ok ? Exit.ok : Exit.failure
     }
 
@@ -459,8 +492,20 @@ enum CtlCommand {
         return "\((n / 1048576 * 10).rounded() / 10) MiB"
     }
 
+    /// Everything this program prints goes through here: control characters in what the daemon sent (a scanned
+    /// code, a platform's error text) are shown escaped, lines stay lines. `--json` output has none to escape
+    /// (the JSON writer escapes them), so it passes unchanged.
+    static func print(_ s: String, terminator: String = "\n") {
+        Swift.print(visible(s), terminator: terminator)
+    }
+
+    static func visible(_ s: String) -> String {
+        s.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).escapedForTerminal }.joined(separator: "\n")
+    }
+
     static func printError(_ s: String) {
-        var line = s.hasSuffix("\n") ? s : s + "\n"
+        let text = visible(s)
+        var line = text.hasSuffix("\n") ? text : text + "\n"
         line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     }
 }

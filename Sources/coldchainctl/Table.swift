@@ -1,3 +1,5 @@
+import ColdChain
+
 /// Plain text tables for the technician: columns padded to their widest cell, no colours, no box drawing.
 struct Table {
     var header: [String]
@@ -5,7 +7,9 @@ struct Table {
 
     init(_ header: [String]) { self.header = header }
 
-    mutating func add(_ row: [String]) { rows.append(row) }
+    /// Cells come from the daemon, and through it from barcodes and the platform: each is escaped whole (a
+    /// newline in a cell must not forge a row, an escape sequence must not reach the terminal).
+    mutating func add(_ row: [String]) { rows.append(row.map(\.escapedForTerminal)) }
 
     var text: String {
         let all = [header] + rows

@@ -53,4 +53,29 @@ import TestSupport
         missing.submit(["event": ["type": "alarm.opened"]])
         #expect(try await waitUntil(10) { log.contains("could not start") })
     }
+
+    /// The command inherits no descriptor but 0, 1 and 2 (the ledger, a platform connection and the control socket
+    /// are open in the daemon), a minimal environment, and default signal dispositions.
+    @Test func theCommandGetsNoDescriptorsAndAMinimalEnvironment() async throws {
+        let f = try HubFixture()
+        let out = f.dir.file("inside")
+        let cmd = script(f.dir, "notify", "cat > /dev/null; ls /proc/self/fd > \(out).fds; env > \(out).env; grep -E '^Sig(Ign|Blk)' /proc/self/status > \(out).sig")
+        setenv("COLDCHAIN_SECRET_PROBE", "must-not-leak", 1)
+        defer { unsetenv("COLDCHAIN_SECRET_PROBE") }
+        // A descriptor the daemon holds without O_CLOEXEC, as a library's socket may be.
+        let leaky = open("/dev/null", O_RDONLY)
+        defer { close(leaky) }
+        let notifier = AlarmNotifier(command: cmd, hub: f.hub, config: f.config, clock: SystemClock(), log: Log(collect: { _ in }), timeLimit: 5)
+        notifier.submit(["event": ["type": "alarm.opened"]])
+        #expect(try await waitUntil(10) { FileManager.default.fileExists(atPath: out + ".sig") && ((try? String(contentsOfFile: out + ".sig", encoding: .utf8)) ?? "").contains("SigIgn") })
+        let fds = try String(contentsOfFile: out + ".fds", encoding: .utf8).split(separator: "\n").compactMap { Int($0) }.sorted()
+        // ls itself opens one descriptor to read /proc/self/fd: 0, 1, 2 and that one.
+        #expect(fds.count == 4 && fds.prefix(3) == [0, 1, 2], "\(fds)")
+        let env = try String(contentsOfFile: out + ".env", encoding: .utf8)
+        #expect(!env.contains("COLDCHAIN_SECRET_PROBE") && env.contains("COLDCHAIN_GATEWAY=gw-test-01") && env.contains("PATH=/usr/local/bin:/usr/bin:/bin"), "\(env)")
+        let sig = try String(contentsOfFile: out + ".sig", encoding: .utf8)
+        let ignored = sig.split(separator: "\n").first { $0.hasPrefix("SigIgn:") }.flatMap { UInt64($0.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) }
+        let daemonIgnores: UInt64 = [SIGPIPE, SIGTERM, SIGINT, SIGHUP].reduce(0) { $0 | 1 << UInt64($1 - 1) }
+        #expect(ignored.map { $0 & daemonIgnores == 0 } == true, "SIGPIPE, SIGTERM, SIGINT, SIGHUP at their defaults in the child: \(sig)")
+    }
 }

@@ -3,8 +3,12 @@
 Usage: platform_receiver.py PORT STORE TOKEN [PLAN]
 PLAN is a comma-separated list, one item per POST in order, then every request succeeds:
   ok | 500 | 429:SECONDS (with Retry-After) | 400:MESSAGE | slow:SECONDS (answer 200 that late) | reset (close, no answer)
+  | retry-after:VALUE (503 with that Retry-After, as given: nan, -inf ...) | redirect:CODE:URL (CODE with Location URL)
+  | 400esc (a 400 whose body carries terminal escape sequences)
 Stored events go to STORE as JSON lines {"id", "seq", "type"}. GET /v1/holds answers the JSON in STORE.holds
-(or no holds) with an ETag, 304 when If-None-Match matches; each GET's status is appended to STORE.gets.
+(or no holds) with an ETag, 304 when If-None-Match matches; each GET's status is appended to STORE.gets. When
+STORE.holds-redirect exists, GET answers 307 to the URL it holds. Every request is logged to STORE.requests as a
+JSON line {"method", "path", "auth", "length"}: what a host that should never see the token actually saw.
 Prints "ready" once listening.
 """
 import hashlib
@@ -31,7 +35,15 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def note(self, length):
+        with open(store + ".requests", "a") as f:
+            f.write(json.dumps({"method": self.command, "path": self.path, "auth": self.headers.get("Authorization"),
+                                "length": length}) + "\n")
+
     def do_GET(self):
+        self.note(0)
+        if os.path.exists(store + ".holds-redirect"):
+            return self.reply(307, b"", {"Location": open(store + ".holds-redirect").read().strip()})
         if not self.path.startswith("/v1/holds"):
             return self.reply(404)
         if self.headers.get("Authorization") != "Bearer " + token:
@@ -51,6 +63,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
+        self.note(length)
         if self.headers.get("Authorization") != "Bearer " + token:
             return self.reply(401, b'{"error":"bad token"}')
         step = plan.pop(0) if plan else "ok"
@@ -61,6 +74,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(429, b'{"error":"slow down"}', {"Retry-After": arg or "1"})
         if kind == "400":
             return self.reply(400, json.dumps({"error": arg}).encode())
+        if kind == "400esc":
+            return self.reply(400, b'bad batch \x1b]0;PWNED\x07\x1b[31mred\x1b[0m')
+        if kind == "retry-after":
+            return self.reply(503, b'{"error":"busy"}', {"Retry-After": arg})
+        if kind == "redirect":
+            code, _, url = arg.partition(":")
+            return self.reply(int(code), b"", {"Location": url})
         if kind == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
             self.connection.close()

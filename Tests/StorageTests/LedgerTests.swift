@@ -24,7 +24,7 @@ func event(_ i: Int, at: Date = Date(timeIntervalSince1970: 1_795_000_000)) -> N
         ledger.close()
         let reader = try LedgerReader(path: dir.file("l.sqlite"))
         let report = try reader.verify()
-        #expect(report == VerifyReport(checked: 20, headSequence: 20, brokenAt: nil, reason: nil))
+        #expect(report == VerifyReport(checked: 20, headSequence: 20, headHash: last!.hash, brokenAt: nil, reason: nil))
         let stored = try reader.events(after: 0, limit: 100)
         #expect(stored.count == 20)
         #expect(stored[4].at == "2026-11-18T11:06:45.000Z")
@@ -168,7 +168,8 @@ func event(_ i: Int, at: Date = Date(timeIntervalSince1970: 1_795_000_000)) -> N
         let next = try await ledger.append(event(11))
         #expect(next.seq == 11)
         ledger.close()
-        #expect(try LedgerReader(path: dir.file("l.sqlite")).verify() == VerifyReport(checked: 11, headSequence: 11, brokenAt: nil, reason: nil))
+        let report = try LedgerReader(path: dir.file("l.sqlite")).verify()
+        #expect(report.ok && report.checked == 11 && report.headSequence == 11 && report.headHash == next.hash)
     }
 
     @Test func heartbeatIsKept() async throws {
@@ -179,5 +180,20 @@ func event(_ i: Int, at: Date = Date(timeIntervalSince1970: 1_795_000_000)) -> N
         try await ledger.writeHeartbeat(at: Date(timeIntervalSince1970: 1_795_000_030))
         #expect(ledger.lastHeartbeat() == Date(timeIntervalSince1970: 1_795_000_030))
         #expect(ledger.lastEvent() == nil)
+    }
+
+    /// The ledger holds who scanned what and when: not for every local user to read.
+    @Test func ledgerFilesAreCreatedReadableByOwnerAndGroupOnly() async throws {
+        let dir = TempDir()
+        let old = umask(0o022)
+        defer { umask(old) }
+        let ledger = try Ledger(path: dir.file("l.sqlite"))
+        try await ledger.append(NewEvent(.reading, at: Date(), body: ["c": 5.0]))
+        for suffix in ["", "-wal", "-shm"] {
+            var st = stat()
+            #expect(stat(dir.file("l.sqlite") + suffix, &st) == 0, "l.sqlite\(suffix) exists")
+            #expect(st.st_mode & 0o777 == 0o640, "l.sqlite\(suffix): \(String(st.st_mode & 0o777, radix: 8))")
+        }
+        ledger.close()
     }
 }

@@ -17,4 +17,14 @@ int cc_pipe_nonblocking(int fds[2]);
 /// pipe2(2) with O_CLOEXEC only (blocking), for a child's stdin.
 int cc_pipe_cloexec(int fds[2]);
 
+/// malloc_trim(3): gives freed heap memory back to the system. glibc keeps freed memory of a large reply in its
+/// arenas otherwise, so a daemon that answered one big query would stay at its peak size. Declared in malloc.h,
+/// which Swift's Glibc module does not export.
+int cc_malloc_trim(void);
+
+/// posix_spawn_file_actions_addclosefrom_np(3) (glibc 2.34): the child closes every descriptor from `from` on,
+/// so it inherits none of the daemon's sockets. A GNU extension Swift's Glibc module hides.
+#include <spawn.h>
+int cc_spawn_close_from(posix_spawn_file_actions_t *actions, int from);
+
 #endif

@@ -13,7 +13,9 @@ public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         let prefix = isWarning ? "warning: " : ""
-        return path.isEmpty ? "\(file): \(prefix)\(message)" : "\(file): \(path): \(prefix)\(message)"
+        // Keys and values come from the file: shown escaped, so a key holding ESC cannot drive the terminal.
+        let text = path.isEmpty ? "\(file): \(prefix)\(message)" : "\(file): \(path): \(prefix)\(message)"
+        return text.escapedForTerminal
     }
 }
 

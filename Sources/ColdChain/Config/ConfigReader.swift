@@ -60,10 +60,22 @@ public struct ConfigObject {
 
     func missing(_ k: String) { node.problems.add(node.key(k), "required key is missing") }
 
-    public func string(_ k: String, required: Bool = true, nonEmpty: Bool = true) -> String? {
+    /// Longest name, site, host or id a config may hold; paths and URLs pass `maxLength: ConfigObject.maxPath`.
+    public static let maxText = 256
+    /// PATH_MAX on Linux.
+    public static let maxPath = 4096
+
+    /// A string of at most `maxLength` characters with no control characters: a 1 MB site name or an escape
+    /// sequence in a fridge's name would reach the ledger, every log line and the technician's terminal.
+    public func string(_ k: String, required: Bool = true, nonEmpty: Bool = true, maxLength: Int = ConfigObject.maxText) -> String? {
         guard let c = child(k) else { if required { missing(k) }; return nil }
         guard let s = c.string else { return nil }
         if nonEmpty && s.trimmingSpaces.isEmpty { c.problem("must not be empty"); return nil }
+        if s.count > maxLength { c.problem("is \(s.count) characters long; at most \(maxLength)"); return nil }
+        if let bad = s.unicodeScalars.first(where: String.needsEscape) {
+            c.problem("contains a control character (\(String(bad).escapedForTerminal)) in '\(s.truncated(60).escapedForTerminal)'")
+            return nil
+        }
         return s
     }
 
@@ -107,7 +119,8 @@ public struct ConfigObject {
             return nil
         }
         guard d >= Double(range.lowerBound), d <= Double(range.upperBound) else {
-            c.problem("\(Int(d)) is out of range \(range.lowerBound)...\(range.upperBound)")
+            // The value is shown as JSON writes it: Int(d) would trap on 1e19 while reporting it.
+            c.problem("\(c.value.serialized) is out of range \(range.lowerBound)...\(range.upperBound)")
             return nil
         }
         return Int(d)

@@ -125,16 +125,22 @@ extension GatewayConfig {
         }
         var storage: Storage?
         if let s = top.object("storage", allowed: ["path", "heartbeat"]) {
-            let path = s.string("path")
+            let path = s.string("path", maxLength: ConfigObject.maxPath)
             let hb = s.duration("heartbeat", in: 1...600, default: 30)
             if let path, let hb { storage = Storage(path: resolve(path, against: configDir), heartbeat: hb) }
         }
         var control = Control(socket: defaultSocket, group: nil)
         if let c = top.object("control", allowed: ["socket", "group"], required: false) {
-            if let s = c.string("socket", required: false) { control.socket = resolve(s, against: configDir) }
+            if let s = c.string("socket", required: false) {
+                control.socket = resolve(s, against: configDir)
+                // sockaddr_un holds 108 bytes with the terminating NUL.
+                if control.socket.utf8.count > 107 {
+                    c.child("socket")!.problem("'\(control.socket)' is \(control.socket.utf8.count) bytes; a Unix socket path holds at most 107")
+                }
+            }
             control.group = c.string("group", required: false)
         }
-        let devicesDir = resolve(top.string("devices_dir", required: false) ?? defaultDevicesDir, against: configDir)
+        let devicesDir = resolve(top.string("devices_dir", required: false, maxLength: ConfigObject.maxPath) ?? defaultDevicesDir, against: configDir)
 
         let buses = decodeBuses(top)
         // References are checked against every id declared, valid or not, so one bad bus is reported once,
@@ -143,7 +149,7 @@ extension GatewayConfig {
         let fridges = decodeFridges(top, busIDs: busIDs, profiles: profiles, brokenProfiles: brokenProfiles, buses: buses)
         let scanners = decodeScanners(top, fridgeIDs: declaredIDs(top, "fridges"))
         let platform = decodePlatform(top, configDir: configDir)
-        let alarmCommand = top.string("alarm_command", required: false).map { resolve($0, against: configDir) }
+        let alarmCommand = top.string("alarm_command", required: false, maxLength: ConfigObject.maxPath).map { resolve($0, against: configDir) }
 
         guard !problems.hasErrors, let identity, let storage else { return nil }
         var used: [String: DeviceProfile] = [:]
@@ -190,7 +196,7 @@ extension GatewayConfig {
             case (false, false): b.node.problem("a bus needs rtu: { device, baud, ... } or tcp: { host, port }")
             case (true, false):
                 if let r = b.object("rtu", allowed: ["device", "baud", "parity", "data_bits", "stop_bits"]) {
-                    let device = r.string("device")
+                    let device = r.string("device", maxLength: ConfigObject.maxPath)
                     let baud = r.integer("baud", in: 300...230_400, default: 9600)
                     if let baud, !standardBauds.contains(baud) {
                         r.child("baud")!.problem("\(baud) is not a standard baud rate (\(standardBauds.map(String.init).joined(separator: ", ")))")
@@ -298,7 +304,7 @@ extension GatewayConfig {
         for n in top.array("scanners") {
             guard let s = n.object(allowed: ["id", "device", "baud", "fridge", "mode", "silence"]) else { continue }
             let id = uniqueID(s, seen: &seen, what: "scanner")
-            let device = s.string("device")
+            let device = s.string("device", maxLength: ConfigObject.maxPath)
             let baud = s.integer("baud", in: 300...230_400, default: 9600)
             if let baud, !standardBauds.contains(baud) { s.child("baud")!.problem("\(baud) is not a standard baud rate") }
             let fridge = reference(s, "fridge", to: fridgeIDs, what: "fridge")
@@ -314,7 +320,7 @@ extension GatewayConfig {
     static func decodePlatform(_ top: ConfigObject, configDir: String) -> Platform? {
         guard let p = top.object("platform", allowed: ["url", "format", "token_file", "batch_events", "batch_bytes",
                                                        "timeout", "holds_interval"], required: false) else { return nil }
-        var url = p.string("url")
+        var url = p.string("url", maxLength: 2048)
         if let u = url {
             switch PlatformURL.check(u) {
             case .ok(let normalized): url = normalized
@@ -322,7 +328,7 @@ extension GatewayConfig {
             }
         }
         let format = p.choice("format", ["native", "epcis"], default: "native")
-        let token = p.string("token_file", required: false).map { resolve($0, against: configDir) }
+        let token = p.string("token_file", required: false, maxLength: ConfigObject.maxPath).map { resolve($0, against: configDir) }
         let batchEvents = p.integer("batch_events", in: 1...10_000, default: 500)
         let batchBytes = p.integer("batch_bytes", in: 4096...(16 << 20), default: 1 << 20)
         let timeout = p.duration("timeout", in: 1...300, default: 30)

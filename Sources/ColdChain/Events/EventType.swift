@@ -17,6 +17,13 @@ public enum EventType: String, Sendable, CaseIterable {
     case scan
     case holdAdded = "hold.added"
     case holdRemoved = "hold.removed"
+    case scannerSwitched = "scanner.switched"
+    /// A scanner line producing unrecognised codes faster than a person scans: one event per interval, with the count
+    /// and a sample, instead of one `scan` each (2.1 MB of noise once became 24,711 events, kept for ever).
+    case scannerNoise = "scanner.noise"
+    /// Written once the ledger accepts writes again after it refused them (disk full, I/O error): the period, the
+    /// error, and what was lost (readings per sensor, scans, other events). Memory never held what was not written.
+    case ledgerUnrecorded = "ledger.unrecorded"
 }
 
 /// The running version, shown by `status` and recorded in `gateway.started`.

@@ -134,7 +134,9 @@ extension JSONValue {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
+                // Every control character (C0, DEL, C1, bidi overrides) as \u: JSON printed to a terminal or a
+                // journal must not carry a live escape sequence.
+                if String.needsEscape(scalar) {
                     let hex = String(scalar.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {

@@ -4,9 +4,16 @@ import FoundationEssentials
 ///
 /// Written by hand because it runs once per ledger event: no formatter object, no locale, no ICU.
 public enum RFC3339 {
+    /// The earliest and latest instants that have a four-digit year: 0000-01-01 and 9999-12-31T23:59:59.999Z.
+    public static let representable: ClosedRange<Double> = -62_167_219_200...253_402_300_799.999
+
+    /// Total: a date outside years 0000–9999 (or NaN) is clamped into them rather than trapping, so a bad
+    /// argument can never kill the daemon here. Callers range-check outside values before they get this far.
     public static func format(_ date: Date) -> String {
+        let t = date.timeIntervalSince1970
+        let seconds = t.isNaN ? 0 : Swift.min(Swift.max(t, representable.lowerBound), representable.upperBound)
         // Nearest millisecond: a Date built from whole milliseconds may sit a hair below them in binary.
-        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let totalMillis = Int64((seconds * 1000).rounded())
         var days = totalMillis / 86_400_000
         var ms = totalMillis % 86_400_000
         if ms < 0 { ms += 86_400_000; days -= 1 }

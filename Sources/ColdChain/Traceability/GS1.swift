@@ -4,6 +4,21 @@ public enum GS1 {
     /// AIM symbology identifiers of GS1 symbols: GS1 DataMatrix, GS1-128, GS1 QR Code, GS1 DataBar.
     public static let symbologies: Set<String> = ["]d2", "]C1", "]Q3", "]e0"]
 
+    /// GS1 AI encodable character set 82 (General Specifications, figure 7.11-1): the characters a lot (10) or a
+    /// serial (21) may hold, in any form of the code. `!"%&'()*+,-./0-9:;<=>?A-Z_a-z`: no space, no control
+    /// characters, nothing outside ASCII. A Digital Link percent-decodes into anything, so this is checked after
+    /// decoding (an ESC sequence in a serial once reached the technician's terminal).
+    public static func isCSet82(_ s: String) -> Bool {
+        s.utf8.allSatisfy(isCSet82)
+    }
+
+    static func isCSet82(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x21, 0x22, 0x25...0x3F, 0x41...0x5A, 0x5F, 0x61...0x7A: return true
+        default: return false
+        }
+    }
+
     /// How many digits an AI has and how long its data is.
     struct AIFormat {
         var aiLength: Int

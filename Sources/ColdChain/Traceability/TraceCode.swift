@@ -149,12 +149,14 @@ public enum TraceCodeParser {
                     return ParsedScan(code: .unrecognised(reason: "(17) expiry '\(value)' is not a date YYMMDD"), warnings: [], raw: raw)
                 }
                 g.expiry = d
-            case "10":
-                guard (1...20).contains(value.utf8.count) else { return ParsedScan(code: .unrecognised(reason: "(10) lot must be 1 to 20 characters"), warnings: [], raw: raw) }
-                g.lot = value
-            case "21":
-                guard (1...20).contains(value.utf8.count) else { return ParsedScan(code: .unrecognised(reason: "(21) serial must be 1 to 20 characters"), warnings: [], raw: raw) }
-                g.serial = value
+            case "10", "21":
+                let name = ai == "10" ? "lot" : "serial"
+                guard (1...20).contains(value.utf8.count) else { return ParsedScan(code: .unrecognised(reason: "(\(ai)) \(name) must be 1 to 20 characters"), warnings: [], raw: raw) }
+                guard GS1.isCSet82(value) else {
+                    let bad = value.unicodeScalars.first { !($0.isASCII && GS1.isCSet82(UInt8($0.value))) }.map { String($0).escapedForTerminal } ?? "?"
+                    return ParsedScan(code: .unrecognised(reason: "(\(ai)) \(name) holds '\(bad)', which GS1 character set 82 does not allow"), warnings: [], raw: raw)
+                }
+                if ai == "10" { g.lot = value } else { g.serial = value }
             default: break
             }
         }
@@ -190,8 +192,8 @@ public enum TraceCodeParser {
             if format.numeric && !value.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
                 return .failure(ParseFailure(reason: "(\(ai)) must be digits, got '\(escape(Array(value)))'"))
             }
-            guard value.allSatisfy({ $0 >= 0x21 && $0 < 0x7F }) else {
-                return .failure(ParseFailure(reason: "(\(ai)) holds characters GS1 does not allow"))
+            if let bad = value.first(where: { !GS1.isCSet82($0) }) {
+                return .failure(ParseFailure(reason: "(\(ai)) holds '\(escape([bad]))', which GS1 character set 82 does not allow"))
             }
             pairs.append((ai, String(decoding: value, as: UTF8.self)))
         }

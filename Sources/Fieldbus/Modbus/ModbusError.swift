@@ -14,6 +14,8 @@ public enum ModbusError: Error, Sendable, Equatable, CustomStringConvertible {
     case connectionRefused(String)
     /// The link broke: TCP reset, USB adapter unplugged.
     case connectionLost(String)
+    /// The wait was ended by `ModbusClient.interrupt()` (the daemon is stopping).
+    case interrupted
     case other(String)
 
     public var description: String {
@@ -23,6 +25,7 @@ public enum ModbusError: Error, Sendable, Equatable, CustomStringConvertible {
         case .exception(let c): return "Modbus exception \(c) (\(Self.exceptionName(c)))"
         case .connectionRefused(let d): return "connection refused: \(d)"
         case .connectionLost(let d): return "connection lost: \(d)"
+        case .interrupted: return "interrupted: the gateway is stopping"
         case .other(let d): return d
         }
     }
@@ -31,7 +34,7 @@ public enum ModbusError: Error, Sendable, Equatable, CustomStringConvertible {
     public var needsReconnect: Bool {
         switch self {
         case .connectionLost, .connectionRefused, .other: return true
-        case .timeout, .badFrame, .exception: return false
+        case .timeout, .badFrame, .exception, .interrupted: return false
         }
     }
 

@@ -1,3 +1,4 @@
+import CShims
 import ColdChain
 import Control
 import Dispatch
@@ -14,14 +15,19 @@ final class ControlCommands: ControlHandling {
     let uplink: UplinkState
     let startedAt: Date
     let clock: any WallClock
-    // Queries read the ledger through their own read connection, off the cooperative pool.
+    // Queries read the ledger through their own read connection, off the cooperative pool, at most two at once:
+    // the rest wait their turn (see AsyncLimiter) instead of each holding a query's worth of memory.
     let readQueue = DispatchQueue(label: "coldchain.control.read", attributes: .concurrent)
+    let heavy = AsyncLimiter(width: 2)
+    /// Set at start when the chain disagrees with the head the platform confirmed; `status` says it first.
+    let anchorProblem: String?
     // Writes (acknowledgements) go through the hub, which blocks until durable: on a queue of their own too.
     let writeQueue = DispatchQueue(label: "coldchain.control.write")
 
-    init(config: GatewayConfig, ledger: Ledger, hub: MonitorHub, scans: ScanHub, uplink: UplinkState, startedAt: Date, clock: any WallClock) {
+    init(config: GatewayConfig, ledger: Ledger, hub: MonitorHub, scans: ScanHub, uplink: UplinkState, startedAt: Date, clock: any WallClock,
+         anchorProblem: String? = nil) {
         self.config = config; self.ledger = ledger; self.hub = hub; self.scans = scans; self.uplink = uplink
-        self.startedAt = startedAt; self.clock = clock
+        self.startedAt = startedAt; self.clock = clock; self.anchorProblem = anchorProblem
     }
 
     static let commands = ["status", "verify", "fridges", "readings", "excursions", "ack", "watch", "hold", "scans", "inventory",
@@ -31,7 +37,7 @@ final class ControlCommands: ControlHandling {
         do {
             switch request.cmd {
             case "status": return .ok(status())
-            case "verify": return try await read { try $0.verify().json }
+            case "verify": return try await verify(request.args)
             case "fridges": return .ok(.array(hub.fridgeStatus()))
             case "readings": return try await readings(request.args)
             case "excursions": return try await excursions(request.args)
@@ -43,13 +49,13 @@ final class ControlCommands: ControlHandling {
             case "lookup": return try await lookup(request.args)
             case "outbox": return try await outbox()
             case "uplink":
-                guard try Self.string(request.args, "action") == "retry" else { throw ControlFailure(.invalidArgument, "uplink retry") }
+                guard try ControlArguments(request.args).string("action") == "retry" else { throw ControlFailure(.invalidArgument, "uplink retry") }
                 guard config.platform != nil else { throw ControlFailure(.unavailable, "no platform is configured") }
                 uplink.retryRequested.withLock { $0 = true }
                 return .ok(["retry": true])
             case "help": return .ok(["commands": .array(Self.commands.map { .string($0) })])
             default:
-                return .failure(ControlFailure(.unknownCommand, "unknown command '\(request.cmd)'; known: \(Self.commands.joined(separator: ", "))"))
+                return .failure(ControlFailure(.unknownCommand, "unknown command '\(request.cmd.truncated(40))'; known: \(Self.commands.joined(separator: ", "))"))
             }
         } catch let f as ControlFailure {
             return .failure(f)
@@ -58,33 +64,79 @@ final class ControlCommands: ControlHandling {
         }
     }
 
+    func narrowing(_ request: ControlRequest) -> String {
+        switch request.cmd {
+        case "readings": "ask for a shorter window (readings FRIDGE --since 24h)"
+        case "scans": "ask for fewer (scans --limit 1000)"
+        case "excursions": "ask for the open ones (excursions --open)"
+        default: "ask for less"
+        }
+    }
+
     func read(_ body: @escaping @Sendable (LedgerReader) throws -> JSONValue) async throws -> ControlReply {
-        let path = ledger.path
-        return .ok(try await onQueue(readQueue) {
-            let reader = try LedgerReader(path: path)
-            defer { reader.close() }
-            return try body(reader)
-        })
+        let path = ledger.path, queue = readQueue
+        return .ok(try await heavy.run({
+            try await onQueue(queue) {
+                let reader = try LedgerReader(path: path)
+                defer { reader.close() }
+                return try body(reader)
+            }
+        }, drained: {
+            // A big answer's memory goes back to the system once no query runs (glibc would keep it).
+            _ = cc_malloc_trim()
+        }))
     }
 
     func status() -> JSONValue {
         let now = clock.now()
         let platform: JSONValue = config.platform.map { ["configured": true, "url": .string($0.url), "format": .string($0.format)] }
             ?? ["configured": false, "state": "not configured: nothing is forwarded"]
+        // What needs a person now, said first: `status` prints these above everything else.
+        var problems: [JSONValue] = anchorProblem.map { [.string($0)] } ?? []
+        if let f = ledger.writeFailure {
+            problems.append(.string("ledger: cannot write since \(RFC3339.format(f.since)): \(f.error)" +
+                                    (hub.unrecordedSummary.map { "; not recorded so far: \($0)" } ?? "")))
+        }
+        for n in scans.noisyScanners() {
+            problems.append(.string("scanner \(n["scanner"]?.stringValue ?? "?"): noisy line since \(n["since"]?.stringValue ?? "?"), \(n["not_recorded_individually"]?.intValue ?? 0) unrecognised codes counted, not recorded one by one"))
+        }
+        var ledgerInfo: [String: JSONValue] = ["path": .string(ledger.path), "head_seq": .number(Double(ledger.headSequence)),
+                                               "size_bytes": .number(Double(Self.fileSize(ledger.path) + Self.fileSize(ledger.path + "-wal")))]
+        if let f = ledger.writeFailure { ledgerInfo["write_error"] = ["since": .string(RFC3339.format(f.since)), "error": .string(f.error)] }
         return [
+            "problems": .array(problems),
             "gateway": ["id": .string(config.gateway.id), "site": .string(config.gateway.site)],
             "version": .string(Version.current),
             "pid": .number(Double(getpid())),
             "started_at": .string(RFC3339.format(startedAt)),
             "uptime_s": .number(now.timeIntervalSince(startedAt).rounded()),
-            "ledger": ["path": .string(ledger.path), "head_seq": .number(Double(ledger.headSequence)),
-                       "size_bytes": .number(Double(Self.fileSize(ledger.path) + Self.fileSize(ledger.path + "-wal")))],
+            "ledger": .object(ledgerInfo),
+            "scanners": .array(scans.noisyScanners()),
             "fridges": .array(hub.fridgeStatus()),
             "buses": .array(hub.busStatus()),
             "alarms": .array(hub.openAlarms.map(\.json)),
             "platform": platform,
             "uplink": uplink.json(pending: ledger.headSequence - ledger.uplinkCursor(), oldestPending: nil, configured: config.platform != nil),
         ]
+    }
+
+    /// The chain, checked against the head the platform confirmed and the anchors the caller gives.
+    func verify(_ args: [String: JSONValue]) async throws -> ControlReply {
+        var anchors: [LedgerAnchor] = []
+        switch args["anchors"] {
+        case nil, .null?: break
+        case .array(let list)? where list.count <= 100:
+            for item in list {
+                guard let text = item.stringValue, text.utf8.count <= 100, let a = LedgerAnchor.parse(text) else {
+                    throw ControlFailure(.invalidArgument, "an anchor is SEQ:HASH, the hash 64 hex digits (e.g. 1200:9f86d0…)")
+                }
+                anchors.append(a)
+            }
+        default: throw ControlFailure(.invalidArgument, "anchors must be a list of at most 100 SEQ:HASH strings")
+        }
+        if let confirmed = ledger.confirmedHead() { anchors.append(confirmed) }
+        let given = anchors
+        return try await read { try $0.verify(anchors: given).json }
     }
 
     func outbox() async throws -> ControlReply {
@@ -95,25 +147,25 @@ final class ControlCommands: ControlHandling {
         }
     }
 
-    static func string(_ args: [String: JSONValue], _ key: String) throws -> String? {
-        guard let v = args[key] else { return nil }
-        guard case .string(let s) = v else { throw ControlFailure(.invalidArgument, "\(key) must be a string") }
-        return s
-    }
+    /// Most readings one answer holds: 8 sensors' day at 60 s is 11,520; a fridge's week at 2 sensors 20,160.
+    static let maxReadings = 25_000
 
     func readings(_ args: [String: JSONValue]) async throws -> ControlReply {
-        guard let fridge = try Self.string(args, "fridge") else { throw ControlFailure(.invalidArgument, "which fridge? (readings FRIDGE)") }
+        let a = ControlArguments(args)
+        guard let fridge = try a.string("fridge") else { throw ControlFailure(.invalidArgument, "which fridge? (readings FRIDGE)") }
         guard config.fridges.contains(where: { $0.id == fridge }) else {
             throw ControlFailure(.notFound, "no fridge '\(fridge)'; known: \(config.fridges.map(\.id).joined(separator: ", "))")
         }
-        let sinceText = try Self.string(args, "since") ?? "24h"
-        guard let window = DurationText.seconds(from: sinceText) else {
-            throw ControlFailure(.invalidArgument, "since: '\(sinceText)' is not a duration (e.g. 24h, 30m, 7d)")
-        }
+        let window = try a.duration("since", in: 1...ControlArguments.maxWindow, default: 86400)!
         let now = clock.now()
         let since = RFC3339.format(now.addingTimeInterval(-window))
+        let sinceText = try a.string("since", maxLength: 32) ?? "24h"
         return try await read { reader in
-            let events = try reader.events(type: EventType.reading.rawValue, where: "fridge", equals: fridge, since: since, limit: 200_000)
+            let events = try reader.events(type: EventType.reading.rawValue, where: "fridge", equals: fridge, since: since,
+                                           limit: Self.maxReadings + 1)
+            guard events.count <= Self.maxReadings else {
+                throw ControlFailure(.tooLarge, "more than \(Self.maxReadings) readings of \(fridge) in the last \(sinceText); ask for a shorter window (--since 24h)")
+            }
             var rows: [JSONValue] = []
             var points: [(Date, Double)] = []
             for e in events {
@@ -137,7 +189,7 @@ final class ControlCommands: ControlHandling {
     }
 
     func excursions(_ args: [String: JSONValue]) async throws -> ControlReply {
-        let onlyOpen = args["open"]?.boolValue ?? false
+        let onlyOpen = try ControlArguments(args).bool("open", default: false)
         return try await read { reader in
             let types = [EventType.excursionOpened, .excursionPeak, .excursionClosed].map(\.rawValue)
             var byID: [Int: [String: JSONValue]] = [:]
@@ -159,8 +211,9 @@ final class ControlCommands: ControlHandling {
     }
 
     func acknowledge(_ args: [String: JSONValue], peer: PeerInfo) async throws -> ControlReply {
-        guard let id = args["alarm"]?.intValue else { throw ControlFailure(.invalidArgument, "which alarm? (ack ID --note TEXT)") }
-        let note = try Self.string(args, "note") ?? ""
+        let a = ControlArguments(args)
+        guard let id = try a.integer("alarm", in: 1...Int(Int32.max)) else { throw ControlFailure(.invalidArgument, "which alarm? (ack ID --note TEXT)") }
+        let note = try a.string("note", maxLength: ControlArguments.maxNote) ?? ""
         let hub = self.hub, now = clock.now()
         let result = try await onQueue(writeQueue) { hub.acknowledge(alarm: id, note: note, uid: peer.uid, at: now) }
         switch result {
@@ -173,9 +226,17 @@ final class ControlCommands: ControlHandling {
     func watch(_ connection: ControlConnection) -> ControlReply {
         let hub = self.hub
         let gateway = config.gateway.id
-        let listener = hub.addListener { e in
-            connection.send(["event": ["id": .string(e.id(gateway: gateway)), "seq": .number(Double(e.seq)), "at": .string(e.at),
-                                       "type": .string(e.type), "body": e.bodyValue]])
+        let listener = hub.addNewsListener { news in
+            switch news {
+            case .recorded(let e):
+                connection.send(["event": ["id": .string(e.id(gateway: gateway)), "seq": .number(Double(e.seq)), "at": .string(e.at),
+                                           "type": .string(e.type), "body": e.bodyValue, "recorded": true]])
+            case .notRecorded(let e, let reason):
+                // No id and no seq: it is in no ledger. The nurse sees the verdict and that it was not recorded.
+                let body = (try? JSONValue.parse(Data(e.body.utf8))) ?? .null
+                connection.send(["event": ["at": .string(RFC3339.format(e.at)), "type": .string(e.type), "body": body,
+                                           "recorded": false, "error": .string(reason)]])
+            }
         }
         connection.startStream { hub.removeListener(listener) }
         return .ok(["watching": true])

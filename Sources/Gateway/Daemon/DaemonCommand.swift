@@ -63,6 +63,8 @@ public enum DaemonCommand {
         // Every write to a peer that may have gone (control clients, the platform) handles EPIPE itself; the
         // default action of SIGPIPE would end the daemon without a word.
         signal(SIGPIPE, SIG_IGN)
+        // What the daemon creates (ledger, lock, backups) is for its user and group, as under systemd's UMask=0027.
+        umask(0o027)
         if o.demo {
             guard let found = Demo.configPath() else {
                 printError("coldchaind --demo: cannot find Config/demo.json5 (run from the source folder, or set COLDCHAIN_DEMO_CONFIG)")

@@ -54,11 +54,13 @@ public struct GatewayDaemon: Sendable {
         let services: [any Service]
         do {
             let reader = try LedgerReader(path: config.storage.path)
+            let anchorProblem = try Self.checkConfirmedHead(ledger: ledger, reader: reader, log: log)
             let hub = try MonitorHub(config: config, ledger: ledger, reader: reader, log: log, now: startedAt)
             let scans = try ScanHub(config: config, ledger: ledger, monitor: hub, reader: reader, log: log)
             reader.close()
             let uplink = UplinkState()
-            let commands = ControlCommands(config: config, ledger: ledger, hub: hub, scans: scans, uplink: uplink, startedAt: startedAt, clock: clock)
+            let commands = ControlCommands(config: config, ledger: ledger, hub: hub, scans: scans, uplink: uplink, startedAt: startedAt,
+                                           clock: clock, anchorProblem: anchorProblem)
             services = [
                 try ControlServer(listener: listener, path: config.control.socket, handler: commands, log: log),
                 HeartbeatService(ledger: ledger, interval: config.storage.heartbeat, clock: clock, notifier: notifier, log: log),
@@ -133,6 +135,20 @@ public struct GatewayDaemon: Sendable {
         ]))
         try await ledger.append(contentsOf: events)
         try await ledger.writeHeartbeat(at: now)
+    }
+
+    /// Compares the hash the ledger holds at the head the platform last confirmed with the confirmed one. A ledger
+    /// rewritten and re-hashed after that (the one change the chain alone cannot show) differs there. One row read:
+    /// the full walk is `verify`'s, which takes seconds a year of history.
+    static func checkConfirmedHead(ledger: Ledger, reader: LedgerReader, log: Log) throws -> String? {
+        guard let anchor = ledger.confirmedHead() else { return nil }
+        let held = try reader.event(seq: anchor.seq)
+        guard held?.hash != anchor.hash else { return nil }
+        let problem = held == nil
+            ? "ledger: event \(anchor.seq), which the platform confirmed, is missing: the record was cut"
+            : "ledger: event \(anchor.seq) differs from the head the platform confirmed: the record was rewritten (coldchainctl verify)"
+        log.error(problem)
+        return problem
     }
 
     /// The platform token: `token_file`, else the systemd credential `platform-token`. Never logged.

@@ -57,11 +57,19 @@ final class AlarmNotifier: Service, @unchecked Sendable {
         }
     }
 
+    /// The command's whole environment: a search path, the locale and time zone it should print in, and which
+    /// gateway it speaks for. Not the daemon's own (NOTIFY_SOCKET, CREDENTIALS_DIRECTORY with the platform token...).
+    var environment: [String: String] {
+        var env = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "COLDCHAIN_GATEWAY": config.gateway.id]
+        for key in ["TZ", "LANG", "LC_ALL"] { if let v = ProcessInfo.processInfo.environment[key], !v.isEmpty { env[key] = v } }
+        return env
+    }
+
     private func runOnce(_ payload: JSONValue) {
         let kind = payload["event"]?["type"]?.stringValue ?? "?"
         let child: ChildProcess
         do {
-            child = try ChildProcess(path: command, arguments: [], stdin: Array((payload.serialized + "\n").utf8))
+            child = try ChildProcess(path: command, arguments: [], stdin: Array((payload.serialized + "\n").utf8), environment: environment)
         } catch {
             log.error("alarm_command \(command) could not start for \(kind): \(error)")
             return

@@ -19,6 +19,8 @@ final class BusPoller: Service, @unchecked Sendable {
     let log: Log
     private let stopped = Mutex(false)
     private let wake = DispatchSemaphore(value: 0)
+    /// The bus's client while the loop runs, so stopping can interrupt a wait for an answer (up to the bus timeout).
+    private let activeClient = Mutex<ModbusClient?>(nil)
 
     static let failuresBeforeBackOff = 3
     static let defaultBackOff = 30.0
@@ -41,15 +43,10 @@ final class BusPoller: Service, @unchecked Sendable {
         try await runOnThread(named: "bus-\(bus.id)", stop: { [self] in
             stopped.withLock { $0 = true }
             wake.signal()
+            activeClient.withLock { $0?.interrupt() }
         }) { [self] in loop() }
     }
 
-    /// Monotonic seconds, for scheduling: wall-clock jumps (NTP at boot) must not bunch or skip polls.
-    static func monotonic() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
 
     private var isStopped: Bool { stopped.withLock { $0 } }
 
@@ -65,8 +62,14 @@ final class BusPoller: Service, @unchecked Sendable {
             log.error("bus \(bus.id): cannot create a Modbus context for \(endpoint)")
             return
         }
-        defer { client.close() }
-        let start = Self.monotonic()
+        activeClient.withLock { $0 = client }
+        defer {
+            activeClient.withLock { $0 = nil }
+            client.close()
+        }
+        // Stopped before the client existed: nothing interrupted it, so look again.
+        guard !isStopped else { return }
+        let start = monotonicSeconds()
         // Stagger the first polls so a bus of many sensors does not fire them all at once.
         var due = sensors.indices.map { start + Double($0) * max(bus.gap, 0.05) }
         var failures = [Int](repeating: 0, count: sensors.count)
@@ -90,7 +93,7 @@ final class BusPoller: Service, @unchecked Sendable {
 
         func linkFailed(_ e: ModbusError) {
             client.close()
-            nextConnect = Self.monotonic() + reconnectDelay
+            nextConnect = monotonicSeconds() + reconnectDelay
             if !linkWasDown { log.warning("bus \(bus.id): \(e); reopening \(endpoint) with back-off") }
             reconnectDelay = min(reconnectDelay * 2, Self.maxReconnectDelay)
             linkWasDown = true
@@ -98,7 +101,7 @@ final class BusPoller: Service, @unchecked Sendable {
         }
 
         while !isStopped {
-            var now = Self.monotonic()
+            var now = monotonicSeconds()
             if !client.isConnected {
                 if now < nextConnect { _ = pause(min(nextConnect - now, 1)); continue }
                 do {
@@ -120,6 +123,7 @@ final class BusPoller: Service, @unchecked Sendable {
                     noteResult(nil)
                     log.notice("bus \(bus.id): alarm output unit \(o.unit) coil \(o.coil) \(o.on ? "on" : "off")")
                 } catch let e as ModbusError {
+                    if e == .interrupted { return }
                     log.warning("bus \(bus.id): cannot switch alarm output unit \(o.unit) coil \(o.coil): \(e)")
                     if e.needsReconnect { linkFailed(e) } else { noteResult(e) }
                 } catch {}
@@ -127,7 +131,7 @@ final class BusPoller: Service, @unchecked Sendable {
                 guard pause(bus.gap) else { return }
             }
             guard client.isConnected else { continue }
-            now = Self.monotonic()
+            now = monotonicSeconds()
             guard let i = due.indices.min(by: { due[$0] < due[$1] }) else { _ = pause(1); continue }
             if due[i] > now { _ = pause(min(due[i] - now, 1)); continue }
 
@@ -149,6 +153,7 @@ final class BusPoller: Service, @unchecked Sendable {
                 due[i] += sensor.poll
                 if due[i] < now { due[i] = now + sensor.poll }  // after a stall, skip the missed polls
             } catch let e as ModbusError {
+                if e == .interrupted { return }
                 failures[i] += 1
                 hub.reportBus(bus.id) { $0.errors += 1; $0.lastError = "\(sensor.id): \(e)" }
                 if failures[i] == 1 { log.warning("bus \(bus.id): sensor \(sensor.id) (unit \(sensor.unit)): \(e)") }
@@ -157,9 +162,9 @@ final class BusPoller: Service, @unchecked Sendable {
                         log.warning("bus \(bus.id): sensor \(sensor.id) failed \(failures[i]) times; retrying every \(Int(backOff)) s")
                         hub.reportBus(bus.id) { $0.backedOff.append(sensor.id) }
                     }
-                    due[i] = Self.monotonic() + backOff
+                    due[i] = monotonicSeconds() + backOff
                 } else {
-                    due[i] = Self.monotonic() + min(sensor.poll, 5)
+                    due[i] = monotonicSeconds() + min(sensor.poll, 5)
                 }
                 if e.needsReconnect { linkFailed(e) } else { noteResult(e) }
             } catch {}

@@ -11,7 +11,7 @@ extension MonitorHub {
         let trimmed = note.trimmingWhitespace
         guard !trimmed.isEmpty else { return .failure(ControlFailure(.invalidArgument, "a note is required: say what was done (--note TEXT)")) }
         var failure: ControlFailure?
-        let written = commit { s in
+        let outcome = commit { s in
             guard var a = s.alarms[id] else {
                 let open = s.alarms.keys.sorted().map(String.init).joined(separator: ", ")
                 failure = ControlFailure(.notFound, "no open alarm \(id)" + (open.isEmpty ? " (no alarm is open)" : "; open: \(open)"))
@@ -29,21 +29,30 @@ extension MonitorHub {
             ])]
         }
         if let failure { return .failure(failure) }
-        guard let e = written.first else { return .failure(ControlFailure(.internal, "the ledger did not accept the acknowledgement")) }
-        return .success(e)
+        switch outcome {
+        case .failure(let refusal): return .failure(refusal.controlFailure)
+        case .success(let written):
+            guard let e = written.first else { return .failure(ControlFailure(.internal, "the ledger did not accept the acknowledgement")) }
+            return .success(e)
+        }
     }
 
-    /// Whether each alarm output should be on: while its fridge has an unacknowledged alarm (GSP's on-site alarm).
-    /// A refused scan's pulse counts too, where the output has `pulse_on_refusal`.
+    /// Whether each alarm output should be on: while its fridge has an unacknowledged alarm (GSP's on-site alarm),
+    /// and while the ledger cannot write (a data interruption alarms too, GSP appendix 3 art. 6: nothing is being
+    /// recorded, and no alarm could be). A refused scan's pulse counts too, where the output has `pulse_on_refusal`.
     public func desiredOutputs(at now: Date = Date()) -> [(bus: String, unit: Int, coil: Int, on: Bool)] {
         let (alarms, pulses) = state.withLock { (Array($0.alarms.values), $0.pulses) }
+        let notRecording = ledger.writeFailure != nil
         return config.fridges.compactMap { f in
             f.alarmOutput.map { o in
                 let pulsing = o.pulseOnRefusal && (pulses[f.id].map { now < $0 } ?? false)
-                return (o.bus, o.unit, o.coil, pulsing || alarms.contains { $0.fridge == f.id && !$0.acknowledged })
+                return (o.bus, o.unit, o.coil, notRecording || pulsing || alarms.contains { $0.fridge == f.id && !$0.acknowledged })
             }
         }
     }
+
+    /// Readings and other events lost so far while the ledger refuses writes, for `status`.
+    public var unrecordedSummary: String? { state.withLock { $0.unrecorded?.summary } }
 
     /// Alarms whose `repeat` interval has passed since they were last notified; marks them notified now.
     public func dueRepeats(at now: Date) -> [Alarm] {

@@ -1,6 +1,7 @@
 import ColdChain
 import FoundationEssentials
 import Storage
+import Control
 import Synchronization
 
 /// An alarm as the nurse sees it: opened by an excursion or by a silent sensor, acknowledged with a note,
@@ -32,6 +33,8 @@ public final class MonitorHub: Sendable {
         var lastFault: [String: String] = [:]
         var busHealth: [String: BusHealth] = [:]
         var pulses: [String: Date] = [:]    // fridge → alarm output on until
+        /// What could not be recorded while the ledger refused writes; recorded as `ledger.unrecorded` once it accepts.
+        var unrecorded: UnrecordedTally?
     }
 
     /// What a bus poller reports for `status`.
@@ -47,7 +50,7 @@ public final class MonitorHub: Sendable {
     let log: Log
     let state: Mutex<State>
     let fridgeOf: [String: GatewayConfig.Fridge]
-    let listeners = Mutex<[Int: @Sendable (LedgerEvent) -> Void]>([:])
+    let listeners = Mutex<[Int: @Sendable (HubNews) -> Void]>([:])
     let nextListener = Mutex(0)
 
     public init(config: GatewayConfig, ledger: Ledger, reader: LedgerReader, log: Log, now: Date) throws {
@@ -71,6 +74,12 @@ public final class MonitorHub: Sendable {
 
     /// Calls `listener` with every event the hub records, until `removeListener`.
     public func addListener(_ listener: @escaping @Sendable (LedgerEvent) -> Void) -> Int {
+        addNewsListener { news in if case .recorded(let e) = news { listener(e) } }
+    }
+
+    /// Calls `listener` with every event recorded and with every one the ledger refused (the watch stream tells
+    /// the nurse that a scan was not recorded).
+    public func addNewsListener(_ listener: @escaping @Sendable (HubNews) -> Void) -> Int {
         let id = nextListener.withLock { $0 += 1; return $0 }
         listeners.withLock { $0[id] = listener }
         return id
@@ -78,9 +87,9 @@ public final class MonitorHub: Sendable {
 
     public func removeListener(_ id: Int) { _ = listeners.withLock { $0.removeValue(forKey: id) } }
 
-    func publish(_ events: [LedgerEvent]) {
+    func publish(_ news: [HubNews]) {
         let ls = listeners.withLock { Array($0.values) }
-        for e in events { for l in ls { l(e) } }
+        for n in news { for l in ls { l(n) } }
     }
 
     // MARK: input from the buses
@@ -132,9 +141,11 @@ public final class MonitorHub: Sendable {
     }
 
     /// Appends events made by another hub (scans, holds) in the same order as this hub's, and tells listeners.
+    /// `make` computes the events from that hub's state without changing it; `apply` folds what was written into it,
+    /// under the same lock, so the next `make` sees it. When the append fails, `apply` never runs.
     @discardableResult
-    public func commitExternal(_ make: () -> [NewEvent]) -> [LedgerEvent] {
-        commit { _ in make() }
+    public func commitExternal(_ make: () -> [NewEvent], apply: ([LedgerEvent]) -> Void = { _ in }) -> Result<[LedgerEvent], LedgerRefusal> {
+        commit({ _ in make() }, then: apply)
     }
 
     /// Switches the fridge's alarm output on for a moment (a refused scan), where the output allows it.
@@ -142,21 +153,96 @@ public final class MonitorHub: Sendable {
         state.withLock { $0.pulses[fridge] = now.addingTimeInterval(seconds) }
     }
 
-    /// Applies a change under the lock and appends its events before releasing it, so the ledger's order is the
-    /// order in which the state changed.
+    /// Tells listeners of an event the ledger refused: it exists nowhere else.
+    func publishNotRecorded(_ events: [NewEvent], reason: String) {
+        publish(events.map { .notRecorded($0, reason: reason) })
+    }
+
+    /// Computes a change on a copy of the state, appends its events, and only then makes the copy the state: memory
+    /// changes only by what was written. (Before, with the disk full, `fridges` showed readings the ledger did not
+    /// hold and `inventory` 3,000 doses against 192 recorded scan-ins.) A refused append leaves the state as it was,
+    /// counts what was lost, and reports it in a `ledger.unrecorded` event with the next append that succeeds.
+    /// The lock is held across the append, so the ledger's order is the order in which the state changed.
     @discardableResult
-    func commit(_ change: (inout State) -> [NewEvent]) -> [LedgerEvent] {
-        let written: [LedgerEvent] = state.withLock { s in
-            let new = change(&s)
-            guard !new.isEmpty else { return [] }
-            do { return try ledger.appendBlocking(new) } catch {
-                log.error("cannot record \(new.map(\.type).joined(separator: ", ")): \(error)")
-                return []
+    func commit(_ change: (inout State) -> [NewEvent], then apply: ([LedgerEvent]) -> Void = { _ in }) -> Result<[LedgerEvent], LedgerRefusal> {
+        let outcome: Result<[LedgerEvent], LedgerRefusal> = state.withLock { s in
+            var next = s
+            var new = change(&next)
+            guard !new.isEmpty else { s = next; return .success([]) }
+            let lost = next.unrecorded
+            if let lost { new.insert(lost.event(until: new[0].at), at: 0) }
+            do {
+                let written = try ledger.appendBlocking(new)
+                if let lost { log.notice("ledger: writing again; recorded what was lost since \(RFC3339.format(lost.since)) (\(lost.summary))") }
+                next.unrecorded = nil
+                s = next
+                apply(written)
+                return .success(written)
+            } catch {
+                let reason = ledger.writeFailure?.error ?? "\(error)"
+                if s.unrecorded == nil { log.error("ledger: cannot write: \(reason); nothing changes until it can (status shows it)") }
+                s.unrecorded = (s.unrecorded ?? UnrecordedTally(since: new[0].at, error: reason)).counting(new.dropFirst(lost == nil ? 0 : 1))
+                return .failure(LedgerRefusal(reason: reason, events: Array(new.dropFirst(lost == nil ? 0 : 1))))
             }
         }
-        publish(written)
-        return written
+        switch outcome {
+        case .success(let written): publish(written.map { .recorded($0) })
+        case .failure(let refusal): publishNotRecorded(refusal.events, reason: refusal.reason)
+        }
+        return outcome
     }
+}
+
+/// What listeners hear: an event the ledger holds, or one it refused.
+public enum HubNews: Sendable {
+    case recorded(LedgerEvent)
+    case notRecorded(NewEvent, reason: String)
+}
+
+/// An append the ledger refused: why, and the events that were not recorded (nothing of them was applied).
+public struct LedgerRefusal: Error, Sendable {
+    public var reason: String
+    public var events: [NewEvent]
+    public var controlFailure: ControlFailure {
+        ControlFailure(.notRecorded, "the ledger cannot write: \(reason); nothing was recorded or changed")
+    }
+}
+
+/// Counts of what was not recorded while the ledger refused writes.
+struct UnrecordedTally: Sendable {
+    var since: Date
+    var error: String
+    var readings: [String: Int] = [:]
+    var other: [String: Int] = [:]
+
+    func counting<C: Collection>(_ events: C) -> UnrecordedTally where C.Element == NewEvent {
+        var t = self
+        for e in events {
+            if e.type == EventType.reading.rawValue, let sensor = e.sensorForTally { t.readings[sensor, default: 0] += 1 }
+            else { t.other[e.type, default: 0] += 1 }
+        }
+        return t
+    }
+
+    var summary: String {
+        let r = readings.values.reduce(0, +), o = other.values.reduce(0, +)
+        return "\(r) reading(s) from \(readings.count) sensor(s), \(o) other event(s)"
+    }
+
+    func event(until: Date) -> NewEvent {
+        NewEvent(.ledgerUnrecorded, at: until, body: [
+            "from": .string(RFC3339.format(since)), "to": .string(RFC3339.format(until)),
+            "seconds": .number(max(0, until.timeIntervalSince(since)).rounded()), "error": .string(error),
+            "readings": .object(readings.mapValues { .number(Double($0)) }),
+            "readings_total": .number(Double(readings.values.reduce(0, +))),
+            "events": .object(other.mapValues { .number(Double($0)) }),
+        ])
+    }
+}
+
+extension NewEvent {
+    /// The sensor a reading came from (the tally counts readings per sensor).
+    var sensorForTally: String? { (try? JSONValue.parse(Data(body.utf8)))?["sensor"]?.stringValue }
 }
 
 extension JSONValue {

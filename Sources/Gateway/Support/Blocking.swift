@@ -7,10 +7,12 @@ public func onQueue<T: Sendable>(_ queue: DispatchQueue, _ body: @escaping @Send
     }
 }
 
-/// Sleeps for `seconds`; returns false when the task was cancelled instead.
+/// Sleeps for `seconds` (NaN and negative as 0, at most a year: the conversion to nanoseconds would trap past
+/// 584 years); returns false when the task was cancelled instead.
 public func sleep(seconds: Double) async -> Bool {
+    let bounded = seconds.isNaN ? 0 : min(max(0, seconds), 365 * 86400)
     do {
-        try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
+        try await Task.sleep(nanoseconds: UInt64(bounded * 1_000_000_000))
         return true
     } catch {
         return false

@@ -44,7 +44,9 @@ public struct Log: Sendable {
 
     public func log(_ level: Level, _ message: String) {
         guard level >= minimum else { return }
-        let flat = message.replacingNewlines
+        // One line per entry, and nothing a terminal or journal viewer would obey: a platform's error text or a
+        // scanned code may carry escape sequences.
+        let flat = message.escapedForTerminal
         if journald { sink("<\(level.rawValue)>\(flat)\n") }
         else { sink("\(RFC3339.format(Date())) \(level.name): \(flat)\n") }
     }
@@ -54,11 +56,4 @@ public struct Log: Sendable {
     public func notice(_ m: String) { log(.notice, m) }
     public func info(_ m: String) { log(.info, m) }
     public func debug(_ m: String) { log(.debug, m) }
-}
-
-extension String {
-    var replacingNewlines: String {
-        guard contains(where: { $0 == "\n" || $0 == "\r" }) else { return self }
-        return String(map { $0 == "\n" || $0 == "\r" ? " " : $0 })
-    }
 }

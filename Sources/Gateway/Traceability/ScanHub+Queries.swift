@@ -4,17 +4,20 @@ import FoundationEssentials
 import Storage
 
 extension ScanHub {
+    /// Folds written events into the state: what every change here passes to `commitExternal` as `apply`.
+    func applyWritten(_ written: [LedgerEvent]) {
+        state.withLock { s in for e in written { Self.apply(e, to: &s) } }
+    }
+
     /// Adds a hold by GTIN (or a Chinese product id), optionally narrowed to a lot or one code; records who did it.
     public func addHold(product: String, lot: String?, code: String?, reason: String, source: String, uid: UInt32?, at t: Date)
         -> Result<Hold, ControlFailure>
     {
         guard !reason.trimmingWhitespace.isEmpty else { return .failure(ControlFailure(.invalidArgument, "a reason is required (--reason TEXT)")) }
         var hold: Hold?
-        let written = monitor.commitExternal {
+        let outcome = monitor.commitExternal({
             state.withLock { s in
                 let h = Hold(id: s.nextHold, product: product, lot: lot, code: code, reason: reason, source: source)
-                s.nextHold += 1
-                s.holds[h.id] = h
                 hold = h
                 var body: [String: JSONValue] = ["hold": .number(Double(h.id)), "product": .string(product), "reason": .string(reason),
                                                  "source": .string(source)]
@@ -23,41 +26,46 @@ extension ScanHub {
                 if let uid { body["uid"] = .number(Double(uid)) }
                 return [NewEvent(.holdAdded, at: t, body: .object(body))]
             }
+        }, apply: applyWritten)
+        switch outcome {
+        case .failure(let refusal): return .failure(refusal.controlFailure)
+        case .success: return hold.map { .success($0) } ?? .failure(ControlFailure(.internal, "the ledger did not accept the hold"))
         }
-        guard let hold, !written.isEmpty else { return .failure(ControlFailure(.internal, "the ledger did not accept the hold")) }
-        return .success(hold)
     }
 
     public func removeHold(_ id: Int, uid: UInt32?, at t: Date) -> Result<Void, ControlFailure> {
         var missing = false
-        let written = monitor.commitExternal {
+        let outcome = monitor.commitExternal({
             state.withLock { s in
-                guard s.holds.removeValue(forKey: id) != nil else { missing = true; return [] }
+                guard s.holds[id] != nil else { missing = true; return [] }
                 var body: [String: JSONValue] = ["hold": .number(Double(id))]
                 if let uid { body["uid"] = .number(Double(uid)) }
                 return [NewEvent(.holdRemoved, at: t, body: .object(body))]
             }
-        }
+        }, apply: applyWritten)
         if missing { return .failure(ControlFailure(.notFound, "no hold \(id) (coldchainctl hold list)")) }
-        return written.isEmpty ? .failure(ControlFailure(.internal, "the ledger did not accept the removal")) : .success(())
+        switch outcome {
+        case .failure(let refusal): return .failure(refusal.controlFailure)
+        case .success(let written): return written.isEmpty ? .failure(ControlFailure(.internal, "the ledger did not accept the removal")) : .success(())
+        }
     }
 
-    /// Makes the platform-sourced holds equal to `list`: records what appeared and what went away.
-    public func syncPlatformHolds(_ list: [PlatformHold], at t: Date) -> (added: Int, removed: Int) {
+    /// Makes the platform-sourced holds equal to `list`: records what appeared and what went away. Nil when the
+    /// ledger refused the change (the next download tries again).
+    public func syncPlatformHolds(_ list: [PlatformHold], at t: Date) -> (added: Int, removed: Int)? {
         var counts = (0, 0)
-        monitor.commitExternal {
+        let outcome = monitor.commitExternal({
             state.withLock { s in
                 var events: [NewEvent] = []
+                var next = s.nextHold
                 let current = s.holds.values.filter { $0.source == "platform" }
                 for h in current where !list.contains(where: { $0.product == h.product && $0.lot == h.lot && $0.code == h.code }) {
-                    s.holds[h.id] = nil
                     events.append(NewEvent(.holdRemoved, at: t, body: ["hold": .number(Double(h.id)), "source": "platform"]))
                     counts.1 += 1
                 }
                 for p in list where !current.contains(where: { $0.product == p.product && $0.lot == p.lot && $0.code == p.code }) {
-                    let h = Hold(id: s.nextHold, product: p.product, lot: p.lot, code: p.code, reason: p.reason, source: "platform")
-                    s.nextHold += 1
-                    s.holds[h.id] = h
+                    let h = Hold(id: next, product: p.product, lot: p.lot, code: p.code, reason: p.reason, source: "platform")
+                    next += 1
                     var body = h.json.objectValue ?? [:]
                     body["hold"] = body.removeValue(forKey: "id")
                     events.append(NewEvent(.holdAdded, at: t, body: .object(body)))
@@ -65,7 +73,8 @@ extension ScanHub {
                 }
                 return events
             }
-        }
+        }, apply: applyWritten)
+        if case .failure = outcome { return nil }
         return counts
     }
 

@@ -22,6 +22,8 @@ public final class ScanHub: Sendable {
     let monitor: MonitorHub
     let log: Log
     let state: Mutex<State>
+    /// Per scanner: are its unrecognised codes a person's, or line noise? (Not ledger state: what it decides is.)
+    let noise = Mutex<[String: ScanNoiseGate]>([:])
 
     /// How long a refused scan switches the fridge's alarm output on.
     static let refusalPulse = 2.0
@@ -57,7 +59,7 @@ public final class ScanHub: Sendable {
                 s.stock[key] = nil
                 s.wentOut.insert(key)
             }
-        case "scanner.switched":
+        case EventType.scannerSwitched.rawValue:
             guard let sc = b["scanner"]?.stringValue, let current = s.modes[sc] else { return }
             s.modes[sc] = (b["mode"]?.stringValue ?? current.mode, b["fridge"]?.stringValue ?? current.fridge)
         case "hold.added":
@@ -86,61 +88,111 @@ public final class ScanHub: Sendable {
     }
 
     /// One scan from `scanner`: parses, judges, records (durable on return) and tells listeners. Blocking.
+    ///
+    /// The verdict is computed from the state, the event appended, and only the written event is folded into the
+    /// state (by `apply`, as at start-up). When the ledger refuses the write, the stock is unchanged, the watch
+    /// stream says "not recorded" and the fridge's alarm output pulses: the nurse must not believe it was recorded.
     @discardableResult
     public func record(scanner: String, bytes: [UInt8], at now: Date) -> LedgerEvent? {
         let today = Self.today(now)
         let scan = TraceCodeParser.parse(bytes, currentYear: today.year)
-        var refusedFridge: String?
-        let written = monitor.commitExternal { () -> [NewEvent] in
-            state.withLock { s in
-                guard let current = s.modes[scanner] else { return [] }
-                if case .command(let c) = scan.code {
-                    var body: [String: JSONValue] = ["scanner": .string(scanner)]
-                    switch c {
-                    case .mode(let m): s.modes[scanner]?.mode = m; body["mode"] = .string(m)
-                    case .fridge(let f):
-                        guard config.fridges.contains(where: { $0.id == f }) else {
-                            refusedFridge = current.fridge
-                            return [NewEvent(.scan, at: now, body: ["scanner": .string(scanner), "fridge": .string(current.fridge),
-                                "mode": .string(current.mode), "verdict": "unrecognised", "refused": true, "moved": false,
-                                "detail": ["reason": .string("command card names fridge '\(f)', which is not configured")], "code": scan.json])]
-                        }
-                        s.modes[scanner]?.fridge = f; body["fridge"] = .string(f)
-                    }
-                    log.notice("scanner \(scanner): \(c.text)")
-                    return [NewEvent(type: "scanner.switched", at: now, bodyJSON: JSONValue.object(body).serialized)]
+        if case .unrecognised = scan.code {
+            let decision = noise.withLock { gates in gates[scanner, default: ScanNoiseGate()].unrecognised(sample: scan.raw, at: now) }
+            if decision == .suppress { return nil }
+        }
+        var attempted: NewEvent?
+        var fridge: String?
+        let outcome = monitor.commitExternal({ () -> [NewEvent] in
+            let event = state.withLock { s in Self.judge(scan, scanner: scanner, state: s, config: config, now: now, today: today) }
+            attempted = event
+            return event.map { [$0] } ?? []
+        }, apply: { written in
+            state.withLock { s in for e in written { Self.apply(e, to: &s) } }
+        })
+        let body = attempted.flatMap { try? JSONValue.parse(Data($0.body.utf8)) }
+        fridge = body?["fridge"]?.stringValue
+        switch outcome {
+        case .success(let written):
+            guard let e = written.first else { return nil }
+            if e.type == EventType.scannerSwitched.rawValue {
+                log.notice("scanner \(scanner): \(scan.raw)")
+            } else {
+                log.info("scan \(scanner): \(body?["verdict"]?.stringValue ?? "?") \(body?["dose"]?.stringValue ?? scan.raw)")
+                if body?["refused"] == true, let fridge { monitor.pulse(fridge: fridge, seconds: Self.refusalPulse, from: now) }
+            }
+            return e
+        case .failure(let refusal):
+            log.error("scan \(scanner) NOT RECORDED (\(refusal.reason)): \(scan.raw)")
+            if let fridge { monitor.pulse(fridge: fridge, seconds: Self.refusalPulse, from: now) }
+            return nil
+        }
+    }
+
+    /// The event one scan makes: a verdict, or a scanner switched by a command card. Reads the state only.
+    static func judge(_ scan: ParsedScan, scanner: String, state s: State, config: GatewayConfig, now: Date, today: GS1Date) -> NewEvent? {
+        guard let current = s.modes[scanner] else { return nil }
+        if case .command(let c) = scan.code {
+            var body: [String: JSONValue] = ["scanner": .string(scanner)]
+            switch c {
+            case .mode(let m): body["mode"] = .string(m)
+            case .fridge(let f):
+                guard config.fridges.contains(where: { $0.id == f }) else {
+                    return NewEvent(.scan, at: now, body: ["scanner": .string(scanner), "fridge": .string(current.fridge),
+                        "mode": .string(current.mode), "verdict": "unrecognised", "refused": true, "moved": false,
+                        "detail": ["reason": .string("command card names fridge '\(f)', which is not configured")], "code": scan.json])
                 }
-                let direction = current.mode == "in" ? "in" : "out"
-                let outcome = direction == "in"
-                    ? DoseVerifier.scanIn(scan, fridge: current.fridge, stock: s.stock, holds: Array(s.holds.values), today: today)
-                    : DoseVerifier.scanOut(scan, mode: current.mode, stock: s.stock, wentOut: s.wentOut, holds: Array(s.holds.values),
-                                           excursions: Array(s.excursions.values), now: now, today: today)
-                var body: [String: JSONValue] = [
-                    "scanner": .string(scanner), "fridge": .string(current.fridge), "mode": .string(current.mode),
-                    "direction": .string(direction), "verdict": .string(outcome.verdict.rawValue),
-                    "refused": .bool(outcome.verdict != .ok), "moved": .bool(outcome.moves), "detail": .object(outcome.detail), "code": scan.json,
-                ]
-                if let id = DoseVerifier.identity(scan) {
-                    body["dose"] = .string(id.key); body["product"] = .string(id.product)
-                    if let l = id.lot { body["lot"] = .string(l) }
-                    if let e = id.expiry { body["expiry"] = .string(e.description) }
+                body["fridge"] = .string(f)
+            }
+            return NewEvent(.scannerSwitched, at: now, body: .object(body))
+        }
+        let direction = current.mode == "in" ? "in" : "out"
+        let outcome = direction == "in"
+            ? DoseVerifier.scanIn(scan, fridge: current.fridge, stock: s.stock, holds: Array(s.holds.values), today: today)
+            : DoseVerifier.scanOut(scan, mode: current.mode, stock: s.stock, wentOut: s.wentOut, holds: Array(s.holds.values),
+                                   excursions: Array(s.excursions.values), now: now, today: today)
+        var body: [String: JSONValue] = [
+            "scanner": .string(scanner), "fridge": .string(current.fridge), "mode": .string(current.mode),
+            "direction": .string(direction), "verdict": .string(outcome.verdict.rawValue),
+            "refused": .bool(outcome.verdict != .ok), "moved": .bool(outcome.moves), "detail": .object(outcome.detail), "code": scan.json,
+        ]
+        if let id = DoseVerifier.identity(scan) {
+            body["dose"] = .string(id.key); body["product"] = .string(id.product)
+            if let l = id.lot { body["lot"] = .string(l) }
+            if let e = id.expiry { body["expiry"] = .string(e.description) }
+        }
+        if direction == "out", let d = DoseVerifier.identity(scan).flatMap({ s.stock[$0.key] }) {
+            body["fridge"] = .string(d.fridge)  // a dose comes out of the fridge it went into
+        }
+        return NewEvent(.scan, at: now, body: .object(body))
+    }
+
+    /// Time passing for the noise gates: records one `scanner.noise` per noisy interval of `scanner`.
+    public func tickNoise(scanner: String, at now: Date) {
+        guard let report = noise.withLock({ $0[scanner]?.tick(at: now) }) else { return }
+        let fridge = state.withLock { $0.modes[scanner]?.fridge } ?? ""
+        if report.ended {
+            log.notice("scanner \(scanner): the line is quiet again")
+        } else {
+            log.warning("scanner \(scanner): \(report.count) unrecognised codes in \(DurationText.describe(report.to.timeIntervalSince(report.from))): line noise or a wrong baud rate? (sample \(report.sample))")
+        }
+        monitor.commitExternal {
+            [NewEvent(.scannerNoise, at: now, body: [
+                "scanner": .string(scanner), "fridge": .string(fridge), "from": .string(RFC3339.format(report.from)),
+                "to": .string(RFC3339.format(report.to)), "count": .number(Double(report.count)), "sample": .string(report.sample),
+                "ended": .bool(report.ended),
+            ])]
+        }
+    }
+
+    /// Scanners whose line is noisy now, for `status`.
+    public func noisyScanners() -> [JSONValue] {
+        noise.withLock { gates in
+            gates.keys.sorted().compactMap { id in
+                gates[id]?.spell.map { sp in
+                    ["scanner": .string(id), "since": .string(RFC3339.format(sp.since)), "not_recorded_individually": .number(Double(sp.total))]
                 }
-                if direction == "out", let d = DoseVerifier.identity(scan).flatMap({ s.stock[$0.key] }) {
-                    body["fridge"] = .string(d.fridge)  // a dose comes out of the fridge it went into
-                }
-                if outcome.verdict != .ok { refusedFridge = body["fridge"]?.stringValue }
-                let event = NewEvent(.scan, at: now, body: .object(body))
-                // The stock follows what was recorded: applied from the event, as at start-up.
-                Self.apply(type: "scan", at: now, body: .object(body), to: &s)
-                return [event]
             }
         }
-        if let f = refusedFridge { monitor.pulse(fridge: f, seconds: Self.refusalPulse, from: now) }
-        if let e = written.first {
-            let v = e.bodyValue
-            log.info("scan \(scanner): \(v["verdict"]?.stringValue ?? "?") \(v["dose"]?.stringValue ?? scan.raw)")
-        }
-        return written.first
     }
 }
 

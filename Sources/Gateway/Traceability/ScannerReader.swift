@@ -39,8 +39,8 @@ final class ScannerReader: Service, @unchecked Sendable {
             } catch {
                 if !reportedMissing { log.warning("scanner \(scanner.id): cannot open \(scanner.device): \(error); retrying with back-off") }
                 reportedMissing = true
-                let until = BusPoller.monotonic() + delay
-                while !isStopped && BusPoller.monotonic() < until { usleep(100_000) }
+                let until = monotonicSeconds() + delay
+                while !isStopped && monotonicSeconds() < until { usleep(100_000) }
                 delay = min(delay * 2, Self.maxReopenDelay)
                 continue
             }
@@ -57,12 +57,14 @@ final class ScannerReader: Service, @unchecked Sendable {
     private func read(_ port: SerialPort) {
         var framer = ScanFramer(silence: scanner.silence)
         while !isStopped {
-            let now = BusPoller.monotonic()
+            let now = monotonicSeconds()
             let wait = framer.silenceDeadline.map { max(0.001, $0 - now) } ?? 0.25
             let outputs: [ScanFramer.Output]
             switch port.read(timeout: min(wait, 0.25)) {
-            case .bytes(let b): outputs = framer.feed(b, at: BusPoller.monotonic())
-            case .timeout: outputs = framer.flushIfSilent(at: BusPoller.monotonic())
+            case .bytes(let b): outputs = framer.feed(b, at: monotonicSeconds())
+            case .timeout:
+                outputs = framer.flushIfSilent(at: monotonicSeconds())
+                hub.tickNoise(scanner: scanner.id, at: clock.now())
             case .closed: return
             }
             for o in outputs {

@@ -14,7 +14,7 @@ struct HoldsSync: Service {
     let log: Log
 
     func run() async throws {
-        let client = PlatformClient(baseURL: platform.url, token: token, timeout: platform.timeout)
+        let client = PlatformClient(baseURL: platform.url, token: token, timeout: platform.timeout, clock: clock)
         var etag: String?
         var failing = false
         repeat {
@@ -25,25 +25,44 @@ struct HoldsSync: Service {
                 failing = true
             case .changed(let data, let tag):
                 failing = false
-                guard let list = (try? JSONValue.parse(data))?["holds"]?.arrayValue else {
-                    log.warning("holds: the platform's answer has no \"holds\" list; ignored")
+                // Bounded: the list is kept in memory and each hold becomes a ledger event.
+                guard data.count <= Self.maxBody, let list = (try? JSONValue.parse(data))?["holds"]?.arrayValue, list.count <= Self.maxHolds else {
+                    log.warning("holds: the platform's answer is not a \"holds\" list of at most \(Self.maxHolds) (or is over \(Self.maxBody >> 20) MiB); ignored")
                     continue
                 }
-                let holds = list.compactMap { h -> PlatformHold? in
-                    guard let reason = h["reason"]?.stringValue else { return nil }
-                    if let gtin = h["gtin"]?.stringValue {
-                        return PlatformHold(product: "gs1:" + gtin, lot: h["lot"]?.stringValue, code: h["code"]?.stringValue, reason: reason)
-                    }
-                    if let code = h["code"]?.stringValue, code.utf8.count == 20 {
-                        return PlatformHold(product: "cn:" + code.prefix(7), lot: nil, code: "cn:" + code, reason: reason)
-                    }
-                    return nil
+                let holds = list.compactMap(Self.hold)
+                if holds.count < list.count { log.warning("holds: \(list.count - holds.count) of the platform's holds are malformed and were ignored") }
+                guard let (added, removed) = scans.syncPlatformHolds(holds, at: clock.now()) else {
+                    continue  // not recorded: the ETag is not kept, so the next download brings the list again
                 }
-                let (added, removed) = scans.syncPlatformHolds(holds, at: clock.now())
                 if added + removed > 0 { log.notice("holds: \(added) added, \(removed) removed by the platform") }
                 etag = tag
             }
         } while await sleep(seconds: platform.holdsInterval)
+    }
+}
+
+extension HoldsSync {
+    static let maxHolds = 10_000
+    static let maxBody = 8 << 20
+
+    /// One hold from the platform, checked as strictly as a scanned code: a GTIN with its check digit, a lot in GS1
+    /// character set 82, a 20-digit Chinese code, a reason of printable text.
+    static func hold(_ h: JSONValue) -> PlatformHold? {
+        guard let reason = h["reason"]?.stringValue, !reason.isEmpty, reason.count <= 500,
+              !reason.unicodeScalars.contains(where: String.needsEscape) else { return nil }
+        let lot = h["lot"]?.stringValue
+        if let lot, !(1...20).contains(lot.utf8.count) || !GS1.isCSet82(lot) { return nil }
+        if let gtin = h["gtin"]?.stringValue {
+            guard gtin.utf8.count == 14, GS1.checkDigitIsValid(gtin) else { return nil }
+            let code = h["code"]?.stringValue
+            if let code, code.utf8.count > 512 || code.unicodeScalars.contains(where: String.needsEscape) { return nil }
+            return PlatformHold(product: "gs1:" + gtin, lot: lot, code: code, reason: reason)
+        }
+        if let code = h["code"]?.stringValue, code.utf8.count == 20, code.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            return PlatformHold(product: "cn:" + code.prefix(7), lot: nil, code: "cn:" + code, reason: reason)
+        }
+        return nil
     }
 }
 

@@ -22,7 +22,7 @@ final class UplinkService: Service, @unchecked Sendable {
     init(platform: GatewayConfig.Platform, gateway: String, token: String?, ledger: Ledger, state: UplinkState,
          clock: any WallClock, log: Log) {
         self.platform = platform; self.gateway = gateway; self.ledger = ledger; self.state = state; self.clock = clock; self.log = log
-        client = PlatformClient(baseURL: platform.url, token: token, timeout: platform.timeout)
+        client = PlatformClient(baseURL: platform.url, token: token, timeout: platform.timeout, clock: clock)
     }
 
     /// Events that must not wait behind a backlog of readings: sent ahead of the ordered stream, and again in
@@ -86,12 +86,13 @@ final class UplinkService: Service, @unchecked Sendable {
             state.update { $0.phase = .sending }
             switch await client.post(path: capturePath(), body: body(batch)) {
             case .stored:
-                try await ledger.setUplinkCursor(last.seq, at: clock.now())
+                try await ledger.setUplinkCursor(last.seq, hash: last.hash, at: clock.now())
                 cursor = last.seq
                 backOff = 1
                 state.update { $0.phase = .idle; $0.lastSuccess = self.clock.now(); $0.sent += Int64(batch.count); $0.nextAttempt = nil }
             case .retry(let reason, let after):
-                let delay = after.map { min($0, Self.maxBackOff) } ?? backOff * Double.random(in: 0.5...1.0)
+                // `after` is a valid Retry-After already clamped to 0...maxBackOff (RetryAfter), never NaN or negative.
+                let delay = after ?? backOff * Double.random(in: 0.5...1.0)
                 backOff = min(backOff * 2, Self.maxBackOff)
                 if state.snapshot.withLock({ $0.phase }) != .retrying { log.warning("uplink: \(reason); retrying in \(DurationText.describe(delay))") }
                 state.update { $0.phase = .retrying; $0.lastError = reason; $0.nextAttempt = self.clock.now().addingTimeInterval(delay) }

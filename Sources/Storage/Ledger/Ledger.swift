@@ -17,6 +17,7 @@ public final class Ledger: @unchecked Sendable {
     private let pending = Mutex<[Request]>([])
     private let published: Mutex<Int64>
     private let isClosed = Mutex(false)
+    private let failure = Mutex<LedgerWriteFailure?>(nil)
     public let path: String
 
     /// Most events written in one transaction, so one commit never holds a caller for long.
@@ -30,6 +31,10 @@ public final class Ledger: @unchecked Sendable {
     /// Opens (creating and migrating) the ledger at `path`.
     public init(path: String) throws {
         self.path = path
+        // Created 0640 before SQLite sees it: SQLite would make it 0644 (less the umask), and gives the -wal and
+        // -shm files the mode of the database file. Under systemd the unit's UMask does the same; by hand it did not.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        if fd >= 0 { Glibc.close(fd) }
         db = try Database(path: path)
         try LedgerSchema.migrator.migrate(db)
         let last = try db.statement("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").first { ($0.int(0), $0.string(1)) }
@@ -39,6 +44,15 @@ public final class Ledger: @unchecked Sendable {
 
     /// The sequence number of the newest durable event (0 when empty).
     public var headSequence: Int64 { published.withLock { $0 } }
+
+    /// Set while appends fail (disk full, I/O error), from the first failure on; cleared by the next success.
+    public var writeFailure: LedgerWriteFailure? { failure.withLock { $0 } }
+
+    private func noteFailure(_ error: Error, at: Date) {
+        failure.withLock { f in
+            if f == nil { f = LedgerWriteFailure(since: at, error: error) } else { f?.error = LedgerWriteFailure.describe(error) }
+        }
+    }
 
     /// Appends one event; returns once it is durable.
     @discardableResult
@@ -113,9 +127,11 @@ public final class Ledger: @unchecked Sendable {
                 }
             }
         } catch {
+            noteFailure(error, at: batch.first?.events.first?.at ?? Date())
             if batch.count == 1 { batch[0].done(.failure(error)) }
             return .failure(error)
         }
+        failure.withLock { $0 = nil }
         head = (seq, hash)
         published.withLock { $0 = seq }
         for (r, written) in zip(batch, results) { r.done(.success(written)) }
@@ -128,10 +144,12 @@ public final class Ledger: @unchecked Sendable {
         let pid = Int64(getpid())
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
             queue.async {
-                c.resume(with: Result {
+                let result = Result {
                     try self.db.statement("INSERT INTO heartbeat(id, at, pid) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at, pid = excluded.pid")
                         .execute([.text(at), .integer(pid)])
-                })
+                }
+                if case .failure(let e) = result { self.noteFailure(e, at: date) }
+                c.resume(with: result)
             }
         }
     }
@@ -141,14 +159,24 @@ public final class Ledger: @unchecked Sendable {
         queue.sync { ((try? db.scalarInt("SELECT seq FROM uplink_cursor WHERE id = 1")) ?? nil) ?? 0 }
     }
 
-    /// Moves the uplink cursor; durable when it returns, so a crash never forgets a confirmed batch.
-    public func setUplinkCursor(_ seq: Int64, at date: Date) async throws {
+    /// The newest head the platform confirmed, as an anchor; nil before the first confirmation.
+    public func confirmedHead() -> LedgerAnchor? {
+        queue.sync {
+            try? db.statement("SELECT seq, hash FROM uplink_cursor WHERE id = 1 AND hash IS NOT NULL").first {
+                LedgerAnchor(seq: $0.int(0), hash: $0.string(1), source: "platform confirmed")
+            } ?? nil
+        }
+    }
+
+    /// Moves the uplink cursor to `seq`, whose hash the platform confirmed; durable when it returns, so a crash
+    /// never forgets a confirmed batch.
+    public func setUplinkCursor(_ seq: Int64, hash: String, at date: Date) async throws {
         let at = RFC3339.format(date)
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
             queue.async {
                 c.resume(with: Result {
-                    try self.db.statement("INSERT INTO uplink_cursor(id, seq, at) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, at = excluded.at")
-                        .execute([.integer(seq), .text(at)])
+                    try self.db.statement("INSERT INTO uplink_cursor(id, seq, at, hash) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, at = excluded.at, hash = excluded.hash")
+                        .execute([.integer(seq), .text(at), .text(hash)])
                 })
             }
         }
@@ -175,6 +203,25 @@ public final class Ledger: @unchecked Sendable {
         queue.sync {
             drain()
             db.close()
+        }
+    }
+}
+
+/// Why the ledger cannot write, and since when: shown at the top of `status`.
+public struct LedgerWriteFailure: Sendable, Equatable {
+    public var since: Date
+    public var error: String
+
+    init(since: Date, error: Error) { self.since = since; self.error = Self.describe(error) }
+
+    /// "disk full" first, for the technician; SQLite's own words after it.
+    static func describe(_ error: Error) -> String {
+        guard let e = error as? SQLiteError else { return "\(error)" }
+        switch e.primaryCode {
+        case 13: return "disk full (\(e.message))"
+        case 10: return "I/O error (\(e.message))"
+        case 8: return "read-only (\(e.message))"
+        default: return "SQLite error \(e.code): \(e.message)"
         }
     }
 }

@@ -33,6 +33,13 @@ public final class LedgerReader: @unchecked Sendable {
             .rows(types.map { .text($0) } + [.integer(seq), .integer(Int64(limit))], Self.event)
     }
 
+    /// The newest `limit` events of the given types, oldest first.
+    public func latest(types: [String], limit: Int) throws -> [LedgerEvent] {
+        let marks = types.map { _ in "?" }.joined(separator: ",")
+        return try db.statement("SELECT seq, at, type, body, prev_hash, hash FROM events WHERE type IN (\(marks)) ORDER BY seq DESC LIMIT ?")
+            .rows(types.map { .text($0) } + [.integer(Int64(limit))], Self.event).reversed()
+    }
+
     /// Events of `type` whose body's `key` equals `value`, at or after `since` (RFC 3339), oldest first.
     public func events(type: String, where key: String, equals value: String, since: String, limit: Int) throws -> [LedgerEvent] {
         try db.statement("SELECT seq, at, type, body, prev_hash, hash FROM events WHERE type = ? AND at >= ? AND json_extract(body, '$.' || ?) = ? ORDER BY seq LIMIT ?")

@@ -30,5 +30,8 @@ enum LedgerSchema {
                 at  TEXT NOT NULL
             );
             """),
+        // The hash of the event the cursor points at, as the platform confirmed it: an anchor kept outside this
+        // file too (the platform holds it), against which the daemon checks its own chain.
+        .init("v3-uplink-anchor", "ALTER TABLE uplink_cursor ADD COLUMN hash TEXT;"),
     ])
 }

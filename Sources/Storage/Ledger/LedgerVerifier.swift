@@ -1,25 +1,71 @@
 import ColdChain
 
-/// Walks the hash chain and names the first broken link.
+/// A head hash kept somewhere other than this file: confirmed by the platform, recorded by a backup, printed on a
+/// record sheet. Checking the chain against one proves the events up to it are the ones that existed then.
+public struct LedgerAnchor: Sendable, Equatable {
+    public var seq: Int64
+    public var hash: String
+    /// Where it came from: "platform confirmed", "given" (on the command line) ...
+    public var source: String
+    public init(seq: Int64, hash: String, source: String) { self.seq = seq; self.hash = hash; self.source = source }
+
+    /// Parses `SEQ:HASH` (a 64-digit hex SHA-256), as `verify --anchor` takes it.
+    public static func parse(_ text: String, source: String = "given") -> LedgerAnchor? {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, parts[0].utf8.count <= 18, let seq = Int64(parts[0]), seq >= 1,
+              parts[1].utf8.count == 64, parts[1].utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) })
+        else { return nil }
+        return LedgerAnchor(seq: seq, hash: parts[1].lowercased(), source: source)
+    }
+}
+
+/// Walks the hash chain and names the first broken link, and checks it against anchors.
 public struct VerifyReport: Sendable, Equatable {
     public var checked: Int64
     public var headSequence: Int64
+    public var headHash: String
     /// The first event whose link does not hold, and why; nil when the whole chain verifies.
     public var brokenAt: Int64?
     public var reason: String?
-    public var ok: Bool { brokenAt == nil }
+    public var anchors: [AnchorCheck] = []
+
+    public struct AnchorCheck: Sendable, Equatable {
+        public enum Result: String, Sendable { case matches, differs, missing, unchecked }
+        public var anchor: LedgerAnchor
+        public var result: Result
+        /// The hash the ledger holds at that sequence number, when it differs.
+        public var actual: String?
+    }
+
+    public var ok: Bool { brokenAt == nil && anchors.allSatisfy { $0.result == .matches } }
+
+    /// What this check proves, in words for a person (and a regulator).
+    public var proves: String {
+        var text = "internally consistent: no event up to \(headSequence) was changed, removed or inserted unless every later hash was recomputed too"
+        if let newest = anchors.filter({ $0.result == .matches }).map(\.anchor.seq).max() {
+            text += "; events 1 to \(newest) are those that existed when anchor \(newest) was taken"
+            if newest < headSequence { text += "; events after \(newest) are proven only against each other" }
+        } else {
+            text += "; without an anchor kept elsewhere (a head the platform confirmed, a backup's, a record sheet's) this proves order, not authenticity: someone with write access could have re-hashed the chain"
+        }
+        return text
+    }
 }
 
 extension LedgerReader {
-    /// Recomputes every event's hash from its content and checks each link to the one before.
+    /// Recomputes every event's hash from its content, checks each link to the one before, and compares the hashes
+    /// at the anchors' sequence numbers.
     ///
-    /// This proves no stored event was changed, removed from the middle or inserted. It cannot see events cut off
-    /// the end; the platform, which has received them, can.
-    public func verify() throws -> VerifyReport {
+    /// Without anchors this proves no stored event was changed, removed from the middle or inserted *unless every
+    /// later hash was recomputed too*; it cannot see events cut off the end. An anchor beyond the last event shows
+    /// such a cut; a matching anchor proves everything up to it.
+    public func verify(anchors: [LedgerAnchor] = []) throws -> VerifyReport {
         var expectedSeq: Int64 = 1
         var prev = LedgerHash.genesis
         var checked: Int64 = 0
         var broken: (Int64, String)?
+        var wanted = Dictionary(anchors.map { ($0.seq, [$0]) }, uniquingKeysWith: +)
+        var results: [VerifyReport.AnchorCheck] = []
         let all = try db.statement("SELECT seq, at, type, body, prev_hash, hash FROM events ORDER BY seq")
         try all.forEachRow { row in
             guard broken == nil else { return }
@@ -37,19 +83,35 @@ extension LedgerReader {
                 broken = (e.seq, "its content does not match its hash: the row was changed after it was written")
                 return
             }
+            if let here = wanted.removeValue(forKey: e.seq) {
+                for a in here { results.append(.init(anchor: a, result: a.hash == e.hash ? .matches : .differs, actual: a.hash == e.hash ? nil : e.hash)) }
+            }
             prev = e.hash
             expectedSeq += 1
             checked += 1
         }
-        return VerifyReport(checked: checked, headSequence: expectedSeq - 1, brokenAt: broken?.0, reason: broken?.1)
+        let head = expectedSeq - 1
+        for a in wanted.values.joined() {
+            // Past a broken link nothing can be compared; past the end, the anchored events are gone.
+            results.append(.init(anchor: a, result: broken != nil ? .unchecked : .missing, actual: nil))
+        }
+        return VerifyReport(checked: checked, headSequence: head, headHash: prev, brokenAt: broken?.0, reason: broken?.1,
+                            anchors: results.sorted { $0.anchor.seq < $1.anchor.seq })
     }
 }
 
 extension VerifyReport {
     public var json: JSONValue {
-        var o: [String: JSONValue] = ["ok": .bool(ok), "checked": .number(Double(checked)), "head_seq": .number(Double(headSequence))]
+        var o: [String: JSONValue] = ["ok": .bool(ok), "checked": .number(Double(checked)), "head_seq": .number(Double(headSequence)),
+                                      "head_hash": .string(headHash), "proves": .string(proves)]
         if let brokenAt { o["broken_at"] = .number(Double(brokenAt)) }
         if let reason { o["reason"] = .string(reason) }
+        o["anchors"] = .array(anchors.map { c in
+            var a: [String: JSONValue] = ["seq": .number(Double(c.anchor.seq)), "hash": .string(c.anchor.hash),
+                                          "source": .string(c.anchor.source), "result": .string(c.result.rawValue)]
+            if let actual = c.actual { a["actual"] = .string(actual) }
+            return .object(a)
+        })
         return .object(o)
     }
 }

@@ -1,0 +1,59 @@
+import ColdChain
+import Control
+
+/// A request's arguments, read with their bounds. Every value a control client sends is checked here before any
+/// arithmetic, conversion or formatting touches it: a duration of 800000 days once reached RFC 3339 formatting
+/// as a negative year and killed the daemon. A refusal is `invalid_argument` with the allowed range.
+struct ControlArguments {
+    let values: [String: JSONValue]
+    init(_ values: [String: JSONValue]) { self.values = values }
+
+    /// The longest note or reason a person types.
+    static let maxNote = 1000
+    /// Ids, product ids, lots: short by nature.
+    static let maxName = 256
+    /// A scanned code: the scanner framer's own limit.
+    static let maxCode = 512
+    /// Time windows and horizons a query may ask for: a century covers any ledger.
+    static let maxWindow = 36_500.0 * 86_400
+
+    /// A string of at most `maxLength` characters; control characters refused unless `allowGS` lets FNC1 (GS) through.
+    func string(_ key: String, maxLength: Int = maxName, allowGS: Bool = false) throws -> String? {
+        guard let v = values[key], v != .null else { return nil }
+        guard case .string(let s) = v else { throw ControlFailure(.invalidArgument, "\(key) must be a string") }
+        guard s.count <= maxLength else {
+            throw ControlFailure(.invalidArgument, "\(key) is \(s.count) characters long; at most \(maxLength)")
+        }
+        if let bad = s.unicodeScalars.first(where: { String.needsEscape($0) && !(allowGS && $0 == "\u{1D}") }) {
+            throw ControlFailure(.invalidArgument, "\(key) contains a control character (\(String(bad).escapedForTerminal))")
+        }
+        return s
+    }
+
+    /// A duration text (`24h`, `30d`) within `range`.
+    func duration(_ key: String, in range: ClosedRange<Double>, default def: Double? = nil) throws -> Double? {
+        guard let text = try string(key, maxLength: 32) else { return def }
+        switch DurationText.seconds(from: text, in: range) {
+        case .success(let v): return v
+        case .failure(let p): throw ControlFailure(.invalidArgument, "\(key): \(p)")
+        }
+    }
+
+    /// A whole number within `range`.
+    func integer(_ key: String, in range: ClosedRange<Int>, default def: Int? = nil) throws -> Int? {
+        guard let v = values[key], v != .null else { return def }
+        guard case .number(let d) = v, d.isFinite, d.rounded() == d else {
+            throw ControlFailure(.invalidArgument, "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        guard d >= Double(range.lowerBound), d <= Double(range.upperBound) else {
+            throw ControlFailure(.invalidArgument, "\(key) \(v.serialized) is out of range: allowed \(range.lowerBound) to \(range.upperBound)")
+        }
+        return Int(d)
+    }
+
+    func bool(_ key: String, default def: Bool) throws -> Bool {
+        guard let v = values[key], v != .null else { return def }
+        guard case .bool(let b) = v else { throw ControlFailure(.invalidArgument, "\(key) must be true or false") }
+        return b
+    }
+}
