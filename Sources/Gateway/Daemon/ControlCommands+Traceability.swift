@@ -56,6 +56,9 @@ extension ControlCommands {
         return try await read { reader in
             // The newest `limit` straight from the index: reading the last 200,000 events to keep 20 held them all.
             let all = try reader.latest(types: ["scan"], limit: limit)
+            // The stored bodies' length bounds the answer's: give up before building a tree too large to send.
+            let bytes = all.reduce(0) { $0 + $1.body.utf8.count + 60 }
+            guard bytes <= ControlProtocol.maxReply else { throw AnswerTooLarge(bytes: bytes) }
             return .array(all.map { e in
                 var b = e.bodyValue.objectValue ?? [:]
                 b["seq"] = .number(Double(e.seq)); b["at"] = .string(e.at)

@@ -41,7 +41,7 @@ public struct VerifyReport: Sendable, Equatable {
 
     /// What this check proves, in words for a person (and a regulator).
     public var proves: String {
-        var text = "internally consistent: no event up to \(headSequence) was changed, removed or inserted unless every later hash was recomputed too"
+        var text = "no event up to \(headSequence) was changed, removed or inserted unless every later hash was recomputed too"
         if let newest = anchors.filter({ $0.result == .matches }).map(\.anchor.seq).max() {
             text += "; events 1 to \(newest) are those that existed when anchor \(newest) was taken"
             if newest < headSequence { text += "; events after \(newest) are proven only against each other" }
