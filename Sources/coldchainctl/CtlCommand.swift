@@ -378,7 +378,8 @@ enum CtlCommand {
     static func decode(_ o: Options) -> Int32 {
         guard o.rest.count == 1 else { return usageError("decode CODE (quote it; write FNC1 as \\x1d or <GS>)") }
         let text = o.rest[0].replacingAll("<GS>", with: "\u{1D}").replacingAll("\\x1d", with: "\u{1D}").replacingAll("\\x1D", with: "\u{1D}")
-        let year = Int(RFC3339.format(Date()).prefix(4)) ?? 2026
+        // The clinic's year, as the daemon judges it (the century of a two-digit expiry year depends on it).
+        let year = ClinicCalendar(offset: LocalTime.utcOffset).day(at: Date()).year
         let scan = TraceCodeParser.parse(Array(text.utf8), currentYear: year)
         if o.json { print(scan.json.serialized) } else { scan.description.forEach { print($0) } }
         if case .unrecognised = scan.code { return Exit.failure }

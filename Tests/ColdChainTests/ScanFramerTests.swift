@@ -44,7 +44,7 @@ import Testing
 
 @Suite struct DoseVerifierTests {
     let now = Date(timeIntervalSince1970: 1_795_000_000)   // 2026-11-18
-    var today: GS1Date { GS1Date(now) }
+    var today: GS1Date { ClinicCalendar.utc.day(at: now) }
     func scan(_ s: String) -> ParsedScan { TraceCodeParser.parse(Array(s.utf8), currentYear: 2026) }
     func dose(_ serial: String, expiry: GS1Date?, fridge: String = "F1", inAt: Date) -> Dose {
         Dose(key: "gs1:09506000134352/\(serial)", product: "gs1:09506000134352", lot: "L1", expiry: expiry, fridge: fridge, inAt: inAt, code: serial)

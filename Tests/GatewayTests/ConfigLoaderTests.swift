@@ -80,6 +80,9 @@ func loadConfig(_ text: String, profile: String = genericProfile, extra: (TempDi
         ("inverted limits", #"alarm: { preset: "gsp" }"#, "alarm: { low_c: 8, high_c: 2 }", "fridges[0].alarm: low_c 8 must be below high_c 2"),
         ("rtu and tcp", #"tcp: { host: "127.0.0.1", port: 1502 },"#, #"tcp: { host: "127.0.0.1", port: 1502 }, rtu: { device: "/dev/null" },"#, "buses[0]: a bus is either rtu or tcp, not both"),
         ("non-standard baud", "baud: 9600 }", "baud: 9601 }", "buses[1].rtu.baud: 9601 is not a standard baud rate"),
+        // 14400 has no termios constant: it was accepted and quietly run at 9600.
+        ("14400 on a bus", "baud: 9600 }", "baud: 14400 }", "buses[1].rtu.baud: 14400 is not a standard baud rate"),
+        ("14400 on a scanner", #"mode: "in" } ]"#, #"mode: "in", baud: 14400 } ]"#, "scanners[0].baud: 14400 is not a standard baud rate"),
         ("plain http to a remote host", #"scanners: ["#, #"platform: { url: "http://platform.example/api" }, scanners: ["#, "platform.url: plain http is accepted only for a loopback host"),
         ("unreadable token file", #"scanners: ["#, #"platform: { url: "https://platform.example/api", token_file: "/nonexistent/token" }, scanners: ["#, "platform.token_file: cannot read '/nonexistent/token'"),
         ("bad gateway id", #"id: "gw-test-01""#, #"id: "gw test/01""#, "gateway.id: 'gw test/01' may use only letters"),

@@ -159,3 +159,23 @@ import TestSupport
         #expect(scans.noisyScanners().isEmpty)
     }
 }
+
+/// Verdicts and `inventory --expiring` read the same calendar: in a UTC+8 clinic at 01:30 local time (17:30 UTC,
+/// still the day before in UTC) a dose expiring today is listed by `inventory --expiring 0s`, and one that expired
+/// yesterday is refused at scan-in.
+@Suite struct ClinicCalendarUseTests {
+    @Test func verdictsAndInventoryAgreeOnToday() throws {
+        let f = try HubFixture()
+        let reader = try LedgerReader(path: f.config.storage.path)
+        let scans = try ScanHub(config: f.config, ledger: f.ledger, monitor: f.hub, reader: reader, log: Log(collect: { _ in }),
+                                calendar: .fixed(hours: 8))
+        reader.close()
+        let now = Date(timeIntervalSince1970: 1_795_455_000)   // 2026-11-23T17:30Z = 2026-11-24 01:30 +08:00
+        let today = try #require(scans.record(scanner: "desk", bytes: Array("(01)09506000134352(17)261124(10)L1(21)T1".utf8), at: now))
+        #expect(today.bodyValue["verdict"] == "ok")
+        let yesterday = try #require(scans.record(scanner: "desk", bytes: Array("(01)09506000134352(17)261123(10)L1(21)T2".utf8), at: now))
+        #expect(yesterday.bodyValue["verdict"] == "expired", "the 23rd is over in the clinic, though not in UTC")
+        let expiring = scans.inventory(fridge: nil, expiringWithin: 0, now: now)
+        #expect(expiring.first?["expiry"] == "2026-11-24" && expiring.first?["count"] == 1, "\(expiring)")
+    }
+}

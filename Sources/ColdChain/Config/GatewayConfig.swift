@@ -82,7 +82,6 @@ public struct GatewayConfig: Sendable {
     public static let defaultSocket = "/run/coldchaind/control.sock"
     public static let defaultDevicesDir = "/usr/share/coldchaind/devices"
     public static let scannerModes = ["in", "out", "transfer", "discard"]
-    static let standardBauds = [1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115_200]
     static let topKeys = ["gateway", "storage", "control", "devices_dir", "buses", "fridges", "scanners", "platform",
                           "alarm_command"]
 }
@@ -198,8 +197,8 @@ extension GatewayConfig {
                 if let r = b.object("rtu", allowed: ["device", "baud", "parity", "data_bits", "stop_bits"]) {
                     let device = r.string("device", maxLength: ConfigObject.maxPath)
                     let baud = r.integer("baud", in: 300...230_400, default: 9600)
-                    if let baud, !standardBauds.contains(baud) {
-                        r.child("baud")!.problem("\(baud) is not a standard baud rate (\(standardBauds.map(String.init).joined(separator: ", ")))")
+                    if let baud, !SerialBaud.rates.contains(baud) {
+                        r.child("baud")!.problem("\(baud) is not a standard baud rate (\(SerialBaud.rates.map(String.init).joined(separator: ", ")))")
                     }
                     let parity = r.choice("parity", ["none", "even", "odd"], default: "none")
                     let dataBits = r.integer("data_bits", in: 7...8, default: 8)
@@ -306,7 +305,7 @@ extension GatewayConfig {
             let id = uniqueID(s, seen: &seen, what: "scanner")
             let device = s.string("device", maxLength: ConfigObject.maxPath)
             let baud = s.integer("baud", in: 300...230_400, default: 9600)
-            if let baud, !standardBauds.contains(baud) { s.child("baud")!.problem("\(baud) is not a standard baud rate") }
+            if let baud, !SerialBaud.rates.contains(baud) { s.child("baud")!.problem("\(baud) is not a standard baud rate") }
             let fridge = reference(s, "fridge", to: fridgeIDs, what: "fridge")
             let mode = s.choice("mode", scannerModes, default: "in")
             let silence = s.duration("silence", in: 0.005...5, default: 0.05)

@@ -138,12 +138,3 @@ public enum DoseVerifier {
         }
     }
 }
-
-extension GS1Date {
-    /// The calendar date of `date` in UTC.
-    public init(_ date: Date) {
-        let s = RFC3339.format(date)
-        let p = s.split(separator: "T")[0].split(separator: "-").compactMap { Int($0) }
-        self.init(year: p[0], month: p[1], day: p[2])
-    }
-}

@@ -1,3 +1,4 @@
+import ColdChain
 import Glibc
 import POSIX
 
@@ -22,7 +23,10 @@ public final class SerialPort: @unchecked Sendable {
         t.c_cflag |= tcflag_t(CLOCAL | CREAD)
         // VMIN 0 / VTIME 0: read returns what is there; poll(2) does the waiting.
         withUnsafeMutableBytes(of: &t.c_cc) { cc in cc[Int(VMIN)] = 0; cc[Int(VTIME)] = 0 }
-        _ = cfsetspeed(&t, Self.speed(baud))
+        guard let speed = Self.speed(baud) else {
+            throw Errno("\(baud) baud is not a rate the serial line can be set to (\(SerialBaud.rates.map(String.init).joined(separator: ", ")))", code: EINVAL)
+        }
+        _ = cfsetspeed(&t, speed)
         _ = try systemCall("tcsetattr \(path)") { tcsetattr(fd.rawValue, TCSANOW, &t) }
     }
 
@@ -52,7 +56,8 @@ public final class SerialPort: @unchecked Sendable {
         return .closed  // 0 bytes after POLLIN/POLLHUP, or EIO: the other end is gone
     }
 
-    static func speed(_ baud: Int) -> speed_t {
+    /// The termios constant of each rate in `SerialBaud.rates`; nil for any other.
+    static func speed(_ baud: Int) -> speed_t? {
         switch baud {
         case 1200: speed_t(B1200)
         case 2400: speed_t(B2400)
@@ -60,8 +65,9 @@ public final class SerialPort: @unchecked Sendable {
         case 19200: speed_t(B19200)
         case 38400: speed_t(B38400)
         case 57600: speed_t(B57600)
+        case 9600: speed_t(B9600)
         case 115_200: speed_t(B115200)
-        default: speed_t(B9600)
+        default: nil
         }
     }
 }

@@ -29,7 +29,7 @@ extension ControlCommands {
             let reason = try a.string("reason", maxLength: ControlArguments.maxNote) ?? ""
             let key = gtin.map { "gs1:\($0)" } ?? "cn:\(product!)"
             let doseCode = code.map { c -> String in
-                let parsed = TraceCodeParser.parse(Array(c.utf8), currentYear: ScanHub.today(now).year)
+                let parsed = TraceCodeParser.parse(Array(c.utf8), currentYear: scans.calendar.day(at: now).year)
                 return parsed.doseKey ?? c
             }
             let result = try await onQueue(writeQueue) {
@@ -80,7 +80,7 @@ extension ControlCommands {
             throw ControlFailure(.invalidArgument, "lookup CODE")
         }
         let now = clock.now()
-        let scan = TraceCodeParser.parse(Array(code.utf8), currentYear: ScanHub.today(now).year)
+        let scan = TraceCodeParser.parse(Array(code.utf8), currentYear: scans.calendar.day(at: now).year)
         let scans = self.scans
         return try await read { reader in try scans.lookup(scan, reader: reader, now: now) }
     }

@@ -126,7 +126,7 @@ final class ControlCommands: ControlHandling {
             "buses": .array(hub.busStatus()),
             "alarms": .array(hub.openAlarms.map(\.json)),
             "platform": platform,
-            "uplink": uplink.json(pending: ledger.headSequence - ledger.uplinkCursor(), oldestPending: nil, configured: config.platform != nil),
+            "uplink": uplinkStatus(),
         ]
     }
 
@@ -149,8 +149,18 @@ final class ControlCommands: ControlHandling {
         return try await read { try $0.verify(anchors: given).json }
     }
 
+    /// The uplink's part of `status`; an unreadable cursor is said, not shown as "everything pending".
+    func uplinkStatus() -> JSONValue {
+        do {
+            return uplink.json(pending: ledger.headSequence - (try ledger.uplinkCursor()), oldestPending: nil, configured: config.platform != nil)
+        } catch {
+            return ["state": "unknown", "last_error": .string("cannot read the uplink cursor: \(error)")]
+        }
+    }
+
     func outbox() async throws -> ControlReply {
-        let cursor = ledger.uplinkCursor(), head = ledger.headSequence, uplink = self.uplink, configured = config.platform != nil
+        guard let cursor = try? ledger.uplinkCursor() else { return .ok(uplinkStatus()) }
+        let head = ledger.headSequence, uplink = self.uplink, configured = config.platform != nil
         return try await read { reader in
             let oldest = try reader.event(seq: cursor + 1)?.at
             return uplink.json(pending: head - cursor, oldestPending: oldest, configured: configured)

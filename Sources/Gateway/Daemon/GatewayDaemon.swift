@@ -47,7 +47,7 @@ public struct GatewayDaemon: Sendable {
         do {
             try await recordStart(ledger: ledger, at: startedAt)
         } catch {
-            log.error("cannot write the ledger \(config.storage.path): \(error)")
+            log.error("cannot start: cannot read or write the ledger \(config.storage.path): \(error)")
             ledger.close()
             return 1
         }
@@ -110,10 +110,12 @@ public struct GatewayDaemon: Sendable {
 
     /// Records a gap since the previous run when there is one, then `gateway.started` and `config.loaded`.
     func recordStart(ledger: Ledger, at now: Date) async throws {
-        let last = ledger.lastEvent()
+        // Read errors stop the start: taken for "nothing there", they would hide the gap since the last run.
+        let last = try ledger.lastEvent()
+        let heartbeat = try ledger.lastHeartbeat()
         var events: [NewEvent] = []
         if let gap = GapRule.gap(lastEventType: last?.type, lastEventAt: last.flatMap { RFC3339.parse($0.at) },
-                                 lastHeartbeat: ledger.lastHeartbeat(), heartbeatInterval: config.storage.heartbeat, now: now) {
+                                 lastHeartbeat: heartbeat, heartbeatInterval: config.storage.heartbeat, now: now) {
             log.warning("gap in the record: no data from \(RFC3339.format(gap.from)) to \(RFC3339.format(gap.to)) (\(DurationText.describe(gap.seconds)); previous run ended by \(gap.previousEnd))")
             events.append(NewEvent(.gatewayGap, at: now, body: [
                 "from": .string(RFC3339.format(gap.from)), "to": .string(RFC3339.format(gap.to)),

@@ -58,8 +58,12 @@ final class BusPoller: Service, @unchecked Sendable {
 
     private func loop() {
         let endpoint = ModbusEndpoint(bus.transport)
-        guard let client = try? ModbusClient(endpoint, timeout: bus.timeout) else {
-            log.error("bus \(bus.id): cannot create a Modbus context for \(endpoint)")
+        let client: ModbusClient
+        do {
+            client = try ModbusClient(endpoint, timeout: bus.timeout)
+        } catch {
+            log.error("bus \(bus.id): cannot create a Modbus context for \(endpoint): \(error); its sensors are not polled")
+            hub.reportBus(bus.id) { $0.errors += 1; $0.lastError = "\(error)" }
             return
         }
         activeClient.withLock { $0 = client }
@@ -114,7 +118,12 @@ final class BusPoller: Service, @unchecked Sendable {
                     hub.reportBus(bus.id) { $0.errors += 1; $0.lastError = e.description }
                     linkFailed(e)
                     continue
-                } catch { continue }
+                } catch {
+                    // ModbusClient throws only ModbusError; anything else is a bug worth seeing, not a silent retry.
+                    log.error("bus \(bus.id): unexpected error opening \(endpoint): \(error)")
+                    linkFailed(.other("\(error)"))
+                    continue
+                }
             }
             for o in hub.desiredOutputs() where o.bus == bus.id && coils["\(o.unit)/\(o.coil)"] != o.on {
                 do {
@@ -126,7 +135,9 @@ final class BusPoller: Service, @unchecked Sendable {
                     if e == .interrupted { return }
                     log.warning("bus \(bus.id): cannot switch alarm output unit \(o.unit) coil \(o.coil): \(e)")
                     if e.needsReconnect { linkFailed(e) } else { noteResult(e) }
-                } catch {}
+                } catch {
+                    log.error("bus \(bus.id): unexpected error switching unit \(o.unit) coil \(o.coil): \(error)")
+                }
                 guard client.isConnected else { break }
                 guard pause(bus.gap) else { return }
             }
@@ -167,7 +178,10 @@ final class BusPoller: Service, @unchecked Sendable {
                     due[i] = monotonicSeconds() + min(sensor.poll, 5)
                 }
                 if e.needsReconnect { linkFailed(e) } else { noteResult(e) }
-            } catch {}
+            } catch {
+                log.error("bus \(bus.id): unexpected error polling sensor \(sensor.id): \(error)")
+                due[i] = monotonicSeconds() + min(sensor.poll, 5)
+            }
             guard pause(bus.gap) else { return }
         }
     }

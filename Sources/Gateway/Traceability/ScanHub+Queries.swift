@@ -82,7 +82,7 @@ extension ScanHub {
 
     /// Doses in stock grouped by fridge, product, lot and expiry, earliest expiry first.
     public func inventory(fridge: String?, expiringWithin: Double?, now: Date) -> [JSONValue] {
-        let limit = expiringWithin.map { GS1Date(now.addingTimeInterval($0)) }
+        let limit = expiringWithin.map { calendar.day(at: now.addingTimeInterval($0)) }
         let doses = state.withLock { Array($0.stock.values) }.filter { d in
             (fridge == nil || d.fridge == fridge) && (limit == nil || (d.expiry.map { $0 <= limit! } ?? false))
         }

@@ -2,6 +2,7 @@ import ColdChain
 import Control
 import FoundationEssentials
 import Glibc
+import POSIX
 import Storage
 import Synchronization
 
@@ -28,8 +29,12 @@ public final class ScanHub: Sendable {
     /// How long a refused scan switches the fridge's alarm output on.
     static let refusalPulse = 2.0
 
-    public init(config: GatewayConfig, ledger: Ledger, monitor: MonitorHub, reader: LedgerReader, log: Log) throws {
-        self.config = config; self.ledger = ledger; self.monitor = monitor; self.log = log
+    /// The clinic's calendar: expiry verdicts and `inventory --expiring` judge dates on it.
+    public let calendar: ClinicCalendar
+
+    public init(config: GatewayConfig, ledger: Ledger, monitor: MonitorHub, reader: LedgerReader, log: Log,
+                calendar: ClinicCalendar = ClinicCalendar(offset: LocalTime.utcOffset)) throws {
+        self.config = config; self.ledger = ledger; self.monitor = monitor; self.log = log; self.calendar = calendar
         var s = State()
         for sc in config.scanners { s.modes[sc.id] = (sc.mode, sc.fridge) }
         let types = ["scan", "scanner.switched", "hold.added", "hold.removed", "excursion.opened", "excursion.closed", "excursion.peak"]
@@ -79,13 +84,6 @@ public final class ScanHub: Sendable {
         }
     }
 
-    /// The local calendar date: expiry is a date on the clinic's calendar, not in UTC.
-    static func today(_ now: Date) -> GS1Date {
-        var t = time_t(now.timeIntervalSince1970)
-        var tm = tm()
-        localtime_r(&t, &tm)
-        return GS1Date(year: Int(tm.tm_year) + 1900, month: Int(tm.tm_mon) + 1, day: Int(tm.tm_mday))
-    }
 
     /// One scan from `scanner`: parses, judges, records (durable on return) and tells listeners. Blocking.
     ///
@@ -94,7 +92,7 @@ public final class ScanHub: Sendable {
     /// stream says "not recorded" and the fridge's alarm output pulses: the nurse must not believe it was recorded.
     @discardableResult
     public func record(scanner: String, bytes: [UInt8], at now: Date) -> LedgerEvent? {
-        let today = Self.today(now)
+        let today = calendar.day(at: now)
         let scan = TraceCodeParser.parse(bytes, currentYear: today.year)
         if case .unrecognised = scan.code {
             let decision = noise.withLock { gates in gates[scanner, default: ScanNoiseGate()].unrecognised(sample: scan.raw, at: now) }

@@ -36,8 +36,27 @@ final class UplinkService: Service, @unchecked Sendable {
         platform.format == "epcis" ? EPCISFormat.document(events, gateway: gateway, now: clock.now()) : NativeFormat.batch(events, gateway: gateway)
     }
 
+    /// The cursor, read again every 30 s while it cannot be: the uplink waits with the reason in `outbox` rather
+    /// than start again from 0 (which would re-send the whole ledger).
+    func readCursor() async -> Int64? {
+        while !Task.isCancelled {
+            do {
+                let c = try ledger.uplinkCursor()
+                if state.snapshot.withLock({ $0.phase }) == .stopped { state.update { $0.phase = .idle; $0.lastError = nil } }
+                return c
+            } catch {
+                if state.snapshot.withLock({ $0.phase }) != .stopped {
+                    log.error("uplink: cannot read the uplink cursor: \(error); nothing is sent until it can be read")
+                }
+                state.update { $0.phase = .stopped; $0.lastError = "cannot read the uplink cursor: \(error)"; $0.nextAttempt = nil }
+                guard await sleep(seconds: 30) else { return nil }
+            }
+        }
+        return nil
+    }
+
     func run() async throws {
-        var cursor = ledger.uplinkCursor()
+        guard var cursor = await readCursor() else { return }
         // Not durable on purpose: after a restart urgent events are sent ahead again, which is harmless.
         var urgentCursor = cursor
         var backOff = 1.0

@@ -4,7 +4,8 @@ import Synchronization
 
 /// What `coldchainctl outbox` and `status` show of the uplink.
 public final class UplinkState: Sendable {
-    public enum Phase: String, Sendable { case idle, sending, retrying, rejected, notConfigured = "not_configured" }
+    /// `stopped`: the uplink cannot read its own cursor (see `last_error`); nothing is sent.
+    public enum Phase: String, Sendable { case idle, sending, retrying, rejected, stopped, notConfigured = "not_configured" }
 
     struct Snapshot {
         var phase: Phase = .idle

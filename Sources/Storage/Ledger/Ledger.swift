@@ -155,8 +155,9 @@ public final class Ledger: @unchecked Sendable {
     }
 
     /// The sequence number up to which the platform has confirmed every event (0 when nothing was sent yet).
-    public func uplinkCursor() -> Int64 {
-        queue.sync { ((try? db.scalarInt("SELECT seq FROM uplink_cursor WHERE id = 1")) ?? nil) ?? 0 }
+    /// Throws when it cannot be read: 0 would mean "send everything again".
+    public func uplinkCursor() throws -> Int64 {
+        try queue.sync { try db.scalarInt("SELECT seq FROM uplink_cursor WHERE id = 1") ?? 0 }
     }
 
     /// The newest head the platform confirmed, as an anchor; nil before the first confirmation.
@@ -182,15 +183,16 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
-    /// The last heartbeat written, if any.
-    public func lastHeartbeat() -> Date? {
-        queue.sync { (try? db.scalarString("SELECT at FROM heartbeat WHERE id = 1")).flatMap { $0 }.flatMap(RFC3339.parse) }
+    /// The last heartbeat written, nil when none was. Throws when it cannot be read: nil would read as "a new
+    /// ledger" and the gap since the last run would go unrecorded.
+    public func lastHeartbeat() throws -> Date? {
+        try queue.sync { try db.scalarString("SELECT at FROM heartbeat WHERE id = 1").flatMap(RFC3339.parse) }
     }
 
-    /// The newest event, if any.
-    public func lastEvent() -> LedgerEvent? {
-        queue.sync {
-            try? db.statement("SELECT seq, at, type, body, prev_hash, hash FROM events ORDER BY seq DESC LIMIT 1").first { LedgerReader.event($0) }
+    /// The newest event, nil for an empty ledger; throws when it cannot be read.
+    public func lastEvent() throws -> LedgerEvent? {
+        try queue.sync {
+            try db.statement("SELECT seq, at, type, body, prev_hash, hash FROM events ORDER BY seq DESC LIMIT 1").first { LedgerReader.event($0) }
         }
     }
 

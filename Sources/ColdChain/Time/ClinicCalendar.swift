@@ -1,0 +1,29 @@
+import FoundationEssentials
+
+/// The clinic's calendar: which date it is at an instant, in the gateway's time zone. The one definition of
+/// "today", used by expiry verdicts, `inventory --expiring` and `decode`'s century rule.
+///
+/// Expiry is a date on the clinic's calendar, not in UTC: in a UTC+8 clinic, between 00:00 and 08:00 the UTC date is
+/// still yesterday's (`inventory --expiring` once ran a day behind the verdicts that way). The offset comes from
+/// outside (the gateway's zone, `LocalTime.utcOffset` in POSIX) so the domain stays pure and tests can fix it.
+public struct ClinicCalendar: Sendable {
+    private let offset: @Sendable (Date) -> Int
+
+    /// `offset`: seconds east of UTC at an instant (it may change with daylight saving time).
+    public init(offset: @escaping @Sendable (Date) -> Int) { self.offset = offset }
+
+    public static let utc = ClinicCalendar { _ in 0 }
+
+    /// A fixed offset, e.g. `hours: 8` for China Standard Time.
+    public static func fixed(hours: Int) -> ClinicCalendar { ClinicCalendar { _ in hours * 3600 } }
+
+    /// The date at `t` on this calendar. Total: instants outside years 0000–9999 are clamped (RFC3339.representable).
+    public func day(at t: Date) -> GS1Date {
+        let raw = t.timeIntervalSince1970
+        let clamped = raw.isNaN ? 0 : Swift.min(Swift.max(raw, RFC3339.representable.lowerBound), RFC3339.representable.upperBound)
+        let local = Int64(clamped.rounded(.down)) + Int64(Swift.max(-86_400, Swift.min(86_400, offset(t))))
+        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        let (y, m, d) = RFC3339.civil(fromDays: days)
+        return GS1Date(year: Int(y), month: Int(m), day: Int(d))
+    }
+}
