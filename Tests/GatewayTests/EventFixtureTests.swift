@@ -1,0 +1,84 @@
+import ColdChain
+import Control
+import Foundation
+@testable import Gateway
+@testable import Storage
+import Testing
+import TestSupport
+
+/// Tests/Fixtures/every-event-type.sqlite: a ledger holding every event type, written by the real producers (hubs,
+/// the daemon's start and stop) before the events become typed (issue 9). It is the record as the field has it:
+/// whatever the code becomes, it must still verify and decode this file, and re-encode each body byte for byte.
+///
+/// Regenerate (only when a new event type is added, never to make a test pass):
+/// `COLDCHAIN_WRITE_FIXTURE=1 swift test --filter EventFixtureTests`
+@Suite(.serialized) struct EventFixtureTests {
+    static let path = packageRoot() + "/Tests/Fixtures/every-event-type.sqlite"
+
+    @Test func theFixtureHoldsEveryEventTypeAndVerifies() async throws {
+        if ProcessInfo.processInfo.environment["COLDCHAIN_WRITE_FIXTURE"] == "1" { try await Self.write() }
+        // A copy: opening the committed file would create -wal and -shm files beside it.
+        let dir = TempDir("cc-fixture")
+        let copy = dir.file("ledger.sqlite")
+        try FileManager.default.copyItem(atPath: Self.path, toPath: copy)
+        let reader = try LedgerReader(path: copy)
+        defer { reader.close() }
+        #expect(try reader.verify().ok)
+        let types = Set(try reader.events(after: 0, limit: 100_000).map(\.type))
+        let missing = Set(EventType.allCases.map(\.rawValue)).subtracting(types)
+        #expect(missing.isEmpty, "event types the fixture lacks (regenerate it, see above): \(missing.sorted())")
+        // Every stored body is canonical JSON: parsing and writing it again gives the same bytes.
+        for e in try reader.events(after: 0, limit: 100_000) {
+            #expect(e.bodyValue.serialized == e.body, "\(e.seq) \(e.type)")
+        }
+    }
+
+    /// Writes the fixture with the producers the daemon uses, on a fixed timeline.
+    static func write() async throws {
+        let f = try HubFixture()
+        let t0 = f.t0
+        let daemon = GatewayDaemon(config: f.config, log: Log(collect: { _ in }))
+        try await daemon.recordStart(ledger: f.ledger, at: t0)                       // gateway.started, config.loaded
+        let reader = try LedgerReader(path: f.config.storage.path)
+        let scans = try ScanHub(config: f.config, ledger: f.ledger, monitor: f.hub, reader: reader, log: Log(collect: { _ in }),
+                                calendar: .fixed(hours: 8))
+        reader.close()
+        func at(_ minutes: Double) -> Date { t0.addingTimeInterval(minutes * 60) }
+        f.feed(5.0, minutes: 3, from: 1)                                              // reading
+        f.hub.record(sensor: "F1-air", at: at(4), temperature: .fault("raw value -32768 means probe fault"), humidity: nil)  // probe.fault
+        f.hub.tick(at: at(12))                                                        // sensor.no_data, alarm.opened
+        f.hub.record(sensor: "F1-air", at: at(13), temperature: .value(5.0), humidity: .value(45.0))  // sensor.recovered, alarm.closed
+        for (k, c) in [9.0, 9.5, 10.5, 11.5, 11.5, 11.5, 11.5, 12.0, 12.6].enumerated() {          // excursion.opened, .peak, alarm.opened
+            f.hub.record(sensor: "F1-air", at: at(14 + Double(k)), temperature: .value(c), humidity: nil)
+        }
+        if let alarm = f.hub.openAlarms.first {
+            _ = f.hub.acknowledge(alarm: alarm.id, note: "door shut, doses checked", uid: 1000, at: at(23.5))  // alarm.acknowledged
+        }
+        f.feed(5.0, minutes: 3, from: 24)                                             // excursion.closed, alarm.closed
+        scans.record(scanner: "desk", bytes: Array("(01)09506000134352(17)301231(10)L1(21)A1".utf8), at: at(30))    // scan
+        scans.record(scanner: "desk", bytes: Array("CC:MODE:OUT".utf8), at: at(31))  // scanner.switched
+        scans.record(scanner: "desk", bytes: Array("(01)09506000134352(17)301231(10)L1(21)A1".utf8), at: at(32))
+        _ = scans.addHold(product: "gs1:09506000134352", lot: "L2", code: nil, reason: "recall R-1", source: "local", uid: 1000, at: at(33))
+        if let h = scans.holds.first { _ = scans.removeHold(h.id, uid: 1000, at: at(34)) }  // hold.added, hold.removed
+        for k in 0..<15 { scans.record(scanner: "desk", bytes: [0x00, 0x11, UInt8(k)], at: at(35).addingTimeInterval(Double(k) * 0.1)) }
+        scans.tickNoise(scanner: "desk", at: at(35).addingTimeInterval(11))           // scanner.noise
+        // The disk fills, then space returns: ledger.unrecorded.
+        let pages = f.ledger.withDatabaseForTesting { db in (try? db.scalarInt("PRAGMA page_count")) ?? 0 } ?? 0
+        f.ledger.withDatabaseForTesting { db in _ = try? db.scalarInt("PRAGMA max_page_count = \(pages)") }
+        var m = 40.0
+        while f.ledger.writeFailure == nil && m < 5000 { f.hub.record(sensor: "F1-air", at: at(m), temperature: .value(5.0), humidity: nil); m += 1 }
+        f.ledger.withDatabaseForTesting { db in _ = try? db.scalarInt("PRAGMA max_page_count = 1073741823") }
+        f.hub.record(sensor: "F1-air", at: at(m + 1), temperature: .value(5.0), humidity: nil)
+        try await f.ledger.append(NewEvent(.gatewayStopped, at: at(m + 2), body: ["reason": "SIGTERM", "uptime_s": .number((m + 2) * 60)]))
+        try await f.ledger.writeHeartbeat(at: at(m + 2))
+        // A crash after a reading, a restart two hours later: gateway.gap.
+        f.hub.record(sensor: "F1-air", at: at(m + 3), temperature: .value(5.0), humidity: nil)
+        try await daemon.recordStart(ledger: f.ledger, at: at(m + 123))
+        f.ledger.withDatabaseForTesting { db in try? db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+        f.ledger.close()
+        try? FileManager.default.removeItem(atPath: path)
+        let db = try Database(path: f.config.storage.path)
+        try db.execute("VACUUM INTO '\(path)'")
+        db.close()
+    }
+}
