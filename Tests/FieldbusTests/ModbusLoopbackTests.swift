@@ -71,7 +71,7 @@ func startServer(port: Int = 0, _ handler: @escaping ModbusServer.Handler) throw
     }
 
     @Test func missingSerialDeviceIsRefused() {
-        let c = try? ModbusClient(.rtu(device: "/dev/ttyUSB-not-here", baud: 9600, parity: "none", dataBits: 8, stopBits: 1), timeout: 0.2)
+        let c = try? ModbusClient(.rtu(device: "/dev/ttyUSB-not-here", baud: 9600, parity: .none, dataBits: 8, stopBits: 1), timeout: 0.2)
         #expect(throws: ModbusError.self) { try c?.connect() }
     }
 }

@@ -78,7 +78,7 @@ func checkPeer(_ client: ModbusClient) throws {
                                    outputDir: dir.path)
         for _ in 0..<100 where access(clientSide, F_OK) != 0 || access(serverSide, F_OK) != 0 { usleep(20_000) }
         var peer = try PymodbusPeer(["rtu", serverSide], dir: dir)
-        let client = try ModbusClient(.rtu(device: clientSide, baud: 9600, parity: "none", dataBits: 8, stopBits: 1), timeout: 0.5)
+        let client = try ModbusClient(.rtu(device: clientSide, baud: 9600, parity: .none, dataBits: 8, stopBits: 1), timeout: 0.5)
         try await offPool { try checkPeer(client) }
         // The probe's end goes silent: timeouts, not a dead poller; it answers again once back.
         peer.kill()

@@ -19,7 +19,7 @@ import TestSupport
         let p = try profile("xy-md02")
         #expect(p.decode(replies(p, [.input: [1: 0x0131, 2: 0x0222]])) == (.value(30.5), .value(54.6)))
         #expect(p.decode(replies(p, [.input: [1: 0xFF33, 2: 0x0222]])).temperature == .value(-20.5))
-        #expect(p.serial?.baud == 9600 && p.serial?.parity == "none" && p.serial?.unit == 1)
+        #expect(p.serial?.baud == 9600 && p.serial?.parity == Parity.none && p.serial?.unit == 1)
     }
 
     @Test func renkeHumidityComesFirst() throws {

@@ -100,7 +100,7 @@ final class HubFixture: @unchecked Sendable {
         f.feed(5, minutes: 1, from: 0)
         for m in 1...10 { f.hub.tick(at: f.t0.addingTimeInterval(Double(m) * 60)) }
         #expect(try f.events("sensor.no_data").count == 1)
-        #expect(f.hub.openAlarms.map(\.cause) == ["no_data"])
+        #expect(f.hub.openAlarms.map(\.cause) == [.noData])
         // It survives a restart as the same alarm, closed by the first reading.
         f.hub = try HubFixture.makeHub(f.config, f.ledger, at: f.t0.addingTimeInterval(900))
         for m in 15...20 { f.hub.tick(at: f.t0.addingTimeInterval(Double(m) * 60)) }

@@ -93,6 +93,11 @@ public struct ConfigObject {
         return s
     }
 
+    /// One of an enum's raw values.
+    public func choice<E: RawRepresentable & CaseIterable>(_ k: String, default def: E? = nil) -> E? where E.RawValue == String {
+        choice(k, E.allCases.map(\.rawValue), default: def?.rawValue).flatMap(E.init(rawValue:))
+    }
+
     public func number(_ k: String, in range: ClosedRange<Double>, default def: Double? = nil) -> Double? {
         guard let c = child(k) else {
             if def == nil { missing(k) }

@@ -10,7 +10,7 @@ extension GatewayConfig {
         for b in buses {
             switch b.transport {
             case .rtu(let device, let baud, let parity, let dataBits, let stopBits):
-                lines.append("  \(b.id): RTU \(device) \(baud) \(dataBits)\(parity.prefix(1).uppercased())\(stopBits), timeout \(DurationText.describe(b.timeout))")
+                lines.append("  \(b.id): RTU \(device) \(baud) \(dataBits)\(parity.letter)\(stopBits), timeout \(DurationText.describe(b.timeout))")
             case .tcp(let host, let port):
                 lines.append("  \(b.id): TCP \(host):\(port), timeout \(DurationText.describe(b.timeout))")
             }
@@ -29,7 +29,7 @@ extension GatewayConfig {
         lines.append("scanners  \(scanners.count)")
         for s in scanners { lines.append("  \(s.id): \(s.device) \(s.baud) baud → \(s.fridge), mode \(s.mode)") }
         if let p = platform {
-            lines.append("platform  \(p.url) (\(p.format))")
+            lines.append("platform  \(p.url) (\(p.format.rawValue))")
         } else {
             lines.append("platform  none: nothing is forwarded")
         }

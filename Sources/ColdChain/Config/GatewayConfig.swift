@@ -12,7 +12,7 @@ public struct GatewayConfig: Sendable {
 
     public struct Bus: Sendable, Equatable {
         public enum Transport: Sendable, Equatable {
-            case rtu(device: String, baud: Int, parity: String, dataBits: Int, stopBits: Int)
+            case rtu(device: String, baud: Int, parity: Parity, dataBits: Int, stopBits: Int)
             case tcp(host: String, port: Int)
         }
         public var id: String
@@ -56,9 +56,12 @@ public struct GatewayConfig: Sendable {
         public var silence: Double
     }
 
+    /// How the uplink writes batches: the native JSON of `POST /v1/events`, or EPCIS 2.0 documents to `/capture`.
+    public enum UplinkFormat: String, Sendable, CaseIterable { case native, epcis }
+
     public struct Platform: Sendable, Equatable {
         public var url: String
-        public var format: String
+        public var format: UplinkFormat
         public var tokenFile: String?
         public var batchEvents: Int
         public var batchBytes: Int
@@ -200,7 +203,7 @@ extension GatewayConfig {
                     if let baud, !SerialBaud.rates.contains(baud) {
                         r.child("baud")!.problem("\(baud) is not a standard baud rate (\(SerialBaud.rates.map(String.init).joined(separator: ", ")))")
                     }
-                    let parity = r.choice("parity", ["none", "even", "odd"], default: "none")
+                    let parity: Parity? = r.choice("parity", default: Parity.none)
                     let dataBits = r.integer("data_bits", in: 7...8, default: 8)
                     let stopBits = r.integer("stop_bits", in: 1...2, default: 1)
                     if let device, let baud, let parity, let dataBits, let stopBits {
@@ -289,7 +292,7 @@ extension GatewayConfig {
         guard let d = profile.serial, let bus, case .rtu(_, let baud, let parity, let dataBits, let stopBits) = bus.transport else { return }
         var diffs: [String] = []
         if let b = d.baud, b != baud { diffs.append("baud \(b)") }
-        if let p = d.parity, p != parity { diffs.append("parity \(p)") }
+        if let p = d.parity, p != parity { diffs.append("parity \(p.rawValue)") }
         if let b = d.dataBits, b != dataBits { diffs.append("data_bits \(b)") }
         if let b = d.stopBits, b != stopBits { diffs.append("stop_bits \(b)") }
         if !diffs.isEmpty {
@@ -326,7 +329,7 @@ extension GatewayConfig {
             case .problem(let message): p.child("url")!.problem(message); url = nil
             }
         }
-        let format = p.choice("format", ["native", "epcis"], default: "native")
+        let format: UplinkFormat? = p.choice("format", default: UplinkFormat.native)
         let token = p.string("token_file", required: false, maxLength: ConfigObject.maxPath).map { resolve($0, against: configDir) }
         let batchEvents = p.integer("batch_events", in: 1...10_000, default: 500)
         let batchBytes = p.integer("batch_bytes", in: 4096...(16 << 20), default: 1 << 20)

@@ -35,7 +35,7 @@ public struct DeviceProfile: Sendable, Equatable {
     /// The serial settings the manual gives as factory defaults; check-config warns on a mismatch.
     public struct SerialDefaults: Sendable, Equatable {
         public var baud: Int?
-        public var parity: String?
+        public var parity: Parity?
         public var dataBits: Int?
         public var stopBits: Int?
         public var unit: Int?
@@ -102,7 +102,7 @@ extension DeviceProfile {
         if let s = o.object("serial", allowed: ["baud", "parity", "data_bits", "stop_bits", "unit"], required: false) {
             serial = SerialDefaults(
                 baud: s.has("baud") ? s.integer("baud", in: 300...230_400) : nil,
-                parity: s.has("parity") ? s.choice("parity", ["none", "even", "odd"]) : nil,
+                parity: s.has("parity") ? s.choice("parity") as Parity? : nil,
                 dataBits: s.has("data_bits") ? s.integer("data_bits", in: 7...8) : nil,
                 stopBits: s.has("stop_bits") ? s.integer("stop_bits", in: 1...2) : nil,
                 unit: s.has("unit") ? s.integer("unit", in: 1...247) : nil)

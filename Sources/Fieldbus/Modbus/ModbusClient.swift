@@ -6,7 +6,7 @@ import POSIX
 
 /// Where a bus's devices are: RTU on a serial line, or TCP.
 public enum ModbusEndpoint: Sendable, Equatable, CustomStringConvertible {
-    case rtu(device: String, baud: Int, parity: String, dataBits: Int, stopBits: Int)
+    case rtu(device: String, baud: Int, parity: Parity, dataBits: Int, stopBits: Int)
     case tcp(host: String, port: Int)
 
     public init(_ t: GatewayConfig.Bus.Transport) {
@@ -18,7 +18,7 @@ public enum ModbusEndpoint: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .rtu(let d, let b, let p, let db, let sb): return "\(d) \(b) \(db)\(p.prefix(1).uppercased())\(sb)"
+        case .rtu(let d, let b, let p, let db, let sb): return "\(d) \(b) \(db)\(p.letter)\(sb)"
         case .tcp(let h, let p): return "\(h):\(p)"
         }
     }
@@ -59,7 +59,7 @@ public final class ModbusClient: @unchecked Sendable {
         switch endpoint {
         case .tcp(let host, let port): made = modbus_new_tcp(host, Int32(clamping: port)); isTCP = true
         case .rtu(let device, let baud, let parity, let dataBits, let stopBits):
-            let p: CChar = parity == "even" ? 69 : parity == "odd" ? 79 : 78  // 'E', 'O', 'N'
+            let p = CChar(parity.letter.asciiValue!)  // 'N', 'E', 'O': ASCII by construction
             made = modbus_new_rtu(device, Int32(clamping: baud), p, Int32(clamping: dataBits), Int32(clamping: stopBits))
             isTCP = false
         }

@@ -99,7 +99,7 @@ final class ControlCommands: ControlHandling {
 
     func status() -> JSONValue {
         let now = clock.now()
-        let platform: JSONValue = config.platform.map { ["configured": true, "url": .string($0.url), "format": .string($0.format)] }
+        let platform: JSONValue = config.platform.map { ["configured": true, "url": .string($0.url), "format": .string($0.format.rawValue)] }
             ?? ["configured": false, "state": "not configured: nothing is forwarded"]
         // What needs a person now, said first: `status` prints these above everything else.
         var problems: [JSONValue] = anchorProblem.map { [.string($0)] } ?? []

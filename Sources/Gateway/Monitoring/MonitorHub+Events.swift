@@ -15,13 +15,13 @@ extension MonitorHub {
     /// Turns what a monitor saw into ledger events, opening and closing alarms with their causes.
     func translate(_ events: [MonitorEvent], fridge: GatewayConfig.Fridge, at t: Date, state s: inout State) -> [NewEvent] {
         var out: [NewEvent] = []
-        func openAlarm(sensor: String, cause: String, excursion: Int?) {
+        func openAlarm(sensor: String, cause: AlarmCause, excursion: Int?) {
             let id = s.nextAlarm
             s.nextAlarm += 1
             s.alarms[id] = Alarm(id: id, fridge: fridge.id, sensor: sensor, cause: cause, excursion: excursion, openedAt: t,
                                  acknowledged: false, lastNotified: t)
             var body: [String: JSONValue] = ["alarm": .number(Double(id)), "fridge": .string(fridge.id), "sensor": .string(sensor),
-                                             "cause": .string(cause)]
+                                             "cause": .string(cause.rawValue)]
             if let excursion { body["excursion"] = .number(Double(excursion)) }
             out.append(NewEvent(.alarmOpened, at: t, body: .object(body)))
             log.warning("alarm \(id) opened: fridge \(fridge.id), sensor \(sensor), \(cause)")
@@ -42,7 +42,7 @@ extension MonitorHub {
                 s.excursionIDs[e.sensor, default: [:]][e.side] = id
                 out.append(NewEvent(.excursionOpened, at: t, body: .object(Self.excursionBody(e, id: id, fridge: fridge.id))))
                 log.warning("excursion \(id) opened: fridge \(fridge.id), sensor \(e.sensor), \(e.side.rawValue) since \(RFC3339.format(e.start)), peak \(e.peak) °C")
-                openAlarm(sensor: e.sensor, cause: "excursion", excursion: id)
+                openAlarm(sensor: e.sensor, cause: .excursion, excursion: id)
             case .excursionPeak(let e, let value, let at):
                 guard let id = s.excursionIDs[e.sensor]?[e.side] else { continue }
                 var body = Self.excursionBody(e, id: id, fridge: fridge.id)
@@ -60,11 +60,11 @@ extension MonitorHub {
                 closeAlarms(where: { $0.excursion == id }, reason: "excursion \(id) ended")
             case .noData(let sensor, let since):
                 out.append(NewEvent(.sensorNoData, at: t, body: ["sensor": .string(sensor), "fridge": .string(fridge.id), "since": Self.iso(since)]))
-                openAlarm(sensor: sensor, cause: "no_data", excursion: nil)
+                openAlarm(sensor: sensor, cause: .noData, excursion: nil)
             case .recovered(let sensor, let silent):
                 out.append(NewEvent(.sensorRecovered, at: t, body: ["sensor": .string(sensor), "fridge": .string(fridge.id),
                                                                     "silent_s": .number(silent.rounded())]))
-                closeAlarms(where: { $0.sensor == sensor && $0.cause == "no_data" }, reason: "sensor \(sensor) answers again")
+                closeAlarms(where: { $0.sensor == sensor && $0.cause == .noData }, reason: "sensor \(sensor) answers again")
             }
         }
         return out
@@ -89,10 +89,13 @@ extension MonitorHub {
             case EventType.excursionClosed.rawValue:
                 if let id = b["excursion"]?.intValue { open[id] = nil; s.nextExcursion = max(s.nextExcursion, id + 1) }
             case EventType.alarmOpened.rawValue:
-                guard let id = b["alarm"]?.intValue else { continue }
+                guard let id = b["alarm"]?.intValue, let cause = b["cause"]?.stringValue.flatMap(AlarmCause.init(rawValue:)) else {
+                    log.warning("ledger event \(e.seq): an alarm.opened without a known cause; skipped")
+                    continue
+                }
                 s.nextAlarm = max(s.nextAlarm, id + 1)
                 s.alarms[id] = Alarm(id: id, fridge: b["fridge"]?.stringValue ?? "", sensor: b["sensor"]?.stringValue ?? "",
-                                     cause: b["cause"]?.stringValue ?? "", excursion: b["excursion"]?.intValue, openedAt: at,
+                                     cause: cause, excursion: b["excursion"]?.intValue, openedAt: at,
                                      acknowledged: false, lastNotified: at)
             case EventType.alarmAcknowledged.rawValue:
                 if let id = b["alarm"]?.intValue { s.alarms[id]?.acknowledged = true }
@@ -110,7 +113,7 @@ extension MonitorHub {
             s.excursionIDs[e.sensor, default: [:]][e.side] = id
             log.notice("excursion \(id) on \(e.sensor) continues from before the restart (since \(RFC3339.format(e.start)))")
         }
-        for a in s.alarms.values where a.cause == "no_data" && s.monitors[a.sensor] != nil {
+        for a in s.alarms.values where a.cause == .noData && s.monitors[a.sensor] != nil {
             s.monitors[a.sensor]!.restoreNoData()
         }
     }

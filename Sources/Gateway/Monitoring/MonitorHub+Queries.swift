@@ -115,7 +115,7 @@ extension MonitorHub {
 extension Alarm {
     public var json: JSONValue {
         var o: [String: JSONValue] = ["id": .number(Double(id)), "fridge": .string(fridge), "sensor": .string(sensor),
-                                      "cause": .string(cause), "opened_at": .string(RFC3339.format(openedAt)),
+                                      "cause": .string(cause.rawValue), "opened_at": .string(RFC3339.format(openedAt)),
                                       "acknowledged": .bool(acknowledged)]
         if let excursion { o["excursion"] = .number(Double(excursion)) }
         return .object(o)

@@ -10,7 +10,7 @@ public struct Alarm: Sendable, Equatable {
     public var id: Int
     public var fridge: String
     public var sensor: String
-    public var cause: String          // "excursion" or "no_data"
+    public var cause: AlarmCause
     public var excursion: Int?
     public var openedAt: Date
     public var acknowledged: Bool

@@ -30,10 +30,10 @@ final class UplinkService: Service, @unchecked Sendable {
     static let urgentTypes = ["alarm.opened", "alarm.acknowledged", "alarm.closed", "excursion.opened", "excursion.closed",
                               "sensor.no_data", "gateway.gap"]
 
-    func capturePath() -> String { platform.format == "epcis" ? "/capture" : "/v1/events" }
+    func capturePath() -> String { platform.format == .epcis ? "/capture" : "/v1/events" }
 
     func body(_ events: [LedgerEvent]) -> Data {
-        platform.format == "epcis" ? EPCISFormat.document(events, gateway: gateway, now: clock.now()) : NativeFormat.batch(events, gateway: gateway)
+        platform.format == .epcis ? EPCISFormat.document(events, gateway: gateway, now: clock.now()) : NativeFormat.batch(events, gateway: gateway)
     }
 
     /// The cursor, read again every 30 s while it cannot be: the uplink waits with the reason in `outbox` rather

@@ -4,3 +4,17 @@
 public enum SerialBaud {
     public static let rates = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115_200]
 }
+
+/// A serial line's parity, as the config and device profiles name it.
+public enum Parity: String, Sendable, CaseIterable {
+    case none, even, odd
+
+    /// libmodbus's letter: 'N', 'E' or 'O'.
+    public var letter: Character {
+        switch self {
+        case .none: "N"
+        case .even: "E"
+        case .odd: "O"
+        }
+    }
+}
