@@ -36,7 +36,7 @@ final class RunningServer: @unchecked Sendable {
     init(limits: ControlLimits = ControlLimits()) throws {
         path = dir.file("control.sock")
         let logger = Log(collect: { [log] in log.append($0) })
-        let fd = try ControlServer.bind(path: path, group: nil, log: logger)
+        let fd = try ControlSocket.bind(path: path, group: nil, log: logger)
         let server = try ControlServer(listener: fd, path: path, handler: handler, log: logger, limits: limits)
         task = Task { try await server.run() }
     }
@@ -153,15 +153,15 @@ func readLines(_ fd: FileDescriptor, count: Int) throws -> [String] {
         let log = LogCapture()
         let logger = Log(collect: { log.append($0) })
         // A socket file nobody listens on, as a crash leaves behind.
-        let crashed = try ControlServer.bind(path: path, group: nil, log: logger)
+        let crashed = try ControlSocket.bind(path: path, group: nil, log: logger)
         crashed.close()
-        let fresh = try ControlServer.bind(path: path, group: nil, log: logger)
+        let fresh = try ControlSocket.bind(path: path, group: nil, log: logger)
         #expect(log.contains("removing stale control socket"))
-        let error = #expect(throws: ControlSocketError.self) { try ControlServer.bind(path: path, group: nil, log: logger) }
+        let error = #expect(throws: ControlSocketError.self) { try ControlSocket.bind(path: path, group: nil, log: logger) }
         #expect(error.map { "\($0)" }?.contains("another coldchaind is already running") == true)
         fresh.close()
         dir.write("plain-file", "x")
-        #expect(throws: ControlSocketError.self) { try ControlServer.bind(path: dir.file("plain-file"), group: nil, log: logger) }
+        #expect(throws: ControlSocketError.self) { try ControlSocket.bind(path: dir.file("plain-file"), group: nil, log: logger) }
     }
 
     /// Random bytes as requests: every line gets exactly one reply and the server keeps serving.

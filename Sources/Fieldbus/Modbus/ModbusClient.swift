@@ -46,8 +46,7 @@ public final class ModbusClient: @unchecked Sendable {
     private var lateAnswerPossible = false
     private let timeout: Double
     private var transactionID: UInt16 = 0
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
+    private let interruption: WakePipe
     private let isTCP: Bool
 
     /// The corresponding C functions are modbus_new_tcp(3) and modbus_new_rtu(3).
@@ -64,12 +63,10 @@ public final class ModbusClient: @unchecked Sendable {
             isTCP = false
         }
         guard let made else { throw ModbusError.other("cannot create a Modbus context for \(endpoint): \(String(cString: modbus_strerror(errno)))") }
-        var fds: [Int32] = [-1, -1]
-        guard cc_pipe_nonblocking(&fds) == 0 else {
+        do { interruption = try WakePipe() } catch {
             modbus_free(made)
-            throw ModbusError.other("cannot create a wake-up pipe: \(String(cString: strerror(errno)))")
+            throw ModbusError.other("cannot create a wake-up pipe: \(error)")
         }
-        (wakeRead, wakeWrite) = (fds[0], fds[1])
         ctx = made
         let whole = UInt32(self.timeout), micros = UInt32((self.timeout - Double(whole)) * 1_000_000)
         modbus_set_response_timeout(ctx, whole, micros)
@@ -80,15 +77,10 @@ public final class ModbusClient: @unchecked Sendable {
     deinit {
         if isConnected { modbus_close(ctx) }
         modbus_free(ctx)
-        Glibc.close(wakeRead)
-        Glibc.close(wakeWrite)
     }
 
     /// Ends the current and every later wait for an answer with `.interrupted`: for stopping the bus's thread.
-    public func interrupt() {
-        var b: UInt8 = 1
-        _ = Glibc.write(wakeWrite, &b, 1)
-    }
+    public func interrupt() { interruption.wake() }
 
     /// Opens the TCP connection or the serial port.
     ///
@@ -187,9 +179,12 @@ public final class ModbusClient: @unchecked Sendable {
         while true {
             let left = deadline - monotonicSeconds()
             guard left > 0 else { throw fail(.timeout) }
-            var pfds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-            let r = poll(&pfds, 2, Int32(min(left * 1000, 3_600_000).rounded(.up)))
-            if r < 0 { if errno == EINTR { continue }; throw fail(ModbusError.fromErrno(errno, endpoint: endpoint.description)) }
+            var pfds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: interruption.readEnd, events: Int16(POLLIN), revents: 0)]
+            do {
+                _ = try pollDescriptors(&pfds, timeoutMillis: Int32(min(left * 1000, 3_600_000).rounded(.up)))
+            } catch let e as Errno {
+                throw fail(ModbusError.fromErrno(e.code, endpoint: endpoint.description))
+            }
             if pfds[1].revents != 0 { throw ModbusError.interrupted }
             if pfds[0].revents != 0 { return }
         }

@@ -36,7 +36,7 @@ public struct GatewayDaemon: Sendable {
         let lock: FileDescriptor
         do {
             // The socket first: a second daemon must be refused before it touches the ledger.
-            listener = try ControlServer.bind(path: config.control.socket, group: config.control.group, log: log)
+            listener = try ControlSocket.bind(path: config.control.socket, group: config.control.group, log: log)
             lock = try Self.lockLedger(config.storage.path)
             ledger = try Ledger(path: config.storage.path)
         } catch {
