@@ -27,9 +27,15 @@ import TestSupport
         let types = Set(try reader.events(after: 0, limit: 100_000).map(\.type))
         let missing = Set(EventType.allCases.map(\.rawValue)).subtracting(types)
         #expect(missing.isEmpty, "event types the fixture lacks (regenerate it, see above): \(missing.sorted())")
-        // Every stored body is canonical JSON: parsing and writing it again gives the same bytes.
+        // Every stored body is canonical JSON, decodes as its type, and its type writes it again byte for byte.
         for e in try reader.events(after: 0, limit: 100_000) {
             #expect(e.bodyValue.serialized == e.body, "\(e.seq) \(e.type)")
+            do {
+                let typed = try #require(try e.typed(), "\(e.type) has no type")
+                #expect(typed.body.json.serialized == e.body, "\(e.seq) \(e.type) re-encodes differently")
+            } catch {
+                Issue.record("\(e.seq): \(error)")
+            }
         }
     }
 

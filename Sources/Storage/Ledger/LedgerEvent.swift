@@ -11,6 +11,11 @@ public struct NewEvent: Sendable {
         self.type = type.rawValue; self.at = at; self.body = body.serialized
     }
 
+    /// An event from its typed body: the type name and the bytes come from the one definition in ColdChain/Events.
+    public init<B: EventBody>(_ body: B, at: Date) {
+        self.type = B.type.rawValue; self.at = at; self.body = body.json.serialized
+    }
+
     /// For bodies already serialized (benchmarks, replays); `body` must be one JSON object.
     public init(type: String, at: Date, bodyJSON: String) {
         self.type = type; self.at = at; self.body = bodyJSON
@@ -30,6 +35,11 @@ public struct LedgerEvent: Sendable, Equatable {
     public func id(gateway: String) -> String { "\(gateway):\(seq)" }
 
     public var bodyValue: JSONValue { (try? JSONValue.parse(Data(body.utf8))) ?? .null }
+
+    /// The body as its type; nil for a type this build does not know, an error naming the key for a malformed body.
+    public func typed() throws(EventBodyError) -> TypedEvent? {
+        try TypedEvent(type: type, body: bodyValue)
+    }
 }
 
 /// The ledger's hash chain: each event's hash covers the previous hash and the event's own fields.
