@@ -95,9 +95,7 @@ public struct GatewayDaemon: Sendable {
         if case .serviceFailed = ending { status = 1 }
         do {
             let now = clock.now()
-            try await ledger.append(NewEvent(.gatewayStopped, at: now, body: [
-                "reason": .string(reason), "uptime_s": .number(now.timeIntervalSince(startedAt).rounded()),
-            ]))
+            try await ledger.append(NewEvent(GatewayStopped(reason: reason, uptimeSeconds: now.timeIntervalSince(startedAt)), at: now))
             try await ledger.writeHeartbeat(at: now)
         } catch {
             log.error("could not record gateway.stopped: \(error)")
@@ -117,24 +115,15 @@ public struct GatewayDaemon: Sendable {
         if let gap = GapRule.gap(lastEventType: last?.type, lastEventAt: last.flatMap { RFC3339.parse($0.at) },
                                  lastHeartbeat: heartbeat, heartbeatInterval: config.storage.heartbeat, now: now) {
             log.warning("gap in the record: no data from \(RFC3339.format(gap.from)) to \(RFC3339.format(gap.to)) (\(DurationText.describe(gap.seconds)); previous run ended by \(gap.previousEnd))")
-            events.append(NewEvent(.gatewayGap, at: now, body: [
-                "from": .string(RFC3339.format(gap.from)), "to": .string(RFC3339.format(gap.to)),
-                "seconds": .number(gap.seconds.rounded()), "previous_end": .string(gap.previousEnd),
-                "last_seq": .number(Double(last?.seq ?? 0)),
-            ]))
+            events.append(NewEvent(GatewayGap(from: gap.from, to: gap.to, seconds: gap.seconds, previousEnd: gap.previousEnd,
+                                              lastSeq: Int(last?.seq ?? 0)), at: now))
         }
-        events.append(NewEvent(.gatewayStarted, at: now, body: [
-            "gateway": .string(config.gateway.id), "site": .string(config.gateway.site),
-            "version": .string(Version.current), "pid": .number(Double(getpid())),
-        ]))
+        events.append(NewEvent(GatewayStarted(gateway: config.gateway.id, site: config.gateway.site, version: Version.current,
+                                              pid: Int(getpid())), at: now))
         let configText = FileManager.default.contents(atPath: config.file).map { [UInt8]($0) } ?? []
-        events.append(NewEvent(.configLoaded, at: now, body: [
-            "file": .string(config.file), "sha256": .string(SHA256.hash(configText).hexString),
-            "fridges": .array(config.fridges.map { .string($0.id) }),
-            "sensors": .number(Double(config.fridges.reduce(0) { $0 + $1.sensors.count })),
-            "scanners": .number(Double(config.scanners.count)),
-            "platform": config.platform.map { .string($0.url) } ?? .null,
-        ]))
+        events.append(NewEvent(ConfigLoaded(file: config.file, sha256: SHA256.hash(configText).hexString, fridges: config.fridges.map(\.id),
+                                            sensors: config.fridges.reduce(0) { $0 + $1.sensors.count }, scanners: config.scanners.count,
+                                            platform: config.platform?.url), at: now))
         try await ledger.append(contentsOf: events)
         try await ledger.writeHeartbeat(at: now)
     }

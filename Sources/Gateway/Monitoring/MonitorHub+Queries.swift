@@ -5,6 +5,9 @@ import FoundationEssentials
 import Storage
 
 extension MonitorHub {
+    static func iso(_ d: Date) -> JSONValue { .string(RFC3339.format(d)) }
+    static func num(_ d: Double, _ places: Double = 100) -> JSONValue { .number((d * places).rounded() / places) }
+
     /// Acknowledges an alarm: the note is required and the peer's uid is recorded. An excursion behind it stays
     /// open until it ends; acknowledging only silences the local alarm output.
     public func acknowledge(alarm id: Int, note: String, uid: UInt32, at t: Date) -> Result<LedgerEvent, ControlFailure> {
@@ -23,10 +26,7 @@ extension MonitorHub {
             }
             a.acknowledged = true
             s.alarms[id] = a
-            return [NewEvent(.alarmAcknowledged, at: t, body: [
-                "alarm": .number(Double(id)), "fridge": .string(a.fridge), "sensor": .string(a.sensor),
-                "note": .string(trimmed), "uid": .number(Double(uid)),
-            ])]
+            return [NewEvent(AlarmAcknowledged(alarm: id, fridge: a.fridge, sensor: a.sensor, note: trimmed, uid: Int(uid)), at: t)]
         }
         if let failure { return .failure(failure) }
         switch outcome {

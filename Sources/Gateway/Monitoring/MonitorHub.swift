@@ -104,16 +104,15 @@ public final class MonitorHub: Sendable {
             switch temperature {
             case .value(let c):
                 var h: Double?
-                var body: JSONValue = ["sensor": .string(sensor), "fridge": .string(fridge.id), "c": .number((c * 100).rounded() / 100)]
-                if case .value(let hv)? = humidity { h = hv; body = body.merging(["h": .number((hv * 10).rounded() / 10)]) }
-                new.append(NewEvent(.reading, at: t, body: body))
+                if case .value(let hv)? = humidity { h = hv }
+                new.append(NewEvent(Reading.measured(sensor: sensor, fridge: fridge.id, celsius: c, humidity: h), at: t))
                 s.lastReading[sensor] = (t, c, h)
                 s.lastFault[sensor] = nil
                 monitorEvents = m.observe(c, at: t)
             case .fault(let reason):
                 if s.lastFault[sensor] != reason { log.warning("sensor \(sensor): probe fault: \(reason)") }
                 s.lastFault[sensor] = reason
-                new.append(NewEvent(.probeFault, at: t, body: ["sensor": .string(sensor), "fridge": .string(fridge.id), "reason": .string(reason)]))
+                new.append(NewEvent(ProbeFault(sensor: sensor, fridge: fridge.id, reason: reason), at: t))
                 monitorEvents = m.observeFault(at: t)
             }
             s.monitors[sensor] = m
@@ -218,7 +217,7 @@ struct UnrecordedTally: Sendable {
     func counting<C: Collection>(_ events: C) -> UnrecordedTally where C.Element == NewEvent {
         var t = self
         for e in events {
-            if e.type == EventType.reading.rawValue, let sensor = e.sensorForTally { t.readings[sensor, default: 0] += 1 }
+            if e.type == Reading.type.rawValue, let sensor = e.sensorForTally { t.readings[sensor, default: 0] += 1 }
             else { t.other[e.type, default: 0] += 1 }
         }
         return t
@@ -230,19 +229,13 @@ struct UnrecordedTally: Sendable {
     }
 
     func event(until: Date) -> NewEvent {
-        NewEvent(.ledgerUnrecorded, at: until, body: [
-            "from": .string(RFC3339.format(since)), "to": .string(RFC3339.format(until)),
-            "seconds": .number(max(0, until.timeIntervalSince(since)).rounded()), "error": .string(error),
-            "readings": .object(readings.mapValues { .number(Double($0)) }),
-            "readings_total": .number(Double(readings.values.reduce(0, +))),
-            "events": .object(other.mapValues { .number(Double($0)) }),
-        ])
+        NewEvent(LedgerUnrecorded(from: since, to: until, error: error, readings: readings, events: other), at: until)
     }
 }
 
 extension NewEvent {
     /// The sensor a reading came from (the tally counts readings per sensor).
-    var sensorForTally: String? { (try? JSONValue.parse(Data(body.utf8)))?["sensor"]?.stringValue }
+    var sensorForTally: String? { (try? Reading(json: (try? JSONValue.parse(Data(body.utf8))) ?? .null))?.sensor }
 }
 
 extension JSONValue {

@@ -6,7 +6,7 @@ import Storage
 extension ScanHub {
     /// Folds written events into the state: what every change here passes to `commitExternal` as `apply`.
     func applyWritten(_ written: [LedgerEvent]) {
-        state.withLock { s in for e in written { Self.apply(e, to: &s) } }
+        state.withLock { s in for e in written { try? Self.apply(e, to: &s) } }
     }
 
     /// Adds a hold by GTIN (or a Chinese product id), optionally narrowed to a lot or one code; records who did it.
@@ -19,12 +19,7 @@ extension ScanHub {
             state.withLock { s in
                 let h = Hold(id: s.nextHold, product: product, lot: lot, code: code, reason: reason, source: source)
                 hold = h
-                var body: [String: JSONValue] = ["hold": .number(Double(h.id)), "product": .string(product), "reason": .string(reason),
-                                                 "source": .string(source)]
-                if let lot { body["lot"] = .string(lot) }
-                if let code { body["code"] = .string(code) }
-                if let uid { body["uid"] = .number(Double(uid)) }
-                return [NewEvent(.holdAdded, at: t, body: .object(body))]
+                return [NewEvent(HoldAdded(hold: h.id, product: product, lot: lot, code: code, reason: reason, source: source, uid: uid.map { Int($0) }), at: t)]
             }
         }, apply: applyWritten)
         switch outcome {
@@ -38,9 +33,7 @@ extension ScanHub {
         let outcome = monitor.commitExternal({
             state.withLock { s in
                 guard s.holds[id] != nil else { missing = true; return [] }
-                var body: [String: JSONValue] = ["hold": .number(Double(id))]
-                if let uid { body["uid"] = .number(Double(uid)) }
-                return [NewEvent(.holdRemoved, at: t, body: .object(body))]
+                return [NewEvent(HoldRemoved(hold: id, uid: uid.map { Int($0) }, source: nil), at: t)]
             }
         }, apply: applyWritten)
         if missing { return .failure(ControlFailure(.notFound, "no hold \(id) (coldchainctl hold list)")) }
@@ -60,15 +53,13 @@ extension ScanHub {
                 var next = s.nextHold
                 let current = s.holds.values.filter { $0.source == "platform" }
                 for h in current where !list.contains(where: { $0.product == h.product && $0.lot == h.lot && $0.code == h.code }) {
-                    events.append(NewEvent(.holdRemoved, at: t, body: ["hold": .number(Double(h.id)), "source": "platform"]))
+                    events.append(NewEvent(HoldRemoved(hold: h.id, uid: nil, source: "platform"), at: t))
                     counts.1 += 1
                 }
                 for p in list where !current.contains(where: { $0.product == p.product && $0.lot == p.lot && $0.code == p.code }) {
-                    let h = Hold(id: next, product: p.product, lot: p.lot, code: p.code, reason: p.reason, source: "platform")
+                    events.append(NewEvent(HoldAdded(hold: next, product: p.product, lot: p.lot, code: p.code, reason: p.reason,
+                                                     source: "platform", uid: nil), at: t))
                     next += 1
-                    var body = h.json.objectValue ?? [:]
-                    body["hold"] = body.removeValue(forKey: "id")
-                    events.append(NewEvent(.holdAdded, at: t, body: .object(body)))
                     counts.0 += 1
                 }
                 return events

@@ -37,53 +37,51 @@ public final class ScanHub: Sendable {
         self.config = config; self.ledger = ledger; self.monitor = monitor; self.log = log; self.calendar = calendar
         var s = State()
         for sc in config.scanners { s.modes[sc.id] = (sc.mode, sc.fridge) }
-        let types = ["scan", "scanner.switched", "hold.added", "hold.removed", "excursion.opened", "excursion.closed", "excursion.peak"]
-        for e in try reader.events(types: types) { Self.apply(e, to: &s) }
+        let types: [EventType] = [.scan, .scannerSwitched, .holdAdded, .holdRemoved, .excursionOpened, .excursionClosed, .excursionPeak]
+        for e in try reader.events(types: types.map(\.rawValue)) {
+            do { try Self.apply(e, to: &s) } catch { log.warning("ledger event \(e.seq): \(error); skipped while restoring stock and holds") }
+        }
         state = Mutex(s)
         _ = monitor.addListener { [weak self] e in
-            guard e.type.hasPrefix("excursion.") else { return }
-            self?.state.withLock { Self.apply(e, to: &$0) }
+            guard [EventType.excursionOpened, .excursionPeak, .excursionClosed].map(\.rawValue).contains(e.type) else { return }
+            self?.state.withLock { try? Self.apply(e, to: &$0) }
         }
     }
 
     /// Folds one recorded event into the state: the same code at start-up and while running.
-    static func apply(_ e: LedgerEvent, to s: inout State) {
-        apply(type: e.type, at: RFC3339.parse(e.at) ?? Date(), body: e.bodyValue, to: &s)
-    }
-
-    static func apply(type: String, at: Date, body b: JSONValue, to s: inout State) {
-        switch type {
-        case "scan":
-            guard b["moved"] == true, let key = b["dose"]?.stringValue else { return }
-            if b["direction"] == "in" {
-                s.stock[key] = Dose(key: key, product: b["product"]?.stringValue ?? "", lot: b["lot"]?.stringValue,
-                                    expiry: b["expiry"]?.stringValue.flatMap { GS1Date.parseISO($0) }, fridge: b["fridge"]?.stringValue ?? "",
-                                    inAt: at, code: b["code"]?["raw"]?.stringValue ?? key)
+    static func apply(_ e: LedgerEvent, to s: inout State) throws(EventBodyError) {
+        guard let typed = try e.typed() else { return }
+        let at = RFC3339.parse(e.at) ?? Date()
+        switch typed {
+        case .scan(let b):
+            guard b.moved, let key = b.dose else { return }
+            if b.direction == "in" {
+                s.stock[key] = Dose(key: key, product: b.product ?? "", lot: b.lot, expiry: b.expiry.flatMap { GS1Date.parseISO($0) },
+                                    fridge: b.fridge, inAt: at, code: b.code["raw"]?.stringValue ?? key)
                 s.wentOut.remove(key)
             } else {
                 s.stock[key] = nil
                 s.wentOut.insert(key)
             }
-        case EventType.scannerSwitched.rawValue:
-            guard let sc = b["scanner"]?.stringValue, let current = s.modes[sc] else { return }
-            s.modes[sc] = (b["mode"]?.stringValue ?? current.mode, b["fridge"]?.stringValue ?? current.fridge)
-        case "hold.added":
-            guard let id = b["hold"]?.intValue, let product = b["product"]?.stringValue else { return }
-            s.holds[id] = Hold(id: id, product: product, lot: b["lot"]?.stringValue, code: b["code"]?.stringValue,
-                               reason: b["reason"]?.stringValue ?? "", source: b["source"]?.stringValue ?? "local")
-            s.nextHold = max(s.nextHold, id + 1)
-        case "hold.removed":
-            if let id = b["hold"]?.intValue { s.holds[id] = nil }
-        case "excursion.opened", "excursion.peak", "excursion.closed":
-            guard let id = b["excursion"]?.intValue, let fridge = b["fridge"]?.stringValue,
-                  let start = b["start"]?.stringValue.flatMap(RFC3339.parse) else { return }
-            let peak = b["side"] == "low" ? b["min_c"]?.doubleValue : b["max_c"]?.doubleValue
-            s.excursions[id] = ExcursionSpan(id: id, fridge: fridge, start: start,
-                                             end: b["end"]?.stringValue.flatMap(RFC3339.parse), peakC: peak ?? 0)
+        case .scannerSwitched(let b):
+            guard let current = s.modes[b.scanner] else { return }
+            s.modes[b.scanner] = (b.mode ?? current.mode, b.fridge ?? current.fridge)
+        case .holdAdded(let b):
+            s.holds[b.hold] = Hold(id: b.hold, product: b.product, lot: b.lot, code: b.code, reason: b.reason, source: b.source)
+            s.nextHold = max(s.nextHold, b.hold + 1)
+        case .holdRemoved(let b):
+            s.holds[b.hold] = nil
+        case .excursionOpened(let b): note(b.excursion, end: nil, in: &s)
+        case .excursionPeak(let b): note(b.excursion, end: nil, in: &s)
+        case .excursionClosed(let b): note(b.excursion, end: b.end, in: &s)
         default: break
         }
     }
 
+    /// An excursion as the verdicts need it: where, from when to when, and how far out of range.
+    static func note(_ x: ExcursionState, end: Date?, in s: inout State) {
+        s.excursions[x.id] = ExcursionSpan(id: x.id, fridge: x.fridge, start: x.start, end: end, peakC: x.peakC)
+    }
 
     /// One scan from `scanner`: parses, judges, records (durable on return) and tells listeners. Blocking.
     ///
@@ -104,15 +102,13 @@ public final class ScanHub: Sendable {
             let event = state.withLock { s in Self.judge(scan, scanner: scanner, state: s, config: config, now: now, today: today) }
             attempted = event
             return event.map { [$0] } ?? []
-        }, apply: { written in
-            state.withLock { s in for e in written { Self.apply(e, to: &s) } }
-        })
+        }, apply: applyWritten)
         let body = attempted.flatMap { try? JSONValue.parse(Data($0.body.utf8)) }
         fridge = body?["fridge"]?.stringValue
         switch outcome {
         case .success(let written):
             guard let e = written.first else { return nil }
-            if e.type == EventType.scannerSwitched.rawValue {
+            if e.type == ScannerSwitched.type.rawValue {
                 log.notice("scanner \(scanner): \(scan.raw)")
             } else {
                 log.info("scan \(scanner): \(body?["verdict"]?.stringValue ?? "?") \(body?["dose"]?.stringValue ?? scan.raw)")
@@ -130,38 +126,28 @@ public final class ScanHub: Sendable {
     static func judge(_ scan: ParsedScan, scanner: String, state s: State, config: GatewayConfig, now: Date, today: GS1Date) -> NewEvent? {
         guard let current = s.modes[scanner] else { return nil }
         if case .command(let c) = scan.code {
-            var body: [String: JSONValue] = ["scanner": .string(scanner)]
             switch c {
-            case .mode(let m): body["mode"] = .string(m)
+            case .mode(let m): return NewEvent(ScannerSwitched(scanner: scanner, mode: m, fridge: nil), at: now)
             case .fridge(let f):
                 guard config.fridges.contains(where: { $0.id == f }) else {
-                    return NewEvent(.scan, at: now, body: ["scanner": .string(scanner), "fridge": .string(current.fridge),
-                        "mode": .string(current.mode), "verdict": "unrecognised", "refused": true, "moved": false,
-                        "detail": ["reason": .string("command card names fridge '\(f)', which is not configured")], "code": scan.json])
+                    return NewEvent(Scan(scanner: scanner, fridge: current.fridge, mode: current.mode, direction: nil, verdict: "unrecognised",
+                                         refused: true, moved: false,
+                                         detail: ["reason": .string("command card names fridge '\(f)', which is not configured")], code: scan.json), at: now)
                 }
-                body["fridge"] = .string(f)
+                return NewEvent(ScannerSwitched(scanner: scanner, mode: nil, fridge: f), at: now)
             }
-            return NewEvent(.scannerSwitched, at: now, body: .object(body))
         }
         let direction = current.mode == "in" ? "in" : "out"
         let outcome = direction == "in"
             ? DoseVerifier.scanIn(scan, fridge: current.fridge, stock: s.stock, holds: Array(s.holds.values), today: today)
             : DoseVerifier.scanOut(scan, mode: current.mode, stock: s.stock, wentOut: s.wentOut, holds: Array(s.holds.values),
                                    excursions: Array(s.excursions.values), now: now, today: today)
-        var body: [String: JSONValue] = [
-            "scanner": .string(scanner), "fridge": .string(current.fridge), "mode": .string(current.mode),
-            "direction": .string(direction), "verdict": .string(outcome.verdict.rawValue),
-            "refused": .bool(outcome.verdict != .ok), "moved": .bool(outcome.moves), "detail": .object(outcome.detail), "code": scan.json,
-        ]
-        if let id = DoseVerifier.identity(scan) {
-            body["dose"] = .string(id.key); body["product"] = .string(id.product)
-            if let l = id.lot { body["lot"] = .string(l) }
-            if let e = id.expiry { body["expiry"] = .string(e.description) }
-        }
-        if direction == "out", let d = DoseVerifier.identity(scan).flatMap({ s.stock[$0.key] }) {
-            body["fridge"] = .string(d.fridge)  // a dose comes out of the fridge it went into
-        }
-        return NewEvent(.scan, at: now, body: .object(body))
+        let id = DoseVerifier.identity(scan)
+        // A dose comes out of the fridge it went into.
+        let fridge = direction == "out" ? id.flatMap { s.stock[$0.key]?.fridge } ?? current.fridge : current.fridge
+        return NewEvent(Scan(scanner: scanner, fridge: fridge, mode: current.mode, direction: direction, verdict: outcome.verdict.rawValue,
+                             refused: outcome.verdict != .ok, moved: outcome.moves, detail: .object(outcome.detail), code: scan.json,
+                             dose: id?.key, product: id?.product, lot: id?.lot, expiry: id?.expiry?.description), at: now)
     }
 
     /// Time passing for the noise gates: records one `scanner.noise` per noisy interval of `scanner`.
@@ -174,11 +160,8 @@ public final class ScanHub: Sendable {
             log.warning("scanner \(scanner): \(report.count) unrecognised codes in \(DurationText.describe(report.to.timeIntervalSince(report.from))): line noise or a wrong baud rate? (sample \(report.sample))")
         }
         monitor.commitExternal {
-            [NewEvent(.scannerNoise, at: now, body: [
-                "scanner": .string(scanner), "fridge": .string(fridge), "from": .string(RFC3339.format(report.from)),
-                "to": .string(RFC3339.format(report.to)), "count": .number(Double(report.count)), "sample": .string(report.sample),
-                "ended": .bool(report.ended),
-            ])]
+            [NewEvent(ScannerNoise(scanner: scanner, fridge: fridge, from: report.from, to: report.to, count: report.count,
+                                   sample: report.sample, ended: report.ended), at: now)]
         }
     }
 
