@@ -75,6 +75,6 @@ enum DaemonBench {
     }
 
     static func readings(_ dir: String) -> Int64 {
-        (try? LedgerReader(path: dir + "/ledger.sqlite").events(types: ["reading"]).count).map(Int64.init) ?? 0
+        (try? LedgerReader(path: dir + "/ledger.sqlite").events(types: [EventType.reading.rawValue]).count).map(Int64.init) ?? 0
     }
 }

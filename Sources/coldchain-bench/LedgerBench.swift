@@ -56,7 +56,7 @@ enum LedgerBench {
         for _ in 0..<c.writers {
             // Plain threads, as bus pollers and scanners will call it.
             DispatchQueue.global().async(group: group) {
-                let events = (0..<c.rowsPerCall).map { _ in NewEvent(type: "reading", at: Date(), bodyJSON: body) }
+                let events = (0..<c.rowsPerCall).map { _ in NewEvent(type: EventType.reading.rawValue, at: Date(), bodyJSON: body) }
                 for _ in 0..<perWriter {
                     do { try ledger.appendBlocking(events) } catch { failure.set("\(error)"); return }
                 }

@@ -55,7 +55,7 @@ enum ScanBench {
             var verdicts: [String: Int] = [:]
             while latencies.count < total, let line = try watch.readLine() {
                 let got = DispatchTime.now().uptimeNanoseconds
-                guard let v = try? JSONValue.parse(Data(line)), let e = v["event"], e["type"] == "scan",
+                guard let v = try? JSONValue.parse(Data(line)), let e = v["event"], e["type"] == .string(EventType.scan.rawValue),
                       let dose = e["body"]?["dose"]?.stringValue, let t0 = sent.withLock({ $0[dose] }) else { continue }
                 latencies.append(Double(got - t0) / 1e6)
                 verdicts[e["body"]?["verdict"]?.stringValue ?? "?", default: 0] += 1

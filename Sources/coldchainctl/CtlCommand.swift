@@ -415,12 +415,17 @@ enum CtlCommand {
         let at = e["at"]?.stringValue ?? ""
         let type = e["type"]?.stringValue ?? ""
         var text: String
-        switch type {
-        case "reading": text = "\(b["sensor"]?.stringValue ?? "") \(b["c"]?.doubleValue ?? 0) °C" + (b["h"]?.doubleValue.map { " \($0) %" } ?? "")
-        case "excursion.opened", "excursion.peak", "excursion.closed":
-            text = "excursion \(b["excursion"]?.intValue ?? 0) \(b["fridge"]?.stringValue ?? "")/\(b["sensor"]?.stringValue ?? "") \(b["side"]?.stringValue ?? ""): min \(b["min_c"]?.doubleValue ?? 0) max \(b["max_c"]?.doubleValue ?? 0) °C since \(b["start"]?.stringValue ?? "")"
-        case "alarm.opened", "alarm.closed", "alarm.acknowledged":
-            text = "alarm \(b["alarm"]?.intValue ?? 0) \(b["fridge"]?.stringValue ?? "")/\(b["sensor"]?.stringValue ?? "") \(b["cause"]?.stringValue ?? b["reason"]?.stringValue ?? b["note"]?.stringValue ?? "")"
+        func excursion(_ x: ExcursionState) -> String {
+            "excursion \(x.id) \(x.fridge)/\(x.sensor) \(x.side.rawValue): min \(x.minC) max \(x.maxC) °C since \(RFC3339.format(x.start))"
+        }
+        switch (try? TypedEvent(type: type, body: b)) ?? nil {
+        case .reading(let r)?: text = "\(r.sensor) \(r.celsius) °C" + (r.humidity.map { " \($0) %" } ?? "")
+        case .excursionOpened(let x)?: text = excursion(x.excursion)
+        case .excursionPeak(let x)?: text = excursion(x.excursion)
+        case .excursionClosed(let x)?: text = excursion(x.excursion)
+        case .alarmOpened(let a)?: text = "alarm \(a.alarm) \(a.fridge)/\(a.sensor) \(a.cause.rawValue)"
+        case .alarmAcknowledged(let a)?: text = "alarm \(a.alarm) \(a.fridge)/\(a.sensor) \(a.note)"
+        case .alarmClosed(let a)?: text = "alarm \(a.alarm) \(a.fridge)/\(a.sensor) \(a.reason)"
         default: text = b.serialized
         }
         if e["recorded"] == false {

@@ -19,6 +19,8 @@ import TestSupport
         f.feed(11, minutes: 10, from: 1)
         f.hub.record(sensor: "F1-air", at: f.t0.addingTimeInterval(700), temperature: .fault("raw value 32767 means probe fault"), humidity: nil)
         f.feed(5, minutes: 1, from: 12)
+        f.feed(0.5, minutes: 8, from: 13)   // a low excursion too: its report is its minimum
+        f.feed(5, minutes: 1, from: 21)
         scans.record(scanner: "desk", bytes: Array("CC:MODE:OUT".utf8), at: f.t0.addingTimeInterval(900))
         scans.record(scanner: "desk", bytes: Array("(01)09506000134352(21)A/1".utf8), at: f.t0.addingTimeInterval(910))
         scans.record(scanner: "desk", bytes: Array("CC:MODE:DISCARD".utf8), at: f.t0.addingTimeInterval(920))
@@ -39,6 +41,12 @@ import TestSupport
         #expect(list.contains { $0["bizStep"] == "destroying" && $0["disposition"] == "damaged" })
         #expect(list.contains { $0["epcList"]?.arrayValue?.first == "https://id.gs1.org/01/09506000134352/21/A%2F1" })
         #expect(list.contains { $0["sensorElementList"]?.arrayValue?.first?["sensorReport"]?.arrayValue?.first?["uom"] == "CEL" })
+        // Each excursion reports the extreme of its own side (both sides were once mapped to the same value).
+        func report(_ side: String) -> JSONValue? {
+            list.first { $0["cc:side"] == .string(side) && $0["cc:type"] == "excursion.closed" }?["sensorElementList"]?.arrayValue?.first?["sensorReport"]?.arrayValue?.first
+        }
+        #expect(report("high")?["value"] == 11 && report("high")?["maxValue"] == 11)
+        #expect(report("low")?["value"] == 0.5 && report("low")?["minValue"] == 0.5, "\(String(describing: report("low")))")
     }
 
     /// A document that breaks the schema is caught: the validator is not a formality.

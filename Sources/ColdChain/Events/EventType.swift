@@ -26,6 +26,18 @@ public enum EventType: String, Sendable, CaseIterable {
     case ledgerUnrecorded = "ledger.unrecorded"
 }
 
+extension EventType {
+    /// Events that must not wait behind a backlog of readings: the uplink sends them ahead of the ordered stream.
+    public static let urgent: [EventType] = [.alarmOpened, .alarmAcknowledged, .alarmClosed, .excursionOpened, .excursionClosed,
+                                             .sensorNoData, .gatewayGap, .ledgerUnrecorded]
+
+    /// The alarm's own events, which `alarm_command` is run for.
+    public var isAlarm: Bool { self == .alarmOpened || self == .alarmAcknowledged || self == .alarmClosed }
+
+    /// Not a ledger event: what `alarm_command` is sent every `repeat` while an alarm stays open.
+    public static let alarmReminder = "alarm.reminder"
+}
+
 /// The running version, shown by `status` and recorded in `gateway.started`.
 public enum Version {
     public static let current = "0.1.0"

@@ -99,7 +99,8 @@ public struct ExcursionState: Sendable, Equatable {
     /// The temperature furthest out of range: the minimum of a low excursion, the maximum otherwise.
     public var peakC: Double { side == .low ? minC : maxC }
 
-    var fields: [String: JSONValue] {
+    /// The fields every excursion event writes (keyed as in the ledger).
+    public var fields: [String: JSONValue] {
         ["excursion": .number(Double(id)), "fridge": .string(fridge), "sensor": .string(sensor), "side": .string(side.rawValue),
          "rule": .string(rule), "limit_c": .number(limitC), "start": .string(RFC3339.format(start)), "min_c": .number(minC),
          "max_c": .number(maxC), "degree_minutes": .number(degreeMinutes)]

@@ -55,7 +55,7 @@ extension ControlCommands {
         let limit = try ControlArguments(args).integer("limit", in: 1...10_000, default: 20)!
         return try await read { reader in
             // The newest `limit` straight from the index: reading the last 200,000 events to keep 20 held them all.
-            let all = try reader.latest(types: ["scan"], limit: limit)
+            let all = try reader.latest(types: [Scan.type.rawValue], limit: limit)
             // The stored bodies' length bounds the answer's: give up before building a tree too large to send.
             let bytes = all.reduce(0) { $0 + $1.body.utf8.count + 60 }
             guard bytes <= ControlProtocol.maxReply else { throw AnswerTooLarge(bytes: bytes) }

@@ -181,7 +181,7 @@ final class ControlCommands: ControlHandling {
         let since = RFC3339.format(now.addingTimeInterval(-window))
         let sinceText = try a.string("since", maxLength: 32) ?? "24h"
         return try await read { reader in
-            let events = try reader.events(type: EventType.reading.rawValue, where: "fridge", equals: fridge, since: since,
+            let events = try reader.events(type: Reading.type.rawValue, where: "fridge", equals: fridge, since: since,
                                            limit: Self.maxReadings + 1)
             guard events.count <= Self.maxReadings else {
                 throw ControlFailure(.tooLarge, "more than \(Self.maxReadings) readings of \(fridge) in the last \(sinceText); ask for a shorter window (--since 24h)")
@@ -189,12 +189,12 @@ final class ControlCommands: ControlHandling {
             var rows: [JSONValue] = []
             var points: [(Date, Double)] = []
             for e in events {
-                let b = e.bodyValue
-                guard let c = b["c"]?.doubleValue else { continue }
-                var o: [String: JSONValue] = ["at": .string(e.at), "sensor": b["sensor"] ?? .null, "c": .number(c)]
-                if let h = b["h"] { o["h"] = h }
+                let typed: TypedEvent? = (try? e.typed()) ?? nil
+                guard case .reading(let r)? = typed else { continue }
+                var o: [String: JSONValue] = ["at": .string(e.at), "sensor": .string(r.sensor), "c": .number(r.celsius)]
+                if let h = r.humidity { o["h"] = .number(h) }
                 rows.append(.object(o))
-                if let t = RFC3339.parse(e.at) { points.append((t, c)) }
+                if let t = RFC3339.parse(e.at) { points.append((t, r.celsius)) }
             }
             var summary: [String: JSONValue] = ["count": .number(Double(points.count))]
             if !points.isEmpty {
@@ -214,16 +214,27 @@ final class ControlCommands: ControlHandling {
             let types = [EventType.excursionOpened, .excursionPeak, .excursionClosed].map(\.rawValue)
             var byID: [Int: [String: JSONValue]] = [:]
             for e in try reader.events(types: types) {
-                guard case .object(var b) = e.bodyValue, let id = b["excursion"]?.intValue else { continue }
-                b["state"] = .string(e.type == EventType.excursionClosed.rawValue ? "closed" : "open")
-                b["id"] = .number(Double(id))
-                b["excursion"] = nil
-                b["value_c"] = nil
-                b["at"] = nil
-                if b["end"] == nil, let start = b["start"]?.stringValue.flatMap(RFC3339.parse) {
-                    b["duration_s"] = .number(self.clock.now().timeIntervalSince(start).rounded())
+                // The newest event of each excursion says how it stands; a closed one has its end and duration.
+                let typed: TypedEvent? = (try? e.typed()) ?? nil
+                let x: ExcursionState
+                var closed: ExcursionClosed?
+                switch typed {
+                case .excursionOpened(let b)?: x = b.excursion
+                case .excursionPeak(let b)?: x = b.excursion
+                case .excursionClosed(let b)?: x = b.excursion; closed = b
+                default: continue
                 }
-                byID[id] = b
+                var o = x.fields
+                o["excursion"] = nil
+                o["id"] = .number(Double(x.id))
+                o["state"] = .string(closed == nil ? "open" : "closed")
+                if let closed {
+                    o["end"] = .string(RFC3339.format(closed.end))
+                    o["duration_s"] = .number(closed.durationSeconds)
+                } else {
+                    o["duration_s"] = .number(self.clock.now().timeIntervalSince(x.start).rounded())
+                }
+                byID[x.id] = o
             }
             let list = byID.keys.sorted().compactMap { byID[$0] }.filter { !onlyOpen || $0["state"] == "open" }
             return .array(list.map { .object($0) })

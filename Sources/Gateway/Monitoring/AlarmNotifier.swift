@@ -28,14 +28,14 @@ final class AlarmNotifier: Service, @unchecked Sendable {
     func run() async throws {
         let gateway: JSONValue = ["id": .string(config.gateway.id), "site": .string(config.gateway.site)]
         let listener = hub.addListener { [self] e in
-            guard e.type.hasPrefix("alarm.") else { return }
+            guard EventType(rawValue: e.type)?.isAlarm == true else { return }
             submit(["gateway": gateway, "event": ["id": .string(e.id(gateway: config.gateway.id)), "seq": .number(Double(e.seq)),
                                                   "type": .string(e.type), "at": .string(e.at), "body": e.bodyValue]])
         }
         defer { hub.removeListener(listener) }
         while await sleep(seconds: 10) {
             for a in hub.dueRepeats(at: clock.now()) {
-                submit(["gateway": gateway, "event": ["type": "alarm.reminder", "at": .string(RFC3339.format(clock.now())), "body": a.json]])
+                submit(["gateway": gateway, "event": ["type": .string(EventType.alarmReminder), "at": .string(RFC3339.format(clock.now())), "body": a.json]])
             }
         }
     }

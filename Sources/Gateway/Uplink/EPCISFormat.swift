@@ -50,29 +50,36 @@ enum EPCISFormat {
             "cc:seq": .number(Double(e.seq)), "cc:type": .string(e.type),
         ]
         let sensorURI = b["sensor"]?.stringValue.map { "urn:coldchain:\(gateway):sensor:\($0)" }
-        switch e.type {
-        case "scan":
-            if let dose = b["dose"]?.stringValue.flatMap(doseURI) { o["epcList"] = [.string(dose)] } else { o["epcList"] = [] }
-            let (step, disposition) = cbv(b)
+        let typed = try? e.typed()
+        func excursionReport(_ x: ExcursionState) {
+            o["epcList"] = [.string(sensorURI ?? place)]
+            o["bizStep"] = "storing"
+            // The extreme of the excursion's own side, and both bounds seen: a low excursion is its minimum, a high
+            // (or cumulative) one its maximum. (They were once written the same whichever the side.)
+            o["sensorElementList"] = [["sensorReport": [["type": "Temperature", "value": .number(x.peakC), "minValue": .number(x.minC),
+                                                         "maxValue": .number(x.maxC), "uom": "CEL", "exception": "ALARM_CONDITION"]]]]
+            o["cc:side"] = .string(x.side.rawValue)
+            o["cc:data"] = b
+        }
+        switch typed {
+        case .scan(let scan)?:
+            if let dose = scan.dose.flatMap(doseURI) { o["epcList"] = [.string(dose)] } else { o["epcList"] = [] }
+            let (step, disposition) = cbv(scan)
             o["bizStep"] = .string(step)
             o["disposition"] = .string(disposition)
-            if b["moved"] == true && b["direction"] == "in" { o["action"] = "ADD" }
+            if scan.moved && scan.direction == "in" { o["action"] = "ADD" }
             o["bizLocation"] = ["id": .string(place)]
-            o["cc:verdict"] = b["verdict"] ?? .null
-        case "reading":
+            o["cc:verdict"] = .string(scan.verdict)
+        case .reading(let r)?:
             o["epcList"] = [.string(sensorURI ?? place)]
             o["bizStep"] = "storing"
-            var reports: [JSONValue] = [["type": "Temperature", "value": b["c"] ?? .null, "uom": "CEL"]]
-            if let h = b["h"] { reports.append(["type": "RelativeHumidity", "value": h, "uom": "P1"]) }
+            var reports: [JSONValue] = [["type": "Temperature", "value": .number(r.celsius), "uom": "CEL"]]
+            if let h = r.humidity { reports.append(["type": "RelativeHumidity", "value": .number(h), "uom": "P1"]) }
             o["sensorElementList"] = [["sensorMetadata": ["time": .string(e.at), "deviceID": .string(sensorURI ?? place)],
                                        "sensorReport": .array(reports)]]
-        case "excursion.opened", "excursion.peak", "excursion.closed":
-            o["epcList"] = [.string(sensorURI ?? place)]
-            o["bizStep"] = "storing"
-            let value = b["side"] == "low" ? b["min_c"] : b["max_c"]
-            o["sensorElementList"] = [["sensorReport": [["type": "Temperature", "value": value ?? .null, "uom": "CEL",
-                                                         "exception": b["side"] == "low" ? "ALARM_CONDITION" : "ALARM_CONDITION"]]]]
-            o["cc:data"] = b
+        case .excursionOpened(let x)?: excursionReport(x.excursion)
+        case .excursionPeak(let x)?: excursionReport(x.excursion)
+        case .excursionClosed(let x)?: excursionReport(x.excursion)
         default:
             o["epcList"] = [.string(sensorURI ?? place)]
             o["cc:data"] = b
@@ -81,23 +88,21 @@ enum EPCISFormat {
     }
 
     /// CBV 2.0 business step and disposition of a scan.
-    static func cbv(_ b: JSONValue) -> (String, String) {
-        let verdict = b["verdict"]?.stringValue ?? "ok"
-        let mode = b["mode"]?.stringValue ?? "in"
-        if b["moved"] == true {
-            switch mode {
+    static func cbv(_ scan: Scan) -> (String, String) {
+        if scan.moved {
+            switch scan.mode {
             case "in": return ("receiving", "in_progress")
             case "out": return ("dispensing", "dispensed")
             case "transfer": return ("shipping", "in_transit")
             default:
-                let noted = b["detail"]?["noted"]?.arrayValue?.compactMap { $0["verdict"]?.stringValue } ?? []
+                let noted = scan.detail["noted"]?.arrayValue?.compactMap { $0["verdict"]?.stringValue } ?? []
                 if noted.contains("held") { return ("destroying", "recalled") }
                 if noted.contains("expired") { return ("destroying", "expired") }
                 if noted.contains("exposed") { return ("destroying", "damaged") }
                 return ("destroying", "destroyed")
             }
         }
-        switch verdict {
+        switch scan.verdict {
         case "expired": return ("inspecting", "expired")
         case "held": return ("inspecting", "recalled")
         case "exposed": return ("inspecting", "damaged")

@@ -27,8 +27,7 @@ final class UplinkService: Service, @unchecked Sendable {
 
     /// Events that must not wait behind a backlog of readings: sent ahead of the ordered stream, and again in
     /// order later (the platform de-duplicates by id).
-    static let urgentTypes = ["alarm.opened", "alarm.acknowledged", "alarm.closed", "excursion.opened", "excursion.closed",
-                              "sensor.no_data", "gateway.gap"]
+    static let urgentTypes = EventType.urgent.map(\.rawValue)
 
     func capturePath() -> String { platform.format == .epcis ? "/capture" : "/v1/events" }
 
