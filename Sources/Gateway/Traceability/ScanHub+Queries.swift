@@ -101,10 +101,14 @@ extension ScanHub {
         let (dose, out, excursions, holds) = state.withLock { s in
             (s.stock[id.key], s.wentOut.contains(id.key), Array(s.excursions.values), Array(s.holds.values))
         }
+        let scansOfDose: [(LedgerEvent, Scan)] = history.compactMap { e in
+            guard case .scan(let b)? = (try? e.typed()) ?? nil else { return nil }
+            return (e, b)
+        }
         var fridgeStays: [(String, Date, Date?)] = []
-        for e in history where e.bodyValue["moved"] == true {
+        for (e, b) in scansOfDose where b.moved {
             let t = RFC3339.parse(e.at) ?? now
-            if e.bodyValue["direction"] == "in" { fridgeStays.append((e.bodyValue["fridge"]?.stringValue ?? "", t, nil)) }
+            if b.direction == "in" { fridgeStays.append((b.fridge, t, nil)) }
             else if let last = fridgeStays.indices.last { fridgeStays[last].2 = t }
         }
         let exposures = excursions.filter { x in fridgeStays.contains { $0.0 == x.fridge && x.start < ($0.2 ?? now) && (x.end ?? now) > $0.1 } }
@@ -114,10 +118,9 @@ extension ScanHub {
             "dose": .string(id.key), "product": .string(id.product), "status": .string(status),
             "fridge": dose.map { .string($0.fridge) } ?? .null,
             "lot": id.lot.map { .string($0) } ?? .null, "expiry": id.expiry.map { .string($0.description) } ?? .null,
-            "scans": .array(history.map { e in
-                let b = e.bodyValue
-                return ["seq": .number(Double(e.seq)), "at": .string(e.at), "mode": b["mode"] ?? .null, "fridge": b["fridge"] ?? .null,
-                        "verdict": b["verdict"] ?? .null, "moved": b["moved"] ?? .null, "scanner": b["scanner"] ?? .null]
+            "scans": .array(scansOfDose.map { e, b in
+                ["seq": .number(Double(e.seq)), "at": .string(e.at), "mode": .string(b.mode), "fridge": .string(b.fridge),
+                 "verdict": .string(b.verdict), "moved": .bool(b.moved), "scanner": .string(b.scanner)]
             }),
             "exposures": .array(exposures.map { x in
                 ["excursion": .number(Double(x.id)), "fridge": .string(x.fridge), "start": .string(RFC3339.format(x.start)),
