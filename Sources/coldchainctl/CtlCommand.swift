@@ -394,14 +394,13 @@ enum CtlCommand {
         } else {
             printError("coldchainctl: (listing mode cards only; fridge cards need the daemon)")
         }
-        let cards = ["in", "out", "transfer", "discard"].map { ScannerCommand.mode($0) } + fridges.map { ScannerCommand.fridge($0) }
+        let cards = ScannerMode.allCases.map { ScannerCommand.mode($0) } + fridges.map { ScannerCommand.fridge($0) }
         if o.json { print(JSONValue.array(cards.map { .string($0.text) }).serialized); return Exit.ok }
         print("Print each as a Code 128 barcode (content in the first column) and stick it where the nurse scans:")
         for c in cards {
             let meaning: String
             switch c {
-            case .mode(let m): meaning = ["in": "receive doses into the fridge", "out": "doses given to patients", "transfer": "doses sent elsewhere",
-                                          "discard": "doses destroyed (expired, damaged)"][m] ?? m
+            case .mode(let m): meaning = m.meaning
             case .fridge(let f): meaning = "this scanner now works on fridge \(f)"
             }
             print("  " + c.text.padding(24) + meaning)

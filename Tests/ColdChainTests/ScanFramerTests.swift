@@ -67,7 +67,7 @@ import Testing
         let stock = ["gs1:09506000134352/A": dose("A", expiry: GS1Date(year: 2027, month: 6, day: 30), inAt: inAt),
                      "gs1:09506000134352/B": dose("B", expiry: GS1Date(year: 2027, month: 1, day: 31), inAt: inAt)]
         let night = ExcursionSpan(id: 7, fridge: "F1", start: now.addingTimeInterval(-40000), end: now.addingTimeInterval(-29200), peakC: 11.2)
-        func out(_ s: String, mode: String = "out", excursions: [ExcursionSpan] = [], holds: [Hold] = []) -> DoseVerifier.Outcome {
+        func out(_ s: String, mode: ScannerMode = .out, excursions: [ExcursionSpan] = [], holds: [Hold] = []) -> DoseVerifier.Outcome {
             DoseVerifier.scanOut(scan(s), mode: mode, stock: stock, wentOut: ["gs1:09506000134352/Z"], holds: holds, excursions: excursions, now: now, today: today)
         }
         #expect(out("(01)09506000134352(21)B").verdict == .ok)
@@ -85,7 +85,7 @@ import Testing
         let recall = Hold(id: 2, product: "gs1:09506000134352", lot: nil, code: nil, reason: "recall", source: "platform")
         #expect(out("(01)09506000134352(21)B", holds: [recall]).verdict == .held)
         // Discarding an exposed dose is right: noted, not refused, and it leaves the stock.
-        let discard = out("(01)09506000134352(21)B", mode: "discard", excursions: [night])
+        let discard = out("(01)09506000134352(21)B", mode: .discard, excursions: [night])
         #expect(discard.verdict == .ok && discard.moves && discard.detail["noted"] != nil)
     }
 }

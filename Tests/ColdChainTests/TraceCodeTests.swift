@@ -70,8 +70,8 @@ func gs1(_ s: String) -> GS1Code? { if case .gs1(let g) = parse(s).code { return
     }
 
     @Test func commandCards() {
-        #expect(parse("CC:MODE:OUT").code == .command(.mode("out")))
-        #expect(parse("CC:MODE:discard").code == .command(.mode("discard")))
+        #expect(parse("CC:MODE:OUT").code == .command(.mode(.out)))
+        #expect(parse("CC:MODE:discard").code == .command(.mode(.discard)))
         #expect(parse("CC:FRIDGE:F2").code == .command(.fridge("F2")))
         if case .unrecognised(let why) = parse("CC:MODE:SIDEWAYS").code { #expect(why.contains("unknown command card")) } else { Issue.record("accepted") }
     }

@@ -51,7 +51,7 @@ public struct GatewayConfig: Sendable {
         public var device: String
         public var baud: Int
         public var fridge: String
-        public var mode: String
+        public var mode: ScannerMode
         /// Inter-character silence that ends a code, for scanners that send no terminator.
         public var silence: Double
     }
@@ -84,7 +84,6 @@ public struct GatewayConfig: Sendable {
     public static let defaultPath = "/etc/coldchaind/coldchaind.json5"
     public static let defaultSocket = "/run/coldchaind/control.sock"
     public static let defaultDevicesDir = "/usr/share/coldchaind/devices"
-    public static let scannerModes = ["in", "out", "transfer", "discard"]
     static let topKeys = ["gateway", "storage", "control", "devices_dir", "buses", "fridges", "scanners", "platform",
                           "alarm_command"]
 }
@@ -310,7 +309,7 @@ extension GatewayConfig {
             let baud = s.integer("baud", in: 300...230_400, default: 9600)
             if let baud, !SerialBaud.rates.contains(baud) { s.child("baud")!.problem("\(baud) is not a standard baud rate") }
             let fridge = reference(s, "fridge", to: fridgeIDs, what: "fridge")
-            let mode = s.choice("mode", scannerModes, default: "in")
+            let mode: ScannerMode? = s.choice("mode", default: ScannerMode.in)
             let silence = s.duration("silence", in: 0.005...5, default: 0.05)
             if let id, let device, let baud, let fridge, let mode, let silence {
                 scanners.append(Scanner(id: id, device: device, baud: baud, fridge: fridge, mode: mode, silence: silence))

@@ -5,7 +5,7 @@ public struct Scan: EventBody {
     public static let type = EventType.scan
     public var scanner: String
     public var fridge: String
-    public var mode: String
+    public var mode: ScannerMode
     /// "in" or "out"; absent when the code was a command card naming an unknown fridge.
     public var direction: String?
     public var verdict: String
@@ -19,7 +19,7 @@ public struct Scan: EventBody {
     public var lot: String?
     public var expiry: String?
 
-    public init(scanner: String, fridge: String, mode: String, direction: String?, verdict: String, refused: Bool, moved: Bool,
+    public init(scanner: String, fridge: String, mode: ScannerMode, direction: String?, verdict: String, refused: Bool, moved: Bool,
                 detail: JSONValue, code: JSONValue, dose: String? = nil, product: String? = nil, lot: String? = nil, expiry: String? = nil) {
         self.scanner = scanner; self.fridge = fridge; self.mode = mode; self.direction = direction; self.verdict = verdict
         self.refused = refused; self.moved = moved; self.detail = detail; self.code = code
@@ -28,7 +28,7 @@ public struct Scan: EventBody {
 
     public var json: JSONValue {
         var w = BodyWriter()
-        w.set("scanner", scanner); w.set("fridge", fridge); w.set("mode", mode); w.set("direction", direction)
+        w.set("scanner", scanner); w.set("fridge", fridge); w.set("mode", mode.rawValue); w.set("direction", direction)
         w.set("verdict", verdict); w.set("refused", refused); w.set("moved", moved); w.set("detail", detail); w.set("code", code)
         w.set("dose", dose); w.set("product", product); w.set("lot", lot); w.set("expiry", expiry)
         return w.json
@@ -36,7 +36,7 @@ public struct Scan: EventBody {
 
     public init(json: JSONValue) throws(EventBodyError) {
         let r = try BodyReader(json, Self.type)
-        self.init(scanner: try r.string("scanner"), fridge: try r.string("fridge"), mode: try r.string("mode"),
+        self.init(scanner: try r.string("scanner"), fridge: try r.string("fridge"), mode: try r.enumValue("mode"),
                   direction: try r.optionalString("direction"), verdict: try r.string("verdict"), refused: try r.bool("refused"),
                   moved: try r.bool("moved"), detail: r.raw("detail") ?? .null, code: r.raw("code") ?? .null,
                   dose: try r.optionalString("dose"), product: try r.optionalString("product"), lot: try r.optionalString("lot"),
@@ -48,17 +48,18 @@ public struct Scan: EventBody {
 public struct ScannerSwitched: EventBody {
     public static let type = EventType.scannerSwitched
     public var scanner: String
-    public var mode: String?
+    public var mode: ScannerMode?
     public var fridge: String?
-    public init(scanner: String, mode: String?, fridge: String?) { self.scanner = scanner; self.mode = mode; self.fridge = fridge }
+    public init(scanner: String, mode: ScannerMode?, fridge: String?) { self.scanner = scanner; self.mode = mode; self.fridge = fridge }
     public var json: JSONValue {
         var w = BodyWriter()
-        w.set("scanner", scanner); w.set("mode", mode); w.set("fridge", fridge)
+        w.set("scanner", scanner); w.set("mode", mode?.rawValue); w.set("fridge", fridge)
         return w.json
     }
     public init(json: JSONValue) throws(EventBodyError) {
         let r = try BodyReader(json, Self.type)
-        self.init(scanner: try r.string("scanner"), mode: try r.optionalString("mode"), fridge: try r.optionalString("fridge"))
+        self.init(scanner: try r.string("scanner"), mode: r.has("mode") ? try r.enumValue("mode") as ScannerMode : nil,
+                  fridge: try r.optionalString("fridge"))
     }
 }
 

@@ -92,7 +92,7 @@ public enum DoseVerifier {
 
     /// Scan-out (administered, transferred, discarded): ok, expired, exposed, held, not_in_stock, already_out, fefo.
     /// Discarding a dose that is expired, exposed or held is the right thing to do: those are noted, not refused.
-    public static func scanOut(_ scan: ParsedScan, mode: String, stock: [String: Dose], wentOut: Set<String>, holds: [Hold],
+    public static func scanOut(_ scan: ParsedScan, mode: ScannerMode, stock: [String: Dose], wentOut: Set<String>, holds: [Hold],
                                excursions: [ExcursionSpan], now: Date, today: GS1Date) -> Outcome {
         guard let id = identity(scan) else {
             return Outcome(verdict: .unrecognised, detail: ["reason": .string(reason(scan))], moves: false)
@@ -114,7 +114,7 @@ public enum DoseVerifier {
                 return .object(o)
             })]))
         }
-        if mode == "discard" {
+        if mode == .discard {
             var detail: [String: JSONValue] = [:]
             if !problems.isEmpty { detail["noted"] = .array(problems.map { .object(["verdict": .string($0.0.rawValue)].merging($0.1) { a, _ in a }) }) }
             return Outcome(verdict: .ok, detail: detail, moves: true)

@@ -32,12 +32,12 @@ public struct GS1Code: Sendable, Equatable {
 
 /// Command barcodes printed on a card at the fridge: switch a scanner's mode or fridge.
 public enum ScannerCommand: Sendable, Equatable {
-    case mode(String)
+    case mode(ScannerMode)
     case fridge(String)
 
     public var text: String {
         switch self {
-        case .mode(let m): "CC:MODE:\(m.uppercased())"
+        case .mode(let m): "CC:MODE:\(m.rawValue.uppercased())"
         case .fridge(let f): "CC:FRIDGE:\(f)"
         }
     }
@@ -94,8 +94,8 @@ public enum TraceCodeParser {
         }
         if text.hasPrefix("CC:") {
             let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            if parts.count == 3, parts[1] == "MODE", ["IN", "OUT", "TRANSFER", "DISCARD"].contains(parts[2].uppercased()) {
-                return ParsedScan(code: .command(.mode(parts[2].lowercased())), warnings: [], raw: raw)
+            if parts.count == 3, parts[1] == "MODE", let mode = ScannerMode(rawValue: parts[2].lowercased()) {
+                return ParsedScan(code: .command(.mode(mode)), warnings: [], raw: raw)
             }
             if parts.count == 3, parts[1] == "FRIDGE", !parts[2].isEmpty {
                 return ParsedScan(code: .command(.fridge(parts[2])), warnings: [], raw: raw)

@@ -119,7 +119,7 @@ extension ScanHub {
             "fridge": dose.map { .string($0.fridge) } ?? .null,
             "lot": id.lot.map { .string($0) } ?? .null, "expiry": id.expiry.map { .string($0.description) } ?? .null,
             "scans": .array(scansOfDose.map { e, b in
-                ["seq": .number(Double(e.seq)), "at": .string(e.at), "mode": .string(b.mode), "fridge": .string(b.fridge),
+                ["seq": .number(Double(e.seq)), "at": .string(e.at), "mode": .string(b.mode.rawValue), "fridge": .string(b.fridge),
                  "verdict": .string(b.verdict), "moved": .bool(b.moved), "scanner": .string(b.scanner)]
             }),
             "exposures": .array(exposures.map { x in

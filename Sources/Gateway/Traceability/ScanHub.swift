@@ -15,7 +15,7 @@ public final class ScanHub: Sendable {
         var holds: [Int: Hold] = [:]
         var nextHold = 1
         var excursions: [Int: ExcursionSpan] = [:]
-        var modes: [String: (mode: String, fridge: String)] = [:]
+        var modes: [String: (mode: ScannerMode, fridge: String)] = [:]
     }
 
     let config: GatewayConfig
@@ -137,7 +137,7 @@ public final class ScanHub: Sendable {
                 return NewEvent(ScannerSwitched(scanner: scanner, mode: nil, fridge: f), at: now)
             }
         }
-        let direction = current.mode == "in" ? "in" : "out"
+        let direction = current.mode.isOut ? "out" : "in"
         let outcome = direction == "in"
             ? DoseVerifier.scanIn(scan, fridge: current.fridge, stock: s.stock, holds: Array(s.holds.values), today: today)
             : DoseVerifier.scanOut(scan, mode: current.mode, stock: s.stock, wentOut: s.wentOut, holds: Array(s.holds.values),

@@ -91,10 +91,10 @@ enum EPCISFormat {
     static func cbv(_ scan: Scan) -> (String, String) {
         if scan.moved {
             switch scan.mode {
-            case "in": return ("receiving", "in_progress")
-            case "out": return ("dispensing", "dispensed")
-            case "transfer": return ("shipping", "in_transit")
-            default:
+            case .in: return ("receiving", "in_progress")
+            case .out: return ("dispensing", "dispensed")
+            case .transfer: return ("shipping", "in_transit")
+            case .discard:
                 let noted = scan.detail["noted"]?.arrayValue?.compactMap { $0["verdict"]?.stringValue } ?? []
                 if noted.contains("held") { return ("destroying", "recalled") }
                 if noted.contains("expired") { return ("destroying", "expired") }
