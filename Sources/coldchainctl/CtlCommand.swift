@@ -81,7 +81,7 @@ enum CtlCommand {
             case "outbox": return try outbox(o)
             case "uplink":
                 guard o.rest == ["retry"] else { return usageError("uplink retry") }
-                _ = try reply(o, ControlRequest(cmd: "uplink", args: ["action": "retry"]))
+                _ = try reply(o, .uplinkRetry)
                 print("the uplink will send again now")
                 return Exit.ok
             case "cards": return cards(o)
@@ -99,12 +99,22 @@ enum CtlCommand {
     }
 
     /// The result of one request, or the exit status to leave with (the reason already printed).
-    static func reply(_ o: Options, _ request: ControlRequest) throws(ExitCode) -> JSONValue {
-        try call(o, request).get()
+    static func reply(_ o: Options, _ command: ControlCommand) throws(ExitCode) -> JSONValue {
+        try call(o, command).get()
+    }
+
+    /// A duration the person typed, checked here with the daemon's bounds and words (exit 64 when out of range).
+    static func duration(_ text: String?, key: String, in range: ClosedRange<Double>) throws(ExitCode) -> DurationArgument? {
+        guard let text else { return nil }
+        do { return try DurationArgument(text, key: key, in: range) } catch {
+            printError("coldchainctl: \(error.message) (invalid_argument)")
+            throw ExitCode(Exit.usage)
+        }
     }
 
     /// Sends one request; prints why when the daemon cannot be reached.
-    static func call(_ o: Options, _ request: ControlRequest) -> Result<JSONValue, ExitCode> {
+    static func call(_ o: Options, _ command: ControlCommand) -> Result<JSONValue, ExitCode> {
+        let request = command.request
         let client: ControlClient
         do {
             client = try ControlClient(path: o.socket)
@@ -138,7 +148,7 @@ enum CtlCommand {
     }
 
     static func status(_ o: Options) throws(ExitCode) -> Int32 {
-        let s = try reply(o, ControlRequest(cmd: "status"))
+        let s = try reply(o, .status)
         if o.json { print(s.serialized); return Exit.ok }
         let ledger = s["ledger"]
         for p in s["problems"]?.arrayValue ?? [] { print("!! \(p.stringValue ?? "")") }
@@ -181,7 +191,7 @@ enum CtlCommand {
     }
 
     static func fridges(_ o: Options) throws(ExitCode) -> Int32 {
-        let list = try reply(o, ControlRequest(cmd: "fridges"))
+        let list = try reply(o, .fridges)
         if o.json { print(list.serialized); return Exit.ok }
         printFridges(list.arrayValue ?? [])
         var s = Table(["SENSOR", "FRIDGE", "STATE", "TEMP", "HUMIDITY", "AT", "BUS/UNIT", "FAULT"])
@@ -217,7 +227,8 @@ enum CtlCommand {
     static func readings(_ o: Options) throws(ExitCode) -> Int32 {
         let args = positional(o, known: ["--since"])
         guard args.count == 1 else { return usageError("readings FRIDGE [--since 24h]") }
-        let r = try reply(o, ControlRequest(cmd: "readings", args: ["fridge": .string(args[0]), "since": .string(option(o, "--since") ?? "24h")]))
+        let since = try duration(option(o, "--since") ?? "24h", key: "since", in: 1...ControlArguments.maxWindow)
+        let r = try reply(o, .readings(fridge: args[0], since: since))
         if o.json { print(r.serialized); return Exit.ok }
         var t = Table(["TIME", "SENSOR", "TEMP", "HUMIDITY"])
         for x in r["readings"]?.arrayValue ?? [] {
@@ -235,7 +246,7 @@ enum CtlCommand {
 
     static func excursions(_ o: Options) throws(ExitCode) -> Int32 {
         guard positional(o, known: []).isEmpty else { return usageError("excursions [--open]") }
-        let r = try reply(o, ControlRequest(cmd: "excursions", args: ["open": .bool(o.rest.contains("--open"))]))
+        let r = try reply(o, .excursions(openOnly: o.rest.contains("--open")))
         if o.json { print(r.serialized); return Exit.ok }
         var t = Table(["ID", "FRIDGE", "SENSOR", "SIDE", "STATE", "START", "END", "MIN", "MAX", "DURATION", "°C·MIN", "RULE"])
         for x in r.arrayValue ?? [] {
@@ -252,7 +263,7 @@ enum CtlCommand {
         let args = positional(o, known: ["--note"])
         guard args.count == 1, let id = Int(args[0]) else { return usageError("ack ALARM --note TEXT (ALARM is the number status shows)") }
         guard let note = option(o, "--note") else { return usageError("ack needs --note TEXT: say what was done (e.g. \"door closed, vaccines checked\")") }
-        switch call(o, ControlRequest(cmd: "ack", args: ["alarm": .number(Double(id)), "note": .string(note)])) {
+        switch call(o, .ack(alarm: id, note: note)) {
         case .success(let v):
             if o.json { print(v.serialized) } else { print("alarm \(id) acknowledged (ledger event \(v["seq"]?.intValue ?? 0))") }
             return Exit.ok
@@ -263,11 +274,11 @@ enum CtlCommand {
     static func watch(_ o: Options) -> Int32 {
         let client: ControlClient
         do { client = try ControlClient(path: o.socket) } catch {
-            _ = call(o, ControlRequest(cmd: "watch"))  // prints why, with the socket path
+            _ = call(o, .watch)  // prints why, with the socket path
             return Exit.unavailable
         }
         do {
-            guard case .ok = try client.call(ControlRequest(cmd: "watch")) else { return Exit.failure }
+            guard case .ok = try client.call(ControlCommand.watch.request) else { return Exit.failure }
             if !o.json { print("watching \(o.socket) (Ctrl-C to stop)") }
             fflush(nil)
             while let line = try client.readLine() {
@@ -285,7 +296,7 @@ enum CtlCommand {
     }
 
     static func outbox(_ o: Options) throws(ExitCode) -> Int32 {
-        let r = try reply(o, ControlRequest(cmd: "outbox"))
+        let r = try reply(o, .outbox)
         if o.json { print(r.serialized); return Exit.ok }
         print("state         \(r["state"]?.stringValue ?? "?")")
         print("pending       \(r["pending"]?.intValue ?? 0) events" + (r["oldest_pending_at"]?.stringValue.map { ", oldest from \($0)" } ?? ""))
@@ -299,7 +310,7 @@ enum CtlCommand {
     static func scans(_ o: Options) throws(ExitCode) -> Int32 {
         guard positional(o, known: ["--limit"]).isEmpty else { return usageError("scans [--limit N]") }
         let limit = option(o, "--limit").flatMap(Int.init) ?? 20
-        let r = try reply(o, ControlRequest(cmd: "scans", args: ["limit": .number(Double(limit))]))
+        let r = try reply(o, .scans(limit: limit))
         if o.json { print(r.serialized); return Exit.ok }
         var t = Table(["TIME", "SCANNER", "FRIDGE", "MODE", "VERDICT", "DOSE / CODE"])
         for s in r.arrayValue ?? [] {
@@ -312,10 +323,8 @@ enum CtlCommand {
 
     static func inventory(_ o: Options) throws(ExitCode) -> Int32 {
         guard positional(o, known: ["--fridge", "--expiring"]).isEmpty else { return usageError("inventory [--fridge F] [--expiring 30d]") }
-        var args: [String: JSONValue] = [:]
-        if let f = option(o, "--fridge") { args["fridge"] = .string(f) }
-        if let e = option(o, "--expiring") { args["expiring"] = .string(e) }
-        let r = try reply(o, ControlRequest(cmd: "inventory", args: args))
+        let expiring = try duration(option(o, "--expiring"), key: "expiring", in: 0...ControlArguments.maxWindow)
+        let r = try reply(o, .inventory(fridge: option(o, "--fridge"), expiring: expiring))
         if o.json { print(r.serialized); return Exit.ok }
         var t = Table(["EXPIRY", "FRIDGE", "PRODUCT", "LOT", "DOSES"])
         for g in r.arrayValue ?? [] {
@@ -330,7 +339,7 @@ enum CtlCommand {
         let args = positional(o, known: [])
         guard args.count == 1 else { return usageError("lookup CODE") }
         let code = args[0].replacingAll("<GS>", with: "\u{1D}").replacingAll("\\x1d", with: "\u{1D}")
-        let r = try reply(o, ControlRequest(cmd: "lookup", args: ["code": .string(code)]))
+        let r = try reply(o, .lookup(code: code))
         if o.json { print(r.serialized); return Exit.ok }
         print("dose      \(r["dose"]?.stringValue ?? "")")
         print("status    \(r["status"]?.stringValue ?? "")" + (r["fridge"]?.stringValue.map { " (fridge \($0))" } ?? ""))
@@ -347,18 +356,19 @@ enum CtlCommand {
 
     static func hold(_ o: Options) throws(ExitCode) -> Int32 {
         guard let action = o.rest.first else { return usageError("hold add|list|remove") }
-        var args: [String: JSONValue] = ["action": .string(action)]
+        let command: ControlCommand
         switch action {
-        case "list": break
+        case "list": command = .holdList
         case "add":
-            for k in ["gtin", "product", "lot", "code", "reason"] { if let v = option(o, "--" + k) { args[k] = .string(v) } }
-            guard args["reason"] != nil else { return usageError("hold add needs --reason TEXT") }
+            guard let reason = option(o, "--reason") else { return usageError("hold add needs --reason TEXT") }
+            command = .holdAdd(.init(gtin: option(o, "--gtin"), product: option(o, "--product"), lot: option(o, "--lot"),
+                                     code: option(o, "--code"), reason: reason))
         case "remove":
             guard o.rest.count == 2, let id = Int(o.rest[1]) else { return usageError("hold remove ID") }
-            args["id"] = .number(Double(id))
+            command = .holdRemove(id: id)
         default: return usageError("hold add|list|remove")
         }
-        let r = try reply(o, ControlRequest(cmd: "hold", args: args))
+        let r = try reply(o, command)
         if o.json { print(r.serialized); return Exit.ok }
         switch action {
         case "list":
@@ -389,7 +399,7 @@ enum CtlCommand {
     /// The command cards: their barcode content, for printing as Code 128 and sticking on the fridge.
     static func cards(_ o: Options) -> Int32 {
         var fridges: [String] = []
-        if case .success(let list) = call(o, ControlRequest(cmd: "fridges")) {
+        if case .success(let list) = call(o, .fridges) {
             fridges = (list.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
         } else {
             printError("coldchainctl: (listing mode cards only; fridge cards need the daemon)")
@@ -461,8 +471,7 @@ enum CtlCommand {
                 return Exit.failure
             }
         } else {
-            let args: [String: JSONValue] = anchors.isEmpty ? [:] : ["anchors": .array(anchors.map { .string("\($0.seq):\($0.hash)") })]
-            switch call(o, ControlRequest(cmd: "verify", args: args)) {
+            switch call(o, .verify(anchors: anchors.map { "\($0.seq):\($0.hash)" })) {
             case .success(let v): report = v
             case .failure(let e): return e.code
             }

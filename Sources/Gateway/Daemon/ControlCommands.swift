@@ -30,32 +30,28 @@ final class ControlCommands: ControlHandling {
         self.startedAt = startedAt; self.clock = clock; self.anchorProblem = anchorProblem
     }
 
-    static let commands = ["status", "verify", "fridges", "readings", "excursions", "ack", "watch", "hold", "scans", "inventory",
-                           "lookup", "outbox", "uplink", "help"]
-
     func handle(_ request: ControlRequest, peer: PeerInfo, connection: ControlConnection) async -> ControlReply {
         do {
-            switch request.cmd {
-            case "status": return .ok(status())
-            case "verify": return try await verify(request.args)
-            case "fridges": return .ok(.array(hub.fridgeStatus()))
-            case "readings": return try await readings(request.args)
-            case "excursions": return try await excursions(request.args)
-            case "ack": return try await acknowledge(request.args, peer: peer)
-            case "watch": return watch(connection)
-            case "hold": return try await hold(request.args, peer: peer)
-            case "scans": return try await recentScans(request.args)
-            case "inventory": return try inventory(request.args)
-            case "lookup": return try await lookup(request.args)
-            case "outbox": return try await outbox()
-            case "uplink":
-                guard try ControlArguments(request.args).string("action") == "retry" else { throw ControlFailure(.invalidArgument, "uplink retry") }
+            switch try ControlCommand(request) {
+            case .status: return .ok(status())
+            case .verify(let anchors): return try await verify(anchors)
+            case .fridges: return .ok(.array(hub.fridgeStatus()))
+            case .readings(let fridge, let since): return try await readings(fridge: fridge, since: since)
+            case .excursions(let openOnly): return try await excursions(openOnly: openOnly)
+            case .ack(let alarm, let note): return try await acknowledge(alarm: alarm, note: note, peer: peer)
+            case .watch: return watch(connection)
+            case .holdList: return .ok(.array(scans.holds.map(\.json)))
+            case .holdAdd(let spec): return try await addHold(spec, peer: peer)
+            case .holdRemove(let id): return try await removeHold(id, peer: peer)
+            case .scans(let limit): return try await recentScans(limit: limit)
+            case .inventory(let fridge, let expiring): return try inventory(fridge: fridge, expiring: expiring)
+            case .lookup(let code): return try await lookup(code)
+            case .outbox: return try await outbox()
+            case .uplinkRetry:
                 guard config.platform != nil else { throw ControlFailure(.unavailable, "no platform is configured") }
                 uplink.retryRequested.withLock { $0 = true }
                 return .ok(["retry": true])
-            case "help": return .ok(["commands": .array(Self.commands.map { .string($0) })])
-            default:
-                return .failure(ControlFailure(.unknownCommand, "unknown command '\(request.cmd.truncated(40))'; known: \(Self.commands.joined(separator: ", "))"))
+            case .help: return .ok(["commands": .array(ControlCommand.names.map { .string($0) })])
             }
         } catch let f as ControlFailure {
             return .failure(f)
@@ -131,18 +127,13 @@ final class ControlCommands: ControlHandling {
     }
 
     /// The chain, checked against the head the platform confirmed and the anchors the caller gives.
-    func verify(_ args: [String: JSONValue]) async throws -> ControlReply {
+    func verify(_ given: [String]) async throws -> ControlReply {
         var anchors: [LedgerAnchor] = []
-        switch args["anchors"] {
-        case nil, .null?: break
-        case .array(let list)? where list.count <= 100:
-            for item in list {
-                guard let text = item.stringValue, text.utf8.count <= 100, let a = LedgerAnchor.parse(text) else {
-                    throw ControlFailure(.invalidArgument, "an anchor is SEQ:HASH, the hash 64 hex digits (e.g. 1200:9f86d0…)")
-                }
-                anchors.append(a)
+        for text in given {
+            guard let a = LedgerAnchor.parse(text) else {
+                throw ControlFailure(.invalidArgument, "an anchor is SEQ:HASH, the hash 64 hex digits (e.g. 1200:9f86d0…)")
             }
-        default: throw ControlFailure(.invalidArgument, "anchors must be a list of at most 100 SEQ:HASH strings")
+            anchors.append(a)
         }
         if let confirmed = ledger.confirmedHead() { anchors.append(confirmed) }
         let given = anchors
@@ -170,16 +161,13 @@ final class ControlCommands: ControlHandling {
     /// Most readings one answer holds: 8 sensors' day at 60 s is 11,520; a fridge's week at 2 sensors 20,160.
     static let maxReadings = 25_000
 
-    func readings(_ args: [String: JSONValue]) async throws -> ControlReply {
-        let a = ControlArguments(args)
-        guard let fridge = try a.string("fridge") else { throw ControlFailure(.invalidArgument, "which fridge? (readings FRIDGE)") }
+    func readings(fridge: String, since window: DurationArgument?) async throws -> ControlReply {
         guard config.fridges.contains(where: { $0.id == fridge }) else {
             throw ControlFailure(.notFound, "no fridge '\(fridge)'; known: \(config.fridges.map(\.id).joined(separator: ", "))")
         }
-        let window = try a.duration("since", in: 1...ControlArguments.maxWindow, default: 86400)!
         let now = clock.now()
-        let since = RFC3339.format(now.addingTimeInterval(-window))
-        let sinceText = try a.string("since", maxLength: 32) ?? "24h"
+        let since = RFC3339.format(now.addingTimeInterval(-(window?.seconds ?? 86400)))
+        let sinceText = window?.text ?? "24h"
         return try await read { reader in
             let events = try reader.events(type: Reading.type.rawValue, where: "fridge", equals: fridge, since: since,
                                            limit: Self.maxReadings + 1)
@@ -208,8 +196,7 @@ final class ControlCommands: ControlHandling {
         }
     }
 
-    func excursions(_ args: [String: JSONValue]) async throws -> ControlReply {
-        let onlyOpen = try ControlArguments(args).bool("open", default: false)
+    func excursions(openOnly onlyOpen: Bool) async throws -> ControlReply {
         return try await read { reader in
             let types = [EventType.excursionOpened, .excursionPeak, .excursionClosed].map(\.rawValue)
             var byID: [Int: [String: JSONValue]] = [:]
@@ -241,10 +228,7 @@ final class ControlCommands: ControlHandling {
         }
     }
 
-    func acknowledge(_ args: [String: JSONValue], peer: PeerInfo) async throws -> ControlReply {
-        let a = ControlArguments(args)
-        guard let id = try a.integer("alarm", in: 1...Int(Int32.max)) else { throw ControlFailure(.invalidArgument, "which alarm? (ack ID --note TEXT)") }
-        let note = try a.string("note", maxLength: ControlArguments.maxNote) ?? ""
+    func acknowledge(alarm id: Int, note: String, peer: PeerInfo) async throws -> ControlReply {
         let hub = self.hub, now = clock.now()
         let result = try await onQueue(writeQueue) { hub.acknowledge(alarm: id, note: note, uid: peer.uid, at: now) }
         switch result {

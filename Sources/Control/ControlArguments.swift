@@ -1,24 +1,23 @@
 import ColdChain
-import Control
 
 /// A request's arguments, read with their bounds. Every value a control client sends is checked here before any
 /// arithmetic, conversion or formatting touches it: a duration of 800000 days once reached RFC 3339 formatting
 /// as a negative year and killed the daemon. A refusal is `invalid_argument` with the allowed range.
-struct ControlArguments {
+public struct ControlArguments {
     let values: [String: JSONValue]
-    init(_ values: [String: JSONValue]) { self.values = values }
+    public init(_ values: [String: JSONValue]) { self.values = values }
 
     /// The longest note or reason a person types.
-    static let maxNote = 1000
+    public static let maxNote = 1000
     /// Ids, product ids, lots: short by nature.
-    static let maxName = 256
+    public static let maxName = 256
     /// A scanned code: the scanner framer's own limit.
-    static let maxCode = 512
+    public static let maxCode = 512
     /// Time windows and horizons a query may ask for: a century covers any ledger.
-    static let maxWindow = 36_500.0 * 86_400
+    public static let maxWindow = 36_500.0 * 86_400
 
     /// A string of at most `maxLength` characters; control characters refused unless `allowGS` lets FNC1 (GS) through.
-    func string(_ key: String, maxLength: Int = maxName, allowGS: Bool = false) throws -> String? {
+    public func string(_ key: String, maxLength: Int = maxName, allowGS: Bool = false) throws(ControlFailure) -> String? {
         guard let v = values[key], v != .null else { return nil }
         guard case .string(let s) = v else { throw ControlFailure(.invalidArgument, "\(key) must be a string") }
         guard s.count <= maxLength else {
@@ -31,7 +30,7 @@ struct ControlArguments {
     }
 
     /// A duration text (`24h`, `30d`) within `range`.
-    func duration(_ key: String, in range: ClosedRange<Double>, default def: Double? = nil) throws -> Double? {
+    public func duration(_ key: String, in range: ClosedRange<Double>, default def: Double? = nil) throws(ControlFailure) -> Double? {
         guard let text = try string(key, maxLength: 32) else { return def }
         switch DurationText.seconds(from: text, in: range) {
         case .success(let v): return v
@@ -40,7 +39,7 @@ struct ControlArguments {
     }
 
     /// A whole number within `range`.
-    func integer(_ key: String, in range: ClosedRange<Int>, default def: Int? = nil) throws -> Int? {
+    public func integer(_ key: String, in range: ClosedRange<Int>, default def: Int? = nil) throws(ControlFailure) -> Int? {
         guard let v = values[key], v != .null else { return def }
         guard case .number(let d) = v, d.isFinite, d.rounded() == d else {
             throw ControlFailure(.invalidArgument, "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
@@ -51,7 +50,7 @@ struct ControlArguments {
         return Int(d)
     }
 
-    func bool(_ key: String, default def: Bool) throws -> Bool {
+    public func bool(_ key: String, default def: Bool) throws(ControlFailure) -> Bool {
         guard let v = values[key], v != .null else { return def }
         guard case .bool(let b) = v else { throw ControlFailure(.invalidArgument, "\(key) must be true or false") }
         return b

@@ -1,0 +1,148 @@
+import ColdChain
+
+/// A duration argument as the person typed it (`24h`) and what it means, checked against its bounds.
+public struct DurationArgument: Sendable, Equatable {
+    public let text: String
+    public let seconds: Double
+
+    /// Parses `text` within `range`; the CLI checks what the person typed before it is sent, with the daemon's words.
+    public init(_ text: String, key: String, in range: ClosedRange<Double>) throws(ControlFailure) {
+        switch DurationText.seconds(from: text, in: range) {
+        case .success(let v): self.text = text; seconds = v
+        case .failure(let p): throw ControlFailure(.invalidArgument, "\(key): \(p)")
+        }
+    }
+
+    init(text: String, seconds: Double) { self.text = text; self.seconds = seconds }
+}
+
+/// Every control command, defined once: its name, its arguments with their types and bounds, and its wire form.
+/// The daemon decodes a request into one (refusing what is out of bounds with `invalid_argument`), the CLI builds
+/// one and sends its `request`; the wire stays one JSON object per line, `{"cmd":..., "args":{...}}`.
+public enum ControlCommand: Sendable, Equatable {
+    case status
+    case verify(anchors: [String])
+    case fridges
+    case readings(fridge: String, since: DurationArgument?)
+    case excursions(openOnly: Bool)
+    case ack(alarm: Int, note: String)
+    case watch
+    case holdList
+    case holdAdd(HoldSpec)
+    case holdRemove(id: Int)
+    case scans(limit: Int)
+    case inventory(fridge: String?, expiring: DurationArgument?)
+    case lookup(code: String)
+    case outbox
+    case uplinkRetry
+    case help
+
+    /// What `hold add` names: a GTIN or a Chinese product id, optionally narrowed to a lot or one code.
+    public struct HoldSpec: Sendable, Equatable {
+        public var gtin: String?
+        public var product: String?
+        public var lot: String?
+        public var code: String?
+        public var reason: String
+        public init(gtin: String?, product: String?, lot: String?, code: String?, reason: String) {
+            self.gtin = gtin; self.product = product; self.lot = lot; self.code = code; self.reason = reason
+        }
+    }
+
+    /// The command names the daemon knows, in the order `help` lists them.
+    public static let names = ["status", "verify", "fridges", "readings", "excursions", "ack", "watch", "hold", "scans", "inventory",
+                               "lookup", "outbox", "uplink", "help"]
+
+    public var name: String { request.cmd }
+
+    /// The wire form.
+    public var request: ControlRequest {
+        switch self {
+        case .status: ControlRequest(cmd: "status")
+        case .verify(let anchors): ControlRequest(cmd: "verify", args: anchors.isEmpty ? [:] : ["anchors": .array(anchors.map { .string($0) })])
+        case .fridges: ControlRequest(cmd: "fridges")
+        case .readings(let fridge, let since):
+            ControlRequest(cmd: "readings", args: ["fridge": .string(fridge)].merging(since.map { ["since": .string($0.text)] } ?? [:]) { a, _ in a })
+        case .excursions(let openOnly): ControlRequest(cmd: "excursions", args: ["open": .bool(openOnly)])
+        case .ack(let alarm, let note): ControlRequest(cmd: "ack", args: ["alarm": .number(Double(alarm)), "note": .string(note)])
+        case .watch: ControlRequest(cmd: "watch")
+        case .holdList: ControlRequest(cmd: "hold", args: ["action": "list"])
+        case .holdAdd(let h):
+            ControlRequest(cmd: "hold", args: ["action": "add", "reason": .string(h.reason)].merging(
+                [("gtin", h.gtin), ("product", h.product), ("lot", h.lot), ("code", h.code)].compactMap { k, v in v.map { (k, JSONValue.string($0)) } },
+                uniquingKeysWith: { a, _ in a }))
+        case .holdRemove(let id): ControlRequest(cmd: "hold", args: ["action": "remove", "id": .number(Double(id))])
+        case .scans(let limit): ControlRequest(cmd: "scans", args: ["limit": .number(Double(limit))])
+        case .inventory(let fridge, let expiring):
+            ControlRequest(cmd: "inventory", args: [("fridge", fridge), ("expiring", expiring?.text)].reduce(into: [:]) { o, kv in
+                if let v = kv.1 { o[kv.0] = .string(v) }
+            })
+        case .lookup(let code): ControlRequest(cmd: "lookup", args: ["code": .string(code)])
+        case .outbox: ControlRequest(cmd: "outbox")
+        case .uplinkRetry: ControlRequest(cmd: "uplink", args: ["action": "retry"])
+        case .help: ControlRequest(cmd: "help")
+        }
+    }
+
+    /// Decodes a request, checking every argument's type and bounds before anything uses it.
+    public init(_ r: ControlRequest) throws(ControlFailure) {
+        let a = ControlArguments(r.args)
+        func duration(_ key: String, in range: ClosedRange<Double>) throws(ControlFailure) -> DurationArgument? {
+            guard let seconds = try a.duration(key, in: range), let text = try a.string(key, maxLength: 32) else { return nil }
+            return DurationArgument(text: text, seconds: seconds)
+        }
+        switch r.cmd {
+        case "status": self = .status
+        case "fridges": self = .fridges
+        case "watch": self = .watch
+        case "outbox": self = .outbox
+        case "help": self = .help
+        case "verify":
+            switch r.args["anchors"] {
+            case nil, .null?: self = .verify(anchors: [])
+            case .array(let list)? where list.count <= 100:
+                var anchors: [String] = []
+                for item in list {
+                    guard let text = item.stringValue, text.utf8.count <= 100 else {
+                        throw ControlFailure(.invalidArgument, "an anchor is SEQ:HASH, the hash 64 hex digits (e.g. 1200:9f86d0…)")
+                    }
+                    anchors.append(text)
+                }
+                self = .verify(anchors: anchors)
+            default: throw ControlFailure(.invalidArgument, "anchors must be a list of at most 100 SEQ:HASH strings")
+            }
+        case "readings":
+            guard let fridge = try a.string("fridge") else { throw ControlFailure(.invalidArgument, "which fridge? (readings FRIDGE)") }
+            self = .readings(fridge: fridge, since: try duration("since", in: 1...ControlArguments.maxWindow))
+        case "excursions": self = .excursions(openOnly: try a.bool("open", default: false))
+        case "ack":
+            guard let id = try a.integer("alarm", in: 1...Int(Int32.max)) else { throw ControlFailure(.invalidArgument, "which alarm? (ack ID --note TEXT)") }
+            self = .ack(alarm: id, note: try a.string("note", maxLength: ControlArguments.maxNote) ?? "")
+        case "hold":
+            switch try a.string("action") ?? "list" {
+            case "list": self = .holdList
+            case "add":
+                self = .holdAdd(HoldSpec(gtin: try a.string("gtin"), product: try a.string("product"), lot: try a.string("lot", maxLength: 20),
+                                         code: try a.string("code", maxLength: ControlArguments.maxCode, allowGS: true),
+                                         reason: try a.string("reason", maxLength: ControlArguments.maxNote) ?? ""))
+            case "remove":
+                guard let id = try a.integer("id", in: 1...Int(Int32.max)) else { throw ControlFailure(.invalidArgument, "hold remove ID") }
+                self = .holdRemove(id: id)
+            default: throw ControlFailure(.invalidArgument, "hold add|list|remove")
+            }
+        case "scans": self = .scans(limit: try a.integer("limit", in: 1...10_000, default: 20)!)
+        case "inventory":
+            self = .inventory(fridge: try a.string("fridge"), expiring: try duration("expiring", in: 0...ControlArguments.maxWindow))
+        case "lookup":
+            guard let code = try a.string("code", maxLength: ControlArguments.maxCode, allowGS: true) else {
+                throw ControlFailure(.invalidArgument, "lookup CODE")
+            }
+            self = .lookup(code: code)
+        case "uplink":
+            guard try a.string("action") == "retry" else { throw ControlFailure(.invalidArgument, "uplink retry") }
+            self = .uplinkRetry
+        default:
+            throw ControlFailure(.unknownCommand, "unknown command '\(r.cmd.truncated(40))'; known: \(Self.names.joined(separator: ", "))")
+        }
+    }
+}
