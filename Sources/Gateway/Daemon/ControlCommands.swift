@@ -66,10 +66,10 @@ final class ControlCommands: ControlHandling {
     struct AnswerTooLarge: Error { var bytes: Int }
 
     func narrowing(_ request: ControlRequest) -> String {
-        switch request.cmd {
-        case "readings": "ask for a shorter window (readings FRIDGE --since 24h)"
-        case "scans": "ask for fewer (scans --limit 1000)"
-        case "excursions": "ask for the open ones (excursions --open)"
+        switch try? ControlCommand(request) {
+        case .readings?: "ask for a shorter window (readings FRIDGE --since 24h)"
+        case .scans?: "ask for fewer (scans --limit 1000)"
+        case .excursions?: "ask for the open ones (excursions --open)"
         default: "ask for less"
         }
     }
