@@ -237,11 +237,3 @@ extension NewEvent {
     /// The sensor a reading came from (the tally counts readings per sensor).
     var sensorForTally: String? { (try? Reading(json: (try? JSONValue.parse(Data(body.utf8))) ?? .null))?.sensor }
 }
-
-extension JSONValue {
-    func merging(_ other: [String: JSONValue]) -> JSONValue {
-        guard case .object(var o) = self else { return self }
-        for (k, v) in other { o[k] = v }
-        return .object(o)
-    }
-}
