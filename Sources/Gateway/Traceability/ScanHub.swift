@@ -96,23 +96,26 @@ public final class ScanHub: Sendable {
             let decision = noise.withLock { gates in gates[scanner, default: ScanNoiseGate()].unrecognised(sample: scan.raw, at: now) }
             if decision == .suppress { return nil }
         }
-        var attempted: NewEvent?
-        var fridge: String?
+        // The judged event, kept typed for the log and the pulse below (not parsed back from its own JSON).
+        var judged: TypedEvent?
         let outcome = monitor.commitExternal({ () -> [NewEvent] in
-            let event = state.withLock { s in Self.judge(scan, scanner: scanner, state: s, config: config, now: now, today: today) }
-            attempted = event
-            return event.map { [$0] } ?? []
+            judged = state.withLock { s in Self.judge(scan, scanner: scanner, state: s, config: config, now: now, today: today) }
+            return judged.map { [NewEvent($0, at: now)] } ?? []
         }, apply: applyWritten)
-        let body = attempted.flatMap { try? JSONValue.parse(Data($0.body.utf8)) }
-        fridge = body?["fridge"]?.stringValue
+        var verdict: Scan?, fridge: String?
+        switch judged {
+        case .scan(let s)?: verdict = s; fridge = s.fridge
+        case .scannerSwitched(let s)?: fridge = s.fridge
+        default: break
+        }
         switch outcome {
         case .success(let written):
             guard let e = written.first else { return nil }
-            if e.type == ScannerSwitched.type.rawValue {
-                log.notice("scanner \(scanner): \(scan.raw)")
+            if let verdict {
+                log.info("scan \(scanner): \(verdict.verdict) \(verdict.dose ?? scan.raw)")
+                if verdict.refused { monitor.pulse(fridge: verdict.fridge, seconds: Self.refusalPulse, from: now) }
             } else {
-                log.info("scan \(scanner): \(body?["verdict"]?.stringValue ?? "?") \(body?["dose"]?.stringValue ?? scan.raw)")
-                if body?["refused"] == true, let fridge { monitor.pulse(fridge: fridge, seconds: Self.refusalPulse, from: now) }
+                log.notice("scanner \(scanner): \(scan.raw)")
             }
             return e
         case .failure(let refusal):
@@ -123,18 +126,18 @@ public final class ScanHub: Sendable {
     }
 
     /// The event one scan makes: a verdict, or a scanner switched by a command card. Reads the state only.
-    static func judge(_ scan: ParsedScan, scanner: String, state s: State, config: GatewayConfig, now: Date, today: GS1Date) -> NewEvent? {
+    static func judge(_ scan: ParsedScan, scanner: String, state s: State, config: GatewayConfig, now: Date, today: GS1Date) -> TypedEvent? {
         guard let current = s.modes[scanner] else { return nil }
         if case .command(let c) = scan.code {
             switch c {
-            case .mode(let m): return NewEvent(ScannerSwitched(scanner: scanner, mode: m, fridge: nil), at: now)
+            case .mode(let m): return .scannerSwitched(ScannerSwitched(scanner: scanner, mode: m, fridge: nil))
             case .fridge(let f):
                 guard config.fridges.contains(where: { $0.id == f }) else {
-                    return NewEvent(Scan(scanner: scanner, fridge: current.fridge, mode: current.mode, direction: nil, verdict: "unrecognised",
-                                         refused: true, moved: false,
-                                         detail: ["reason": .string("command card names fridge '\(f)', which is not configured")], code: scan.json), at: now)
+                    return .scan(Scan(scanner: scanner, fridge: current.fridge, mode: current.mode, direction: nil, verdict: "unrecognised",
+                                      refused: true, moved: false,
+                                      detail: ["reason": .string("command card names fridge '\(f)', which is not configured")], code: scan.json))
                 }
-                return NewEvent(ScannerSwitched(scanner: scanner, mode: nil, fridge: f), at: now)
+                return .scannerSwitched(ScannerSwitched(scanner: scanner, mode: nil, fridge: f))
             }
         }
         let direction = current.mode.isOut ? "out" : "in"
@@ -145,9 +148,9 @@ public final class ScanHub: Sendable {
         let id = DoseVerifier.identity(scan)
         // A dose comes out of the fridge it went into.
         let fridge = direction == "out" ? id.flatMap { s.stock[$0.key]?.fridge } ?? current.fridge : current.fridge
-        return NewEvent(Scan(scanner: scanner, fridge: fridge, mode: current.mode, direction: direction, verdict: outcome.verdict.rawValue,
-                             refused: outcome.verdict != .ok, moved: outcome.moves, detail: .object(outcome.detail), code: scan.json,
-                             dose: id?.key, product: id?.product, lot: id?.lot, expiry: id?.expiry?.description), at: now)
+        return .scan(Scan(scanner: scanner, fridge: fridge, mode: current.mode, direction: direction, verdict: outcome.verdict.rawValue,
+                          refused: outcome.verdict != .ok, moved: outcome.moves, detail: .object(outcome.detail), code: scan.json,
+                          dose: id?.key, product: id?.product, lot: id?.lot, expiry: id?.expiry?.description))
     }
 
     /// Time passing for the noise gates: records one `scanner.noise` per noisy interval of `scanner`.

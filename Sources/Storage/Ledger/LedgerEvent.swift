@@ -12,8 +12,13 @@ public struct NewEvent: Sendable {
     }
 
     /// An event from its typed body: the type name and the bytes come from the one definition in ColdChain/Events.
-    public init<B: EventBody>(_ body: B, at: Date) {
-        self.type = B.type.rawValue; self.at = at; self.body = body.json.serialized
+    public init(_ body: some EventBody, at: Date) {
+        self.type = Swift.type(of: body).type.rawValue; self.at = at; self.body = body.json.serialized
+    }
+
+    /// An event from a typed body held as `TypedEvent`.
+    public init(_ typed: TypedEvent, at: Date) {
+        self.init(typed.body, at: at)
     }
 
     /// For bodies already serialized (benchmarks, replays); `body` must be one JSON object.
