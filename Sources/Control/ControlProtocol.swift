@@ -65,6 +65,12 @@ public struct ControlFailure: Error, Sendable, Equatable {
     public var code: Code
     public var message: String
     public init(_ code: Code, _ message: String) { self.code = code; self.message = message }
+
+    /// The refusal of an answer longer than `ControlProtocol.maxReply`, with how to narrow the question.
+    public static func tooLarge(command: String, bytes: Int, narrowing: String) -> ControlFailure {
+        let mib = (Double(bytes) / 104_857.6).rounded() / 10
+        return ControlFailure(.tooLarge, "the answer to \(command) is \(mib) MiB, more than the \(ControlProtocol.maxReply >> 20) MiB a reply may hold; \(narrowing)")
+    }
 }
 
 public enum ControlReply: Sendable, Equatable {

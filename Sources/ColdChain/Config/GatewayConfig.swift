@@ -198,10 +198,7 @@ extension GatewayConfig {
             case (true, false):
                 if let r = b.object("rtu", allowed: ["device", "baud", "parity", "data_bits", "stop_bits"]) {
                     let device = r.string("device", maxLength: ConfigObject.maxPath)
-                    let baud = r.integer("baud", in: 300...230_400, default: 9600)
-                    if let baud, !SerialBaud.rates.contains(baud) {
-                        r.child("baud")!.problem("\(baud) is not a standard baud rate (\(SerialBaud.rates.map(String.init).joined(separator: ", ")))")
-                    }
+                    let baud = baudRate(r)
                     let parity: Parity? = r.choice("parity", default: Parity.none)
                     let dataBits = r.integer("data_bits", in: 7...8, default: 8)
                     let stopBits = r.integer("stop_bits", in: 1...2, default: 1)
@@ -223,6 +220,16 @@ extension GatewayConfig {
             }
         }
         return buses
+    }
+
+    /// A serial line's `baud`: one of the rates the serial port can be set to (buses and scanners alike).
+    static func baudRate(_ o: ConfigObject) -> Int? {
+        guard let baud = o.integer("baud", in: 300...230_400, default: 9600) else { return nil }
+        guard SerialBaud.rates.contains(baud) else {
+            o.child("baud")!.problem("\(baud) is not a standard baud rate (\(SerialBaud.rates.map(String.init).joined(separator: ", ")))")
+            return nil
+        }
+        return baud
     }
 
     static func reference(_ o: ConfigObject, _ key: String, to ids: Set<String>, what: String) -> String? {
@@ -306,8 +313,7 @@ extension GatewayConfig {
             guard let s = n.object(allowed: ["id", "device", "baud", "fridge", "mode", "silence"]) else { continue }
             let id = uniqueID(s, seen: &seen, what: "scanner")
             let device = s.string("device", maxLength: ConfigObject.maxPath)
-            let baud = s.integer("baud", in: 300...230_400, default: 9600)
-            if let baud, !SerialBaud.rates.contains(baud) { s.child("baud")!.problem("\(baud) is not a standard baud rate") }
+            let baud = baudRate(s)
             let fridge = reference(s, "fridge", to: fridgeIDs, what: "fridge")
             let mode: ScannerMode? = s.choice("mode", default: ScannerMode.in)
             let silence = s.duration("silence", in: 0.005...5, default: 0.05)

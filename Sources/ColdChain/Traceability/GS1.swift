@@ -78,6 +78,9 @@ public enum GS1 {
         }
     }
 
+    /// A GTIN-14: 14 digits whose last is their check digit.
+    public static func isGTIN(_ s: String) -> Bool { s.utf8.count == 14 && checkDigitIsValid(s) }
+
     /// The GS1 mod-10 check digit over all digits but the last; true when the last digit matches.
     public static func checkDigitIsValid(_ digits: String) -> Bool {
         let d = digits.utf8.map { Int($0) - 48 }

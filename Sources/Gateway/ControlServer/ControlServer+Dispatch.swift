@@ -36,8 +36,6 @@ extension ControlServer {
     func replyLine(_ reply: ControlReply, to request: ControlRequest) -> String {
         let line = reply.line
         guard line.utf8.count > ControlProtocol.maxReply else { return line }
-        let size = Double(line.utf8.count) / 1_048_576
-        return ControlReply.failure(ControlFailure(.tooLarge,
-            "the answer to \(request.cmd) is \((size * 10).rounded() / 10) MiB, more than the \(ControlProtocol.maxReply >> 20) MiB a reply may hold; \(handler.narrowing(request))")).line
+        return ControlReply.failure(.tooLarge(command: request.cmd, bytes: line.utf8.count, narrowing: handler.narrowing(request))).line
     }
 }

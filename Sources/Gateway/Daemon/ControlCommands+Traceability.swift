@@ -10,7 +10,7 @@ extension ControlCommands {
         guard (gtin == nil) != (product == nil) else {
             throw ControlFailure(.invalidArgument, "hold add needs --gtin GTIN (or --product for a Chinese product id)")
         }
-        if let gtin, !(gtin.utf8.count == 14 && GS1.checkDigitIsValid(gtin)) {
+        if let gtin, !GS1.isGTIN(gtin) {
             throw ControlFailure(.invalidArgument, "--gtin '\(gtin)' is not a 14-digit GTIN with a valid check digit")
         }
         if let product, !(product.utf8.count == 7 && product.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }) {

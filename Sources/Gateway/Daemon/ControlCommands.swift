@@ -56,7 +56,7 @@ final class ControlCommands: ControlHandling {
         } catch let f as ControlFailure {
             return .failure(f)
         } catch let big as AnswerTooLarge {
-            return .failure(ControlFailure(.tooLarge, "the answer is \((Double(big.bytes) / 104_857.6).rounded() / 10) MiB, more than the \(ControlProtocol.maxReply >> 20) MiB a reply may hold; \(narrowing(request))"))
+            return .failure(.tooLarge(command: request.cmd, bytes: big.bytes, narrowing: narrowing(request)))
         } catch {
             return .failure(ControlFailure(.internal, "\(request.cmd) failed: \(error)"))
         }
@@ -99,16 +99,17 @@ final class ControlCommands: ControlHandling {
             ?? ["configured": false, "state": "not configured: nothing is forwarded"]
         // What needs a person now, said first: `status` prints these above everything else.
         var problems: [JSONValue] = anchorProblem.map { [.string($0)] } ?? []
-        if let f = ledger.writeFailure {
+        let writeFailure = ledger.writeFailure, noisy = scans.noisyScanners()
+        if let f = writeFailure {
             problems.append(.string("ledger: cannot write since \(RFC3339.format(f.since)): \(f.error)" +
                                     (hub.unrecordedSummary.map { "; not recorded so far: \($0)" } ?? "")))
         }
-        for n in scans.noisyScanners() {
+        for n in noisy {
             problems.append(.string("scanner \(n["scanner"]?.stringValue ?? "?"): noisy line since \(n["since"]?.stringValue ?? "?"), \(n["not_recorded_individually"]?.intValue ?? 0) unrecognised codes counted, not recorded one by one"))
         }
         var ledgerInfo: [String: JSONValue] = ["path": .string(ledger.path), "head_seq": .number(Double(ledger.headSequence)),
                                                "size_bytes": .number(Double(Self.fileSize(ledger.path) + Self.fileSize(ledger.path + "-wal")))]
-        if let f = ledger.writeFailure { ledgerInfo["write_error"] = ["since": .string(RFC3339.format(f.since)), "error": .string(f.error)] }
+        if let f = writeFailure { ledgerInfo["write_error"] = ["since": .string(RFC3339.format(f.since)), "error": .string(f.error)] }
         return [
             "problems": .array(problems),
             "gateway": ["id": .string(config.gateway.id), "site": .string(config.gateway.site)],
@@ -117,7 +118,7 @@ final class ControlCommands: ControlHandling {
             "started_at": .string(RFC3339.format(startedAt)),
             "uptime_s": .number(now.timeIntervalSince(startedAt).rounded()),
             "ledger": .object(ledgerInfo),
-            "scanners": .array(scans.noisyScanners()),
+            "scanners": .array(noisy),
             "fridges": .array(hub.fridgeStatus()),
             "buses": .array(hub.busStatus()),
             "alarms": .array(hub.openAlarms.map(\.json)),

@@ -54,7 +54,7 @@ extension HoldsSync {
         let lot = h["lot"]?.stringValue
         if let lot, !(1...20).contains(lot.utf8.count) || !GS1.isCSet82(lot) { return nil }
         if let gtin = h["gtin"]?.stringValue {
-            guard gtin.utf8.count == 14, GS1.checkDigitIsValid(gtin) else { return nil }
+            guard GS1.isGTIN(gtin) else { return nil }
             let code = h["code"]?.stringValue
             if let code, code.utf8.count > 512 || code.unicodeScalars.contains(where: String.needsEscape) { return nil }
             return PlatformHold(product: "gs1:" + gtin, lot: lot, code: code, reason: reason)
