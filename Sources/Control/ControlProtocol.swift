@@ -93,3 +93,8 @@ public enum ControlReply: Sendable, Equatable {
         return .failure(ControlFailure(code, v["error"]?["message"]?.stringValue ?? "unknown error"))
     }
 }
+
+extension ControlReply {
+    /// A typed reply (Control/Replies) as it goes on the wire; the client reads it back with the same type.
+    public static func result(_ value: some Encodable) throws -> ControlReply { .ok(try JSONValue(encoding: value)) }
+}

@@ -1,3 +1,4 @@
+import Simulation
 import Glibc
 
 exit(Simulator.main(Array(CommandLine.arguments.dropFirst())))

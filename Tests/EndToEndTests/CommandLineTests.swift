@@ -1,3 +1,4 @@
+import Control
 import Foundation
 import Glibc
 import Testing
@@ -69,5 +70,46 @@ import TestSupport
         close(fd)
         let refused = try run("coldchainctl", ["--socket", stale, "status"])
         #expect(refused.status == 69 && refused.err.contains("nothing is listening"))
+    }
+
+    /// The CLI is a table of argument specs: its usage lists every command the daemon knows, and each command's
+    /// arguments are checked against its spec before anything is sent (exit 64 with that command's usage line).
+    @Test func everyCommandHasASpecAndItsArgumentsAreCheckedBeforeSending() throws {
+        let help = try run("coldchainctl", ["help"])
+        #expect(help.status == 0)
+        for name in ControlCommand.names {
+            #expect(help.out.contains("\n  \(name)"), "usage lacks \(name)")
+        }
+        let socket = ["--socket", "/tmp/no-such-dir/control.sock"]
+        let cases: [([String], String)] = [
+            (["readings"], "coldchainctl: readings FRIDGE [--since 24h]"),
+            (["readings", "F1", "F2"], "coldchainctl: readings FRIDGE [--since 24h]"),
+            (["readings", "F1", "--since"], "--since needs a value"),
+            (["excursions", "--bogus"], "excursions: unknown option '--bogus'"),
+            (["hold"], "coldchainctl: hold add|list|remove"),
+            (["hold", "remove", "x"], "hold remove ID"),
+            (["uplink"], "coldchainctl: uplink retry"),
+            (["ack", "1"], "ack needs --note TEXT"),
+            (["scans", "--limit", "lots"], "limit: 'lots' is not a whole number from 1 to 10000"),
+            (["scans", "--limit", "0"], "limit: '0' is not a whole number from 1 to 10000"),
+            (["readings", "F1", "--since", "800000d"], "since: 800000d is out of range"),
+            (["verify", "--anchor", "12:zz"], "--anchor SEQ:HASH"),
+        ]
+        for (args, message) in cases {
+            let r = try run("coldchainctl", socket + args)
+            #expect(r.status == 64, "\(args): \(r.status) \(r.err)")
+            #expect(r.err.contains(message), "\(args): \(r.err)")
+        }
+        // Well-formed: it gets as far as the socket.
+        #expect(try run("coldchainctl", socket + ["scans", "--limit", "5"]).status == 69)
+        #expect(try run("coldchainctl", socket + ["hold", "list", "--json"]).status == 69)
+    }
+
+    /// The simulator is its own module: it links neither the daemon's library nor FoundationNetworking.
+    @Test func theSimulatorLinksNoNetworking() throws {
+        let r = shell("ldd \(binaryPath("coldchain-sim"))")
+        #expect(r.status == 0, "\(r.output)")
+        #expect(r.output.contains("libmodbus"), "the check reads the real list: \(r.output)")
+        #expect(!r.output.contains("FoundationNetworking") && !r.output.contains("libcurl"), "\(r.output)")
     }
 }

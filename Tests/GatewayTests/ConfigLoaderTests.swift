@@ -189,7 +189,7 @@ func loadConfig(_ text: String, profile: String = genericProfile, extra: (TempDi
         let devices = try FileManager.default.contentsOfDirectory(atPath: root + "/Devices").filter { $0.hasSuffix(".json5") }
         #expect(!devices.isEmpty)
         for d in devices {
-            if case .failure(let e) = ConfigLoader.loadProfile(file: root + "/Devices/" + d, expectedID: String(d.dropLast(6))) {
+            if case .failure(let e) = ConfigFile.loadProfile(file: root + "/Devices/" + d, expectedID: String(d.dropLast(6))) {
                 Issue.record("\(d): \(e)")
             }
         }

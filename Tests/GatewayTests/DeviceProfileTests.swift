@@ -7,7 +7,7 @@ import TestSupport
 /// The shipped profiles decode the worked examples of their manuals.
 @Suite struct DeviceProfileTests {
     func profile(_ id: String) throws -> DeviceProfile {
-        try ConfigLoader.loadProfile(file: packageRoot() + "/Devices/\(id).json5", expectedID: id).get()
+        try ConfigFile.loadProfile(file: packageRoot() + "/Devices/\(id).json5", expectedID: id).get()
     }
 
     /// Replies to the profile's reads, filled from a register map.

@@ -45,16 +45,16 @@ import TestSupport
         var minute = 20
         #expect(Self.fill(f, from: &minute), "the capped ledger refuses a write")
         let refusedAt = minute
-        let lastRecorded = try #require(f.hub.fridgeStatus().first?["at"])
-        #expect(lastRecorded == .string(RFC3339.format(f.t0.addingTimeInterval(Double(refusedAt - 2) * 60))))
+        let lastRecorded = try #require(f.hub.fridgeStatus().first?.at)
+        #expect(lastRecorded == RFC3339.format(f.t0.addingTimeInterval(Double(refusedAt - 2) * 60)))
 
         // Refused while full: a reading, a scan, an acknowledgement, a hold.
         f.hub.record(sensor: "F1-air", at: f.t0.addingTimeInterval(Double(minute) * 60), temperature: .value(5.5), humidity: nil)
-        #expect(f.hub.fridgeStatus().first?["at"] == lastRecorded, "fridges shows only what the ledger holds")
+        #expect(f.hub.fridgeStatus().first?.at == lastRecorded, "fridges shows only what the ledger holds")
         #expect(scans.record(scanner: "desk", bytes: Self.dose(4), at: f.t0.addingTimeInterval(Double(minute) * 60)) == nil)
-        #expect(scans.inventory(fridge: nil, expiringWithin: nil, now: f.t0).first?["count"] == 3, "the stock did not move")
+        #expect(scans.inventory(fridge: nil, expiringWithin: nil, now: f.t0).first?.count == 3, "the stock did not move")
         let notRecorded = news.withLock { $0.compactMap { n -> JSONValue? in
-            if case .notRecorded(let e, let reason) = n, e.type == "scan" { #expect(reason.contains("disk full")); return try? JSONValue.parse(Data(e.body.utf8)) }
+            if case .notRecorded(_, .scan(let scan), let reason) = n { #expect(reason.contains("disk full")); return scan.json }
             return nil
         } }
         #expect(notRecorded.count == 1 && notRecorded.first?["verdict"] == "ok", "the watch stream hears the verdict and that it was not recorded")
@@ -68,9 +68,9 @@ import TestSupport
         #expect(holdFailure.code == .notRecorded)
         #expect(scans.holds.isEmpty)
         // Status says it first; the alarm outputs sound (a data interruption alarms too).
-        let problems = commands.status()["problems"]?.arrayValue ?? []
-        #expect(problems.first?.stringValue?.hasPrefix("ledger: cannot write since ") == true, "\(problems)")
-        #expect(problems.first?.stringValue?.contains("disk full") == true)
+        let problems = commands.status().problems
+        #expect(problems.first?.hasPrefix("ledger: cannot write since ") == true, "\(problems)")
+        #expect(problems.first?.contains("disk full") == true)
         let outputs = f.hub.desiredOutputs(at: f.t0)
         #expect(!outputs.isEmpty && outputs.allSatisfy { $0.on })
 
@@ -85,13 +85,13 @@ import TestSupport
         #expect(lost["events"]?["scan"] == 1 && lost["events"]?["alarm.acknowledged"] == 1 && lost["events"]?["hold.added"] == 1)
         #expect(lost["from"] == .string(RFC3339.format(f.t0.addingTimeInterval(Double(refusedAt - 1) * 60))))
         #expect(lost["error"]?.stringValue?.contains("disk full") == true)
-        let after = commands.status()["problems"]?.arrayValue
+        let after = commands.status().problems
         #expect(after == [])
 
         // The same dose scanned again is a new scan-in, not a duplicate; memory and a fresh restore agree.
         let again = try #require(scans.record(scanner: "desk", bytes: Self.dose(4), at: f.t0.addingTimeInterval(Double(minute) * 60)))
         #expect(again.bodyValue["verdict"] == "ok")
-        #expect(scans.inventory(fridge: nil, expiringWithin: nil, now: f.t0).first?["count"] == 4)
+        #expect(scans.inventory(fridge: nil, expiringWithin: nil, now: f.t0).first?.count == 4)
         let reread = try LedgerReader(path: f.config.storage.path)
         let restored = try ScanHub(config: f.config, ledger: f.ledger, monitor: f.hub, reader: reread, log: Log(collect: { _ in }))
         #expect(restored.inventory(fridge: nil, expiringWithin: nil, now: f.t0) == scans.inventory(fridge: nil, expiringWithin: nil, now: f.t0))
@@ -145,7 +145,7 @@ import TestSupport
             scans.record(scanner: "desk", bytes: garbage.filter { $0 != 0x0D && $0 != 0x0A }, at: f.t0.addingTimeInterval(Double(k) * 0.01))
             if k == 250 { scans.record(scanner: "desk", bytes: DiskFullTests.dose(1), at: f.t0.addingTimeInterval(2.5)) }
         }
-        #expect(scans.noisyScanners().first?["scanner"] == "desk")
+        #expect(scans.noisyScanners().first?.scanner == "desk")
         scans.tickNoise(scanner: "desk", at: f.t0.addingTimeInterval(11))
         scans.tickNoise(scanner: "desk", at: f.t0.addingTimeInterval(22))
         let scanEvents = try f.events("scan")
@@ -176,6 +176,6 @@ import TestSupport
         let yesterday = try #require(scans.record(scanner: "desk", bytes: Array("(01)09506000134352(17)261123(10)L1(21)T2".utf8), at: now))
         #expect(yesterday.bodyValue["verdict"] == "expired", "the 23rd is over in the clinic, though not in UTC")
         let expiring = scans.inventory(fridge: nil, expiringWithin: 0, now: now)
-        #expect(expiring.first?["expiry"] == "2026-11-24" && expiring.first?["count"] == 1, "\(expiring)")
+        #expect(expiring.first?.expiry == "2026-11-24" && expiring.first?.count == 1, "\(expiring)")
     }
 }

@@ -8,6 +8,8 @@ import FoundationEssentials
 public protocol EventBody: Sendable, Equatable {
     static var type: EventType { get }
     var json: JSONValue { get }
+    /// Itself as its `TypedEvent` case (what listeners receive).
+    var typed: TypedEvent { get }
     init(json: JSONValue) throws(EventBodyError)
 }
 

@@ -24,6 +24,8 @@ public enum EventType: String, Sendable, CaseIterable {
     /// Written once the ledger accepts writes again after it refused them (disk full, I/O error): the period, the
     /// error, and what was lost (readings per sensor, scans, other events). Memory never held what was not written.
     case ledgerUnrecorded = "ledger.unrecorded"
+    /// Not recorded: what `alarm_command` is sent every `repeat` while an alarm stays open.
+    case alarmReminder = "alarm.reminder"
 }
 
 extension EventType {
@@ -34,8 +36,8 @@ extension EventType {
     /// The alarm's own events, which `alarm_command` is run for.
     public var isAlarm: Bool { self == .alarmOpened || self == .alarmAcknowledged || self == .alarmClosed }
 
-    /// Not a ledger event: what `alarm_command` is sent every `repeat` while an alarm stays open.
-    public static let alarmReminder = "alarm.reminder"
+    /// Whether the ledger holds events of this type (a reminder only goes to `alarm_command`).
+    public var isRecorded: Bool { self != .alarmReminder }
 }
 
 /// The running version, shown by `status` and recorded in `gateway.started`.

@@ -3,6 +3,7 @@ import FoundationEssentials
 /// `gateway.started`: the daemon is running, which gateway and which build.
 public struct GatewayStarted: EventBody {
     public static let type = EventType.gatewayStarted
+    public var typed: TypedEvent { .gatewayStarted(self) }
     public var gateway: String
     public var site: String
     public var version: String
@@ -22,6 +23,7 @@ public struct GatewayStarted: EventBody {
 /// `gateway.stopped`: a clean stop, why, and how long the run lasted.
 public struct GatewayStopped: EventBody {
     public static let type = EventType.gatewayStopped
+    public var typed: TypedEvent { .gatewayStopped(self) }
     public var reason: String
     public var uptimeSeconds: Double
     public init(reason: String, uptimeSeconds: Double) { self.reason = reason; self.uptimeSeconds = uptimeSeconds.rounded() }
@@ -35,6 +37,7 @@ public struct GatewayStopped: EventBody {
 /// `gateway.gap`: a period with no record, found at start (the previous run ended by a crash or a power cut).
 public struct GatewayGap: EventBody {
     public static let type = EventType.gatewayGap
+    public var typed: TypedEvent { .gatewayGap(self) }
     public var from: Date
     public var to: Date
     public var seconds: Double
@@ -57,6 +60,7 @@ public struct GatewayGap: EventBody {
 /// `config.loaded`: which configuration the run uses (its file and SHA-256) and what it declares.
 public struct ConfigLoaded: EventBody {
     public static let type = EventType.configLoaded
+    public var typed: TypedEvent { .configLoaded(self) }
     public var file: String
     public var sha256: String
     public var fridges: [String]
@@ -81,6 +85,7 @@ public struct ConfigLoaded: EventBody {
 /// `ledger.unrecorded`: what was lost while the ledger refused writes, written once it accepts them again.
 public struct LedgerUnrecorded: EventBody {
     public static let type = EventType.ledgerUnrecorded
+    public var typed: TypedEvent { .ledgerUnrecorded(self) }
     public var from: Date
     public var to: Date
     public var error: String

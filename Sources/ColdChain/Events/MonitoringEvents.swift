@@ -3,6 +3,7 @@ import FoundationEssentials
 /// `reading`: one valid reading of a probe (°C to 0.01, relative humidity to 0.1 %).
 public struct Reading: EventBody {
     public static let type = EventType.reading
+    public var typed: TypedEvent { .reading(self) }
     public var sensor: String
     /// Absent only in bodies written by tests and tools before readings carried their fridge.
     public var fridge: String?
@@ -29,6 +30,7 @@ public struct Reading: EventBody {
 /// `probe.fault`: the probe answered, with a value that means it is broken.
 public struct ProbeFault: EventBody {
     public static let type = EventType.probeFault
+    public var typed: TypedEvent { .probeFault(self) }
     public var sensor: String
     public var fridge: String
     public var reason: String
@@ -43,6 +45,7 @@ public struct ProbeFault: EventBody {
 /// `sensor.no_data`: no valid reading since `since`, for longer than the rule's comm_loss_after.
 public struct SensorNoData: EventBody {
     public static let type = EventType.sensorNoData
+    public var typed: TypedEvent { .sensorNoData(self) }
     public var sensor: String
     public var fridge: String
     public var since: Date
@@ -57,6 +60,7 @@ public struct SensorNoData: EventBody {
 /// `sensor.recovered`: valid readings again after `silentSeconds` without.
 public struct SensorRecovered: EventBody {
     public static let type = EventType.sensorRecovered
+    public var typed: TypedEvent { .sensorRecovered(self) }
     public var sensor: String
     public var fridge: String
     public var silentSeconds: Double
@@ -106,6 +110,9 @@ public struct ExcursionState: Sendable, Equatable {
          "max_c": .number(maxC), "degree_minutes": .number(degreeMinutes)]
     }
 
+    /// Reads what `fields` wrote (as every excursion event holds it).
+    public init(fields: JSONValue) throws(EventBodyError) { try self.init(try BodyReader(fields, .excursionOpened)) }
+
     init(_ r: BodyReader) throws(EventBodyError) {
         self.init(id: try r.int("excursion"), fridge: try r.string("fridge"), sensor: try r.string("sensor"), side: try r.enumValue("side"),
                   rule: try r.string("rule"), limitC: try r.double("limit_c"), start: try r.date("start"), minC: try r.double("min_c"),
@@ -116,6 +123,7 @@ public struct ExcursionState: Sendable, Equatable {
 /// `excursion.opened`: its rule held for its delay; `start` is back-dated to the first offending reading.
 public struct ExcursionOpened: EventBody {
     public static let type = EventType.excursionOpened
+    public var typed: TypedEvent { .excursionOpened(self) }
     public var excursion: ExcursionState
     public init(_ excursion: ExcursionState) { self.excursion = excursion }
     public var json: JSONValue { .object(excursion.fields) }
@@ -125,6 +133,7 @@ public struct ExcursionOpened: EventBody {
 /// `excursion.peak`: a new extreme (each 0.5 °C beyond the last), `valueC` read at `at`.
 public struct ExcursionPeak: EventBody {
     public static let type = EventType.excursionPeak
+    public var typed: TypedEvent { .excursionPeak(self) }
     public var excursion: ExcursionState
     public var valueC: Double
     public var at: Date
@@ -145,6 +154,7 @@ public struct ExcursionPeak: EventBody {
 /// `excursion.closed`: valid in-range readings again (past the hysteresis); its end and whole duration.
 public struct ExcursionClosed: EventBody {
     public static let type = EventType.excursionClosed
+    public var typed: TypedEvent { .excursionClosed(self) }
     public var excursion: ExcursionState
     public var end: Date
     public var durationSeconds: Double
@@ -165,6 +175,7 @@ public struct ExcursionClosed: EventBody {
 /// `alarm.opened`: an excursion or a silent sensor needs a person.
 public struct AlarmOpened: EventBody {
     public static let type = EventType.alarmOpened
+    public var typed: TypedEvent { .alarmOpened(self) }
     public var alarm: Int
     public var fridge: String
     public var sensor: String
@@ -189,6 +200,7 @@ public struct AlarmOpened: EventBody {
 /// `alarm.acknowledged`: a person said what was done; their uid is recorded.
 public struct AlarmAcknowledged: EventBody {
     public static let type = EventType.alarmAcknowledged
+    public var typed: TypedEvent { .alarmAcknowledged(self) }
     public var alarm: Int
     public var fridge: String
     public var sensor: String
@@ -210,6 +222,7 @@ public struct AlarmAcknowledged: EventBody {
 /// `alarm.closed`: its cause ended.
 public struct AlarmClosed: EventBody {
     public static let type = EventType.alarmClosed
+    public var typed: TypedEvent { .alarmClosed(self) }
     public var alarm: Int
     public var fridge: String
     public var sensor: String
@@ -223,5 +236,35 @@ public struct AlarmClosed: EventBody {
     public init(json: JSONValue) throws(EventBodyError) {
         let r = try BodyReader(json, Self.type)
         self.init(alarm: try r.int("alarm"), fridge: try r.string("fridge"), sensor: try r.string("sensor"), reason: try r.string("reason"))
+    }
+}
+
+/// `alarm.reminder`: sent to `alarm_command` every `repeat` while an alarm stays open; never recorded (the alarm's
+/// own events are). It says the alarm as it stands.
+public struct AlarmReminder: EventBody {
+    public static let type = EventType.alarmReminder
+    public var typed: TypedEvent { .alarmReminder(self) }
+    public var alarm: Int
+    public var fridge: String
+    public var sensor: String
+    public var cause: AlarmCause
+    public var openedAt: Date
+    public var acknowledged: Bool
+    public var excursion: Int?
+    public init(alarm: Int, fridge: String, sensor: String, cause: AlarmCause, openedAt: Date, acknowledged: Bool, excursion: Int?) {
+        self.alarm = alarm; self.fridge = fridge; self.sensor = sensor; self.cause = cause; self.openedAt = openedAt
+        self.acknowledged = acknowledged; self.excursion = excursion
+    }
+    // `id` (not `alarm`) and `opened_at`: the keys alarm_command has always been sent for a reminder.
+    public var json: JSONValue {
+        var w = BodyWriter()
+        w.set("id", alarm); w.set("fridge", fridge); w.set("sensor", sensor); w.set("cause", cause.rawValue); w.set("opened_at", openedAt)
+        w.set("acknowledged", acknowledged); w.set("excursion", excursion)
+        return w.json
+    }
+    public init(json: JSONValue) throws(EventBodyError) {
+        let r = try BodyReader(json, Self.type)
+        self.init(alarm: try r.int("id"), fridge: try r.string("fridge"), sensor: try r.string("sensor"), cause: try r.enumValue("cause"),
+                  openedAt: try r.date("opened_at"), acknowledged: try r.bool("acknowledged"), excursion: try r.optionalInt("excursion"))
     }
 }

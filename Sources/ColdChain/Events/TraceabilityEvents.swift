@@ -3,6 +3,7 @@ import FoundationEssentials
 /// `scan`: one scanned code, its verdict and whether the stock moved; refused scans are recorded too.
 public struct Scan: EventBody {
     public static let type = EventType.scan
+    public var typed: TypedEvent { .scan(self) }
     public var scanner: String
     public var fridge: String
     public var mode: ScannerMode
@@ -47,6 +48,7 @@ public struct Scan: EventBody {
 /// `scanner.switched`: a command card changed a scanner's mode or fridge.
 public struct ScannerSwitched: EventBody {
     public static let type = EventType.scannerSwitched
+    public var typed: TypedEvent { .scannerSwitched(self) }
     public var scanner: String
     public var mode: ScannerMode?
     public var fridge: String?
@@ -66,6 +68,7 @@ public struct ScannerSwitched: EventBody {
 /// `scanner.noise`: one interval of a noisy line, counted instead of recorded code by code.
 public struct ScannerNoise: EventBody {
     public static let type = EventType.scannerNoise
+    public var typed: TypedEvent { .scannerNoise(self) }
     public var scanner: String
     public var fridge: String
     public var from: Date
@@ -90,6 +93,7 @@ public struct ScannerNoise: EventBody {
 /// `hold.added`: doses of a product (optionally one lot or one code) must not be used; by a person or the platform.
 public struct HoldAdded: EventBody {
     public static let type = EventType.holdAdded
+    public var typed: TypedEvent { .holdAdded(self) }
     public var hold: Int
     public var product: String
     public var lot: String?
@@ -116,6 +120,7 @@ public struct HoldAdded: EventBody {
 /// `hold.removed`: a hold lifted, by a person (uid) or the platform (source).
 public struct HoldRemoved: EventBody {
     public static let type = EventType.holdRemoved
+    public var typed: TypedEvent { .holdRemoved(self) }
     public var hold: Int
     public var uid: Int?
     public var source: String?

@@ -16,6 +16,7 @@ public enum TypedEvent: Sendable, Equatable {
     case alarmOpened(AlarmOpened)
     case alarmAcknowledged(AlarmAcknowledged)
     case alarmClosed(AlarmClosed)
+    case alarmReminder(AlarmReminder)
     case scan(Scan)
     case scannerSwitched(ScannerSwitched)
     case scannerNoise(ScannerNoise)
@@ -41,6 +42,7 @@ public enum TypedEvent: Sendable, Equatable {
         case .alarmOpened: self = .alarmOpened(try AlarmOpened(json: body))
         case .alarmAcknowledged: self = .alarmAcknowledged(try AlarmAcknowledged(json: body))
         case .alarmClosed: self = .alarmClosed(try AlarmClosed(json: body))
+        case .alarmReminder: self = .alarmReminder(try AlarmReminder(json: body))
         case .scan: self = .scan(try Scan(json: body))
         case .scannerSwitched: self = .scannerSwitched(try ScannerSwitched(json: body))
         case .scannerNoise: self = .scannerNoise(try ScannerNoise(json: body))
@@ -67,6 +69,7 @@ public enum TypedEvent: Sendable, Equatable {
         case .alarmOpened(let b): b
         case .alarmAcknowledged(let b): b
         case .alarmClosed(let b): b
+        case .alarmReminder(let b): b
         case .scan(let b): b
         case .scannerSwitched(let b): b
         case .scannerNoise(let b): b
@@ -74,4 +77,7 @@ public enum TypedEvent: Sendable, Equatable {
         case .holdRemoved(let b): b
         }
     }
+
+    /// The body's type name.
+    public var type: EventType { Swift.type(of: body).type }
 }

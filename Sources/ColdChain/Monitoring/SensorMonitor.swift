@@ -48,7 +48,7 @@ public enum MonitorEvent: Sendable, Equatable {
 }
 
 /// A sensor's state as the technician sees it.
-public enum SensorState: String, Sendable {
+public enum SensorState: String, Sendable, Codable {
     case unknown, ok, warning, excursion
     case noData = "no_data"
 }

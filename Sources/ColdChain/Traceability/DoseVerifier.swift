@@ -16,7 +16,7 @@ public struct Dose: Sendable, Equatable {
 }
 
 /// A platform hold or recall, or a local one: by GTIN (or Chinese product id), optionally narrowed to a lot or one code.
-public struct Hold: Sendable, Equatable {
+public struct Hold: Sendable, Equatable, Codable {
     public var id: Int
     public var product: String      // "gs1:GTIN" or "cn:PRODUCTID"
     public var lot: String?

@@ -1,6 +1,6 @@
 /// What a scan means at a scanner: doses received into the fridge, given to patients, sent elsewhere, or destroyed.
 /// Set in the config per scanner and switched by command cards; the raw value is what scan events record.
-public enum ScannerMode: String, Sendable, CaseIterable {
+public enum ScannerMode: String, Sendable, CaseIterable, Codable {
     case `in`, out, transfer, discard
 
     /// Scans in this mode take doses out of stock (all but `in`).

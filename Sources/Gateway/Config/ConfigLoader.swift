@@ -9,8 +9,8 @@ public enum ConfigLoader {
     /// Warnings of a valid config come back beside it.
     public static func load(path: String) -> Result<(GatewayConfig, warnings: [ConfigProblem]), ConfigError> {
         let problems = ConfigProblems(file: path)
-        guard let bytes = readFile(path, problems: problems, key: "") else { return .failure(ConfigError(problems.list)) }
-        guard let root = parseJSON5(bytes, file: path, problems: problems) else { return .failure(ConfigError(problems.list)) }
+        guard let bytes = ConfigFile.read(path, problems: problems, key: "") else { return .failure(ConfigError(problems.list)) }
+        guard let root = ConfigFile.parseJSON5(bytes, file: path, problems: problems) else { return .failure(ConfigError(problems.list)) }
         let configDir = path.parentFolder
 
         let devicesDir = GatewayConfig.devicesDir(in: root, configDir: configDir)
@@ -18,14 +18,14 @@ public enum ConfigLoader {
         var broken = Set<String>()
         var profileProblems: [ConfigProblem] = []
         let referenced = GatewayConfig.referencedProfiles(in: root)
-        if !referenced.isEmpty && !isDirectory(devicesDir) {
+        if !referenced.isEmpty && !ConfigFile.isDirectory(devicesDir) {
             problems.add("devices_dir", "cannot read device profiles: '\(devicesDir)' is not a readable folder")
             broken = referenced  // reported once here, not again at every sensor
         } else {
             for name in referenced.sorted() where GatewayConfig.isProfileName(name) {
                 let file = devicesDir + "/" + name + ".json5"
                 guard access(file, F_OK) == 0 else { continue }  // reported by decode as an unknown profile
-                switch loadProfile(file: file, expectedID: name) {
+                switch ConfigFile.loadProfile(file: file, expectedID: name) {
                 case .success(let p): profiles[name] = p
                 case .failure(let e): broken.insert(name); profileProblems += e.problems
                 }
@@ -37,56 +37,6 @@ public enum ConfigLoader {
         let all = profileProblems + problems.list
         guard let config, !all.contains(where: { !$0.isWarning }) else { return .failure(ConfigError(all)) }
         return .success((config, all))
-    }
-
-    /// One device profile file.
-    public static func loadProfile(file: String, expectedID: String?) -> Result<DeviceProfile, ConfigError> {
-        let problems = ConfigProblems(file: file)
-        guard let bytes = readFile(file, problems: problems, key: ""),
-              let root = parseJSON5(bytes, file: file, problems: problems),
-              let profile = DeviceProfile.decode(ConfigNode(value: root, path: "", problems: problems), expectedID: expectedID)
-        else { return .failure(ConfigError(problems.list)) }
-        return .success(profile)
-    }
-
-    static func readFile(_ path: String, problems: ConfigProblems, key: String) -> [UInt8]? {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason: String
-            if access(path, F_OK) != 0 { reason = "no such file" }
-            else if isDirectory(path) { reason = "is a folder, not a file" }
-            else { reason = "cannot read it (\(String(cString: strerror(errno))))" }
-            problems.add(key, "\(reason)")
-            return nil
-        }
-        return [UInt8](data)
-    }
-
-    static func parseJSON5(_ bytes: [UInt8], file: String, problems: ConfigProblems) -> JSONValue? {
-        if let nul = bytes.firstIndex(of: 0) {
-            // Foundation's decoder stops at a NUL byte and would accept what comes before it.
-            let line = bytes[..<nul].filter { $0 == 0x0A }.count + 1
-            problems.add(ConfigProblem(file: "\(file):\(line)", path: "", message: "the file contains a NUL byte: it is not a text file"))
-            return nil
-        }
-        do {
-            let v = try JSONValue.parseJSON5(Data(bytes))
-            guard case .object = v else {
-                problems.add("", "the file must hold one JSON5 object { ... }")
-                return nil
-            }
-            return v
-        } catch let e as JSON5SyntaxError {
-            // Syntax errors are printed FILE:LINE:COLUMN: what, the form editors jump to.
-            problems.add(ConfigProblem(file: "\(file):\(e.line):\(e.column)", path: "", message: e.message))
-        } catch {
-            problems.add("", "not valid JSON5 (Foundation's decoder refused it; the syntax checker found no position)")
-        }
-        return nil
-    }
-
-    static func isDirectory(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// Checks what can only be checked on this machine: readable token, executable alarm command, writable state.
@@ -101,7 +51,7 @@ public enum ConfigLoader {
             problems.add("alarm_command", "'\(cmd)' is not an executable file (\(String(cString: strerror(errno))))")
         }
         let ledgerDir = config.storage.path.parentFolder
-        if !ledgerDir.isEmpty && !isDirectory(ledgerDir) {
+        if !ledgerDir.isEmpty && !ConfigFile.isDirectory(ledgerDir) {
             problems.add("storage.path", "folder '\(ledgerDir)' does not exist (systemd's StateDirectory= creates /var/lib/coldchaind)", warning: true)
         }
         for (i, s) in config.scanners.enumerated() where access(s.device, F_OK) != 0 {

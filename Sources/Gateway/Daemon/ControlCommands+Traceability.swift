@@ -28,7 +28,7 @@ extension ControlCommands {
             scans.addHold(product: key, lot: lot, code: doseCode, reason: reason, source: "local", uid: peer.uid, at: now)
         }
         switch result {
-        case .success(let h): return .ok(h.json)
+        case .success(let h): return try .result(h)
         case .failure(let f): return .failure(f)
         }
     }
@@ -37,7 +37,7 @@ extension ControlCommands {
         let scans = self.scans, now = clock.now()
         let result = try await onQueue(writeQueue) { scans.removeHold(id, uid: peer.uid, at: now) }
         switch result {
-        case .success: return .ok(["removed": .number(Double(id))])
+        case .success: return try .result(HoldRemovedReply(removed: id))
         case .failure(let f): return .failure(f)
         }
     }
@@ -49,17 +49,16 @@ extension ControlCommands {
             // The stored bodies' length bounds the answer's: give up before building a tree too large to send.
             let bytes = all.reduce(0) { $0 + $1.body.utf8.count + 60 }
             guard bytes <= ControlProtocol.maxReply else { throw AnswerTooLarge(bytes: bytes) }
-            return .array(all.map { e in
-                var b = e.bodyValue.objectValue ?? [:]
-                b["seq"] = .number(Double(e.seq)); b["at"] = .string(e.at)
-                return .object(b)
-            })
+            return all.compactMap { e -> ScanRow? in
+                guard case .scan(let scan)? = (try? e.typed()) ?? nil else { return nil }
+                return ScanRow(seq: e.seq, at: e.at, scan: scan)
+            }
         }
     }
 
     func inventory(fridge: String?, expiring: DurationArgument?) throws -> ControlReply {
         if let fridge, !config.fridges.contains(where: { $0.id == fridge }) { throw ControlFailure(.notFound, "no fridge '\(fridge)'") }
-        return .ok(.array(scans.inventory(fridge: fridge, expiringWithin: expiring?.seconds, now: clock.now())))
+        return try .result(scans.inventory(fridge: fridge, expiringWithin: expiring?.seconds, now: clock.now()))
     }
 
     func lookup(_ code: String) async throws -> ControlReply {

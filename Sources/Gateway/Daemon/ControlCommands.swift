@@ -33,14 +33,14 @@ final class ControlCommands: ControlHandling {
     func handle(_ request: ControlRequest, peer: PeerInfo, connection: ControlConnection) async -> ControlReply {
         do {
             switch try ControlCommand(request) {
-            case .status: return .ok(status())
+            case .status: return try .result(status())
             case .verify(let anchors): return try await verify(anchors)
-            case .fridges: return .ok(.array(hub.fridgeStatus()))
+            case .fridges: return try .result(hub.fridgeStatus())
             case .readings(let fridge, let since): return try await readings(fridge: fridge, since: since)
             case .excursions(let openOnly): return try await excursions(openOnly: openOnly)
             case .ack(let alarm, let note): return try await acknowledge(alarm: alarm, note: note, peer: peer)
-            case .watch: return watch(connection)
-            case .holdList: return .ok(.array(scans.holds.map(\.json)))
+            case .watch: return try watch(connection)
+            case .holdList: return try .result(scans.holds)
             case .holdAdd(let spec): return try await addHold(spec, peer: peer)
             case .holdRemove(let id): return try await removeHold(id, peer: peer)
             case .scans(let limit): return try await recentScans(limit: limit)
@@ -50,8 +50,8 @@ final class ControlCommands: ControlHandling {
             case .uplinkRetry:
                 guard config.platform != nil else { throw ControlFailure(.unavailable, "no platform is configured") }
                 uplink.retryRequested.withLock { $0 = true }
-                return .ok(["retry": true])
-            case .help: return .ok(["commands": .array(ControlCommand.names.map { .string($0) })])
+                return try .result(RetryReply(retry: true))
+            case .help: return try .result(HelpReply(commands: ControlCommand.names))
             }
         } catch let f as ControlFailure {
             return .failure(f)
@@ -74,13 +74,13 @@ final class ControlCommands: ControlHandling {
         }
     }
 
-    func read(_ body: @escaping @Sendable (LedgerReader) throws -> JSONValue) async throws -> ControlReply {
+    func read(_ body: @escaping @Sendable (LedgerReader) throws -> some Encodable) async throws -> ControlReply {
         let path = ledger.path, queue = readQueue
         return .ok(try await heavy.run({
             try await onQueue(queue) {
                 let reader = try LedgerReader(path: path)
                 defer { reader.close() }
-                let value = try body(reader)
+                let value = try JSONValue(encoding: try body(reader))
                 // Measured here, inside the bound: an answer too long to send is dropped before the next query runs
                 // (60 parallel 6 MB answers measured outside it peaked at 166 MB). The server checks again.
                 let size = value.serialized.utf8.count
@@ -93,38 +93,28 @@ final class ControlCommands: ControlHandling {
         }))
     }
 
-    func status() -> JSONValue {
+    func status() -> StatusReply {
         let now = clock.now()
-        let platform: JSONValue = config.platform.map { ["configured": true, "url": .string($0.url), "format": .string($0.format.rawValue)] }
-            ?? ["configured": false, "state": "not configured: nothing is forwarded"]
+        let platform = config.platform.map { PlatformInfo(configured: true, url: $0.url, format: $0.format.rawValue) }
+            ?? PlatformInfo(configured: false, state: "not configured: nothing is forwarded")
         // What needs a person now, said first: `status` prints these above everything else.
-        var problems: [JSONValue] = anchorProblem.map { [.string($0)] } ?? []
+        var problems: [String] = anchorProblem.map { [$0] } ?? []
         let writeFailure = ledger.writeFailure, noisy = scans.noisyScanners()
         if let f = writeFailure {
-            problems.append(.string("ledger: cannot write since \(RFC3339.format(f.since)): \(f.error)" +
-                                    (hub.unrecordedSummary.map { "; not recorded so far: \($0)" } ?? "")))
+            problems.append("ledger: cannot write since \(RFC3339.format(f.since)): \(f.error)" +
+                            (hub.unrecordedSummary.map { "; not recorded so far: \($0)" } ?? ""))
         }
         for n in noisy {
-            problems.append(.string("scanner \(n["scanner"]?.stringValue ?? "?"): noisy line since \(n["since"]?.stringValue ?? "?"), \(n["not_recorded_individually"]?.intValue ?? 0) unrecognised codes counted, not recorded one by one"))
+            problems.append("scanner \(n.scanner): noisy line since \(n.since), \(n.notRecordedIndividually) unrecognised codes counted, not recorded one by one")
         }
-        var ledgerInfo: [String: JSONValue] = ["path": .string(ledger.path), "head_seq": .number(Double(ledger.headSequence)),
-                                               "size_bytes": .number(Double(Self.fileSize(ledger.path) + Self.fileSize(ledger.path + "-wal")))]
-        if let f = writeFailure { ledgerInfo["write_error"] = ["since": .string(RFC3339.format(f.since)), "error": .string(f.error)] }
-        return [
-            "problems": .array(problems),
-            "gateway": ["id": .string(config.gateway.id), "site": .string(config.gateway.site)],
-            "version": .string(Version.current),
-            "pid": .number(Double(getpid())),
-            "started_at": .string(RFC3339.format(startedAt)),
-            "uptime_s": .number(now.timeIntervalSince(startedAt).rounded()),
-            "ledger": .object(ledgerInfo),
-            "scanners": .array(noisy),
-            "fridges": .array(hub.fridgeStatus()),
-            "buses": .array(hub.busStatus()),
-            "alarms": .array(hub.openAlarms.map(\.json)),
-            "platform": platform,
-            "uplink": uplinkStatus(),
-        ]
+        let ledgerInfo = LedgerInfo(path: ledger.path, headSeq: ledger.headSequence,
+                                    sizeBytes: Self.fileSize(ledger.path) + Self.fileSize(ledger.path + "-wal"),
+                                    writeError: writeFailure.map { .init(since: RFC3339.format($0.since), error: $0.error) })
+        return StatusReply(problems: problems, gateway: GatewayIdentity(id: config.gateway.id, site: config.gateway.site),
+                           version: Version.current, pid: Int(getpid()), startedAt: RFC3339.format(startedAt),
+                           uptimeSeconds: now.timeIntervalSince(startedAt).rounded(), ledger: ledgerInfo, scanners: noisy,
+                           fridges: hub.fridgeStatus(), buses: hub.busStatus(), alarms: hub.openAlarms.map(\.summary), platform: platform,
+                           uplink: uplinkStatus())
     }
 
     /// The chain, checked against the head the platform confirmed and the anchors the caller gives.
@@ -138,24 +128,24 @@ final class ControlCommands: ControlHandling {
         }
         if let confirmed = ledger.confirmedHead() { anchors.append(confirmed) }
         let given = anchors
-        return try await read { try $0.verify(anchors: given).json }
+        return try await read { try $0.verify(anchors: given) }
     }
 
     /// The uplink's part of `status`; an unreadable cursor is said, not shown as "everything pending".
-    func uplinkStatus() -> JSONValue {
+    func uplinkStatus() -> UplinkStatus {
         do {
-            return uplink.json(pending: ledger.headSequence - (try ledger.uplinkCursor()), oldestPending: nil, configured: config.platform != nil)
+            return uplink.status(pending: ledger.headSequence - (try ledger.uplinkCursor()), oldestPending: nil, configured: config.platform != nil)
         } catch {
-            return ["state": "unknown", "last_error": .string("cannot read the uplink cursor: \(error)")]
+            return UplinkStatus(state: .unknown, pending: nil, sent: nil, lastError: "cannot read the uplink cursor: \(error)")
         }
     }
 
     func outbox() async throws -> ControlReply {
-        guard let cursor = try? ledger.uplinkCursor() else { return .ok(uplinkStatus()) }
+        guard let cursor = try? ledger.uplinkCursor() else { return try .result(uplinkStatus()) }
         let head = ledger.headSequence, uplink = self.uplink, configured = config.platform != nil
         return try await read { reader in
             let oldest = try reader.event(seq: cursor + 1)?.at
-            return uplink.json(pending: head - cursor, oldestPending: oldest, configured: configured)
+            return uplink.status(pending: head - cursor, oldestPending: oldest, configured: configured)
         }
     }
 
@@ -175,87 +165,76 @@ final class ControlCommands: ControlHandling {
             guard events.count <= Self.maxReadings else {
                 throw ControlFailure(.tooLarge, "more than \(Self.maxReadings) readings of \(fridge) in the last \(sinceText); ask for a shorter window (--since 24h)")
             }
-            var rows: [JSONValue] = []
+            var rows: [ReadingRow] = []
             var points: [(Date, Double)] = []
             for e in events {
                 let typed: TypedEvent? = (try? e.typed()) ?? nil
                 guard case .reading(let r)? = typed else { continue }
-                var o: [String: JSONValue] = ["at": .string(e.at), "sensor": .string(r.sensor), "c": .number(r.celsius)]
-                if let h = r.humidity { o["h"] = .number(h) }
-                rows.append(.object(o))
+                rows.append(ReadingRow(at: e.at, sensor: r.sensor, celsius: r.celsius, humidity: r.humidity))
                 if let t = RFC3339.parse(e.at) { points.append((t, r.celsius)) }
             }
-            var summary: [String: JSONValue] = ["count": .number(Double(points.count))]
-            if !points.isEmpty {
-                let values = points.map(\.1)
-                summary["min_c"] = .number(values.min()!)
-                summary["max_c"] = .number(values.max()!)
-                summary["mean_c"] = .number(((values.reduce(0, +) / Double(values.count)) * 100).rounded() / 100)
-                if let mkt = MeanKineticTemperature.compute(points, until: now) { summary["mkt_c"] = .number((mkt * 100).rounded() / 100) }
+            var summary = ReadingsSummary(count: points.count)
+            let values = points.map(\.1)
+            if let lowest = values.min(), let highest = values.max() {
+                summary.minC = lowest
+                summary.maxC = highest
+                summary.meanC = ((values.reduce(0, +) / Double(values.count)) * 100).rounded() / 100
+                summary.mktC = MeanKineticTemperature.compute(points, until: now).map { ($0 * 100).rounded() / 100 }
             }
-            return ["fridge": .string(fridge), "since": .string(since), "summary": .object(summary), "readings": .array(rows)]
+            return ReadingsReply(fridge: fridge, since: since, summary: summary, readings: rows)
         }
     }
 
     func excursions(openOnly onlyOpen: Bool) async throws -> ControlReply {
         return try await read { reader in
             let types = [EventType.excursionOpened, .excursionPeak, .excursionClosed].map(\.rawValue)
-            var byID: [Int: [String: JSONValue]] = [:]
+            var byID: [Int: ExcursionRow] = [:]
             for e in try reader.events(types: types) {
                 // The newest event of each excursion says how it stands; a closed one has its end and duration.
                 let typed: TypedEvent? = (try? e.typed()) ?? nil
-                let x: ExcursionState
-                var closed: ExcursionClosed?
                 switch typed {
-                case .excursionOpened(let b)?: x = b.excursion
-                case .excursionPeak(let b)?: x = b.excursion
-                case .excursionClosed(let b)?: x = b.excursion; closed = b
+                case .excursionOpened(let b)?: byID[b.excursion.id] = self.openRow(b.excursion)
+                case .excursionPeak(let b)?: byID[b.excursion.id] = self.openRow(b.excursion)
+                case .excursionClosed(let b)?:
+                    byID[b.excursion.id] = ExcursionRow(excursion: b.excursion, open: false, end: RFC3339.format(b.end),
+                                                        durationSeconds: b.durationSeconds)
                 default: continue
                 }
-                var o = x.fields
-                o["excursion"] = nil
-                o["id"] = .number(Double(x.id))
-                o["state"] = .string(closed == nil ? "open" : "closed")
-                if let closed {
-                    o["end"] = .string(RFC3339.format(closed.end))
-                    o["duration_s"] = .number(closed.durationSeconds)
-                } else {
-                    o["duration_s"] = .number(self.clock.now().timeIntervalSince(x.start).rounded())
-                }
-                byID[x.id] = o
             }
-            let list = byID.keys.sorted().compactMap { byID[$0] }.filter { !onlyOpen || $0["state"] == "open" }
-            return .array(list.map { .object($0) })
+            return byID.keys.sorted().compactMap { byID[$0] }.filter { !onlyOpen || $0.open }
         }
+    }
+
+    func openRow(_ x: ExcursionState) -> ExcursionRow {
+        ExcursionRow(excursion: x, open: true, end: nil, durationSeconds: clock.now().timeIntervalSince(x.start).rounded())
     }
 
     func acknowledge(alarm id: Int, note: String, peer: PeerInfo) async throws -> ControlReply {
         let hub = self.hub, now = clock.now()
         let result = try await onQueue(writeQueue) { hub.acknowledge(alarm: id, note: note, uid: peer.uid, at: now) }
         switch result {
-        case .success(let e): return .ok(["acknowledged": .number(Double(id)), "seq": .number(Double(e.seq)), "uid": .number(Double(peer.uid))])
+        case .success(let e): return try .result(AckReply(acknowledged: id, seq: e.seq, uid: peer.uid))
         case .failure(let f): return .failure(f)
         }
     }
 
     /// Streams every event the gateway records from now on, one `{"event":{...}}` line each.
-    func watch(_ connection: ControlConnection) -> ControlReply {
+    func watch(_ connection: ControlConnection) throws -> ControlReply {
         let hub = self.hub
         let gateway = config.gateway.id
         let listener = hub.addNewsListener { news in
+            let event: WatchEvent
             switch news {
-            case .recorded(let e):
-                connection.send(["event": ["id": .string(e.id(gateway: gateway)), "seq": .number(Double(e.seq)), "at": .string(e.at),
-                                           "type": .string(e.type), "body": e.bodyValue, "recorded": true]])
-            case .notRecorded(let e, let reason):
+            case .recorded(let e, let typed):
+                event = WatchEvent(id: e.id(gateway: gateway), seq: e.seq, at: e.at, type: e.type, body: typed.body.json, recorded: true, error: nil)
+            case .notRecorded(let e, let typed, let reason):
                 // No id and no seq: it is in no ledger. The nurse sees the verdict and that it was not recorded.
-                let body = (try? JSONValue.parse(Data(e.body.utf8))) ?? .null
-                connection.send(["event": ["at": .string(RFC3339.format(e.at)), "type": .string(e.type), "body": body,
-                                           "recorded": false, "error": .string(reason)]])
+                event = WatchEvent(id: nil, seq: nil, at: RFC3339.format(e.at), type: e.type, body: typed.body.json, recorded: false, error: reason)
             }
+            if let line = try? JSONValue(encoding: WatchLine(event: event)) { connection.send(line) }
         }
         connection.startStream { hub.removeListener(listener) }
-        return .ok(["watching": true])
+        return try .result(WatchStarted(watching: true))
     }
 
     static func fileSize(_ path: String) -> Int64 {

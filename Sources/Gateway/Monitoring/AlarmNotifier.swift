@@ -27,15 +27,18 @@ final class AlarmNotifier: Service, @unchecked Sendable {
 
     func run() async throws {
         let gateway: JSONValue = ["id": .string(config.gateway.id), "site": .string(config.gateway.site)]
-        let listener = hub.addListener { [self] e in
-            guard EventType(rawValue: e.type)?.isAlarm == true else { return }
+        let listener = hub.addListener { [self] e, typed in
+            guard typed.type.isAlarm else { return }
             submit(["gateway": gateway, "event": ["id": .string(e.id(gateway: config.gateway.id)), "seq": .number(Double(e.seq)),
-                                                  "type": .string(e.type), "at": .string(e.at), "body": e.bodyValue]])
+                                                  "type": .string(e.type), "at": .string(e.at), "body": typed.body.json]])
         }
         defer { hub.removeListener(listener) }
         while await sleep(seconds: 10) {
             for a in hub.dueRepeats(at: clock.now()) {
-                submit(["gateway": gateway, "event": ["type": .string(EventType.alarmReminder), "at": .string(RFC3339.format(clock.now())), "body": a.json]])
+                let reminder = AlarmReminder(alarm: a.id, fridge: a.fridge, sensor: a.sensor, cause: a.cause, openedAt: a.openedAt,
+                                             acknowledged: a.acknowledged, excursion: a.excursion)
+                submit(["gateway": gateway, "event": ["type": .string(AlarmReminder.type.rawValue), "at": .string(RFC3339.format(clock.now())),
+                                                      "body": reminder.json]])
             }
         }
     }

@@ -5,8 +5,7 @@ import FoundationEssentials
 import Storage
 
 extension MonitorHub {
-    static func iso(_ d: Date) -> JSONValue { .string(RFC3339.format(d)) }
-    static func num(_ d: Double, _ places: Double = 100) -> JSONValue { .number((d * places).rounded() / places) }
+    static func rounded(_ d: Double, _ places: Double = 100) -> Double { (d * places).rounded() / places }
 
     /// Acknowledges an alarm: the note is required and the peer's uid is recorded. An excursion behind it stays
     /// open until it ends; acknowledging only silences the local alarm output.
@@ -70,54 +69,40 @@ extension MonitorHub {
     public var openAlarms: [Alarm] { state.withLock { $0.alarms.values.sorted { $0.id < $1.id } } }
 
     /// Each fridge's state, last temperature and open alarms, for `status` and `fridges`.
-    public func fridgeStatus() -> [JSONValue] {
+    public func fridgeStatus() -> [FridgeStatus] {
         state.withLock { s in
             config.fridges.map { f in
                 let order: [SensorState] = [.unknown, .ok, .warning, .noData, .excursion]
                 let states = f.sensors.map { s.monitors[$0.id]?.state ?? .unknown }
-                let worst = states.max { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! } ?? .unknown
-                let sensors: [JSONValue] = f.sensors.map { sensor in
-                    var o: [String: JSONValue] = ["id": .string(sensor.id), "state": .string((s.monitors[sensor.id]?.state ?? .unknown).rawValue),
-                                                  "bus": .string(sensor.bus), "unit": .number(Double(sensor.unit))]
-                    if let (t, c, h) = s.lastReading[sensor.id] {
-                        o["c"] = Self.num(c); o["at"] = Self.iso(t)
-                        if let h { o["h"] = Self.num(h, 10) }
-                    }
-                    if let fault = s.lastFault[sensor.id] { o["fault"] = .string(fault) }
-                    return .object(o)
+                let worst = states.max { (order.firstIndex(of: $0) ?? 0) < (order.firstIndex(of: $1) ?? 0) } ?? .unknown
+                let sensors = f.sensors.map { sensor in
+                    let last = s.lastReading[sensor.id]
+                    return SensorStatus(id: sensor.id, state: s.monitors[sensor.id]?.state ?? .unknown, bus: sensor.bus, unit: sensor.unit,
+                                        celsius: last.map { Self.rounded($0.1) }, humidity: last?.2.map { Self.rounded($0, 10) },
+                                        at: last.map { RFC3339.format($0.0) }, fault: s.lastFault[sensor.id])
                 }
                 let latest = f.sensors.compactMap { s.lastReading[$0.id] }.max { $0.0 < $1.0 }
-                var o: [String: JSONValue] = [
-                    "id": .string(f.id), "name": .string(f.name), "state": .string(worst.rawValue),
-                    "alarm_rule": .string(f.alarm.name), "sensors": .array(sensors),
-                    "alarms": .array(s.alarms.values.filter { $0.fridge == f.id }.sorted { $0.id < $1.id }.map(\.json)),
-                ]
-                if let latest { o["c"] = Self.num(latest.1); o["at"] = Self.iso(latest.0) }
-                return .object(o)
+                return FridgeStatus(id: f.id, name: f.name, state: worst, alarmRule: f.alarm.name, sensors: sensors,
+                                    alarms: s.alarms.values.filter { $0.fridge == f.id }.sorted { $0.id < $1.id }.map(\.summary),
+                                    celsius: latest.map { Self.rounded($0.1) }, at: latest.map { RFC3339.format($0.0) })
             }
         }
     }
 
-    public func busStatus() -> [JSONValue] {
+    public func busStatus() -> [BusStatus] {
         state.withLock { s in
             config.buses.map { b in
                 let h = s.busHealth[b.id] ?? BusHealth()
-                var o: [String: JSONValue] = ["id": .string(b.id), "endpoint": .string(ModbusEndpoint(b.transport).description),
-                                              "connected": .bool(h.connected), "errors": .number(Double(h.errors)),
-                                              "backed_off": .array(h.backedOff.map { .string($0) })]
-                if let e = h.lastError { o["last_error"] = .string(e) }
-                return .object(o)
+                return BusStatus(id: b.id, endpoint: ModbusEndpoint(b.transport).description, connected: h.connected, errors: h.errors,
+                                 backedOff: h.backedOff, lastError: h.lastError)
             }
         }
     }
 }
 
 extension Alarm {
-    public var json: JSONValue {
-        var o: [String: JSONValue] = ["id": .number(Double(id)), "fridge": .string(fridge), "sensor": .string(sensor),
-                                      "cause": .string(cause.rawValue), "opened_at": .string(RFC3339.format(openedAt)),
-                                      "acknowledged": .bool(acknowledged)]
-        if let excursion { o["excursion"] = .number(Double(excursion)) }
-        return .object(o)
+    public var summary: AlarmSummary {
+        AlarmSummary(id: id, fridge: fridge, sensor: sensor, cause: cause, openedAt: RFC3339.format(openedAt), acknowledged: acknowledged,
+                     excursion: excursion)
     }
 }

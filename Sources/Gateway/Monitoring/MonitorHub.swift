@@ -72,9 +72,9 @@ public final class MonitorHub: Sendable {
 
     // MARK: listeners
 
-    /// Calls `listener` with every event the hub records, until `removeListener`.
-    public func addListener(_ listener: @escaping @Sendable (LedgerEvent) -> Void) -> Int {
-        addNewsListener { news in if case .recorded(let e) = news { listener(e) } }
+    /// Calls `listener` with every event the hub records, as stored and as its type, until `removeListener`.
+    public func addListener(_ listener: @escaping @Sendable (LedgerEvent, TypedEvent) -> Void) -> Int {
+        addNewsListener { news in if case .recorded(let e, let typed) = news { listener(e, typed) } }
     }
 
     /// Calls `listener` with every event recorded and with every one the ledger refused (the watch stream tells
@@ -143,7 +143,7 @@ public final class MonitorHub: Sendable {
     /// `make` computes the events from that hub's state without changing it; `apply` folds what was written into it,
     /// under the same lock, so the next `make` sees it. When the append fails, `apply` never runs.
     @discardableResult
-    public func commitExternal(_ make: () -> [NewEvent], apply: ([LedgerEvent]) -> Void = { _ in }) -> Result<[LedgerEvent], LedgerRefusal> {
+    public func commitExternal(_ make: () -> [NewEvent], apply: ([Written]) -> Void = { _ in }) -> Result<[LedgerEvent], LedgerRefusal> {
         commit({ _ in make() }, then: apply)
     }
 
@@ -154,7 +154,7 @@ public final class MonitorHub: Sendable {
 
     /// Tells listeners of an event the ledger refused: it exists nowhere else.
     func publishNotRecorded(_ events: [NewEvent], reason: String) {
-        publish(events.map { .notRecorded($0, reason: reason) })
+        publish(events.compactMap { e in e.typed.map { .notRecorded(e, $0, reason: reason) } })
     }
 
     /// Computes a change on a copy of the state, appends its events, and only then makes the copy the state: memory
@@ -163,7 +163,8 @@ public final class MonitorHub: Sendable {
     /// counts what was lost, and reports it in a `ledger.unrecorded` event with the next append that succeeds.
     /// The lock is held across the append, so the ledger's order is the order in which the state changed.
     @discardableResult
-    func commit(_ change: (inout State) -> [NewEvent], then apply: ([LedgerEvent]) -> Void = { _ in }) -> Result<[LedgerEvent], LedgerRefusal> {
+    func commit(_ change: (inout State) -> [NewEvent], then apply: ([Written]) -> Void = { _ in }) -> Result<[LedgerEvent], LedgerRefusal> {
+        var recorded: [Written] = []
         let outcome: Result<[LedgerEvent], LedgerRefusal> = state.withLock { s in
             var next = s
             var new = change(&next)
@@ -175,7 +176,8 @@ public final class MonitorHub: Sendable {
                 if let lost { log.notice("ledger: writing again; recorded what was lost since \(RFC3339.format(lost.since)) (\(lost.summary))") }
                 next.unrecorded = nil
                 s = next
-                apply(written)
+                recorded = zip(written, new).compactMap { e, n in n.typed.map { Written(event: e, typed: $0) } }
+                apply(recorded)
                 return .success(written)
             } catch {
                 let reason = ledger.writeFailure?.error ?? "\(error)"
@@ -185,17 +187,23 @@ public final class MonitorHub: Sendable {
             }
         }
         switch outcome {
-        case .success(let written): publish(written.map { .recorded($0) })
+        case .success: publish(recorded.map { .recorded($0.event, $0.typed) })
         case .failure(let refusal): publishNotRecorded(refusal.events, reason: refusal.reason)
         }
         return outcome
     }
 }
 
-/// What listeners hear: an event the ledger holds, or one it refused.
+/// An event as the ledger stored it, with its typed body (what it was made from, not parsed back).
+public struct Written: Sendable {
+    public var event: LedgerEvent
+    public var typed: TypedEvent
+}
+
+/// What listeners hear: an event the ledger holds, or one it refused, each with its typed body (ColdChain/Events).
 public enum HubNews: Sendable {
-    case recorded(LedgerEvent)
-    case notRecorded(NewEvent, reason: String)
+    case recorded(LedgerEvent, TypedEvent)
+    case notRecorded(NewEvent, TypedEvent, reason: String)
 }
 
 /// An append the ledger refused: why, and the events that were not recorded (nothing of them was applied).

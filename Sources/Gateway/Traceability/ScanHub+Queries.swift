@@ -5,8 +5,8 @@ import Storage
 
 extension ScanHub {
     /// Folds written events into the state: what every change here passes to `commitExternal` as `apply`.
-    func applyWritten(_ written: [LedgerEvent]) {
-        state.withLock { s in for e in written { try? Self.apply(e, to: &s) } }
+    func applyWritten(_ written: [Written]) {
+        state.withLock { s in for w in written { Self.apply(w.typed, at: w.event.at, to: &s) } }
     }
 
     /// Adds a hold by GTIN (or a Chinese product id), optionally narrowed to a lot or one code; records who did it.
@@ -72,10 +72,12 @@ extension ScanHub {
     public var holds: [Hold] { state.withLock { $0.holds.values.sorted { $0.id < $1.id } } }
 
     /// Doses in stock grouped by fridge, product, lot and expiry, earliest expiry first.
-    public func inventory(fridge: String?, expiringWithin: Double?, now: Date) -> [JSONValue] {
+    public func inventory(fridge: String?, expiringWithin: Double?, now: Date) -> [StockGroup] {
         let limit = expiringWithin.map { calendar.day(at: now.addingTimeInterval($0)) }
         let doses = state.withLock { Array($0.stock.values) }.filter { d in
-            (fridge == nil || d.fridge == fridge) && (limit == nil || (d.expiry.map { $0 <= limit! } ?? false))
+            guard fridge == nil || d.fridge == fridge else { return false }
+            guard let limit else { return true }
+            return d.expiry.map { $0 <= limit } ?? false
         }
         var groups: [String: (Dose, Int)] = [:]
         for d in doses {
@@ -85,15 +87,12 @@ extension ScanHub {
         return groups.values.sorted { a, b in
             (a.0.expiry?.description ?? "9999", a.0.fridge, a.0.product) < (b.0.expiry?.description ?? "9999", b.0.fridge, b.0.product)
         }.map { d, n in
-            var o: [String: JSONValue] = ["fridge": .string(d.fridge), "product": .string(d.product), "count": .number(Double(n))]
-            if let l = d.lot { o["lot"] = .string(l) }
-            if let e = d.expiry { o["expiry"] = .string(e.description) }
-            return .object(o)
+            StockGroup(fridge: d.fridge, product: d.product, lot: d.lot, expiry: d.expiry?.description, count: n)
         }
     }
 
     /// A dose's whole story: every scan of it, where it is, the excursions it sat through, holds on it.
-    public func lookup(_ scan: ParsedScan, reader: LedgerReader, now: Date) throws -> JSONValue {
+    public func lookup(_ scan: ParsedScan, reader: LedgerReader, now: Date) throws -> DoseHistory {
         guard let id = DoseVerifier.identity(scan) else {
             throw ControlFailure(.invalidArgument, "this code names no single dose: \(DoseVerifier.reason(scan))")
         }
@@ -113,30 +112,16 @@ extension ScanHub {
         }
         let exposures = excursions.filter { x in fridgeStays.contains { $0.0 == x.fridge && x.start < ($0.2 ?? now) && (x.end ?? now) > $0.1 } }
             .sorted { $0.id < $1.id }
-        let status = dose != nil ? "in stock" : out ? "out" : "never scanned in"
-        return [
-            "dose": .string(id.key), "product": .string(id.product), "status": .string(status),
-            "fridge": dose.map { .string($0.fridge) } ?? .null,
-            "lot": id.lot.map { .string($0) } ?? .null, "expiry": id.expiry.map { .string($0.description) } ?? .null,
-            "scans": .array(scansOfDose.map { e, b in
-                ["seq": .number(Double(e.seq)), "at": .string(e.at), "mode": .string(b.mode.rawValue), "fridge": .string(b.fridge),
-                 "verdict": .string(b.verdict), "moved": .bool(b.moved), "scanner": .string(b.scanner)]
-            }),
-            "exposures": .array(exposures.map { x in
-                ["excursion": .number(Double(x.id)), "fridge": .string(x.fridge), "start": .string(RFC3339.format(x.start)),
-                 "end": x.end.map { .string(RFC3339.format($0)) } ?? .null, "peak_c": .number(x.peakC),
-                 "duration_s": .number(((x.end ?? now).timeIntervalSince(x.start)).rounded())]
-            }),
-            "holds": .array(holds.filter { $0.covers((id.product, id.lot, id.key)) }.map(\.json)),
-        ]
-    }
-}
-
-extension Hold {
-    public var json: JSONValue {
-        var o: [String: JSONValue] = ["id": .number(Double(id)), "product": .string(product), "reason": .string(reason), "source": .string(source)]
-        if let lot { o["lot"] = .string(lot) }
-        if let code { o["code"] = .string(code) }
-        return .object(o)
+        return DoseHistory(
+            dose: id.key, product: id.product, status: dose != nil ? "in stock" : out ? "out" : "never scanned in", fridge: dose?.fridge,
+            lot: id.lot, expiry: id.expiry?.description,
+            scans: scansOfDose.map { e, b in
+                .init(seq: e.seq, at: e.at, mode: b.mode, fridge: b.fridge, verdict: b.verdict, moved: b.moved, scanner: b.scanner)
+            },
+            exposures: exposures.map { x in
+                .init(excursion: x.id, fridge: x.fridge, start: RFC3339.format(x.start), end: x.end.map { RFC3339.format($0) }, peakC: x.peakC,
+                      durationSeconds: ((x.end ?? now).timeIntervalSince(x.start)).rounded())
+            },
+            holds: holds.filter { $0.covers((id.product, id.lot, id.key)) }.sorted { $0.id < $1.id })
     }
 }

@@ -39,19 +39,24 @@ public final class ScanHub: Sendable {
         for sc in config.scanners { s.modes[sc.id] = (sc.mode, sc.fridge) }
         let types: [EventType] = [.scan, .scannerSwitched, .holdAdded, .holdRemoved, .excursionOpened, .excursionClosed, .excursionPeak]
         for e in try reader.events(types: types.map(\.rawValue)) {
-            do { try Self.apply(e, to: &s) } catch { log.warning("ledger event \(e.seq): \(error); skipped while restoring stock and holds") }
+            do {
+                if let typed = try e.typed() { Self.apply(typed, at: e.at, to: &s) }
+            } catch {
+                log.warning("ledger event \(e.seq): \(error); skipped while restoring stock and holds")
+            }
         }
         state = Mutex(s)
-        _ = monitor.addListener { [weak self] e in
-            guard [EventType.excursionOpened, .excursionPeak, .excursionClosed].map(\.rawValue).contains(e.type) else { return }
-            self?.state.withLock { try? Self.apply(e, to: &$0) }
+        _ = monitor.addListener { [weak self] e, typed in
+            switch typed {
+            case .excursionOpened, .excursionPeak, .excursionClosed: self?.state.withLock { Self.apply(typed, at: e.at, to: &$0) }
+            default: break
+            }
         }
     }
 
     /// Folds one recorded event into the state: the same code at start-up and while running.
-    static func apply(_ e: LedgerEvent, to s: inout State) throws(EventBodyError) {
-        guard let typed = try e.typed() else { return }
-        let at = RFC3339.parse(e.at) ?? Date()
+    static func apply(_ typed: TypedEvent, at stamp: String, to s: inout State) {
+        let at = RFC3339.parse(stamp) ?? Date()
         switch typed {
         case .scan(let b):
             guard b.moved, let key = b.dose else { return }
@@ -169,11 +174,11 @@ public final class ScanHub: Sendable {
     }
 
     /// Scanners whose line is noisy now, for `status`.
-    public func noisyScanners() -> [JSONValue] {
+    public func noisyScanners() -> [NoisyScanner] {
         noise.withLock { gates in
             gates.keys.sorted().compactMap { id in
                 gates[id]?.spell.map { sp in
-                    ["scanner": .string(id), "since": .string(RFC3339.format(sp.since)), "not_recorded_individually": .number(Double(sp.total))]
+                    NoisyScanner(scanner: id, since: RFC3339.format(sp.since), notRecordedIndividually: sp.total)
                 }
             }
         }

@@ -1,11 +1,11 @@
 import ColdChain
+import Control
 import FoundationEssentials
 import Synchronization
 
 /// What `coldchainctl outbox` and `status` show of the uplink.
 public final class UplinkState: Sendable {
-    /// `stopped`: the uplink cannot read its own cursor (see `last_error`); nothing is sent.
-    public enum Phase: String, Sendable { case idle, sending, retrying, rejected, stopped, notConfigured = "not_configured" }
+    public typealias Phase = UplinkPhase
 
     struct Snapshot {
         var phase: Phase = .idle
@@ -21,14 +21,10 @@ public final class UplinkState: Sendable {
 
     func update(_ change: (inout Snapshot) -> Void) { snapshot.withLock { change(&$0) } }
 
-    public func json(pending: Int64, oldestPending: String?, configured: Bool) -> JSONValue {
+    public func status(pending: Int64, oldestPending: String?, configured: Bool) -> UplinkStatus {
         let s = snapshot.withLock { $0 }
-        var o: [String: JSONValue] = ["state": .string(configured ? s.phase.rawValue : Phase.notConfigured.rawValue),
-                                      "pending": .number(Double(pending)), "sent": .number(Double(s.sent))]
-        if let t = oldestPending { o["oldest_pending_at"] = .string(t) }
-        if let t = s.lastSuccess { o["last_success"] = .string(RFC3339.format(t)) }
-        if let e = s.lastError { o["last_error"] = .string(e) }
-        if let t = s.nextAttempt { o["next_attempt"] = .string(RFC3339.format(t)) }
-        return .object(o)
+        return UplinkStatus(state: configured ? s.phase : .notConfigured, pending: pending, sent: s.sent, oldestPendingAt: oldestPending,
+                            lastSuccess: s.lastSuccess.map { RFC3339.format($0) }, lastError: s.lastError,
+                            nextAttempt: s.nextAttempt.map { RFC3339.format($0) })
     }
 }

@@ -6,6 +6,9 @@ public struct NewEvent: Sendable {
     public var type: String
     public var at: Date
     public var body: String
+    /// The body as its type, kept so listeners need not parse back what was just written; nil only for the raw
+    /// bodies of benchmarks and replays.
+    public var typed: TypedEvent?
 
     public init(_ type: EventType, at: Date, body: JSONValue) {
         self.type = type.rawValue; self.at = at; self.body = body.serialized
@@ -13,12 +16,12 @@ public struct NewEvent: Sendable {
 
     /// An event from its typed body: the type name and the bytes come from the one definition in ColdChain/Events.
     public init(_ body: some EventBody, at: Date) {
-        self.type = Swift.type(of: body).type.rawValue; self.at = at; self.body = body.json.serialized
+        self.init(body.typed, at: at)
     }
 
     /// An event from a typed body held as `TypedEvent`.
     public init(_ typed: TypedEvent, at: Date) {
-        self.init(typed.body, at: at)
+        self.type = typed.type.rawValue; self.at = at; self.body = typed.body.json.serialized; self.typed = typed
     }
 
     /// For bodies already serialized (benchmarks, replays); `body` must be one JSON object.

@@ -100,18 +100,46 @@ extension LedgerReader {
     }
 }
 
-extension VerifyReport {
-    public var json: JSONValue {
-        var o: [String: JSONValue] = ["ok": .bool(ok), "checked": .number(Double(checked)), "head_seq": .number(Double(headSequence)),
-                                      "head_hash": .string(headHash), "proves": .string(proves)]
-        if let brokenAt { o["broken_at"] = .number(Double(brokenAt)) }
-        if let reason { o["reason"] = .string(reason) }
-        o["anchors"] = .array(anchors.map { c in
-            var a: [String: JSONValue] = ["seq": .number(Double(c.anchor.seq)), "hash": .string(c.anchor.hash),
-                                          "source": .string(c.anchor.source), "result": .string(c.result.rawValue)]
-            if let actual = c.actual { a["actual"] = .string(actual) }
-            return .object(a)
-        })
-        return .object(o)
+/// The `verify` reply, for the daemon and for `coldchainctl verify --ledger`: `ok` and `proves` are written for the
+/// reader of the JSON and recomputed when it is read back.
+extension VerifyReport: Codable {
+    enum Key: String, CodingKey {
+        case ok, checked, proves, anchors, reason, headSeq = "head_seq", headHash = "head_hash", brokenAt = "broken_at"
+    }
+    enum AnchorKey: String, CodingKey { case seq, hash, source, result, actual }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(ok, forKey: .ok); try c.encode(checked, forKey: .checked); try c.encode(headSequence, forKey: .headSeq)
+        try c.encode(headHash, forKey: .headHash); try c.encode(proves, forKey: .proves)
+        try c.encodeIfPresent(brokenAt, forKey: .brokenAt); try c.encodeIfPresent(reason, forKey: .reason)
+        var list = c.nestedUnkeyedContainer(forKey: .anchors)
+        for check in anchors {
+            var a = list.nestedContainer(keyedBy: AnchorKey.self)
+            try a.encode(check.anchor.seq, forKey: .seq); try a.encode(check.anchor.hash, forKey: .hash)
+            try a.encode(check.anchor.source, forKey: .source); try a.encode(check.result.rawValue, forKey: .result)
+            try a.encodeIfPresent(check.actual, forKey: .actual)
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        checked = try c.decode(Int64.self, forKey: .checked)
+        headSequence = try c.decode(Int64.self, forKey: .headSeq)
+        headHash = try c.decode(String.self, forKey: .headHash)
+        brokenAt = try c.decodeIfPresent(Int64.self, forKey: .brokenAt)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        var list = try c.nestedUnkeyedContainer(forKey: .anchors)
+        anchors = []
+        while !list.isAtEnd {
+            let a = try list.nestedContainer(keyedBy: AnchorKey.self)
+            let text = try a.decode(String.self, forKey: .result)
+            guard let result = AnchorCheck.Result(rawValue: text) else {
+                throw DecodingError.dataCorruptedError(forKey: .result, in: a, debugDescription: "unknown anchor result '\(text)'")
+            }
+            anchors.append(AnchorCheck(anchor: LedgerAnchor(seq: try a.decode(Int64.self, forKey: .seq), hash: try a.decode(String.self, forKey: .hash),
+                                                            source: try a.decode(String.self, forKey: .source)),
+                                       result: result, actual: try a.decodeIfPresent(String.self, forKey: .actual)))
+        }
     }
 }

@@ -1,3 +1,5 @@
+import ColdChain
+
 /// A simulated fridge probe's life: temperature over time, with faults, silences and Modbus exceptions.
 ///
 /// ```json5

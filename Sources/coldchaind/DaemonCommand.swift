@@ -1,4 +1,5 @@
 import ColdChain
+import Gateway
 import Dispatch
 import FoundationEssentials
 import Glibc
@@ -19,13 +20,6 @@ public enum DaemonCommand {
           --version         print the version
         """
 
-    /// Exit statuses (sysexits.h).
-    public enum Exit {
-        public static let ok: Int32 = 0
-        public static let failure: Int32 = 1
-        public static let usage: Int32 = 64
-        public static let config: Int32 = 78
-    }
 
     struct Options {
         var configPath = GatewayConfig.defaultPath
@@ -45,18 +39,18 @@ public enum DaemonCommand {
         }
         while let a = args.popFirst() {
             switch a {
-            case "--config", "-c": guard let v = value(a) else { return Exit.usage }; o.configPath = v
+            case "--config", "-c": guard let v = value(a) else { return ExitStatus.usage.rawValue }; o.configPath = v
             case "--check-config": o.checkOnly = true
             case "--demo": o.demo = true
-            case "--state-dir": guard let v = value(a) else { return Exit.usage }; o.stateDir = v
+            case "--state-dir": guard let v = value(a) else { return ExitStatus.usage.rawValue }; o.stateDir = v
             case "--log-level":
-                guard let v = value(a) else { return Exit.usage }
+                guard let v = value(a) else { return ExitStatus.usage.rawValue }
                 let levels: [String: Log.Level] = ["error": .error, "warning": .warning, "notice": .notice, "info": .info, "debug": .debug]
-                guard let l = levels[v] else { printError("unknown log level '\(v)'\n\(usage)"); return Exit.usage }
+                guard let l = levels[v] else { printError("unknown log level '\(v)'\n\(usage)"); return ExitStatus.usage.rawValue }
                 o.level = l
-            case "--version": print("coldchaind \(Version.current)"); return Exit.ok
-            case "--help", "-h": print(usage); return Exit.ok
-            default: printError("unknown argument '\(a)'\n\(usage)"); return Exit.usage
+            case "--version": print("coldchaind \(Version.current)"); return ExitStatus.ok.rawValue
+            case "--help", "-h": print(usage); return ExitStatus.ok.rawValue
+            default: printError("unknown argument '\(a)'\n\(usage)"); return ExitStatus.usage.rawValue
             }
         }
         let log = Log(minimum: o.level)
@@ -68,7 +62,7 @@ public enum DaemonCommand {
         if o.demo {
             guard let found = Demo.configPath() else {
                 printError("coldchaind --demo: cannot find Config/demo.json5 (run from the source folder, or set COLDCHAIN_DEMO_CONFIG)")
-                return Exit.config
+                return ExitStatus.config.rawValue
             }
             o.configPath = found
         }
@@ -77,14 +71,14 @@ public enum DaemonCommand {
         case .failure(let e):
             printError(e.description)
             if !o.checkOnly { printError("coldchaind: not started: fix the configuration (coldchaind --check-config --config \(o.configPath))") }
-            return Exit.config
+            return ExitStatus.config.rawValue
         case .success(let (c, warnings)):
             config = c
             for w in warnings { printError(w.description) }
         }
         if o.checkOnly {
             print(config.summary)
-            return Exit.ok
+            return ExitStatus.ok.rawValue
         }
         var running = config
         var simulator: ChildProcess?
@@ -94,7 +88,7 @@ public enum DaemonCommand {
                 simulator = try Demo.startSimulator(running, stateDir: running.storage.path.parentFolder)
             } catch {
                 printError("coldchaind --demo: \(error)")
-                return Exit.failure
+                return ExitStatus.failure.rawValue
             }
         }
         let daemon = GatewayDaemon(config: running, log: log)

@@ -1,13 +1,13 @@
 import ColdChain
 import Fieldbus
 import FoundationEssentials
-import Gateway
+
 import Glibc
 import POSIX
 import Synchronization
 
 /// coldchain-sim: fridge probes that follow a scenario, served over Modbus TCP and/or RTU on a pseudo-terminal.
-enum Simulator {
+public enum Simulator {
     static let usage = """
         usage: coldchain-sim --scenario FILE [--devices DIR] [--tcp HOST:PORT] [--rtu-pty LINK [--rtu-unit N]] [--verbose]
           --scenario FILE   temperatures over time per unit (see Config/demo-scenario.json5)
@@ -18,7 +18,7 @@ enum Simulator {
         Runs until SIGTERM or SIGINT.
         """
 
-    static func main(_ args: [String]) -> Int32 {
+    public static func main(_ args: [String]) -> Int32 {
         var options: [String: String] = [:]
         var verbose = false
         var i = 0
@@ -34,15 +34,14 @@ enum Simulator {
         let devices = options["--devices"] ?? scenarioDir + "/../Devices"
 
         let problems = ConfigProblems(file: scenarioPath)
-        guard let data = FileManager.default.contents(atPath: scenarioPath) else { fail("\(scenarioPath): cannot read it"); return 66 }
-        let root: JSONValue
-        do { root = try JSONValue.parseJSON5(data) } catch { fail("\(scenarioPath): \(error)"); return 65 }
-        guard let scenario = Scenario.decode(ConfigNode(value: root, path: "", problems: problems)) else {
+        guard let bytes = ConfigFile.read(scenarioPath, problems: problems, key: ""),
+              let root = ConfigFile.parseJSON5(bytes, file: scenarioPath, problems: problems),
+              let scenario = Scenario.decode(ConfigNode(value: root, path: "", problems: problems)) else {
             fail(problems.list.map(\.description).joined(separator: "\n")); return 65
         }
         var profiles: [Int: DeviceProfile] = [:]
         for u in scenario.units {
-            switch ConfigLoader.loadProfile(file: devices + "/" + u.profile + ".json5", expectedID: u.profile) {
+            switch ConfigFile.loadProfile(file: devices + "/" + u.profile + ".json5", expectedID: u.profile) {
             case .success(let p): profiles[u.unit] = p
             case .failure(let e): fail(e.description); return 65
             }

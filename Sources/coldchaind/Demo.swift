@@ -1,4 +1,5 @@
 import ColdChain
+import Gateway
 import FoundationEssentials
 import Glibc
 import POSIX

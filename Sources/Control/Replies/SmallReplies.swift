@@ -1,0 +1,25 @@
+/// `ack`: the acknowledgement's ledger event and who gave it.
+public struct AckReply: Codable, Sendable, Equatable {
+    public var acknowledged: Int
+    public var seq: Int64
+    public var uid: UInt32
+    public init(acknowledged: Int, seq: Int64, uid: UInt32) { self.acknowledged = acknowledged; self.seq = seq; self.uid = uid }
+}
+
+/// `uplink retry`.
+public struct RetryReply: Codable, Sendable, Equatable {
+    public var retry: Bool
+    public init(retry: Bool) { self.retry = retry }
+}
+
+/// `watch`: the stream has started; `WatchLine`s follow.
+public struct WatchStarted: Codable, Sendable, Equatable {
+    public var watching: Bool
+    public init(watching: Bool) { self.watching = watching }
+}
+
+/// `help`: the commands the daemon knows.
+public struct HelpReply: Codable, Sendable, Equatable {
+    public var commands: [String]
+    public init(commands: [String]) { self.commands = commands }
+}

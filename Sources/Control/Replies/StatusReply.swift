@@ -1,0 +1,98 @@
+import ColdChain
+
+/// `status`: the gateway, its ledger, fridges, buses, alarms and uplink, with what needs a person first.
+public struct StatusReply: Codable, Sendable, Equatable {
+    /// What needs a person now; the CLI prints these above everything else.
+    public var problems: [String]
+    public var gateway: GatewayIdentity
+    public var version: String
+    public var pid: Int
+    public var startedAt: String
+    public var uptimeSeconds: Double
+    public var ledger: LedgerInfo
+    /// Scanners whose line is noisy now.
+    public var scanners: [NoisyScanner]
+    public var fridges: [FridgeStatus]
+    public var buses: [BusStatus]
+    public var alarms: [AlarmSummary]
+    public var platform: PlatformInfo
+    public var uplink: UplinkStatus
+
+    enum CodingKeys: String, CodingKey {
+        case problems, gateway, version, pid, ledger, scanners, fridges, buses, alarms, platform, uplink
+        case startedAt = "started_at", uptimeSeconds = "uptime_s"
+    }
+
+    public init(problems: [String], gateway: GatewayIdentity, version: String, pid: Int, startedAt: String, uptimeSeconds: Double,
+                ledger: LedgerInfo, scanners: [NoisyScanner], fridges: [FridgeStatus], buses: [BusStatus], alarms: [AlarmSummary],
+                platform: PlatformInfo, uplink: UplinkStatus) {
+        self.problems = problems; self.gateway = gateway; self.version = version; self.pid = pid; self.startedAt = startedAt
+        self.uptimeSeconds = uptimeSeconds; self.ledger = ledger; self.scanners = scanners; self.fridges = fridges; self.buses = buses
+        self.alarms = alarms; self.platform = platform; self.uplink = uplink
+    }
+}
+
+public struct GatewayIdentity: Codable, Sendable, Equatable {
+    public var id: String
+    public var site: String
+    public init(id: String, site: String) { self.id = id; self.site = site }
+}
+
+public struct LedgerInfo: Codable, Sendable, Equatable {
+    public var path: String
+    public var headSeq: Int64
+    /// The database and its write-ahead log.
+    public var sizeBytes: Int64
+    /// Set while the ledger refuses writes (disk full, I/O error).
+    public var writeError: WriteError?
+
+    public struct WriteError: Codable, Sendable, Equatable {
+        public var since: String
+        public var error: String
+        public init(since: String, error: String) { self.since = since; self.error = error }
+    }
+
+    enum CodingKeys: String, CodingKey { case path, headSeq = "head_seq", sizeBytes = "size_bytes", writeError = "write_error" }
+
+    public init(path: String, headSeq: Int64, sizeBytes: Int64, writeError: WriteError?) {
+        self.path = path; self.headSeq = headSeq; self.sizeBytes = sizeBytes; self.writeError = writeError
+    }
+}
+
+/// A scanner line producing unrecognised codes faster than a person scans.
+public struct NoisyScanner: Codable, Sendable, Equatable {
+    public var scanner: String
+    public var since: String
+    public var notRecordedIndividually: Int
+    enum CodingKeys: String, CodingKey { case scanner, since, notRecordedIndividually = "not_recorded_individually" }
+    public init(scanner: String, since: String, notRecordedIndividually: Int) {
+        self.scanner = scanner; self.since = since; self.notRecordedIndividually = notRecordedIndividually
+    }
+}
+
+public struct BusStatus: Codable, Sendable, Equatable {
+    public var id: String
+    public var endpoint: String
+    public var connected: Bool
+    public var errors: Int
+    /// Units the poller has backed off from.
+    public var backedOff: [String]
+    public var lastError: String?
+    enum CodingKeys: String, CodingKey { case id, endpoint, connected, errors, backedOff = "backed_off", lastError = "last_error" }
+    public init(id: String, endpoint: String, connected: Bool, errors: Int, backedOff: [String], lastError: String?) {
+        self.id = id; self.endpoint = endpoint; self.connected = connected; self.errors = errors; self.backedOff = backedOff
+        self.lastError = lastError
+    }
+}
+
+/// Where events are forwarded, if anywhere.
+public struct PlatformInfo: Codable, Sendable, Equatable {
+    public var configured: Bool
+    public var url: String?
+    public var format: String?
+    /// Said when nothing is configured.
+    public var state: String?
+    public init(configured: Bool, url: String? = nil, format: String? = nil, state: String? = nil) {
+        self.configured = configured; self.url = url; self.format = format; self.state = state
+    }
+}

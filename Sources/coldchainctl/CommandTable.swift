@@ -1,0 +1,103 @@
+import ColdChain
+import Control
+import FoundationEssentials
+
+extension CtlCommand {
+    /// Every command, once: adding one is a case in `ControlCommand`, its handler in the daemon, and a row here
+    /// with its renderer (Views/).
+    static let table: [CtlSpec] = [
+        CtlSpec(words: ["status"], summary: "the gateway, its ledger, its fridges, buses, alarms and uplink",
+                run: remote(as: StatusReply.self) { _ throws(ExitCode) in .status } render: { s, _ in renderStatus(s) }),
+        CtlSpec(words: ["fridges"], summary: "each fridge: state, last temperature, sensors, open alarms",
+                run: remote(as: [FridgeStatus].self) { _ throws(ExitCode) in .fridges } render: { f, _ in renderFridges(f) }),
+        CtlSpec(words: ["readings"], synopsis: "FRIDGE [--since 24h]", summary: "readings with min, max, mean and mean kinetic temperature",
+                options: ["--since"], positionals: 1...1,
+                run: remote(as: ReadingsReply.self) { a throws(ExitCode) in
+                    .readings(fridge: a.positional[0], since: try duration(a.value("--since") ?? "24h", key: "since", in: 1...ControlArguments.maxWindow))
+                } render: { r, _ in renderReadings(r) }),
+        CtlSpec(words: ["excursions"], synopsis: "[--open]", summary: "excursions with start, end, min, max, duration, degree-minutes, rule",
+                flags: ["--open"],
+                run: remote(as: [ExcursionRow].self) { a throws(ExitCode) in .excursions(openOnly: a.has("--open")) } render: { r, _ in renderExcursions(r) }),
+        CtlSpec(words: ["ack"], synopsis: "ALARM --note TEXT", summary: "acknowledge an alarm (silences the alarm output; the excursion stays open)",
+                options: ["--note"], positionals: 1...1,
+                run: remote(as: AckReply.self) { a throws(ExitCode) in
+                    guard let id = Int(a.positional[0]) else { throw usageError("ack ALARM --note TEXT (ALARM is the number status shows)") }
+                    guard let note = a.value("--note") else {
+                        throw usageError("ack needs --note TEXT: say what was done (e.g. \"door closed, vaccines checked\")")
+                    }
+                    return .ack(alarm: id, note: note)
+                } render: { r, _ in print("alarm \(r.acknowledged) acknowledged (ledger event \(r.seq))") }),
+        CtlSpec(words: ["watch"], summary: "live stream of readings, excursions, alarms and scans (Ctrl-C to stop)",
+                run: { _, ctx throws(ExitCode) in watch(ctx) }),
+        CtlSpec(words: ["scans"], synopsis: "[--limit N]", summary: "the latest scans with their verdicts", options: ["--limit"],
+                run: remote(as: [ScanRow].self) { a throws(ExitCode) in
+                    .scans(limit: try number(a.value("--limit") ?? "20", key: "limit", in: 1...10_000))
+                } render: { r, _ in renderScans(r) }),
+        CtlSpec(words: ["inventory"], synopsis: "[--fridge F] [--expiring 30d]", summary: "doses in stock by product, lot and expiry, earliest first",
+                options: ["--fridge", "--expiring"],
+                run: remote(as: [StockGroup].self) { a throws(ExitCode) in
+                    .inventory(fridge: a.value("--fridge"),
+                               expiring: try a.value("--expiring").map { v throws(ExitCode) in try duration(v, key: "expiring", in: 0...ControlArguments.maxWindow) })
+                } render: { r, _ in renderInventory(r) }),
+        CtlSpec(words: ["lookup"], synopsis: "CODE", summary: "one dose's history: scans in and out, excursions it sat through, holds",
+                positionals: 1...1,
+                run: remote(as: DoseHistory.self) { a throws(ExitCode) in .lookup(code: withFNC1(a.positional[0])) } render: { r, _ in renderLookup(r) }),
+        CtlSpec(words: ["hold", "add"], synopsis: "--gtin G [--lot L | --code C] --reason TEXT", summary: "(or --product P for a Chinese product id)",
+                options: ["--gtin", "--product", "--lot", "--code", "--reason"],
+                run: remote(as: Hold.self) { a throws(ExitCode) in
+                    guard let reason = a.value("--reason") else { throw usageError("hold add needs --reason TEXT") }
+                    return .holdAdd(.init(gtin: a.value("--gtin"), product: a.value("--product"), lot: a.value("--lot"), code: a.value("--code"),
+                                          reason: reason))
+                } render: { h, _ in print("hold \(h.id) added") }),
+        CtlSpec(words: ["hold", "list"], summary: "holds in force, local and from the platform",
+                run: remote(as: [Hold].self) { _ throws(ExitCode) in .holdList } render: { r, _ in renderHolds(r) }),
+        CtlSpec(words: ["hold", "remove"], synopsis: "ID", summary: "lift a local hold", positionals: 1...1,
+                run: remote(as: HoldRemovedReply.self) { a throws(ExitCode) in
+                    guard let id = Int(a.positional[0]) else { throw usageError("hold remove ID") }
+                    return .holdRemove(id: id)
+                } render: { _, _ in print("hold removed") }),
+        CtlSpec(words: ["outbox"], summary: "what waits for the platform: pending events, oldest, last success, last error, state",
+                run: remote(as: UplinkStatus.self) { _ throws(ExitCode) in .outbox } render: { r, _ in renderOutbox(r) }),
+        CtlSpec(words: ["uplink", "retry"], summary: "send again after the platform refused a batch",
+                run: remote(as: RetryReply.self) { _ throws(ExitCode) in .uplinkRetry } render: { _, _ in print("the uplink will send again now") }),
+        CtlSpec(words: ["decode"], synopsis: "CODE", summary: "how a scanned code parses (nothing is recorded; \\x1d or <GS> for FNC1)",
+                positionals: 1...1, run: { a, ctx throws(ExitCode) in decode(a.positional[0], ctx) }),
+        CtlSpec(words: ["cards"], summary: "the command barcodes to print and stick on each fridge", run: { _, ctx throws(ExitCode) in cards(ctx) }),
+        CtlSpec(words: ["verify"], synopsis: "[--ledger FILE] [--anchor SEQ:HASH]...",
+                summary: "check the hash chain (and the head the platform confirmed, and each anchor\ngiven: from a backup, a record sheet); names the first broken event.\nWith --ledger, a ledger file, without a running daemon",
+                options: ["--anchor", "--ledger"], run: { a, ctx throws(ExitCode) in try verify(a, ctx) }),
+        CtlSpec(words: ["help"], summary: "this text", run: { _, _ throws(ExitCode) in print(usage); return .ok }),
+    ]
+
+    /// The spec the words at the start of `args` name (the longest match), and the arguments after them.
+    static func find(_ args: [String]) -> (CtlSpec, [String])? {
+        let matches = table.filter { $0.words.count <= args.count && Array(args.prefix($0.words.count)) == $0.words }
+        guard let spec = matches.max(by: { $0.words.count < $1.words.count }) else { return nil }
+        return (spec, Array(args.dropFirst(spec.words.count)))
+    }
+
+    static var usage: String {
+        var lines = ["usage: coldchainctl [--socket PATH] [--json] COMMAND [ARGS]"]
+        for spec in table {
+            let left = "  " + spec.usageLine
+            let parts = spec.summary.split(separator: "\n").map(String.init)
+            lines.append((left.count < 26 ? left.padding(26) : left + "   ") + parts[0])
+            lines += parts.dropFirst().map { String(repeating: " ", count: 26) + $0 }
+        }
+        lines.append("Socket: --socket PATH, else $COLDCHAIN_SOCKET, else \(GatewayConfig.defaultSocket).")
+        lines.append("Exit status: 0 ok, 1 the command reported a failure, 64 usage, 69 daemon unreachable.")
+        return lines.joined(separator: "\n")
+    }
+
+    /// A command the daemon answers: `build` makes the request from the arguments, `render` shows the typed reply
+    /// (with `--json`, the reply is printed as the daemon sent it).
+    static func remote<R: Decodable>(as: R.Type, _ build: @escaping @Sendable (CtlArgs) throws(ExitCode) -> ControlCommand,
+                                     render: @escaping @Sendable (R, CtlArgs) -> Void) -> @Sendable (CtlArgs, CtlContext) throws(ExitCode) -> ExitStatus {
+        { args, ctx throws(ExitCode) in
+            let value = try reply(ctx, try build(args))
+            if ctx.json { print(value.serialized); return .ok }
+            render(try decode(value, as: R.self), args)
+            return .ok
+        }
+    }
+}

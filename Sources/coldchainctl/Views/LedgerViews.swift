@@ -1,0 +1,68 @@
+import ColdChain
+import Control
+import Storage
+
+extension CtlCommand {
+    static func renderOutbox(_ r: UplinkStatus) {
+        print("state         \(r.state.rawValue)")
+        print("pending       \(r.pending ?? 0) events" + (r.oldestPendingAt.map { ", oldest from \($0)" } ?? ""))
+        print("last success  \(r.lastSuccess ?? "never")")
+        if let e = r.lastError { print("last error    \(e)") }
+        if let t = r.nextAttempt { print("next attempt  \(t)") }
+        if r.state == .rejected { print("The platform refused a batch: fix the cause, then `coldchainctl uplink retry`.") }
+    }
+
+    /// Checks the chain: the daemon's ledger, or with `--ledger` a file, without a daemon. Exit 1 when it does not verify.
+    static func verify(_ a: CtlArgs, _ ctx: CtlContext) throws(ExitCode) -> ExitStatus {
+        var anchors: [LedgerAnchor] = []
+        for text in a.all("--anchor") {
+            guard let anchor = LedgerAnchor.parse(text) else {
+                throw usageError("--anchor SEQ:HASH (the event's sequence number and its 64-digit hash, e.g. from a record sheet)")
+            }
+            anchors.append(anchor)
+        }
+        guard a.all("--ledger").count <= 1 else { throw usageError("verify --ledger needs one file") }
+        let report: VerifyReport
+        var raw: JSONValue?
+        if let file = a.value("--ledger") {
+            do {
+                let reader = try LedgerReader(path: file)
+                defer { reader.close() }
+                report = try reader.verify(anchors: anchors)
+            } catch {
+                printError("coldchainctl: cannot read the ledger \(file): \(error)")
+                return .failure
+            }
+        } else {
+            let value = try reply(ctx, .verify(anchors: anchors.map { "\($0.seq):\($0.hash)" }))
+            report = try decode(value, as: VerifyReport.self)
+            raw = value
+        }
+        if ctx.json {
+            guard let json = raw ?? (try? JSONValue(encoding: report)) else { return .failure }
+            print(json.serialized)
+        } else {
+            renderVerify(report)
+        }
+        return report.ok ? .ok : .failure
+    }
+
+    static func renderVerify(_ r: VerifyReport) {
+        if let broken = r.brokenAt {
+            print("ledger BROKEN at event \(broken): \(r.reason ?? "")")
+            print("\(r.checked) events before it verify.")
+        } else {
+            print("internally consistent: \(r.checked) events, head \(r.headSequence) \(r.headHash)")
+        }
+        for c in r.anchors {
+            let where_ = "anchor \(c.anchor.seq) (\(c.anchor.source))"
+            switch c.result {
+            case .matches: print("\(where_): matches")
+            case .differs: print("\(where_): DIFFERS: the ledger holds \(c.actual ?? "?") there, not \(c.anchor.hash): the record was rewritten after that head was taken")
+            case .missing: print("\(where_): MISSING: the ledger ends at \(r.headSequence): events were cut off its end")
+            case .unchecked: print("\(where_): not checked (the chain breaks before it)")
+            }
+        }
+        if r.brokenAt == nil { print("proves: \(r.proves)") }
+    }
+}

@@ -1,0 +1,57 @@
+import ColdChain
+import Control
+
+extension CtlCommand {
+    static func renderStatus(_ s: StatusReply) {
+        for p in s.problems { print("!! \(p)") }
+        if !s.problems.isEmpty { print("") }
+        print("gateway   \(s.gateway.id) — \(s.gateway.site)")
+        print("version   \(s.version) (pid \(s.pid)), up \(DurationText.describe(s.uptimeSeconds)) since \(s.startedAt)")
+        print("ledger    \(s.ledger.path): \(s.ledger.headSeq) events, \(bytes(Double(s.ledger.sizeBytes)))")
+        if s.platform.configured {
+            let u = s.uplink
+            print("platform  \(s.platform.url ?? "?") (\(s.platform.format ?? "?")): \(u.state.rawValue), \(u.pending ?? 0) pending"
+                  + (u.lastError.map { ", last error: \($0)" } ?? ""))
+        } else {
+            print("platform  \(s.platform.state ?? "not configured")")
+        }
+        print("")
+        printFridgeTable(s.fridges)
+        var b = Table(["BUS", "ENDPOINT", "LINK", "ERRORS", "BACKED OFF", "LAST ERROR"])
+        for bus in s.buses {
+            b.add([bus.id, bus.endpoint, bus.connected ? "up" : "down", String(bus.errors), bus.backedOff.joined(separator: ","), bus.lastError ?? ""])
+        }
+        if !b.rows.isEmpty { print(""); print(b.text) }
+        print("")
+        print(s.alarms.isEmpty ? "no open alarms" : "open alarms: " + s.alarms.map { a in
+            "\(a.id) (\(a.fridge) \(a.cause.rawValue)\(a.acknowledged ? ", acknowledged" : ""))"
+        }.joined(separator: "; "))
+    }
+
+    static func printFridgeTable(_ fridges: [FridgeStatus]) {
+        var t = Table(["FRIDGE", "NAME", "STATE", "TEMP", "AT", "RULE", "ALARMS"])
+        for f in fridges {
+            t.add([f.id, f.name, f.state.rawValue, f.celsius.map { "\($0) °C" } ?? "-", f.at ?? "-", f.alarmRule,
+                   f.alarms.map { String($0.id) }.joined(separator: ",")])
+        }
+        print(t.rows.isEmpty ? "no fridges configured" : t.text)
+    }
+
+    static func renderFridges(_ fridges: [FridgeStatus]) {
+        printFridgeTable(fridges)
+        var s = Table(["SENSOR", "FRIDGE", "STATE", "TEMP", "HUMIDITY", "AT", "BUS/UNIT", "FAULT"])
+        for f in fridges {
+            for x in f.sensors {
+                s.add([x.id, f.id, x.state.rawValue, x.celsius.map { "\($0) °C" } ?? "-", x.humidity.map { "\($0) %" } ?? "-", x.at ?? "-",
+                       "\(x.bus)/\(x.unit)", x.fault ?? ""])
+            }
+        }
+        if !s.rows.isEmpty { print(""); print(s.text) }
+    }
+
+    static func bytes(_ n: Double) -> String {
+        if n < 1024 { return "\(Int(n)) B" }
+        if n < 1024 * 1024 { return "\(Int((n / 1024).rounded())) KiB" }
+        return "\((n / 1048576 * 10).rounded() / 10) MiB"
+    }
+}

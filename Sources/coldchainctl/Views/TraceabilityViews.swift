@@ -1,0 +1,70 @@
+import ColdChain
+import Control
+import FoundationEssentials
+import POSIX
+
+extension CtlCommand {
+    static func renderScans(_ rows: [ScanRow]) {
+        var t = Table(["TIME", "SCANNER", "FRIDGE", "MODE", "VERDICT", "DOSE / CODE"])
+        for r in rows {
+            let s = r.scan
+            t.add([r.at, s.scanner, s.fridge, s.mode.rawValue, s.verdict, s.dose ?? s.code["raw"]?.stringValue ?? ""])
+        }
+        print(t.rows.isEmpty ? "no scans yet" : t.text)
+    }
+
+    static func renderInventory(_ groups: [StockGroup]) {
+        var t = Table(["EXPIRY", "FRIDGE", "PRODUCT", "LOT", "DOSES"])
+        for g in groups { t.add([g.expiry ?? "-", g.fridge, g.product, g.lot ?? "-", String(g.count)]) }
+        print(t.rows.isEmpty ? "no doses in stock" : t.text)
+    }
+
+    static func renderLookup(_ r: DoseHistory) {
+        print("dose      \(r.dose)")
+        print("status    \(r.status)" + (r.fridge.map { " (fridge \($0))" } ?? ""))
+        if let e = r.expiry { print("expiry    \(e)") }
+        for s in r.scans { print("scan      \(s.at) \(s.mode.rawValue) fridge \(s.fridge) → \(s.verdict)") }
+        for x in r.exposures {
+            print("EXPOSED   excursion \(x.excursion) in \(x.fridge): peak \(x.peakC) °C for \(DurationText.describe(x.durationSeconds)) from \(x.start)")
+        }
+        for h in r.holds { print("HELD      hold \(h.id): \(h.reason) (\(h.source))") }
+    }
+
+    static func renderHolds(_ holds: [Hold]) {
+        var t = Table(["ID", "PRODUCT", "LOT", "CODE", "SOURCE", "REASON"])
+        for h in holds { t.add([String(h.id), h.product, h.lot ?? "-", h.code ?? "-", h.source, h.reason]) }
+        print(t.rows.isEmpty ? "no holds" : t.text)
+    }
+
+    /// Parses locally: a technician tests a scanner even when the daemon is down.
+    static func decode(_ code: String, _ ctx: CtlContext) -> ExitStatus {
+        // The clinic's year, as the daemon judges it (the century of a two-digit expiry year depends on it).
+        let year = ClinicCalendar(offset: LocalTime.utcOffset).day(at: Date()).year
+        let scan = TraceCodeParser.parse(Array(withFNC1(code).utf8), currentYear: year)
+        if ctx.json { print(scan.json.serialized) } else { scan.description.forEach { print($0) } }
+        if case .unrecognised = scan.code { return .failure }
+        return .ok
+    }
+
+    /// The command cards: their barcode content, for printing as Code 128 and sticking on the fridge.
+    static func cards(_ ctx: CtlContext) -> ExitStatus {
+        var fridges: [String] = []
+        if case .success(let list) = call(ctx, .fridges), let typed = try? list.decode([FridgeStatus].self) {
+            fridges = typed.map(\.id)
+        } else {
+            printError("coldchainctl: (listing mode cards only; fridge cards need the daemon)")
+        }
+        let cards = ScannerMode.allCases.map { ScannerCommand.mode($0) } + fridges.map { ScannerCommand.fridge($0) }
+        if ctx.json { print(JSONValue.array(cards.map { .string($0.text) }).serialized); return .ok }
+        print("Print each as a Code 128 barcode (content in the first column) and stick it where the nurse scans:")
+        for c in cards {
+            let meaning: String
+            switch c {
+            case .mode(let m): meaning = m.meaning
+            case .fridge(let f): meaning = "this scanner now works on fridge \(f)"
+            }
+            print("  " + c.text.padding(24) + meaning)
+        }
+        return .ok
+    }
+}
