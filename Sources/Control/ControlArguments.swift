@@ -15,6 +15,10 @@ public struct ControlArguments {
     public static let maxCode = 512
     /// Time windows and horizons a query may ask for: a century covers any ledger.
     public static let maxWindow = 36_500.0 * 86_400
+    /// A bucket of `readings --every`: a second to a year.
+    public static let bucketRange = 1.0...(366.0 * 86_400)
+    /// Most buckets one `readings --every` answer holds per sensor (a year at 5 min is 105,120).
+    public static let maxBuckets = 110_000.0
 
     /// A string of at most `maxLength` characters; control characters refused unless `allowGS` lets FNC1 (GS) through.
     public func string(_ key: String, maxLength: Int = maxName, allowGS: Bool = false) throws(ControlFailure) -> String? {

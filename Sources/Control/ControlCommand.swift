@@ -23,7 +23,7 @@ public enum ControlCommand: Sendable, Equatable {
     case status
     case verify(anchors: [String])
     case fridges
-    case readings(fridge: String, since: DurationArgument?)
+    case readings(fridge: String, since: DurationArgument?, every: DurationArgument? = nil)
     case excursions(openOnly: Bool)
     case ack(alarm: Int, note: String)
     case watch
@@ -61,8 +61,10 @@ public enum ControlCommand: Sendable, Equatable {
         case .status: ControlRequest(cmd: "status")
         case .verify(let anchors): ControlRequest(cmd: "verify", args: anchors.isEmpty ? [:] : ["anchors": .array(anchors.map { .string($0) })])
         case .fridges: ControlRequest(cmd: "fridges")
-        case .readings(let fridge, let since):
-            ControlRequest(cmd: "readings", args: ["fridge": .string(fridge)].merging(since.map { ["since": .string($0.text)] } ?? [:]) { a, _ in a })
+        case .readings(let fridge, let since, let every):
+            ControlRequest(cmd: "readings", args: [("since", since?.text), ("every", every?.text)].reduce(into: ["fridge": .string(fridge)]) { o, kv in
+                if let v = kv.1 { o[kv.0] = .string(v) }
+            })
         case .excursions(let openOnly): ControlRequest(cmd: "excursions", args: ["open": .bool(openOnly)])
         case .ack(let alarm, let note): ControlRequest(cmd: "ack", args: ["alarm": .number(Double(alarm)), "note": .string(note)])
         case .watch: ControlRequest(cmd: "watch")
@@ -113,7 +115,8 @@ public enum ControlCommand: Sendable, Equatable {
             }
         case "readings":
             guard let fridge = try a.string("fridge") else { throw ControlFailure(.invalidArgument, "which fridge? (readings FRIDGE)") }
-            self = .readings(fridge: fridge, since: try duration("since", in: 1...ControlArguments.maxWindow))
+            self = .readings(fridge: fridge, since: try duration("since", in: 1...ControlArguments.maxWindow),
+                             every: try duration("every", in: ControlArguments.bucketRange))
         case "excursions": self = .excursions(openOnly: try a.bool("open", default: false))
         case "ack":
             guard let id = try a.integer("alarm", in: 1...Int(Int32.max)) else { throw ControlFailure(.invalidArgument, "which alarm? (ack ID --note TEXT)") }

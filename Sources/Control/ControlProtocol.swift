@@ -66,6 +66,11 @@ public struct ControlFailure: Error, Sendable, Equatable {
     public var message: String
     public init(_ code: Code, _ message: String) { self.code = code; self.message = message }
 
+    /// A failure as the wire carries it (`{"code":..., "message":...}`); what is missing reads as an internal error.
+    public init(wire: JSONValue?) {
+        self.init(wire?["code"]?.stringValue.flatMap(Code.init(rawValue:)) ?? .internal, wire?["message"]?.stringValue ?? "unknown error")
+    }
+
     /// The refusal of an answer longer than `ControlProtocol.maxReply`, with how to narrow the question.
     public static func tooLarge(command: String, bytes: Int, narrowing: String) -> ControlFailure {
         let mib = (Double(bytes) / 104_857.6).rounded() / 10
@@ -89,12 +94,47 @@ public enum ControlReply: Sendable, Equatable {
     public static func parse(_ line: [UInt8]) -> ControlReply? {
         guard let v = try? JSONValue.parse(Data(line)), case .bool(let ok)? = v["ok"] else { return nil }
         if ok { return .ok(v["result"] ?? .null) }
-        let code = v["error"]?["code"]?.stringValue.flatMap(ControlFailure.Code.init(rawValue:)) ?? .internal
-        return .failure(ControlFailure(code, v["error"]?["message"]?.stringValue ?? "unknown error"))
+        return .failure(ControlFailure(wire: v["error"]))
     }
 }
 
 extension ControlReply {
     /// A typed reply (Control/Replies) as it goes on the wire; the client reads it back with the same type.
     public static func result(_ value: some Encodable) throws -> ControlReply { .ok(try JSONValue(encoding: value)) }
+}
+
+/// A long result in parts (`readings` over months): the reply line says parts follow, then one line per part, then
+/// an end line. Each side holds one part at a time; the daemon writes the next only as the client reads.
+///
+/// `{"ok":true,"parts":true,"result":{header}}`, then `{"part":{...}}` lines, then `{"end":{...}}`, or
+/// `{"end":null,"error":{"code":...,"message":...}}` when the query failed after it began.
+public enum ControlParts {
+    /// Rows per part: about 70 KB of JSON for readings.
+    public static let rows = 1000
+
+    public static func header(_ result: JSONValue) -> String {
+        JSONValue.object(["ok": true, "parts": true, "result": result]).serialized + "\n"
+    }
+    public static func part(_ value: JSONValue) -> String { JSONValue.object(["part": value]).serialized + "\n" }
+    public static func end(_ reply: ControlReply) -> String {
+        switch reply {
+        case .ok(let value): return JSONValue.object(["end": value]).serialized + "\n"
+        case .failure(let f):
+            return JSONValue.object(["end": .null, "error": ["code": .string(f.code.rawValue), "message": .string(f.message)]]).serialized + "\n"
+        }
+    }
+
+    /// What a line after a parts header is.
+    public enum Line: Sendable, Equatable {
+        case part(JSONValue)
+        case end(JSONValue)
+        case failed(ControlFailure)
+    }
+
+    public static func parse(_ line: [UInt8]) -> Line? {
+        guard let v = try? JSONValue.parse(Data(line)) else { return nil }
+        if let part = v["part"] { return .part(part) }
+        guard let end = v["end"] else { return nil }
+        return end == .null && v["error"] != nil ? .failed(ControlFailure(wire: v["error"])) : .end(end)
+    }
 }

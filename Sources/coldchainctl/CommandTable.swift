@@ -10,14 +10,12 @@ extension CtlCommand {
                 run: remote(as: StatusReply.self) { _ throws(ExitCode) in .status } render: { s, _ in renderStatus(s) }),
         CtlSpec(words: ["fridges"], summary: "each fridge: state, last temperature, sensors, open alarms",
                 run: remote(as: [FridgeStatus].self) { _ throws(ExitCode) in .fridges } render: { f, _ in renderFridges(f) }),
-        CtlSpec(words: ["readings"], synopsis: "FRIDGE [--since 24h]", summary: "readings with min, max, mean and mean kinetic temperature",
-                options: ["--since"], positionals: 1...1,
-                run: remote(as: ReadingsReply.self) { a throws(ExitCode) in
-                    .readings(fridge: a.positional[0], since: try duration(a.value("--since") ?? "24h", key: "since", in: 1...ControlArguments.maxWindow))
-                } render: { r, _ in renderReadings(r) }),
-        CtlSpec(words: ["excursions"], synopsis: "[--open]", summary: "excursions with start, end, min, max, duration, degree-minutes, rule",
-                flags: ["--open"],
-                run: remote(as: [ExcursionRow].self) { a throws(ExitCode) in .excursions(openOnly: a.has("--open")) } render: { r, _ in renderExcursions(r) }),
+        CtlSpec(words: ["readings"], synopsis: "FRIDGE [--since 24h] [--every 15m] [--csv]",
+                summary: "readings (or min/max/mean per bucket) with min, max, mean and\nmean kinetic temperature; any window, printed as it comes",
+                options: ["--since", "--every"], flags: ["--csv"], positionals: 1...1, run: { a, ctx throws(ExitCode) in try readings(a, ctx) }),
+        CtlSpec(words: ["excursions"], synopsis: "[--open] [--csv]", summary: "excursions with start, end, min, max, duration, degree-minutes, rule",
+                flags: ["--open", "--csv"],
+                run: remote(as: [ExcursionRow].self) { a throws(ExitCode) in .excursions(openOnly: a.has("--open")) } render: { renderExcursions($0, $1) }),
         CtlSpec(words: ["ack"], synopsis: "ALARM --note TEXT", summary: "acknowledge an alarm (silences the alarm output; the excursion stays open)",
                 options: ["--note"], positionals: 1...1,
                 run: remote(as: AckReply.self) { a throws(ExitCode) in
@@ -29,16 +27,16 @@ extension CtlCommand {
                 } render: { r, _ in print("alarm \(r.acknowledged) acknowledged (ledger event \(r.seq))") }),
         CtlSpec(words: ["watch"], summary: "live stream of readings, excursions, alarms and scans (Ctrl-C to stop)",
                 run: { _, ctx throws(ExitCode) in watch(ctx) }),
-        CtlSpec(words: ["scans"], synopsis: "[--limit N]", summary: "the latest scans with their verdicts", options: ["--limit"],
+        CtlSpec(words: ["scans"], synopsis: "[--limit N] [--csv]", summary: "the latest scans with their verdicts", options: ["--limit"], flags: ["--csv"],
                 run: remote(as: [ScanRow].self) { a throws(ExitCode) in
                     .scans(limit: try number(a.value("--limit") ?? "20", key: "limit", in: 1...10_000))
-                } render: { r, _ in renderScans(r) }),
-        CtlSpec(words: ["inventory"], synopsis: "[--fridge F] [--expiring 30d]", summary: "doses in stock by product, lot and expiry, earliest first",
-                options: ["--fridge", "--expiring"],
+                } render: { renderScans($0, $1) }),
+        CtlSpec(words: ["inventory"], synopsis: "[--fridge F] [--expiring 30d] [--csv]", summary: "doses in stock by product, lot and expiry, earliest first",
+                options: ["--fridge", "--expiring"], flags: ["--csv"],
                 run: remote(as: [StockGroup].self) { a throws(ExitCode) in
                     .inventory(fridge: a.value("--fridge"),
                                expiring: try a.value("--expiring").map { v throws(ExitCode) in try duration(v, key: "expiring", in: 0...ControlArguments.maxWindow) })
-                } render: { r, _ in renderInventory(r) }),
+                } render: { renderInventory($0, $1) }),
         CtlSpec(words: ["lookup"], synopsis: "CODE", summary: "one dose's history: scans in and out, excursions it sat through, holds",
                 positionals: 1...1,
                 run: remote(as: DoseHistory.self) { a throws(ExitCode) in .lookup(code: withFNC1(a.positional[0])) } render: { r, _ in renderLookup(r) }),

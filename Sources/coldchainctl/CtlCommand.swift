@@ -79,12 +79,10 @@ enum CtlCommand {
         }
     }
 
-    /// Sends one request; prints why when the daemon cannot be reached.
-    static func call(_ ctx: CtlContext, _ command: ControlCommand) -> Result<JSONValue, ExitCode> {
-        let request = command.request
-        let client: ControlClient
+    /// A connection to the daemon, or the exit status (why already printed, with the socket path).
+    static func connect(_ ctx: CtlContext) -> Result<ControlClient, ExitCode> {
         do {
-            client = try ControlClient(path: ctx.socket)
+            return .success(try ControlClient(path: ctx.socket))
         } catch let e as Errno {
             var hint: String
             switch e.code {
@@ -95,22 +93,39 @@ enum CtlCommand {
             }
             hint += ". Another socket: --socket PATH or COLDCHAIN_SOCKET."
             printError("coldchainctl: cannot reach coldchaind at \(ctx.socket): \(hint)")
-            return .failure(ExitCode(.unavailable))
         } catch {
             printError("coldchainctl: cannot reach coldchaind at \(ctx.socket): \(error)")
-            return .failure(ExitCode(.unavailable))
+        }
+        return .failure(ExitCode(.unavailable))
+    }
+
+    /// A refusal from the daemon: printed (as JSON with `--json`), and the exit status it means.
+    static func refused(_ f: ControlFailure, _ request: ControlRequest, _ ctx: CtlContext) -> ExitCode {
+        if ctx.json { print(ControlReply.failure(f).line, terminator: "") }
+        else { printError("coldchainctl: \(request.cmd): \(f.message) (\(f.code.rawValue))") }
+        return ExitCode(f.code == .unknownCommand || f.code == .invalidArgument ? .usage : .failure)
+    }
+
+    static func lostConnection(_ ctx: CtlContext, _ error: any Error) -> ExitCode {
+        printError("coldchainctl: lost the connection to coldchaind at \(ctx.socket): \(error)")
+        return ExitCode(.unavailable)
+    }
+
+    /// Sends one request; prints why when the daemon cannot be reached or refuses.
+    static func call(_ ctx: CtlContext, _ command: ControlCommand) -> Result<JSONValue, ExitCode> {
+        let request = command.request
+        let client: ControlClient
+        switch connect(ctx) {
+        case .success(let c): client = c
+        case .failure(let e): return .failure(e)
         }
         do {
             switch try client.call(request) {
             case .ok(let v): return .success(v)
-            case .failure(let f):
-                if ctx.json { print(ControlReply.failure(f).line, terminator: "") }
-                else { printError("coldchainctl: \(request.cmd): \(f.message) (\(f.code.rawValue))") }
-                return .failure(ExitCode(f.code == .unknownCommand || f.code == .invalidArgument ? .usage : .failure))
+            case .failure(let f): return .failure(refused(f, request, ctx))
             }
         } catch {
-            printError("coldchainctl: lost the connection to coldchaind at \(ctx.socket): \(error)")
-            return .failure(ExitCode(.unavailable))
+            return .failure(lostConnection(ctx, error))
         }
     }
 

@@ -16,7 +16,7 @@ import TestSupport
         ("status", [:], ["x"]),
         ("verify", [:], ["x"]),
         ("fridges", [:], ["x"]),
-        ("readings", ["fridge": "F1"], ["fridge", "since"]),
+        ("readings", ["fridge": "F1"], ["fridge", "since", "every"]),
         ("excursions", [:], ["open"]),
         ("ack", ["alarm": 1, "note": "checked"], ["alarm", "note"]),
         ("hold", ["action": "add", "gtin": "09506000134352", "reason": "test"], ["action", "gtin", "product", "lot", "code", "reason", "id"]),
@@ -62,7 +62,7 @@ import TestSupport
             var got: [String] = []
             for slice in stride(from: 0, to: count, by: 8).map({ all[$0..<min($0 + 8, count)] }) {
                 try fd.writeAll(slice.joined())
-                got += try readLines(fd, count: slice.count)
+                got += try readReplies(fd, count: slice.count)
             }
             return got
         }

@@ -73,6 +73,32 @@ func readLines(_ fd: FileDescriptor, count: Int) throws -> [String] {
     return lines
 }
 
+/// Reads `count` replies: a result in parts (`ControlParts`) counts as one, its parts skipped; when it ends in a
+/// failure, that failure is the reply.
+func readReplies(_ fd: FileDescriptor, count: Int) throws -> [String] {
+    var buffer = LineBuffer(limit: 8 << 20)
+    var replies: [String] = []
+    var inParts = false
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while replies.count < count || inParts {
+        let n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
+        if n == 0 { break }
+        for case .line(let l) in buffer.append(Array(chunk[0..<n])) {
+            if inParts {
+                switch ControlParts.parse(l) {
+                case .part?: continue
+                case .failed(let f)?: replies[replies.count - 1] = ControlReply.failure(f).line; inParts = false
+                default: inParts = false
+                }
+                continue
+            }
+            replies.append(String(decoding: l, as: UTF8.self))
+            inParts = (try? JSONValue.parse(Data(l)))?["parts"] == true
+        }
+    }
+    return replies
+}
+
 @Suite(.serialized) struct ControlServerTests {
     @Test func answersAndRecordsThePeer() async throws {
         let s = try RunningServer()

@@ -16,14 +16,19 @@ public struct Reading: EventBody {
     public static func measured(sensor: String, fridge: String, celsius: Double, humidity: Double?) -> Reading {
         Reading(sensor: sensor, fridge: fridge, celsius: (celsius * 100).rounded() / 100, humidity: humidity.map { ($0 * 10).rounded() / 10 })
     }
+    /// The body's keys, also read by the ledger's readings index (Storage/LedgerSchema).
+    public enum Key {
+        public static let sensor = "sensor", fridge = "fridge", celsius = "c", humidity = "h"
+    }
     public var json: JSONValue {
         var w = BodyWriter()
-        w.set("sensor", sensor); w.set("fridge", fridge); w.set("c", celsius); w.set("h", humidity)
+        w.set(Key.sensor, sensor); w.set(Key.fridge, fridge); w.set(Key.celsius, celsius); w.set(Key.humidity, humidity)
         return w.json
     }
     public init(json: JSONValue) throws(EventBodyError) {
         let r = try BodyReader(json, Self.type)
-        self.init(sensor: try r.string("sensor"), fridge: try r.optionalString("fridge"), celsius: try r.double("c"), humidity: try r.optionalDouble("h"))
+        self.init(sensor: try r.string(Key.sensor), fridge: try r.optionalString(Key.fridge), celsius: try r.double(Key.celsius),
+                  humidity: try r.optionalDouble(Key.humidity))
     }
 }
 

@@ -27,11 +27,14 @@ public struct Scan: EventBody {
         self.dose = dose; self.product = product; self.lot = lot; self.expiry = expiry
     }
 
+    /// Keys the ledger's scan index reads too (Storage/LedgerSchema).
+    public enum Key { public static let dose = "dose" }
+
     public var json: JSONValue {
         var w = BodyWriter()
         w.set("scanner", scanner); w.set("fridge", fridge); w.set("mode", mode.rawValue); w.set("direction", direction)
         w.set("verdict", verdict); w.set("refused", refused); w.set("moved", moved); w.set("detail", detail); w.set("code", code)
-        w.set("dose", dose); w.set("product", product); w.set("lot", lot); w.set("expiry", expiry)
+        w.set(Key.dose, dose); w.set("product", product); w.set("lot", lot); w.set("expiry", expiry)
         return w.json
     }
 
@@ -40,7 +43,7 @@ public struct Scan: EventBody {
         self.init(scanner: try r.string("scanner"), fridge: try r.string("fridge"), mode: try r.enumValue("mode"),
                   direction: try r.optionalString("direction"), verdict: try r.string("verdict"), refused: try r.bool("refused"),
                   moved: try r.bool("moved"), detail: r.raw("detail") ?? .null, code: r.raw("code") ?? .null,
-                  dose: try r.optionalString("dose"), product: try r.optionalString("product"), lot: try r.optionalString("lot"),
+                  dose: try r.optionalString(Key.dose), product: try r.optionalString("product"), lot: try r.optionalString("lot"),
                   expiry: try r.optionalString("expiry"))
     }
 }
@@ -53,6 +56,9 @@ public struct ScannerSwitched: EventBody {
     public var mode: ScannerMode?
     public var fridge: String?
     public init(scanner: String, mode: ScannerMode?, fridge: String?) { self.scanner = scanner; self.mode = mode; self.fridge = fridge }
+    /// Keys the ledger's scan index reads too (Storage/LedgerSchema).
+    public enum Key { public static let dose = "dose" }
+
     public var json: JSONValue {
         var w = BodyWriter()
         w.set("scanner", scanner); w.set("mode", mode?.rawValue); w.set("fridge", fridge)

@@ -1,3 +1,4 @@
+import Dispatch
 import ColdChain
 import Control
 import Synchronization
@@ -45,4 +46,70 @@ public final class ControlConnection: @unchecked Sendable {
     }
 
     var isStreaming: Bool { streaming.withLock { $0 } }
+
+    // MARK: a result in parts
+
+    /// Bytes queued for this client and bytes the loop has written to its socket: their difference is what waits.
+    struct Flow { var posted = 0; var sent = 0; var closed = false; var waiter: DispatchSemaphore?; var inParts = false }
+    let flow = Mutex(Flow())
+
+    /// Whether this request's result went out in parts (the dispatcher then ends them instead of replying); the
+    /// next request on the connection starts without.
+    func takeInParts() -> Bool { flow.withLock { f in defer { f.inParts = false }; return f.inParts } }
+
+    /// Sends the header of a result in parts; `part` follows for each, then the handler's reply becomes the end.
+    func beginParts(_ header: JSONValue) -> Bool {
+        flow.withLock { $0.inParts = true }
+        return post(ControlParts.header(header))
+    }
+
+    /// Sends one part, first waiting (blocking this thread: call it from a query's queue, never the cooperative
+    /// pool) until what waits for the client is under `highWater`. False once the client has gone: stop the query.
+    func part(_ value: JSONValue, highWater: Int) -> Bool {
+        let line = ControlParts.part(value)
+        while true {
+            let wait = flow.withLock { f -> DispatchSemaphore?? in
+                if f.closed { return .some(nil) }
+                if f.posted - f.sent <= highWater { return nil }
+                let s = DispatchSemaphore(value: 0)
+                f.waiter = s
+                return .some(s)
+            }
+            switch wait {
+            case nil: return post(line)
+            case .some(nil): return false
+            case .some(let s?): s.wait()
+            }
+        }
+    }
+
+    private func post(_ line: String) -> Bool {
+        guard let server, server.isOpen(id) else { return false }
+        server.post(id, .line(line))
+        return true
+    }
+
+    /// Called by the server: bytes queued for this client.
+    func queued(_ bytes: Int) { flow.withLock { $0.posted += bytes } }
+
+    /// Called by the loop: bytes written to the socket; wakes a part waiting for room.
+    func wrote(_ bytes: Int, highWater: Int) {
+        let wake = flow.withLock { f -> DispatchSemaphore? in
+            f.sent += bytes
+            guard f.posted - f.sent <= highWater, let w = f.waiter else { return nil }
+            f.waiter = nil
+            return w
+        }
+        wake?.signal()
+    }
+
+    /// Called by the loop when the connection closes: a waiting part gives up.
+    func markClosed() {
+        let wake = flow.withLock { f -> DispatchSemaphore? in
+            f.closed = true
+            defer { f.waiter = nil }
+            return f.waiter
+        }
+        wake?.signal()
+    }
 }

@@ -23,7 +23,8 @@ extension ControlServer {
                     let connection = c.connection
                     Task.detached { [self] in
                         let reply = await handler.handle(request, peer: peer, connection: connection)
-                        post(id, .line(replyLine(reply, to: request)))
+                        // A result sent in parts ends with the handler's reply as its end line.
+                        post(id, .line(connection.takeInParts() ? ControlParts.end(reply) : replyLine(reply, to: request)))
                         // A stream keeps the connection busy: further lines are the stream's, not requests.
                         if !connection.isStreaming { post(id, .done) }
                     }

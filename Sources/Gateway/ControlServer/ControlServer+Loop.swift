@@ -100,6 +100,7 @@ extension ControlServer {
 
     func closed(_ id: Int) {
         let connection = openClients.withLock { $0.removeValue(forKey: id) }
+        connection?.markClosed()
         connection?.onClose.withLock { $0 }?()
     }
 
@@ -147,6 +148,7 @@ extension ControlServer {
         do {
             guard case .bytes(let written) = try c.output.withUnsafeBytes({ try c.fd.sendAvailable($0) }) else { return }
             c.output.removeFirst(written)
+            c.connection.wrote(written, highWater: limits.outputHighWater)
             c.lastActivity = now
             c.stalledSince = c.output.isEmpty ? nil : now
             // An emptied buffer that once held a big reply is released rather than kept at its peak capacity.

@@ -74,6 +74,7 @@ public final class ControlServer: Service, @unchecked Sendable {
 
     /// Queues output for a connection from any thread; the loop picks it up.
     func post(_ client: Int, _ what: Outgoing) {
+        if case .line(let l) = what { openClients.withLock { $0[client] }?.queued(l.utf8.count) }
         inbox.withLock { $0.append((client, what)) }
         wakeUp.wake()
     }

@@ -36,7 +36,8 @@ final class ControlCommands: ControlHandling {
             case .status: return try .result(status())
             case .verify(let anchors): return try await verify(anchors)
             case .fridges: return try .result(hub.fridgeStatus())
-            case .readings(let fridge, let since): return try await readings(fridge: fridge, since: since)
+            case .readings(let fridge, let since, let every):
+                return try await readings(fridge: fridge, since: since, every: every, connection: connection)
             case .excursions(let openOnly): return try await excursions(openOnly: openOnly)
             case .ack(let alarm, let note): return try await acknowledge(alarm: alarm, note: note, peer: peer)
             case .watch: return try watch(connection)
@@ -149,40 +150,67 @@ final class ControlCommands: ControlHandling {
         }
     }
 
-    /// Most readings one answer holds: 8 sensors' day at 60 s is 11,520; a fridge's week at 2 sensors 20,160.
-    static let maxReadings = 25_000
-
-    func readings(fridge: String, since window: DurationArgument?) async throws -> ControlReply {
+    /// A fridge's readings over any window, from the readings index, in parts as the client reads them: memory
+    /// stays one part on each side whatever the window (before, 30 days was an 8 MB reply that reset the client).
+    /// With `every`, min/max/mean per sensor and bucket. The summary covers every reading of the window.
+    func readings(fridge: String, since window: DurationArgument?, every: DurationArgument?, connection: ControlConnection) async throws -> ControlReply {
         guard config.fridges.contains(where: { $0.id == fridge }) else {
             throw ControlFailure(.notFound, "no fridge '\(fridge)'; known: \(config.fridges.map(\.id).joined(separator: ", "))")
         }
         let now = clock.now()
-        let since = RFC3339.format(now.addingTimeInterval(-(window?.seconds ?? 86400)))
-        let sinceText = window?.text ?? "24h"
-        return try await read { reader in
-            let events = try reader.events(type: Reading.type.rawValue, where: "fridge", equals: fridge, since: since,
-                                           limit: Self.maxReadings + 1)
-            guard events.count <= Self.maxReadings else {
-                throw ControlFailure(.tooLarge, "more than \(Self.maxReadings) readings of \(fridge) in the last \(sinceText); ask for a shorter window (--since 24h)")
-            }
-            var rows: [ReadingRow] = []
-            var points: [(Date, Double)] = []
-            for e in events {
-                let typed: TypedEvent? = (try? e.typed()) ?? nil
-                guard case .reading(let r)? = typed else { continue }
-                rows.append(ReadingRow(at: e.at, sensor: r.sensor, celsius: r.celsius, humidity: r.humidity))
-                if let t = RFC3339.parse(e.at) { points.append((t, r.celsius)) }
-            }
-            var summary = ReadingsSummary(count: points.count)
-            let values = points.map(\.1)
-            if let lowest = values.min(), let highest = values.max() {
-                summary.minC = lowest
-                summary.maxC = highest
-                summary.meanC = ((values.reduce(0, +) / Double(values.count)) * 100).rounded() / 100
-                summary.mktC = MeanKineticTemperature.compute(points, until: now).map { ($0 * 100).rounded() / 100 }
-            }
-            return ReadingsReply(fridge: fridge, since: since, summary: summary, readings: rows)
+        let seconds = window?.seconds ?? 86400
+        let from = now.addingTimeInterval(-seconds)
+        if let every, seconds / every.seconds > ControlArguments.maxBuckets {
+            throw ControlFailure(.invalidArgument, "--every \(every.text) over \(window?.text ?? "24h") is more than \(Int(ControlArguments.maxBuckets)) buckets; ask for wider buckets")
         }
+        let header = ReadingsHeader(fridge: fridge, since: RFC3339.format(from), every: every?.text)
+        return try await inParts(connection, header: header) { reader, send in
+            var stats = ReadingStats()
+            var rows: [ReadingRow] = []
+            try reader.forEachReading(fridge: fridge, from: from, to: now.addingTimeInterval(1)) { r in
+                stats.add(r.date, r.celsius)
+                guard every == nil else { return true }
+                rows.append(ReadingRow(at: RFC3339.format(r.date), sensor: r.sensor, celsius: r.celsius, humidity: r.humidity))
+                if rows.count == ControlParts.rows {
+                    guard try send(ReadingsPart(readings: rows)) else { return false }
+                    rows.removeAll(keepingCapacity: true)
+                }
+                return true
+            }
+            if !rows.isEmpty { _ = try send(ReadingsPart(readings: rows)) }
+            if let every {
+                let buckets = try reader.readingBuckets(fridge: fridge, from: from, to: now.addingTimeInterval(1), every: every.seconds)
+                for chunk in stride(from: 0, to: buckets.count, by: ControlParts.rows) {
+                    let part = buckets[chunk..<min(chunk + ControlParts.rows, buckets.count)].map { b in
+                        BucketRow(from: RFC3339.format(Date(timeIntervalSince1970: Double(b.startMillis) / 1000)), sensor: b.sensor, count: b.count,
+                                  minC: b.minC, maxC: b.maxC, meanC: (b.meanC * 100).rounded() / 100)
+                    }
+                    guard try send(ReadingsPart(buckets: part)) else { break }
+                }
+            }
+            var summary = ReadingsSummary(count: stats.count)
+            if stats.count > 0 {
+                summary.minC = stats.minC; summary.maxC = stats.maxC; summary.meanC = stats.meanC; summary.mktC = stats.mktC(until: now)
+            }
+            return ReadingsEnd(summary: summary)
+        }
+    }
+
+    /// Runs a query whose result goes out in parts: the header now, then each part `body` sends (waiting, on the
+    /// query's queue, while the client has not read the last ones), then `body`'s result as the end.
+    func inParts<Header: Encodable & Sendable, End: Encodable>(
+        _ connection: ControlConnection, header: Header,
+        _ body: @escaping @Sendable (LedgerReader, (any Encodable) throws -> Bool) throws -> End
+    ) async throws -> ControlReply {
+        let path = ledger.path, queue = readQueue, highWater = ControlLimits().outputHighWater
+        return .ok(try await heavy.run({
+            try await onQueue(queue) {
+                let reader = try LedgerReader(path: path)
+                defer { reader.close() }
+                guard connection.beginParts(try JSONValue(encoding: header)) else { return .null }
+                return try JSONValue(encoding: try body(reader) { part in connection.part(try JSONValue(encoding: part), highWater: highWater) })
+            }
+        }, drained: { _ = cc_malloc_trim() }))
     }
 
     func excursions(openOnly onlyOpen: Bool) async throws -> ControlReply {

@@ -38,7 +38,7 @@ public struct GatewayDaemon: Sendable {
             // The socket first: a second daemon must be refused before it touches the ledger.
             listener = try ControlSocket.bind(path: config.control.socket, group: config.control.group, log: log)
             lock = try Self.lockLedger(config.storage.path)
-            ledger = try Ledger(path: config.storage.path)
+            ledger = try Ledger(path: config.storage.path, progress: { [log] in log.notice($0) })
         } catch {
             log.error("cannot start: \(error)")
             return 1

@@ -96,7 +96,8 @@ extension ScanHub {
         guard let id = DoseVerifier.identity(scan) else {
             throw ControlFailure(.invalidArgument, "this code names no single dose: \(DoseVerifier.reason(scan))")
         }
-        let history = try reader.events(type: Scan.type.rawValue, where: "dose", equals: id.key, since: "0000", limit: 10_000)
+        // Through the scan index (by dose key): the cost is this dose's scans, not every scan ever recorded.
+        let history = try reader.scans(dose: id.key, limit: 10_000)
         let (dose, out, excursions, holds) = state.withLock { s in
             (s.stock[id.key], s.wentOut.contains(id.key), Array(s.excursions.values), Array(s.holds.values))
         }

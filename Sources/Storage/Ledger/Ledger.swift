@@ -28,8 +28,9 @@ public final class Ledger: @unchecked Sendable {
         var done: @Sendable (Result<[LedgerEvent], Error>) -> Void
     }
 
-    /// Opens (creating and migrating) the ledger at `path`.
-    public init(path: String) throws {
+    /// Opens (creating and migrating) the ledger at `path`; a derived index an upgrade added is filled before it
+    /// returns, with `progress` told each step (once per upgrade: minutes on years of history).
+    public init(path: String, progress: (String) -> Void = { _ in }) throws {
         self.path = path
         // Created 0640 before SQLite sees it: SQLite would make it 0644 (less the umask), and gives the -wal and
         // -shm files the mode of the database file. Under systemd the unit's UMask does the same; by hand it did not.
@@ -37,6 +38,7 @@ public final class Ledger: @unchecked Sendable {
         if fd >= 0 { Glibc.close(fd) }
         db = try Database(path: path)
         try LedgerSchema.migrator.migrate(db)
+        try LedgerIndexBuild.run(db, progress: progress)
         let last = try db.statement("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").first { ($0.int(0), $0.string(1)) }
         head = last ?? (0, LedgerHash.genesis)
         published = Mutex(head.seq)

@@ -40,12 +40,6 @@ public final class LedgerReader: @unchecked Sendable {
             .rows(types.map { .text($0) } + [.integer(Int64(limit))], Self.event).reversed()
     }
 
-    /// Events of `type` whose body's `key` equals `value`, at or after `since` (RFC 3339), oldest first.
-    public func events(type: String, where key: String, equals value: String, since: String, limit: Int) throws -> [LedgerEvent] {
-        try db.statement("SELECT seq, at, type, body, prev_hash, hash FROM events WHERE type = ? AND at >= ? AND json_extract(body, '$.' || ?) = ? ORDER BY seq LIMIT ?")
-            .rows([.text(type), .text(since), .text(key), .text(value), .integer(Int64(limit))], Self.event)
-    }
-
     public func count() throws -> Int64 { try db.scalarInt("SELECT count(*) FROM events") ?? 0 }
 
     /// `PRAGMA integrity_check`: "ok", or SQLite's list of what is damaged.

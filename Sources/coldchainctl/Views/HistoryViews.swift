@@ -4,25 +4,102 @@ import FoundationEssentials
 import Glibc
 
 extension CtlCommand {
-    static func renderReadings(_ r: ReadingsReply) {
-        var t = Table(["TIME", "SENSOR", "TEMP", "HUMIDITY"])
-        for x in r.readings { t.add([x.at, x.sensor, "\(x.celsius) °C", x.humidity.map { "\($0) %" } ?? ""]) }
-        print(t.rows.isEmpty ? "no readings since \(r.since)" : t.text)
-        let s = r.summary
-        if s.count > 0 {
-            print("")
-            print("\(s.count) readings since \(r.since): min \(s.minC ?? 0) °C, max \(s.maxC ?? 0) °C, mean \(s.meanC ?? 0) °C, MKT \(s.mktC ?? 0) °C")
+    /// `readings`: printed part by part as the daemon sends them, as a table, CSV or the one JSON object it always
+    /// was (written as it arrives, keys in the serializer's order), holding one part at a time.
+    static func readings(_ a: CtlArgs, _ ctx: CtlContext) throws(ExitCode) -> ExitStatus {
+        let since = try duration(a.value("--since") ?? "24h", key: "since", in: 1...ControlArguments.maxWindow)
+        let every = try a.value("--every").map { v throws(ExitCode) in try duration(v, key: "every", in: ControlArguments.bucketRange) }
+        let csv = a.has("--csv")
+        let request = ControlCommand.readings(fridge: a.positional[0], since: since, every: every).request
+        let client = try connect(ctx).get()
+        var header: ReadingsHeader?
+        var rows = 0
+        let list = every == nil ? "readings" : "buckets"
+        func begin(_ h: ReadingsHeader) {
+            if ctx.json {
+                // Keys sorted as the serializer sorts them: `fridge` < `readings` < `since` < `summary`, and
+                // `buckets` first of all.
+                let opening = every != nil ? "{" : String(JSONValue.object(["fridge": .string(h.fridge)]).serialized.dropLast()) + ","
+                Swift.print(opening + "\"\(list)\":[", terminator: "")
+            } else if csv {
+                Swift.print(CSV.byteOrderMark + CSV.line(every == nil ? ["at", "sensor", "c", "h"] : ["from", "sensor", "count", "min_c", "max_c", "mean_c"]))
+            } else {
+                print(every == nil ? "TIME                 SENSOR          TEMP      HUMIDITY" : "FROM                 SENSOR          N      MIN       MAX       MEAN")
+            }
+        }
+        do {
+            let (reply, end) = try client.callInParts(request, header: { value in
+                let h = try value.decode(ReadingsHeader.self)
+                header = h
+                begin(h)
+            }, part: { value in
+                let part = try value.decode(ReadingsPart.self)
+                for r in part.readings ?? [] {
+                    if ctx.json { Swift.print((rows == 0 ? "" : ",") + (try JSONValue(encoding: r)).serialized, terminator: "") }
+                    else if csv { print(CSV.line([r.at, r.sensor, CSV.number(r.celsius), CSV.number(r.humidity)])) }
+                    else { print(PeopleTime.local(r.at) + "  " + r.sensor.padding(14) + "  " + "\(r.celsius) °C".padding(8) + "  " + (r.humidity.map { "\($0) %" } ?? "")) }
+                    rows += 1
+                }
+                for b in part.buckets ?? [] {
+                    if ctx.json { Swift.print((rows == 0 ? "" : ",") + (try JSONValue(encoding: b)).serialized, terminator: "") }
+                    else if csv { print(CSV.line([b.from, b.sensor, String(b.count), CSV.number(b.minC), CSV.number(b.maxC), CSV.number(b.meanC)])) }
+                    else {
+                        print(PeopleTime.local(b.from) + "  " + b.sensor.padding(14) + "  " + String(b.count).padding(5) + "  " + "\(b.minC) °C".padding(8)
+                              + "  " + "\(b.maxC) °C".padding(8) + "  \(b.meanC) °C")
+                    }
+                    rows += 1
+                }
+            })
+            guard case .ok = reply else {
+                if case .failure(let f) = reply { throw refused(f, request, ctx) }
+                return .failure
+            }
+            let summary = try (end ?? .null).decode(ReadingsEnd.self).summary
+            guard let h = header else { return .failure }
+            if ctx.json {
+                var rest: [String: JSONValue] = ["since": .string(h.since), "summary": try JSONValue(encoding: summary)]
+                if let e = h.every { rest["every"] = .string(e); rest["fridge"] = .string(h.fridge) }
+                Swift.print("]," + String(JSONValue.object(rest).serialized.dropFirst()))
+            } else if !csv {
+                if rows == 0 { print("no readings since \(PeopleTime.local(h.since))") }
+                if summary.count > 0 {
+                    print("")
+                    print("\(summary.count) readings since \(PeopleTime.local(h.since)): min \(summary.minC ?? 0) °C, max \(summary.maxC ?? 0) °C, mean \(summary.meanC ?? 0) °C, MKT \(summary.mktC ?? 0) °C")
+                }
+                print(PeopleTime.zoneLine)
+            }
+            return .ok
+        } catch let e as ExitCode {
+            throw e
+        } catch let f as ControlFailure {
+            throw refused(f, request, ctx)
+        } catch {
+            throw lostConnection(ctx, error)
         }
     }
 
-    static func renderExcursions(_ rows: [ExcursionRow]) {
-        var t = Table(["ID", "FRIDGE", "SENSOR", "SIDE", "STATE", "START", "END", "MIN", "MAX", "DURATION", "°C·MIN", "RULE"])
-        for r in rows {
+    static func renderExcursions(_ rows: [ExcursionRow], _ a: CtlArgs) {
+        let header = ["ID", "FRIDGE", "SENSOR", "SIDE", "STATE", "START", "END", "MIN", "MAX", "DURATION", "°C·MIN", "RULE"]
+        func cells(_ r: ExcursionRow, time: (String) -> String) -> [String] {
             let x = r.excursion
-            t.add([String(x.id), x.fridge, x.sensor, x.side.rawValue, r.open ? "open" : "closed", RFC3339.format(x.start), r.end ?? "-",
-                   "\(x.minC)", "\(x.maxC)", DurationText.describe(r.durationSeconds), "\(x.degreeMinutes)", x.rule])
+            return [String(x.id), x.fridge, x.sensor, x.side.rawValue, r.open ? "open" : "closed", time(RFC3339.format(x.start)),
+                    r.end.map(time) ?? (a.has("--csv") ? "" : "-"), "\(x.minC)", "\(x.maxC)",
+                    a.has("--csv") ? "\(r.durationSeconds)" : DurationText.describe(r.durationSeconds), "\(x.degreeMinutes)", x.rule]
         }
-        print(t.rows.isEmpty ? "no excursions" : t.text)
+        if a.has("--csv") {
+            printCSV(["id", "fridge", "sensor", "side", "state", "start", "end", "min_c", "max_c", "duration_s", "degree_minutes", "rule"],
+                     rows.map { cells($0) { $0 } })
+            return
+        }
+        var t = Table(header)
+        for r in rows { t.add(cells(r, time: PeopleTime.local)) }
+        print(t.rows.isEmpty ? "no excursions" : t.text + "\n" + PeopleTime.zoneLine)
+    }
+
+    /// A whole table as CSV (the byte-order mark first), RFC 3339 UTC times as in the record.
+    static func printCSV(_ header: [String], _ rows: [[String]]) {
+        Swift.print(CSV.byteOrderMark + CSV.line(header))
+        for r in rows { print(CSV.line(r)) }
     }
 
     /// The live stream: one line per event until the daemon closes or Ctrl-C.
@@ -34,7 +111,7 @@ extension CtlCommand {
         }
         do {
             guard case .ok = try client.call(ControlCommand.watch.request) else { return .failure }
-            if !ctx.json { print("watching \(ctx.socket) (Ctrl-C to stop)") }
+            if !ctx.json { print("watching \(ctx.socket) (Ctrl-C to stop); \(PeopleTime.zoneLine)") }
             fflush(nil)
             while let line = try client.readLine() {
                 if ctx.json { print(String(decoding: line, as: UTF8.self)); fflush(nil); continue }
@@ -54,7 +131,7 @@ extension CtlCommand {
     static func describe(_ e: WatchEvent) -> String {
         var text: String
         func excursion(_ x: ExcursionState) -> String {
-            "excursion \(x.id) \(x.fridge)/\(x.sensor) \(x.side.rawValue): min \(x.minC) max \(x.maxC) °C since \(RFC3339.format(x.start))"
+            "excursion \(x.id) \(x.fridge)/\(x.sensor) \(x.side.rawValue): min \(x.minC) max \(x.maxC) °C since \(PeopleTime.local(x.start))"
         }
         switch e.typed {
         case .reading(let r)?: text = "\(r.sensor) \(r.celsius) °C" + (r.humidity.map { " \($0) %" } ?? "")
@@ -67,6 +144,6 @@ extension CtlCommand {
         default: text = e.body.serialized
         }
         if !e.recorded { text = "NOT RECORDED (\(e.error ?? "ledger error")): " + text }
-        return "\(e.at)  \(e.type.padding(18))  \(text)"
+        return "\(PeopleTime.local(e.at))  \(e.type.padding(18))  \(text)"
     }
 }

@@ -5,10 +5,11 @@ import Storage
 extension CtlCommand {
     static func renderOutbox(_ r: UplinkStatus) {
         print("state         \(r.state.rawValue)")
-        print("pending       \(r.pending ?? 0) events" + (r.oldestPendingAt.map { ", oldest from \($0)" } ?? ""))
-        print("last success  \(r.lastSuccess ?? "never")")
+        print("pending       \(r.pending ?? 0) events" + (r.oldestPendingAt.map { ", oldest from \(PeopleTime.local($0))" } ?? ""))
+        print("last success  \(r.lastSuccess.map(PeopleTime.local) ?? "never")")
         if let e = r.lastError { print("last error    \(e)") }
-        if let t = r.nextAttempt { print("next attempt  \(t)") }
+        if let t = r.nextAttempt { print("next attempt  \(PeopleTime.local(t))") }
+        print(PeopleTime.zoneLine)
         if r.state == .rejected { print("The platform refused a batch: fix the cause, then `coldchainctl uplink retry`.") }
     }
 

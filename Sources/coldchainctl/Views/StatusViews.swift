@@ -1,12 +1,13 @@
 import ColdChain
 import Control
+import FoundationEssentials
 
 extension CtlCommand {
     static func renderStatus(_ s: StatusReply) {
         for p in s.problems { print("!! \(p)") }
         if !s.problems.isEmpty { print("") }
         print("gateway   \(s.gateway.id) — \(s.gateway.site)")
-        print("version   \(s.version) (pid \(s.pid)), up \(DurationText.describe(s.uptimeSeconds)) since \(s.startedAt)")
+        print("version   \(s.version) (pid \(s.pid)), up \(DurationText.describe(s.uptimeSeconds)) since \(PeopleTime.local(s.startedAt)) (\(PeopleTime.calendar.zoneName(at: Date())))")
         print("ledger    \(s.ledger.path): \(s.ledger.headSeq) events, \(bytes(Double(s.ledger.sizeBytes)))")
         if s.platform.configured {
             let u = s.uplink
@@ -31,7 +32,7 @@ extension CtlCommand {
     static func printFridgeTable(_ fridges: [FridgeStatus]) {
         var t = Table(["FRIDGE", "NAME", "STATE", "TEMP", "AT", "RULE", "ALARMS"])
         for f in fridges {
-            t.add([f.id, f.name, f.state.rawValue, f.celsius.map { "\($0) °C" } ?? "-", f.at ?? "-", f.alarmRule,
+            t.add([f.id, f.name, f.state.rawValue, f.celsius.map { "\($0) °C" } ?? "-", f.at.map(PeopleTime.local) ?? "-", f.alarmRule,
                    f.alarms.map { String($0.id) }.joined(separator: ",")])
         }
         print(t.rows.isEmpty ? "no fridges configured" : t.text)
@@ -42,11 +43,12 @@ extension CtlCommand {
         var s = Table(["SENSOR", "FRIDGE", "STATE", "TEMP", "HUMIDITY", "AT", "BUS/UNIT", "FAULT"])
         for f in fridges {
             for x in f.sensors {
-                s.add([x.id, f.id, x.state.rawValue, x.celsius.map { "\($0) °C" } ?? "-", x.humidity.map { "\($0) %" } ?? "-", x.at ?? "-",
+                s.add([x.id, f.id, x.state.rawValue, x.celsius.map { "\($0) °C" } ?? "-", x.humidity.map { "\($0) %" } ?? "-", x.at.map(PeopleTime.local) ?? "-",
                        "\(x.bus)/\(x.unit)", x.fault ?? ""])
             }
         }
         if !s.rows.isEmpty { print(""); print(s.text) }
+        print(PeopleTime.zoneLine)
     }
 
     static func bytes(_ n: Double) -> String {

@@ -4,16 +4,21 @@ import FoundationEssentials
 import POSIX
 
 extension CtlCommand {
-    static func renderScans(_ rows: [ScanRow]) {
-        var t = Table(["TIME", "SCANNER", "FRIDGE", "MODE", "VERDICT", "DOSE / CODE"])
-        for r in rows {
+    static func renderScans(_ rows: [ScanRow], _ a: CtlArgs) {
+        func cells(_ r: ScanRow, _ time: (String) -> String) -> [String] {
             let s = r.scan
-            t.add([r.at, s.scanner, s.fridge, s.mode.rawValue, s.verdict, s.dose ?? s.code["raw"]?.stringValue ?? ""])
+            return [time(r.at), s.scanner, s.fridge, s.mode.rawValue, s.verdict, s.dose ?? s.code["raw"]?.stringValue ?? ""]
         }
-        print(t.rows.isEmpty ? "no scans yet" : t.text)
+        if a.has("--csv") { return printCSV(["at", "scanner", "fridge", "mode", "verdict", "dose_or_code"], rows.map { cells($0) { $0 } }) }
+        var t = Table(["TIME", "SCANNER", "FRIDGE", "MODE", "VERDICT", "DOSE / CODE"])
+        for r in rows { t.add(cells(r, PeopleTime.local)) }
+        print(t.rows.isEmpty ? "no scans yet" : t.text + "\n" + PeopleTime.zoneLine)
     }
 
-    static func renderInventory(_ groups: [StockGroup]) {
+    static func renderInventory(_ groups: [StockGroup], _ a: CtlArgs) {
+        if a.has("--csv") {
+            return printCSV(["expiry", "fridge", "product", "lot", "doses"], groups.map { [$0.expiry ?? "", $0.fridge, $0.product, $0.lot ?? "", String($0.count)] })
+        }
         var t = Table(["EXPIRY", "FRIDGE", "PRODUCT", "LOT", "DOSES"])
         for g in groups { t.add([g.expiry ?? "-", g.fridge, g.product, g.lot ?? "-", String(g.count)]) }
         print(t.rows.isEmpty ? "no doses in stock" : t.text)
@@ -23,11 +28,12 @@ extension CtlCommand {
         print("dose      \(r.dose)")
         print("status    \(r.status)" + (r.fridge.map { " (fridge \($0))" } ?? ""))
         if let e = r.expiry { print("expiry    \(e)") }
-        for s in r.scans { print("scan      \(s.at) \(s.mode.rawValue) fridge \(s.fridge) → \(s.verdict)") }
+        for s in r.scans { print("scan      \(PeopleTime.local(s.at)) \(s.mode.rawValue) fridge \(s.fridge) → \(s.verdict)") }
         for x in r.exposures {
-            print("EXPOSED   excursion \(x.excursion) in \(x.fridge): peak \(x.peakC) °C for \(DurationText.describe(x.durationSeconds)) from \(x.start)")
+            print("EXPOSED   excursion \(x.excursion) in \(x.fridge): peak \(x.peakC) °C for \(DurationText.describe(x.durationSeconds)) from \(PeopleTime.local(x.start))")
         }
         for h in r.holds { print("HELD      hold \(h.id): \(h.reason) (\(h.source))") }
+        if !r.scans.isEmpty || !r.exposures.isEmpty { print(PeopleTime.zoneLine) }
     }
 
     static func renderHolds(_ holds: [Hold]) {

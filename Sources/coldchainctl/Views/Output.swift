@@ -1,0 +1,37 @@
+import ColdChain
+import FoundationEssentials
+import POSIX
+
+/// How times and exports look to a person: local time with the zone named once, and CSV a spreadsheet opens.
+enum PeopleTime {
+    static let calendar = ClinicCalendar(offset: LocalTime.utcOffset)
+
+    /// An RFC 3339 time from the daemon in local time; text that is not one is shown as it came.
+    static func local(_ rfc3339: String) -> String {
+        guard let t = RFC3339.parse(rfc3339) else { return rfc3339 }
+        return calendar.localText(t)
+    }
+
+    static func local(_ t: Date) -> String { calendar.localText(t) }
+
+    /// The line that names the zone, printed once under output with times.
+    static var zoneLine: String { "times are local, \(calendar.zoneName(at: Date()))" }
+}
+
+/// RFC 4180 CSV, UTF-8 with a byte-order mark so a spreadsheet reads Chinese text as UTF-8.
+enum CSV {
+    static let byteOrderMark = "\u{FEFF}"
+
+    static func line(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") }
+
+    /// Quoted when it holds a comma, quote or line break; text a spreadsheet would run as a formula (`=`, `+`, `-`,
+    /// `@` before something that is not a number: a scanned code is outside input) is kept as text with a `'`.
+    static func field(_ s: String) -> String {
+        var v = s
+        if let first = v.first, "=+-@".contains(first), Double(v) == nil { v = "'" + v }
+        guard v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return v }
+        return "\"" + v.replacingAll("\"", with: "\"\"") + "\""
+    }
+
+    static func number(_ d: Double?) -> String { d.map { "\($0)" } ?? "" }
+}
