@@ -104,3 +104,36 @@ double cc_raw_sqlite_inserts(const char *path, int rows, int rows_per_txn, int t
     free(tids);
     return result;
 }
+
+double cc_raw_sqlite_query(const char *path, const char *sql, long long *rows, char *error) {
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        snprintf(error, 256, "%s", sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_stmt *st = NULL;
+    double start = now_seconds();
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(error, 256, "%s", sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return -1;
+    }
+    long long n = 0;
+    double sink = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        // Read every column as the daemon does, so the reference does the same work.
+        for (int i = 0; i < sqlite3_column_count(st); i++) {
+            if (sqlite3_column_type(st, i) == SQLITE_TEXT) sink += sqlite3_column_bytes(st, i);
+            else sink += sqlite3_column_double(st, i);
+        }
+        n++;
+    }
+    double elapsed = now_seconds() - start;
+    if (rc != SQLITE_DONE) snprintf(error, 256, "%s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    *rows = n + (sink < 0 ? 1 : 0);
+    return rc == SQLITE_DONE ? elapsed * 1000 : -1;
+}

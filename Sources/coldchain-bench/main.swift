@@ -7,6 +7,7 @@ let usage = """
            coldchain-bench scans [--scanners N] [--rate N] [--seconds N]   (scan-to-durable-verdict latency)
            coldchain-bench uplink [--events N] [--batch N] [--receiver Tests/Interop/platform_receiver.py]
            coldchain-bench control [--seconds N]   (daemon memory under a client that never reads, and 60 parallel large queries)
+           coldchain-bench history [--years N] [--dir DIR]   (every CLI query at 1 day and N years of history, as ratios)
            coldchain-bench append-loop --ledger FILE [--threads N]   (the crash test's child)
     """
 
@@ -31,6 +32,9 @@ func benchMain(_ args: [String]) -> Int32 {
                                receiverScript: options["--receiver"] ?? "Tests/Interop/platform_receiver.py")
     case "control":
         return ControlBench.run(seconds: Int(options["--seconds"] ?? "") ?? 20)
+    case "history":
+        guard let years = Double(options["--years"] ?? "1"), years > 0, years <= 20 else { print(usage); return 64 }
+        return HistoryBench.run(years: years, keepDir: options["--dir"])
     case "append-loop":
         guard let path = options["--ledger"] else { print(usage); return 64 }
         return AppendLoop.run(ledgerPath: path, threads: Int(options["--threads"] ?? "") ?? 4)

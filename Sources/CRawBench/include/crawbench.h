@@ -11,4 +11,8 @@ double cc_raw_sqlite_inserts(const char *path, int rows, int rows_per_txn, int t
 /// Returns reads per second, or -1 on error.
 double cc_raw_modbus_reads(const char *host, int port, int unit, int reads, int count, char *error);
 
+/// Runs one query on a read-only connection and reads every column of every row, as the daemon does.
+/// Returns milliseconds (prepare to last row) with the row count in `rows`, or -1 on error.
+double cc_raw_sqlite_query(const char *path, const char *sql, long long *rows, char *error);
+
 #endif
