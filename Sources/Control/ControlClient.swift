@@ -31,10 +31,10 @@ public final class ControlClient {
     }
 
     /// Sends a request whose result comes in parts (`ControlParts`): `header` is called with the reply's result,
-    /// then `part` with each part as it arrives. Returns the reply and the end's value (nil when the daemon refused,
-    /// or answered in one line); a failure after the parts began is thrown.
-    public func callInParts(_ request: ControlRequest, header: (JSONValue) throws -> Void,
-                            part: (JSONValue) throws -> Void) throws -> (ControlReply, end: JSONValue?) {
+    /// then `part` with each part, read as `P`, as it arrives. Returns the reply and the end's value (nil when the
+    /// daemon refused, or answered in one line); a failure after the parts began is thrown.
+    public func callInParts<P: Decodable>(_ request: ControlRequest, as type: P.Type, header: (JSONValue) throws -> Void,
+                                          part: (P) throws -> Void) throws -> (ControlReply, end: JSONValue?) {
         try fd.writeAll(request.line)
         guard let line = try readLine() else {
             throw Errno("the daemon closed the connection without answering", code: ECONNRESET)
@@ -43,11 +43,11 @@ public final class ControlClient {
         guard case .ok(let result) = reply, (try? JSONValue.parse(Data(line)))?["parts"] == true else { return (reply, nil) }
         try header(result)
         while let next = try readLine() {
-            switch ControlParts.parse(next) {
+            switch ControlParts.parse(next, as: P.self) {
             case .part(let v)?: try part(v)
             case .end(let v)?: return (reply, v)
             case .failed(let f)?: throw f
-            case nil: throw Errno("the daemon sent a part that is not JSON", code: EPROTO)
+            case nil: throw Errno("the daemon sent a part that is not \(P.self)", code: EPROTO)
             }
         }
         throw Errno("the daemon closed the connection before the end of the answer", code: ECONNRESET)

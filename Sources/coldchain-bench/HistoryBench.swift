@@ -162,7 +162,7 @@ enum HistoryBench {
             for _ in 0..<5 {
                 let client = try ControlClient(path: socket)
                 let t0 = monotonicSeconds()
-                let (reply, _) = try client.callInParts(command.request, header: { _ in }, part: { _ in })
+                let (reply, _) = try client.callInParts(command.request, as: ReadingsPart.self, header: { _ in }, part: { _ in })
                 times.append((monotonicSeconds() - t0) * 1000)
                 if case .failure(let f) = reply { throw Errno("\(name): \(f.message)", code: EIO) }
             }

@@ -85,7 +85,7 @@ func readReplies(_ fd: FileDescriptor, count: Int) throws -> [String] {
         if n == 0 { break }
         for case .line(let l) in buffer.append(Array(chunk[0..<n])) {
             if inParts {
-                switch ControlParts.parse(l) {
+                switch ControlParts.parse(l, as: JSONValue.self) {
                 case .part?: continue
                 case .failed(let f)?: replies[replies.count - 1] = ControlReply.failure(f).line; inParts = false
                 default: inParts = false

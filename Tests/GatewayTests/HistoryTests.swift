@@ -43,9 +43,9 @@ import TestSupport
         let (parts, rows, reply, end) = try await offPool { () -> (Int, [ReadingRow], ControlReply, JSONValue?) in
             var parts = 0
             var rows: [ReadingRow] = []
-            let (reply, end) = try ControlClient(path: sock).callInParts(request, header: { _ in }, part: { v in
+            let (reply, end) = try ControlClient(path: sock).callInParts(request, as: ReadingsPart.self, header: { _ in }, part: { p in
                 parts += 1
-                rows += try v.decode(ReadingsPart.self).readings ?? []
+                rows += p.readings ?? []
             })
             return (parts, rows, reply, end)
         }
@@ -64,8 +64,8 @@ import TestSupport
             var rows: [BucketRow] = []
             var header: ReadingsHeader?
             let (reply, _) = try ControlClient(path: sock).callInParts(ControlCommand.readings(fridge: "F1", since: since, every: every).request,
-                                                                        header: { header = try $0.decode(ReadingsHeader.self) },
-                                                                        part: { rows += try $0.decode(ReadingsPart.self).buckets ?? [] })
+                                                                        as: ReadingsPart.self, header: { header = try $0.decode(ReadingsHeader.self) },
+                                                                        part: { rows += $0.buckets ?? [] })
             return (reply, rows, header)
         }
         guard case .ok = bucketReply, let start = bucketHeader.flatMap({ RFC3339.parse($0.since) }) else { Issue.record("\(bucketReply)"); return }
@@ -80,16 +80,17 @@ import TestSupport
         }
 
         // The CLI: CSV with a byte-order mark that Python's csv module reads back row for row; JSON as one object.
+        // (Child processes are waited for off the cooperative pool: the in-process daemon needs its threads.)
         let csvFile = dir.file("readings.csv")
-        let csv = shell("\(binaryPath("coldchainctl")) --socket \(sock) readings F1 --since 91d --csv > \(csvFile)")
+        let csv = try await offPool { shell("\(binaryPath("coldchainctl")) --socket \(sock) readings F1 --since 91d --csv > \(csvFile)") }
         #expect(csv.status == 0, "\(csv.output)")
-        let parsed = shell("""
+        let parsed = try await offPool { shell("""
             python3 -c "import csv,sys; f=open('\(csvFile)', encoding='utf-8-sig'); r=list(csv.DictReader(f)); \
             print(len(r), r[0]['at'], r[-1]['c'], open('\(csvFile)','rb').read(3).hex())"
-            """)
+            """) }
         #expect(parsed.output.trimmingCharacters(in: .whitespacesAndNewlines)
                 == "\(points.count) \(RFC3339.format(points[0].0)) \(points.last!.1) efbbbf", "\(parsed.output)")
-        let json = try run("coldchainctl", ["--socket", sock, "--json", "readings", "F1", "--since", "91d"])
+        let json = try await offPool { try run("coldchainctl", ["--socket", sock, "--json", "readings", "F1", "--since", "91d"]) }
         let object = try JSONValue.parse(Data(json.out.utf8))
         #expect(object["readings"]?.arrayValue?.count == points.count && object["fridge"] == "F1" && object["summary"]?["count"]?.intValue == points.count)
         #expect(await d.stop() == 0)

@@ -65,8 +65,8 @@ public final class ControlConnection: @unchecked Sendable {
 
     /// Sends one part, first waiting (blocking this thread: call it from a query's queue, never the cooperative
     /// pool) until what waits for the client is under `highWater`. False once the client has gone: stop the query.
-    func part(_ value: JSONValue, highWater: Int) -> Bool {
-        let line = ControlParts.part(value)
+    func part(_ value: some Encodable, highWater: Int) throws -> Bool {
+        let line = try ControlParts.part(encoding: value)
         while true {
             let wait = flow.withLock { f -> DispatchSemaphore?? in
                 if f.closed { return .some(nil) }

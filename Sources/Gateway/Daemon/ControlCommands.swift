@@ -208,7 +208,7 @@ final class ControlCommands: ControlHandling {
                 let reader = try LedgerReader(path: path)
                 defer { reader.close() }
                 guard connection.beginParts(try JSONValue(encoding: header)) else { return .null }
-                return try JSONValue(encoding: try body(reader) { part in connection.part(try JSONValue(encoding: part), highWater: highWater) })
+                return try JSONValue(encoding: try body(reader) { part in try connection.part(part, highWater: highWater) })
             }
         }, drained: { _ = cc_malloc_trim() }))
     }

@@ -28,12 +28,11 @@ extension CtlCommand {
             }
         }
         do {
-            let (reply, end) = try client.callInParts(request, header: { value in
+            let (reply, end) = try client.callInParts(request, as: ReadingsPart.self, header: { value in
                 let h = try value.decode(ReadingsHeader.self)
                 header = h
                 begin(h)
-            }, part: { value in
-                let part = try value.decode(ReadingsPart.self)
+            }, part: { part in
                 for r in part.readings ?? [] {
                     if ctx.json { Swift.print((rows == 0 ? "" : ",") + (try JSONValue(encoding: r)).serialized, terminator: "") }
                     else if csv { print(CSV.line([r.at, r.sensor, CSV.number(r.celsius), CSV.number(r.humidity)])) }
