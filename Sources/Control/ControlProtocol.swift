@@ -115,8 +115,6 @@ public enum ControlParts {
     public static func header(_ result: JSONValue) -> String {
         JSONValue.object(["ok": true, "parts": true, "result": result]).serialized + "\n"
     }
-    public static func part(_ value: JSONValue) -> String { JSONValue.object(["part": value]).serialized + "\n" }
-
     /// A part's line straight from its type: one encoding, no tree (a day of readings is 3 parts of 1,000 rows).
     public static func part(encoding value: some Encodable) throws -> String {
         "{\"part\":" + String(decoding: try encoder.encode(value), as: UTF8.self) + "}\n"
