@@ -95,6 +95,8 @@ import TestSupport
         let d = try InProcessDaemon(dir: dir, configText: config)
         try await d.waitReady()
         #expect(try await waitUntil(15) { d.log.contains("3 of the platform's holds are malformed") })
+        // The count is logged before the good hold is recorded: wait for that too before listing.
+        #expect(try await waitUntil(15) { d.log.contains("holds: 1 added, 0 removed by the platform") })
         guard case .ok(let list) = try await call(d.config.control.socket, ControlRequest(cmd: "hold", args: ["action": "list"])) else { Issue.record("list"); return }
         #expect(list.arrayValue?.count == 1 && list.arrayValue?.first?["lot"] == "L9")
         #expect(await d.stop() == 0)
