@@ -39,8 +39,10 @@ public final class ControlClient {
         guard let line = try readLine() else {
             throw Errno("the daemon closed the connection without answering", code: ECONNRESET)
         }
-        guard let reply = ControlReply.parse(line) else { throw Errno("the daemon sent a reply that is not JSON", code: EPROTO) }
-        guard case .ok(let result) = reply, (try? JSONValue.parse(Data(line)))?["parts"] == true else { return (reply, nil) }
+        guard let value = try? JSONValue.parse(Data(line)), let reply = ControlReply.parse(value) else {
+            throw Errno("the daemon sent a reply that is not JSON", code: EPROTO)
+        }
+        guard case .ok(let result) = reply, value["parts"] == true else { return (reply, nil) }
         try header(result)
         while let next = try readLine() {
             switch ControlParts.parse(next, as: P.self) {

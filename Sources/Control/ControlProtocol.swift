@@ -92,7 +92,12 @@ public enum ControlReply: Sendable, Equatable {
 
     /// Parses a reply line received by a client.
     public static func parse(_ line: [UInt8]) -> ControlReply? {
-        guard let v = try? JSONValue.parse(Data(line)), case .bool(let ok)? = v["ok"] else { return nil }
+        (try? JSONValue.parse(Data(line))).flatMap(parse)
+    }
+
+    /// A reply line already parsed (the client also reads whether a result in parts follows).
+    public static func parse(_ v: JSONValue) -> ControlReply? {
+        guard case .bool(let ok)? = v["ok"] else { return nil }
         if ok { return .ok(v["result"] ?? .null) }
         return .failure(ControlFailure(wire: v["error"]))
     }

@@ -23,4 +23,19 @@ import Testing
         let d = ClinicCalendar.fixed(hours: 8).day(at: Date(timeIntervalSince1970: v))
         #expect((0...10000).contains(d.year))
     }
+
+    /// What a person reads: local time, the same day boundary as `day(at:)`, the zone as an offset.
+    @Test func localTextAndZone() {
+        let midnight = Date(timeIntervalSince1970: 1_795_449_600)   // 2026-11-24T00:00 +08:00
+        let cst = ClinicCalendar.fixed(hours: 8)
+        #expect(cst.localText(midnight) == "2026-11-24 00:00:00")
+        #expect(cst.localText(midnight.addingTimeInterval(-1)) == "2026-11-23 23:59:59")
+        #expect(ClinicCalendar.fixed(hours: -5).localText(midnight.addingTimeInterval(9.5)) == "2026-11-23 11:00:09")
+        #expect(cst.zoneName(at: midnight) == "UTC+08:00" && ClinicCalendar.fixed(hours: -5).zoneName(at: midnight) == "UTC-05:00")
+        #expect(ClinicCalendar { _ in 19_800 }.zoneName(at: midnight) == "UTC+05:30")
+        // Total: any instant gives a date and time (clamped to the years RFC 3339 can write, the year padded).
+        #expect(cst.localText(Date(timeIntervalSince1970: .nan)) == "1970-01-01 08:00:00")
+        #expect(cst.localText(Date(timeIntervalSince1970: -1e300)) == "0000-01-01 08:00:00")
+        #expect(cst.localText(Date(timeIntervalSince1970: .infinity)).hasPrefix("10000-01-01 07:59:59"))
+    }
 }

@@ -19,13 +19,21 @@ public struct ClinicCalendar: Sendable {
 
     /// The date at `t` on this calendar. Total: instants outside years 0000–9999 are clamped (RFC3339.representable).
     public func day(at t: Date) -> GS1Date {
-        let raw = t.timeIntervalSince1970
-        let clamped = raw.isNaN ? 0 : Swift.min(Swift.max(raw, RFC3339.representable.lowerBound), RFC3339.representable.upperBound)
-        let local = Int64(clamped.rounded(.down)) + Int64(Swift.max(-86_400, Swift.min(86_400, offset(t))))
-        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        let (days, _) = local(t)
         let (y, m, d) = RFC3339.civil(fromDays: days)
         return GS1Date(year: Int(y), month: Int(m), day: Int(d))
     }
+
+    /// `t` on this calendar as whole days since 1970 and seconds into that day.
+    private func local(_ t: Date) -> (days: Int64, second: Int64) {
+        let raw = t.timeIntervalSince1970
+        let clamped = raw.isNaN ? 0 : Swift.min(Swift.max(raw, RFC3339.representable.lowerBound), RFC3339.representable.upperBound)
+        let local = Int64(clamped.rounded(.down)) + Int64(offsetSeconds(at: t))
+        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        return (days, local - days * 86_400)
+    }
+
+    private static func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
 
     /// Seconds east of UTC at `t`, bounded to a day.
     public func offsetSeconds(at t: Date) -> Int { Swift.max(-86_400, Swift.min(86_400, offset(t))) }
@@ -33,20 +41,16 @@ public struct ClinicCalendar: Sendable {
     /// `t` as a person in the clinic reads it: `2026-11-23 20:40:45`, local time without a zone (name the zone once
     /// beside it, `zoneName`). Data (the ledger, JSON, CSV, the platform) stays RFC 3339 UTC.
     public func localText(_ t: Date) -> String {
-        let raw = t.timeIntervalSince1970
-        let clamped = raw.isNaN ? 0 : Swift.min(Swift.max(raw, RFC3339.representable.lowerBound), RFC3339.representable.upperBound)
-        let local = Int64(clamped.rounded(.down)) + Int64(offsetSeconds(at: t))
-        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        let (days, s) = local(t)
         let (y, m, d) = RFC3339.civil(fromDays: days)
-        let s = local - days * 86_400
-        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(y)-\(two(m))-\(two(d)) \(two(s / 3600)):\(two(s / 60 % 60)):\(two(s % 60))"
+        let two = Self.two
+        let year = y < 1000 ? String(String(y + 10_000).dropFirst()) : "\(y)"
+        return "\(year)-\(two(m))-\(two(d)) \(two(s / 3600)):\(two(s / 60 % 60)):\(two(s % 60))"
     }
 
     /// The zone as an offset, `UTC+08:00`.
     public func zoneName(at t: Date) -> String {
-        let o = offsetSeconds(at: t), a = abs(o)
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "UTC\(o < 0 ? "-" : "+")\(two(a / 3600)):\(two(a / 60 % 60))"
+        let o = Int64(offsetSeconds(at: t)), a = abs(o)
+        return "UTC\(o < 0 ? "-" : "+")\(Self.two(a / 3600)):\(Self.two(a / 60 % 60))"
     }
 }
