@@ -68,7 +68,7 @@ import Testing
                      "gs1:09506000134352/B": dose("B", expiry: GS1Date(year: 2027, month: 1, day: 31), inAt: inAt)]
         let night = ExcursionSpan(id: 7, fridge: "F1", start: now.addingTimeInterval(-40000), end: now.addingTimeInterval(-29200), peakC: 11.2)
         func out(_ s: String, mode: ScannerMode = .out, excursions: [ExcursionSpan] = [], holds: [Hold] = []) -> DoseVerifier.Outcome {
-            DoseVerifier.scanOut(scan(s), mode: mode, stock: stock, wentOut: ["gs1:09506000134352/Z"], holds: holds, excursions: excursions, now: now, today: today)
+            DoseVerifier.scanOut(scan(s), mode: mode, stock: stock, wentOut: { $0 == "gs1:09506000134352/Z" }, holds: holds, excursions: excursions, now: now, today: today)
         }
         #expect(out("(01)09506000134352(21)B").verdict == .ok)
         #expect(out("(01)09506000134352(21)A").verdict == .fefo, "B expires first")

@@ -19,6 +19,8 @@ public struct Scan: EventBody {
     public var product: String?
     public var lot: String?
     public var expiry: String?
+    /// Whether this scan puts a dose into a fridge (when it moved one) rather than taking one out.
+    public var isIn: Bool { direction == Key.into }
 
     public init(scanner: String, fridge: String, mode: ScannerMode, direction: String?, verdict: String, refused: Bool, moved: Bool,
                 detail: JSONValue, code: JSONValue, dose: String? = nil, product: String? = nil, lot: String? = nil, expiry: String? = nil) {
@@ -28,12 +30,16 @@ public struct Scan: EventBody {
     }
 
     /// Keys the ledger's scan index reads too (Storage/LedgerSchema).
-    public enum Key { public static let dose = "dose" }
+    public enum Key {
+        public static let dose = "dose", direction = "direction", moved = "moved"
+        /// `direction`'s value for a dose going into a fridge; anything else takes it out.
+        public static let into = "in"
+    }
 
     public var json: JSONValue {
         var w = BodyWriter()
-        w.set("scanner", scanner); w.set("fridge", fridge); w.set("mode", mode.rawValue); w.set("direction", direction)
-        w.set("verdict", verdict); w.set("refused", refused); w.set("moved", moved); w.set("detail", detail); w.set("code", code)
+        w.set("scanner", scanner); w.set("fridge", fridge); w.set("mode", mode.rawValue); w.set(Key.direction, direction)
+        w.set("verdict", verdict); w.set("refused", refused); w.set(Key.moved, moved); w.set("detail", detail); w.set("code", code)
         w.set(Key.dose, dose); w.set("product", product); w.set("lot", lot); w.set("expiry", expiry)
         return w.json
     }
@@ -41,8 +47,8 @@ public struct Scan: EventBody {
     public init(json: JSONValue) throws(EventBodyError) {
         let r = try BodyReader(json, Self.type)
         self.init(scanner: try r.string("scanner"), fridge: try r.string("fridge"), mode: try r.enumValue("mode"),
-                  direction: try r.optionalString("direction"), verdict: try r.string("verdict"), refused: try r.bool("refused"),
-                  moved: try r.bool("moved"), detail: r.raw("detail") ?? .null, code: r.raw("code") ?? .null,
+                  direction: try r.optionalString(Key.direction), verdict: try r.string("verdict"), refused: try r.bool("refused"),
+                  moved: try r.bool(Key.moved), detail: r.raw("detail") ?? .null, code: r.raw("code") ?? .null,
                   dose: try r.optionalString(Key.dose), product: try r.optionalString("product"), lot: try r.optionalString("lot"),
                   expiry: try r.optionalString("expiry"))
     }
@@ -56,8 +62,6 @@ public struct ScannerSwitched: EventBody {
     public var mode: ScannerMode?
     public var fridge: String?
     public init(scanner: String, mode: ScannerMode?, fridge: String?) { self.scanner = scanner; self.mode = mode; self.fridge = fridge }
-    /// Keys the ledger's scan index reads too (Storage/LedgerSchema).
-    public enum Key { public static let dose = "dose" }
 
     public var json: JSONValue {
         var w = BodyWriter()

@@ -92,13 +92,14 @@ public enum DoseVerifier {
 
     /// Scan-out (administered, transferred, discarded): ok, expired, exposed, held, not_in_stock, already_out, fefo.
     /// Discarding a dose that is expired, exposed or held is the right thing to do: those are noted, not refused.
-    public static func scanOut(_ scan: ParsedScan, mode: ScannerMode, stock: [String: Dose], wentOut: Set<String>, holds: [Hold],
+    /// `wentOut` says whether a dose has ever been taken out; it is asked only about a dose not in stock.
+    public static func scanOut(_ scan: ParsedScan, mode: ScannerMode, stock: [String: Dose], wentOut: (String) -> Bool, holds: [Hold],
                                excursions: [ExcursionSpan], now: Date, today: GS1Date) -> Outcome {
         guard let id = identity(scan) else {
             return Outcome(verdict: .unrecognised, detail: ["reason": .string(reason(scan))], moves: false)
         }
         guard let dose = stock[id.key] else {
-            return Outcome(verdict: wentOut.contains(id.key) ? .alreadyOut : .notInStock, detail: [:], moves: false)
+            return Outcome(verdict: wentOut(id.key) ? .alreadyOut : .notInStock, detail: [:], moves: false)
         }
         var problems: [(Verdict, [String: JSONValue])] = []
         if let h = holds.first(where: { $0.covers((dose.product, dose.lot, id.key)) }) {

@@ -98,17 +98,16 @@ extension ScanHub {
         }
         // Through the scan index (by dose key): the cost is this dose's scans, not every scan ever recorded.
         let history = try reader.scans(dose: id.key, limit: 10_000)
-        let (dose, out, excursions, holds) = state.withLock { s in
-            (s.stock[id.key], s.wentOut.contains(id.key), Array(s.excursions.values), Array(s.holds.values))
-        }
+        let (dose, excursions, holds) = state.withLock { s in (s.stock[id.key], Array(s.excursions.values), Array(s.holds.values)) }
         let scansOfDose: [(LedgerEvent, Scan)] = history.compactMap { e in
             guard case .scan(let b)? = (try? e.typed()) ?? nil else { return nil }
             return (e, b)
         }
+        let out = scansOfDose.contains { $0.1.moved && !$0.1.isIn }
         var fridgeStays: [(String, Date, Date?)] = []
         for (e, b) in scansOfDose where b.moved {
             let t = RFC3339.parse(e.at) ?? now
-            if b.direction == "in" { fridgeStays.append((b.fridge, t, nil)) }
+            if b.isIn { fridgeStays.append((b.fridge, t, nil)) }
             else if let last = fridgeStays.indices.last { fridgeStays[last].2 = t }
         }
         let exposures = excursions.filter { x in fridgeStays.contains { $0.0 == x.fridge && x.start < ($0.2 ?? now) && (x.end ?? now) > $0.1 } }

@@ -11,7 +11,6 @@ import Synchronization
 public final class ScanHub: Sendable {
     struct State {
         var stock: [String: Dose] = [:]
-        var wentOut: Set<String> = []
         var holds: [Int: Hold] = [:]
         var nextHold = 1
         var excursions: [Int: ExcursionSpan] = [:]
@@ -23,6 +22,9 @@ public final class ScanHub: Sendable {
     let monitor: MonitorHub
     let log: Log
     let state: Mutex<State>
+    /// Asks the dose index whether a dose not in stock ever went out (`already_out`), inside a commit: the
+    /// ledger's answer replaces a set of every dose ever taken out, which grew by 100 a day for the gateway's life.
+    let doseIndex: Mutex<LedgerReader>
     /// Per scanner: are its unrecognised codes a person's, or line noise? (Not ledger state: what it decides is.)
     let noise = Mutex<[String: ScanNoiseGate]>([:])
 
@@ -35,10 +37,14 @@ public final class ScanHub: Sendable {
     public init(config: GatewayConfig, ledger: Ledger, monitor: MonitorHub, reader: LedgerReader, log: Log,
                 calendar: ClinicCalendar = ClinicCalendar(offset: LocalTime.utcOffset)) throws {
         self.config = config; self.ledger = ledger; self.monitor = monitor; self.log = log; self.calendar = calendar
+        doseIndex = Mutex(try LedgerReader(path: ledger.path))
         var s = State()
         for sc in config.scanners { s.modes[sc.id] = (sc.mode, sc.fridge) }
-        let types: [EventType] = [.scan, .scannerSwitched, .holdAdded, .holdRemoved, .excursionOpened, .excursionClosed, .excursionPeak]
-        for e in try reader.events(types: types.map(\.rawValue)) {
+        // The stock from the scans that put each dose in (the ledger's stock table), then everything else that
+        // shapes a verdict. Scans and the other kinds touch different parts of the state, so the order between
+        // the two reads does not matter; within each it is the ledger's.
+        let types: [EventType] = [.scannerSwitched, .holdAdded, .holdRemoved, .excursionOpened, .excursionClosed, .excursionPeak]
+        for e in try reader.stockScans() + reader.events(types: types.map(\.rawValue)) {
             do {
                 if let typed = try e.typed() { Self.apply(typed, at: e.at, to: &s) }
             } catch {
@@ -60,13 +66,11 @@ public final class ScanHub: Sendable {
         switch typed {
         case .scan(let b):
             guard b.moved, let key = b.dose else { return }
-            if b.direction == "in" {
+            if b.isIn {
                 s.stock[key] = Dose(key: key, product: b.product ?? "", lot: b.lot, expiry: b.expiry.flatMap { GS1Date.parseISO($0) },
                                     fridge: b.fridge, inAt: at, code: b.code["raw"]?.stringValue ?? key)
-                s.wentOut.remove(key)
             } else {
                 s.stock[key] = nil
-                s.wentOut.insert(key)
             }
         case .scannerSwitched(let b):
             guard let current = s.modes[b.scanner] else { return }
@@ -104,7 +108,9 @@ public final class ScanHub: Sendable {
         // The judged event, kept typed for the log and the pulse below (not parsed back from its own JSON).
         var judged: TypedEvent?
         let outcome = monitor.commitExternal({ () -> [NewEvent] in
-            judged = state.withLock { s in Self.judge(scan, scanner: scanner, state: s, config: config, now: now, today: today) }
+            judged = state.withLock { s in
+                Self.judge(scan, scanner: scanner, state: s, config: config, now: now, today: today, wentOut: hasGoneOut)
+            }
             return judged.map { [NewEvent($0, at: now)] } ?? []
         }, apply: applyWritten)
         var verdict: Scan?, fridge: String?
@@ -131,7 +137,8 @@ public final class ScanHub: Sendable {
     }
 
     /// The event one scan makes: a verdict, or a scanner switched by a command card. Reads the state only.
-    static func judge(_ scan: ParsedScan, scanner: String, state s: State, config: GatewayConfig, now: Date, today: GS1Date) -> TypedEvent? {
+    static func judge(_ scan: ParsedScan, scanner: String, state s: State, config: GatewayConfig, now: Date, today: GS1Date,
+                      wentOut: (String) -> Bool) -> TypedEvent? {
         guard let current = s.modes[scanner] else { return nil }
         if case .command(let c) = scan.code {
             switch c {
@@ -145,10 +152,10 @@ public final class ScanHub: Sendable {
                 return .scannerSwitched(ScannerSwitched(scanner: scanner, mode: nil, fridge: f))
             }
         }
-        let direction = current.mode.isOut ? "out" : "in"
-        let outcome = direction == "in"
+        let direction = current.mode.isOut ? "out" : Scan.Key.into
+        let outcome = direction == Scan.Key.into
             ? DoseVerifier.scanIn(scan, fridge: current.fridge, stock: s.stock, holds: Array(s.holds.values), today: today)
-            : DoseVerifier.scanOut(scan, mode: current.mode, stock: s.stock, wentOut: s.wentOut, holds: Array(s.holds.values),
+            : DoseVerifier.scanOut(scan, mode: current.mode, stock: s.stock, wentOut: wentOut, holds: Array(s.holds.values),
                                    excursions: Array(s.excursions.values), now: now, today: today)
         let id = DoseVerifier.identity(scan)
         // A dose comes out of the fridge it went into.
@@ -157,6 +164,17 @@ public final class ScanHub: Sendable {
                           refused: outcome.verdict != .ok, moved: outcome.moves, detail: .object(outcome.detail), code: scan.json,
                           dose: id?.key, product: id?.product, lot: id?.lot, expiry: id?.expiry?.description))
     }
+
+    /// Whether `dose` ever went out, from the ledger. A read error is logged and answers no: the scan is refused
+    /// either way (`not_in_stock` instead of `already_out`).
+    func hasGoneOut(_ dose: String) -> Bool {
+        do { return try doseIndex.withLock { try $0.hasGoneOut(dose: dose) } } catch {
+            log.error("ledger: cannot read the scans of \(dose): \(error)")
+            return false
+        }
+    }
+
+    deinit { doseIndex.withLock { $0.close() } }
 
     /// Time passing for the noise gates: records one `scanner.noise` per noisy interval of `scanner`.
     public func tickNoise(scanner: String, at now: Date) {

@@ -67,7 +67,7 @@ enum EPCISFormat {
             let (step, disposition) = cbv(scan)
             o["bizStep"] = .string(step)
             o["disposition"] = .string(disposition)
-            if scan.moved && scan.direction == "in" { o["action"] = "ADD" }
+            if scan.moved && scan.isIn { o["action"] = "ADD" }
             o["bizLocation"] = ["id": .string(place)]
             o["cc:verdict"] = .string(scan.verdict)
         case .reading(let r)?:

@@ -37,7 +37,7 @@ public final class Ledger: @unchecked Sendable {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
         if fd >= 0 { Glibc.close(fd) }
         db = try Database(path: path)
-        try LedgerSchema.migrator.migrate(db)
+        try LedgerSchema.migrator.migrate(db) { progress("ledger: upgrading the file (\($0))") }
         try LedgerIndexBuild.run(db, progress: progress)
         let last = try db.statement("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").first { ($0.int(0), $0.string(1)) }
         head = last ?? (0, LedgerHash.genesis)

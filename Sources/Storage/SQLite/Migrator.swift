@@ -12,8 +12,9 @@ public struct Migrator: Sendable {
     public init(_ migrations: [Migration]) { self.migrations = migrations }
 
     /// Applies the migrations not yet recorded, each in its own transaction; returns the names applied.
+    /// `willApply` hears each name first (one may read the whole file: seconds a year of history).
     @discardableResult
-    public func migrate(_ db: Database) throws -> [String] {
+    public func migrate(_ db: Database, willApply: (String) -> Void = { _ in }) throws -> [String] {
         try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)")
         let done = Set(try db.statement("SELECT name FROM schema_migrations").rows { $0.string(0) })
         let known = Set(migrations.map(\.name))
@@ -22,6 +23,7 @@ public struct Migrator: Sendable {
         }
         var applied: [String] = []
         for m in migrations where !done.contains(m.name) {
+            if !done.isEmpty { willApply(m.name) }
             try db.transaction {
                 try db.execute(m.sql)
                 try db.statement("INSERT INTO schema_migrations(name, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))")
