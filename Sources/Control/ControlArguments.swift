@@ -54,6 +54,18 @@ public struct ControlArguments {
         return Int(d)
     }
 
+    /// A number within `range` (a temperature, °C).
+    public func number(_ key: String, in range: ClosedRange<Double>) throws(ControlFailure) -> Double? {
+        guard let v = values[key], v != .null else { return nil }
+        guard case .number(let d) = v, d.isFinite, range.contains(d) else {
+            throw ControlFailure(.invalidArgument, "\(key) must be a number from \(Int(range.lowerBound)) to \(Int(range.upperBound))")
+        }
+        return d
+    }
+
+    /// A thermometer reading a person types: any fridge or freezer, with room for a mistyped sign.
+    public static let celsiusRange = -90.0...60.0
+
     public func bool(_ key: String, default def: Bool) throws(ControlFailure) -> Bool {
         guard let v = values[key], v != .null else { return def }
         guard case .bool(let b) = v else { throw ControlFailure(.invalidArgument, "\(key) must be true or false") }

@@ -26,6 +26,8 @@ public enum ControlCommand: Sendable, Equatable {
     case readings(fridge: String, since: DurationArgument?, every: DurationArgument? = nil)
     case excursions(openOnly: Bool)
     case ack(alarm: Int, note: String)
+    /// A manual check: the fridge's thermometer read by a named person.
+    case check(fridge: String, celsius: Double, by: String, note: String?)
     case watch
     case holdList
     case holdAdd(HoldSpec)
@@ -50,7 +52,7 @@ public enum ControlCommand: Sendable, Equatable {
     }
 
     /// The command names the daemon knows, in the order `help` lists them.
-    public static let names = ["status", "verify", "fridges", "readings", "excursions", "ack", "watch", "hold", "scans", "inventory",
+    public static let names = ["status", "verify", "fridges", "readings", "excursions", "ack", "check", "watch", "hold", "scans", "inventory",
                                "lookup", "outbox", "uplink", "help"]
 
     public var name: String { request.cmd }
@@ -67,6 +69,9 @@ public enum ControlCommand: Sendable, Equatable {
             })
         case .excursions(let openOnly): ControlRequest(cmd: "excursions", args: ["open": .bool(openOnly)])
         case .ack(let alarm, let note): ControlRequest(cmd: "ack", args: ["alarm": .number(Double(alarm)), "note": .string(note)])
+        case .check(let fridge, let celsius, let by, let note):
+            ControlRequest(cmd: "check", args: ["fridge": .string(fridge), "c": .number(celsius), "by": .string(by)]
+                .merging(note.map { ["note": .string($0)] } ?? [:]) { a, _ in a })
         case .watch: ControlRequest(cmd: "watch")
         case .holdList: ControlRequest(cmd: "hold", args: ["action": "list"])
         case .holdAdd(let h):
@@ -121,6 +126,13 @@ public enum ControlCommand: Sendable, Equatable {
         case "ack":
             guard let id = try a.integer("alarm", in: 1...Int(Int32.max)) else { throw ControlFailure(.invalidArgument, "which alarm? (ack ID --note TEXT)") }
             self = .ack(alarm: id, note: try a.string("note", maxLength: ControlArguments.maxNote) ?? "")
+        case "check":
+            guard let fridge = try a.string("fridge") else { throw ControlFailure(.invalidArgument, "which fridge? (check FRIDGE --temp C --by NAME)") }
+            guard let c = try a.number("c", in: ControlArguments.celsiusRange) else {
+                throw ControlFailure(.invalidArgument, "what did the thermometer show? (--temp C)")
+            }
+            guard let by = try a.string("by", maxLength: 100) else { throw ControlFailure(.invalidArgument, "who read it? (--by NAME)") }
+            self = .check(fridge: fridge, celsius: c, by: by, note: try a.string("note", maxLength: ControlArguments.maxNote))
         case "hold":
             switch try a.string("action") ?? "list" {
             case "list": self = .holdList

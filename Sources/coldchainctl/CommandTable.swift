@@ -25,6 +25,14 @@ extension CtlCommand {
                     }
                     return .ack(alarm: id, note: note)
                 } render: { r, _ in print("alarm \(r.acknowledged) acknowledged (ledger event \(r.seq))") }),
+        CtlSpec(words: ["check"], synopsis: "FRIDGE --temp C --by NAME [--note TEXT]",
+                summary: "record a manual check of the fridge's thermometer (for the record sheet);\nflagged when it differs from the probe by more than 1 °C",
+                options: ["--temp", "--by", "--note"], positionals: 1...1,
+                run: remote(as: CheckReply.self) { a throws(ExitCode) in
+                    guard let text = a.value("--temp") else { throw usageError("check needs --temp C: what the thermometer shows") }
+                    guard let by = a.value("--by") else { throw usageError("check needs --by NAME: who read the thermometer") }
+                    return .check(fridge: a.positional[0], celsius: try celsius(text, key: "temp"), by: by, note: a.value("--note"))
+                } render: { r, _ in renderCheck(r) }),
         CtlSpec(words: ["watch"], summary: "live stream of readings, excursions, alarms and scans (Ctrl-C to stop)",
                 run: { _, ctx throws(ExitCode) in watch(ctx) }),
         CtlSpec(words: ["scans"], synopsis: "[--limit N] [--csv]", summary: "the latest scans with their verdicts", options: ["--limit"], flags: ["--csv"],

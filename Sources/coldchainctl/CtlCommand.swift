@@ -61,6 +61,16 @@ enum CtlCommand {
         return n
     }
 
+    /// A temperature the person typed, °C, within the daemon's bounds.
+    static func celsius(_ text: String, key: String) throws(ExitCode) -> Double {
+        let range = ControlArguments.celsiusRange
+        guard let c = Double(text), c.isFinite, range.contains(c) else {
+            printError("coldchainctl: \(key): '\(text.truncated(40).escapedForTerminal)' is not a temperature from \(Int(range.lowerBound)) to \(Int(range.upperBound)) °C (invalid_argument)")
+            throw ExitCode(.usage)
+        }
+        return c
+    }
+
     /// FNC1 as the person can type it: `\x1d` or `<GS>`.
     static func withFNC1(_ text: String) -> String {
         text.replacingAll("<GS>", with: "\u{1D}").replacingAll("\\x1d", with: "\u{1D}").replacingAll("\\x1D", with: "\u{1D}")

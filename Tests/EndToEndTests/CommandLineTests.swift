@@ -94,6 +94,9 @@ import TestSupport
             (["scans", "--limit", "0"], "limit: '0' is not a whole number from 1 to 10000"),
             (["readings", "F1", "--since", "800000d"], "since: 800000d is out of range"),
             (["verify", "--anchor", "12:zz"], "--anchor SEQ:HASH"),
+            (["check", "F1", "--by", "x"], "check needs --temp C"),
+            (["check", "F1", "--temp", "4"], "check needs --by NAME"),
+            (["check", "F1", "--temp", "warm", "--by", "x"], "temp: 'warm' is not a temperature from -90 to 60"),
         ]
         for (args, message) in cases {
             let r = try run("coldchainctl", socket + args)

@@ -19,6 +19,7 @@ import TestSupport
         ("readings", ["fridge": "F1"], ["fridge", "since", "every"]),
         ("excursions", [:], ["open"]),
         ("ack", ["alarm": 1, "note": "checked"], ["alarm", "note"]),
+        ("check", ["fridge": "F1", "c": 4.5, "by": "Wang Li"], ["fridge", "c", "by", "note"]),
         ("hold", ["action": "add", "gtin": "09506000134352", "reason": "test"], ["action", "gtin", "product", "lot", "code", "reason", "id"]),
         ("hold", ["action": "remove"], ["id"]),
         ("scans", [:], ["limit"]),

@@ -9,34 +9,65 @@ import TestSupport
 /// Tests/Fixtures/every-event-type.sqlite: a ledger holding every event type, written by the real producers (hubs,
 /// the daemon's start and stop) before the events become typed (issue 9). It is the record as the field has it:
 /// whatever the code becomes, it must still verify and decode this file, and re-encode each body byte for byte.
+/// Tests/Fixtures/records-event-types.sqlite holds, the same way, the types added after it (manual checks, backups),
+/// written by the producers that added them. Together they hold every recorded type.
 ///
-/// Regenerate (only when a new event type is added, never to make a test pass):
-/// `COLDCHAIN_WRITE_FIXTURE=1 swift test --filter EventFixtureTests`
+/// Regenerate (only the file of the types you add, never to make a test pass):
+/// `COLDCHAIN_WRITE_FIXTURE=1 swift test --filter EventFixtureTests` (the first), `=2` (the second)
 @Suite(.serialized) struct EventFixtureTests {
     static let path = packageRoot() + "/Tests/Fixtures/every-event-type.sqlite"
+    static let recordsPath = packageRoot() + "/Tests/Fixtures/records-event-types.sqlite"
 
-    @Test func theFixtureHoldsEveryEventTypeAndVerifies() async throws {
-        if ProcessInfo.processInfo.environment["COLDCHAIN_WRITE_FIXTURE"] == "1" { try await Self.write() }
-        // A copy: opening the committed file would create -wal and -shm files beside it.
-        let dir = TempDir("cc-fixture")
-        let copy = dir.file("ledger.sqlite")
-        try FileManager.default.copyItem(atPath: Self.path, toPath: copy)
-        let reader = try LedgerReader(path: copy)
-        defer { reader.close() }
-        #expect(try reader.verify().ok)
-        let types = Set(try reader.events(after: 0, limit: 100_000).map(\.type))
-        let missing = Set(EventType.allCases.filter(\.isRecorded).map(\.rawValue)).subtracting(types)
-        #expect(missing.isEmpty, "event types the fixture lacks (regenerate it, see above): \(missing.sorted())")
-        // Every stored body is canonical JSON, decodes as its type, and its type writes it again byte for byte.
-        for e in try reader.events(after: 0, limit: 100_000) {
-            #expect(e.bodyValue.serialized == e.body, "\(e.seq) \(e.type)")
-            do {
-                let typed = try #require(try e.typed(), "\(e.type) has no type")
-                #expect(typed.body.json.serialized == e.body, "\(e.seq) \(e.type) re-encodes differently")
-            } catch {
-                Issue.record("\(e.seq): \(error)")
+    @Test func theFixturesHoldEveryEventTypeAndVerify() async throws {
+        switch ProcessInfo.processInfo.environment["COLDCHAIN_WRITE_FIXTURE"] {
+        case "1"?: try await Self.write()
+        case "2"?: try await Self.writeRecords()
+        default: break
+        }
+        var types: Set<String> = []
+        for file in [Self.path, Self.recordsPath] {
+            // A copy: opening the committed file would create -wal and -shm files beside it.
+            let dir = TempDir("cc-fixture")
+            let copy = dir.file("ledger.sqlite")
+            try FileManager.default.copyItem(atPath: file, toPath: copy)
+            let reader = try LedgerReader(path: copy)
+            defer { reader.close() }
+            #expect(try reader.verify().ok, "\(file)")
+            // Every stored body is canonical JSON, decodes as its type, and its type writes it again byte for byte.
+            for e in try reader.events(after: 0, limit: 100_000) {
+                types.insert(e.type)
+                #expect(e.bodyValue.serialized == e.body, "\(e.seq) \(e.type)")
+                do {
+                    let typed = try #require(try e.typed(), "\(e.type) has no type")
+                    #expect(typed.body.json.serialized == e.body, "\(e.seq) \(e.type) re-encodes differently")
+                } catch {
+                    Issue.record("\(e.seq): \(error)")
+                }
             }
         }
+        let missing = Set(EventType.allCases.filter(\.isRecorded).map(\.rawValue)).subtracting(types)
+        #expect(missing.isEmpty, "event types the fixtures lack (add them to the second, see above): \(missing.sorted())")
+    }
+
+    /// Writes the second fixture: the types of the records work, from their producers, on a fixed timeline.
+    static func writeRecords() async throws {
+        let f = try HubFixture()
+        func at(_ minutes: Double) -> Date { f.t0.addingTimeInterval(minutes * 60) }
+        f.feed(5.0, minutes: 3, from: 0)
+        _ = f.hub.recordInspection(fridge: "F1", celsius: 5.2, by: "王丽", note: nil, uid: 1000, at: at(3))          // inspection.recorded
+        _ = f.hub.recordInspection(fridge: "F1", celsius: 7.5, by: "Li Wei", note: "thermometer on the top shelf", uid: 1000, at: at(3.5))
+        _ = f.hub.recordInspection(fridge: "F1", celsius: 5.0, by: "Li Wei", note: nil, uid: nil, at: at(60))      // no current probe
+        try Self.save(f, to: Self.recordsPath)
+    }
+
+    /// Copies the fixture's ledger to `path`, compacted, without -wal and -shm files.
+    static func save(_ f: HubFixture, to path: String) throws {
+        f.ledger.withDatabaseForTesting { db in try? db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+        f.ledger.close()
+        try? FileManager.default.removeItem(atPath: path)
+        let db = try Database(path: f.config.storage.path)
+        try db.execute("VACUUM INTO '\(path)'")
+        db.close()
     }
 
     /// Writes the fixture with the producers the daemon uses, on a fixed timeline.
@@ -80,11 +111,6 @@ import TestSupport
         // A crash after a reading, a restart two hours later: gateway.gap.
         f.hub.record(sensor: "F1-air", at: at(m + 3), temperature: .value(5.0), humidity: nil)
         try await daemon.recordStart(ledger: f.ledger, at: at(m + 123))
-        f.ledger.withDatabaseForTesting { db in try? db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
-        f.ledger.close()
-        try? FileManager.default.removeItem(atPath: path)
-        let db = try Database(path: f.config.storage.path)
-        try db.execute("VACUUM INTO '\(path)'")
-        db.close()
+        try save(f, to: path)
     }
 }

@@ -24,6 +24,8 @@ public enum EventType: String, Sendable, CaseIterable {
     /// Written once the ledger accepts writes again after it refused them (disk full, I/O error): the period, the
     /// error, and what was lost (readings per sensor, scans, other events). Memory never held what was not written.
     case ledgerUnrecorded = "ledger.unrecorded"
+    /// A person's reading of the fridge's thermometer (the manual check of the temperature record sheet).
+    case inspectionRecorded = "inspection.recorded"
     /// Not recorded: what `alarm_command` is sent every `repeat` while an alarm stays open.
     case alarmReminder = "alarm.reminder"
 }

@@ -22,6 +22,7 @@ public enum TypedEvent: Sendable, Equatable {
     case scannerNoise(ScannerNoise)
     case holdAdded(HoldAdded)
     case holdRemoved(HoldRemoved)
+    case inspectionRecorded(InspectionRecorded)
 
     /// Decodes a stored body of type `type`; nil for a type this build does not know (a newer gateway's).
     public init?(type: String, body: JSONValue) throws(EventBodyError) {
@@ -48,6 +49,7 @@ public enum TypedEvent: Sendable, Equatable {
         case .scannerNoise: self = .scannerNoise(try ScannerNoise(json: body))
         case .holdAdded: self = .holdAdded(try HoldAdded(json: body))
         case .holdRemoved: self = .holdRemoved(try HoldRemoved(json: body))
+        case .inspectionRecorded: self = .inspectionRecorded(try InspectionRecorded(json: body))
         }
     }
 
@@ -75,6 +77,7 @@ public enum TypedEvent: Sendable, Equatable {
         case .scannerNoise(let b): b
         case .holdAdded(let b): b
         case .holdRemoved(let b): b
+        case .inspectionRecorded(let b): b
         }
     }
 

@@ -40,6 +40,7 @@ final class ControlCommands: ControlHandling {
                 return try await readings(fridge: fridge, since: since, every: every, connection: connection)
             case .excursions(let openOnly): return try await excursions(openOnly: openOnly)
             case .ack(let alarm, let note): return try await acknowledge(alarm: alarm, note: note, peer: peer)
+            case .check(let fridge, let celsius, let by, let note): return try await check(fridge, celsius: celsius, by: by, note: note, peer: peer)
             case .watch: return try watch(connection)
             case .holdList: return try .result(scans.holds)
             case .holdAdd(let spec): return try await addHold(spec, peer: peer)
@@ -242,6 +243,15 @@ final class ControlCommands: ControlHandling {
         let result = try await onQueue(writeQueue) { hub.acknowledge(alarm: id, note: note, uid: peer.uid, at: now) }
         switch result {
         case .success(let e): return try .result(AckReply(acknowledged: id, seq: e.seq, uid: peer.uid))
+        case .failure(let f): return .failure(f)
+        }
+    }
+
+    func check(_ fridge: String, celsius: Double, by: String, note: String?, peer: PeerInfo) async throws -> ControlReply {
+        let hub = self.hub, now = clock.now()
+        let result = try await onQueue(writeQueue) { hub.recordInspection(fridge: fridge, celsius: celsius, by: by, note: note, uid: peer.uid, at: now) }
+        switch result {
+        case .success(let (e, body)): return try .result(CheckReply(seq: e.seq, at: e.at, body))
         case .failure(let f): return .failure(f)
         }
     }

@@ -140,6 +140,9 @@ extension CtlCommand {
         case .alarmOpened(let a)?: text = "alarm \(a.alarm) \(a.fridge)/\(a.sensor) \(a.cause.rawValue)"
         case .alarmAcknowledged(let a)?: text = "alarm \(a.alarm) \(a.fridge)/\(a.sensor) \(a.note)"
         case .alarmClosed(let a)?: text = "alarm \(a.alarm) \(a.fridge)/\(a.sensor) \(a.reason)"
+        case .inspectionRecorded(let c)?:
+            text = "\(c.fridge) thermometer \(c.celsius) °C by \(c.by)" + (c.difference.map { " (\($0) °C from probe \(c.probeSensor ?? ""))" } ?? "")
+                + (c.flagged ? " FLAGGED" : "")
         default: text = e.body.serialized
         }
         if !e.recorded { text = "NOT RECORDED (\(e.error ?? "ledger error")): " + text }
