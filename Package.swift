@@ -24,7 +24,7 @@ let package = Package(
 
         .target(name: "ColdChain"),
         .target(name: "POSIX", dependencies: ["CShims"]),
-        .target(name: "Storage", dependencies: ["CSQLite", "ColdChain"]),
+        .target(name: "Storage", dependencies: ["CSQLite", "ColdChain", "POSIX"]),
         .target(name: "Fieldbus", dependencies: ["CModbus", "ColdChain", "POSIX"]),
         .target(name: "Control", dependencies: ["ColdChain", "POSIX"]),
         .target(name: "Gateway", dependencies: ["ColdChain", "Storage", "Fieldbus", "Control", "POSIX", "CShims"]),

@@ -37,6 +37,8 @@ public enum ControlCommand: Sendable, Equatable {
     case lookup(code: String)
     case outbox
     case uplinkRetry
+    /// The daily backup, now.
+    case backupNow
     case help
 
     /// What `hold add` names: a GTIN or a Chinese product id, optionally narrowed to a lot or one code.
@@ -53,7 +55,7 @@ public enum ControlCommand: Sendable, Equatable {
 
     /// The command names the daemon knows, in the order `help` lists them.
     public static let names = ["status", "verify", "fridges", "readings", "excursions", "ack", "check", "watch", "hold", "scans", "inventory",
-                               "lookup", "outbox", "uplink", "help"]
+                               "lookup", "outbox", "uplink", "backup", "help"]
 
     public var name: String { request.cmd }
 
@@ -87,6 +89,7 @@ public enum ControlCommand: Sendable, Equatable {
         case .lookup(let code): ControlRequest(cmd: "lookup", args: ["code": .string(code)])
         case .outbox: ControlRequest(cmd: "outbox")
         case .uplinkRetry: ControlRequest(cmd: "uplink", args: ["action": "retry"])
+        case .backupNow: ControlRequest(cmd: "backup", args: ["action": "now"])
         case .help: ControlRequest(cmd: "help")
         }
     }
@@ -156,6 +159,9 @@ public enum ControlCommand: Sendable, Equatable {
         case "uplink":
             guard try a.string("action") == "retry" else { throw ControlFailure(.invalidArgument, "uplink retry") }
             self = .uplinkRetry
+        case "backup":
+            guard try a.string("action") == "now" else { throw ControlFailure(.invalidArgument, "backup now") }
+            self = .backupNow
         default:
             throw ControlFailure(.unknownCommand, "unknown command '\(r.cmd.truncated(40))'; known: \(Self.names.joined(separator: ", "))")
         }

@@ -66,6 +66,8 @@ extension CtlCommand {
                 run: remote(as: UplinkStatus.self) { _ throws(ExitCode) in .outbox } render: { r, _ in renderOutbox(r) }),
         CtlSpec(words: ["uplink", "retry"], summary: "send again after the platform refused a batch",
                 run: remote(as: RetryReply.self) { _ throws(ExitCode) in .uplinkRetry } render: { _, _ in print("the uplink will send again now") }),
+        CtlSpec(words: ["backup", "now"], summary: "copy the ledger to the backup folder now (it also runs daily), checked",
+                run: remote(as: BackupReply.self) { _ throws(ExitCode) in .backupNow } render: { r, _ in renderBackup(r) }),
         CtlSpec(words: ["decode"], synopsis: "CODE", summary: "how a scanned code parses (nothing is recorded; \\x1d or <GS> for FNC1)",
                 positionals: 1...1, run: { a, ctx throws(ExitCode) in decode(a.positional[0], ctx) }),
         CtlSpec(words: ["cards"], summary: "the command barcodes to print and stick on each fridge", run: { _, ctx throws(ExitCode) in cards(ctx) }),

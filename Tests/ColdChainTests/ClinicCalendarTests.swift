@@ -39,3 +39,28 @@ import Testing
         #expect(cst.localText(Date(timeIntervalSince1970: .infinity)).hasPrefix("10000-01-01 07:59:59"))
     }
 }
+
+/// When the daily backup runs: the configured local time, and soon after start when none is recent.
+@Suite struct BackupScheduleTests {
+    let cst = ClinicCalendar.fixed(hours: 8)
+    // 2026-11-23 10:00 in a UTC+8 clinic.
+    let now = Date(timeIntervalSince1970: 1_795_399_200 + 2 * 3600 - 8 * 3600 + 8 * 3600)
+
+    @Test func atTheConfiguredLocalTimeAndSoonAfterStartWhenOverdue() {
+        let at = 2 * 60 + 30
+        // A backup at 02:30 this morning: the next is 02:30 tomorrow, local.
+        let recent = cst.instant(cst.day(at: now), minutes: at)
+        let next = BackupSchedule.next(now: now, startedAt: now, lastCompleted: recent, lastAttempt: recent, at: at, calendar: cst)
+        #expect(cst.localText(next).hasSuffix(" 02:30:00") && next.timeIntervalSince(recent) == 86_400)
+        // None yet, just started: a minute after start.
+        let first = BackupSchedule.next(now: now, startedAt: now, lastCompleted: nil, lastAttempt: nil, at: at, calendar: cst)
+        #expect(first == now.addingTimeInterval(BackupSchedule.afterStart))
+        // Overdue but already tried since this start (it failed): wait for the slot, no retry loop.
+        let tried = BackupSchedule.next(now: now.addingTimeInterval(120), startedAt: now, lastCompleted: nil, lastAttempt: now.addingTimeInterval(60),
+                                        at: at, calendar: cst)
+        #expect(tried == next)
+        // Overdue after two days off, started at 02:29: the slot a minute away comes first.
+        let early = cst.instant(cst.day(at: now), minutes: at - 1)
+        #expect(BackupSchedule.next(now: early, startedAt: early, lastCompleted: nil, lastAttempt: nil, at: at, calendar: cst) == early.addingTimeInterval(60))
+    }
+}

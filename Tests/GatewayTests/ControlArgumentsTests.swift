@@ -27,6 +27,7 @@ import TestSupport
         ("lookup", [:], ["code"]),
         ("outbox", [:], ["x"]),
         ("uplink", [:], ["action"]),
+        ("backup", [:], ["action"]),
         ("help", [:], ["x"]),
         ("nope", [:], ["x"]),
     ]

@@ -12,6 +12,7 @@ import Testing
         .holdAdd(.init(gtin: "09506000134352", product: nil, lot: "L1", code: nil, reason: "recall")), .holdRemove(id: 2),
         .scans(limit: 50), .inventory(fridge: nil, expiring: DurationArgument("30d", key: "expiring", in: 0...(100 * 86400))),
         .inventory(fridge: "F1", expiring: nil), .lookup(code: "\u{1D}0109506000134352"), .outbox, .uplinkRetry, .help,
+        .check(fridge: "F1", celsius: 4.5, by: "王丽", note: nil), .check(fridge: "F2", celsius: -0.5, by: "Li", note: "door seal"), .backupNow,
     ]
 
     @Test func everyCommandRoundTripsThroughItsWireForm() throws {

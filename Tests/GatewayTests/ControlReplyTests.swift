@@ -3,6 +3,7 @@ import Control
 import Foundation
 @testable import Gateway
 import Storage
+import Glibc
 import Testing
 import TestSupport
 
@@ -22,10 +23,15 @@ import TestSupport
         let f = try HubFixture()
         let reader = try LedgerReader(path: f.config.storage.path)
         let scans = try ScanHub(config: f.config, ledger: f.ledger, monitor: f.hub, reader: reader, log: Log(collect: { _ in }))
+        // A backup folder holding a file that is not a ledger: the backup sets it aside (the reply's notes).
+        mkdir(f.dir.file("stick"), 0o755)
+        f.dir.write("stick/gw-test-01.sqlite", "not a ledger")
+        let backups = try Backups(settings: .init(dir: f.dir.file("stick"), keep: 1, at: 150), config: f.config, hub: f.hub, reader: reader,
+                                  log: Log(collect: { _ in }))
         reader.close()
         let now = f.t0.addingTimeInterval(30 * 60)
         let commands = ControlCommands(config: f.config, ledger: f.ledger, hub: f.hub, scans: scans, uplink: UplinkState(),
-                                       startedAt: f.t0, clock: ManualClock(now))
+                                       startedAt: f.t0, clock: ManualClock(now), backups: backups)
         // Doses in and one out, an excursion that closes and one that stays open with its alarm acknowledged, a
         // noisy scanner line, a hold: every optional field of every reply is present somewhere.
         for n in 1...3 { #expect(scans.record(scanner: "desk", bytes: DiskFullTests.dose(n), at: f.t0) != nil) }
@@ -54,6 +60,12 @@ import TestSupport
         try roundTrips(try .result(scans.holds), as: [Hold].self, "hold list")
         try roundTrips(try await commands.outbox(), as: UplinkStatus.self, "outbox")
         try roundTrips(try await commands.verify([]), as: VerifyReport.self, "verify")
+        let check = try await commands.check("F1", celsius: 13.5, by: "王丽", note: "door seal", peer: PeerInfo(pid: 1, uid: 1000, gid: 0))
+        try roundTrips(check, as: CheckReply.self, "check")
+        let backup = try ControlReply.result(try backups.run(at: now).get())
+        try roundTrips(backup, as: BackupReply.self, "backup now")
+        if case .ok(let v) = backup { #expect(v["notes"]?["set_aside_reason"] != nil && v["full"] == true, "\(v)") }
+        try roundTrips(try .result(commands.status()), as: StatusReply.self, "status with a backup")
     }
 
     /// A reply whose key is missing or of another type is an error that names the key, not a blank.

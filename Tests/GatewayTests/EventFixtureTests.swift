@@ -3,6 +3,7 @@ import Control
 import Foundation
 @testable import Gateway
 @testable import Storage
+import Glibc
 import Testing
 import TestSupport
 
@@ -57,6 +58,15 @@ import TestSupport
         _ = f.hub.recordInspection(fridge: "F1", celsius: 5.2, by: "王丽", note: nil, uid: 1000, at: at(3))          // inspection.recorded
         _ = f.hub.recordInspection(fridge: "F1", celsius: 7.5, by: "Li Wei", note: "thermometer on the top shelf", uid: 1000, at: at(3.5))
         _ = f.hub.recordInspection(fridge: "F1", celsius: 5.0, by: "Li Wei", note: nil, uid: nil, at: at(60))      // no current probe
+        mkdir(f.dir.file("stick"), 0o755)
+        let reader = try LedgerReader(path: f.config.storage.path)
+        let backups = try Backups(settings: .init(dir: f.dir.file("stick"), keep: 2, at: 150), config: f.config, hub: f.hub, reader: reader,
+                                  log: Log(collect: { _ in }))
+        reader.close()
+        _ = backups.run(at: at(61))                                                   // backup.completed
+        let missing = try Backups(settings: .init(dir: "/nonexistent/stick", keep: 2, at: 150), config: f.config, hub: f.hub,
+                                  reader: try LedgerReader(path: f.config.storage.path), log: Log(collect: { _ in }))
+        _ = missing.run(at: at(62))                                                   // backup.failed
         try Self.save(f, to: Self.recordsPath)
     }
 

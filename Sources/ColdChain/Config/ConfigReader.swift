@@ -163,6 +163,24 @@ public struct ConfigObject {
         return seconds
     }
 
+    /// A local time of day, `"HH:MM"` (00:00 to 23:59), as minutes after midnight.
+    public func timeOfDay(_ k: String, default def: Int) -> Int? {
+        guard let c = child(k) else { return def }
+        guard case .string(let s) = c.value, let minutes = Self.minutes(s) else {
+            c.problem("expected a local time of day such as \"08:30\", found \(c.value.kindName == "string" ? "'\(c.value.stringValue ?? "")'" : c.value.kindName)")
+            return nil
+        }
+        return minutes
+    }
+
+    /// `"HH:MM"` as minutes after midnight; nil unless two digits, a colon, two digits, within the day.
+    public static func minutes(_ s: String) -> Int? {
+        let u = Array(s.utf8)
+        guard u.count == 5, u[2] == UInt8(ascii: ":"), [u[0], u[1], u[3], u[4]].allSatisfy({ (48...57).contains($0) }) else { return nil }
+        let h = Int(u[0] - 48) * 10 + Int(u[1] - 48), m = Int(u[3] - 48) * 10 + Int(u[4] - 48)
+        return h < 24 && m < 60 ? h * 60 + m : nil
+    }
+
     public func object(_ k: String, allowed: [String], required: Bool = true) -> ConfigObject? {
         guard let c = child(k) else { if required { missing(k) }; return nil }
         return c.object(allowed: allowed)

@@ -6,6 +6,26 @@ public struct GatewayConfig: Sendable {
         public var path: String
         /// How often the running daemon records that it is alive; a restart after more than twice this is a gap.
         public var heartbeat: Double
+        public var backup: Backup?
+    }
+
+    /// The daily backup (GSP appendix 3, 按日备份): a verified copy of the ledger in `dir`, extended each day.
+    public struct Backup: Sendable, Equatable {
+        public var dir: String
+        /// Copies kept after they were replaced by a new full copy (a copy that no longer matches the ledger).
+        public var keep: Int
+        /// Local time of day it runs, minutes after midnight.
+        public var at: Int
+        public init(dir: String, keep: Int, at: Int) { self.dir = dir; self.keep = keep; self.at = at }
+    }
+
+    /// The temperature record sheet: the local times of its morning and afternoon records, minutes after midnight.
+    public struct Report: Sendable, Equatable {
+        public var am: Int
+        public var pm: Int
+        public static let standard = Report(am: 8 * 60 + 30, pm: 16 * 60 + 30)
+        /// GSP's two daily records are at least 6 hours apart.
+        public static let minimumApart = 6 * 60
     }
 
     public struct Control: Sendable, Equatable { public var socket: String; public var group: String? }
@@ -80,12 +100,13 @@ public struct GatewayConfig: Sendable {
     public var platform: Platform?
     public var alarmCommand: String?
     public var profiles: [String: DeviceProfile]
+    public var report: Report = .standard
 
     public static let defaultPath = "/etc/coldchaind/coldchaind.json5"
     public static let defaultSocket = "/run/coldchaind/control.sock"
     public static let defaultDevicesDir = "/usr/share/coldchaind/devices"
     static let topKeys = ["gateway", "storage", "control", "devices_dir", "buses", "fridges", "scanners", "platform",
-                          "alarm_command"]
+                          "alarm_command", "report"]
 }
 
 extension GatewayConfig {
@@ -94,6 +115,13 @@ extension GatewayConfig {
         if path.hasPrefix("/") { return path }
         let dir = configDir.isEmpty ? "." : configDir
         return dir.hasSuffix("/") ? dir + path : dir + "/" + path
+    }
+
+    /// The folder a path is in ("/var/lib/coldchaind" for "/var/lib/coldchaind/ledger.sqlite"), without a trailing slash.
+    static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let dir = String(path[..<slash])
+        return dir.isEmpty ? "/" : dir
     }
 
     /// The `devices_dir` a document names (resolved), so its profiles can be loaded before validation.
@@ -125,10 +153,31 @@ extension GatewayConfig {
             if let id, let site { identity = Identity(id: id, site: site) }
         }
         var storage: Storage?
-        if let s = top.object("storage", allowed: ["path", "heartbeat"]) {
+        if let s = top.object("storage", allowed: ["path", "heartbeat", "backup"]) {
             let path = s.string("path", maxLength: ConfigObject.maxPath)
             let hb = s.duration("heartbeat", in: 1...600, default: 30)
-            if let path, let hb { storage = Storage(path: resolve(path, against: configDir), heartbeat: hb) }
+            var backup: Backup?
+            if let b = s.object("backup", allowed: ["dir", "keep", "at"], required: false) {
+                let dir = b.string("dir", maxLength: ConfigObject.maxPath)
+                let keep = b.integer("keep", in: 0...1000, default: 30)
+                let at = b.timeOfDay("at", default: 2 * 60 + 30)
+                if let dir, let keep, let at { backup = Backup(dir: resolve(dir, against: configDir), keep: keep, at: at) }
+                if let dir, let path, resolve(dir, against: configDir) == folder(of: resolve(path, against: configDir)) {
+                    b.child("dir")!.problem("the backup folder is the ledger's own folder: a backup belongs on another disk (a USB stick, a share)")
+                }
+            }
+            if let path, let hb { storage = Storage(path: resolve(path, against: configDir), heartbeat: hb, backup: backup) }
+        }
+        var report = Report.standard
+        if let r = top.object("report", allowed: ["am", "pm"], required: false) {
+            let am = r.timeOfDay("am", default: Report.standard.am), pm = r.timeOfDay("pm", default: Report.standard.pm)
+            if let am, let pm {
+                if pm - am < Report.minimumApart {
+                    r.node.problem("the afternoon record (pm) must be at least 6 h after the morning one (am): GSP asks for two records a day at least 6 h apart")
+                } else {
+                    report = Report(am: am, pm: pm)
+                }
+            }
         }
         var control = Control(socket: defaultSocket, group: nil)
         if let c = top.object("control", allowed: ["socket", "group"], required: false) {
@@ -157,7 +206,7 @@ extension GatewayConfig {
         for f in fridges { for s in f.sensors { used[s.profile] = profiles[s.profile] } }
         return GatewayConfig(file: file, gateway: identity, storage: storage, control: control, devicesDir: devicesDir,
                              buses: buses, fridges: fridges, scanners: scanners, platform: platform,
-                             alarmCommand: alarmCommand, profiles: used)
+                             alarmCommand: alarmCommand, profiles: used, report: report)
     }
 
     static func declaredIDs(_ top: ConfigObject, _ key: String) -> Set<String> {

@@ -26,6 +26,9 @@ public enum EventType: String, Sendable, CaseIterable {
     case ledgerUnrecorded = "ledger.unrecorded"
     /// A person's reading of the fridge's thermometer (the manual check of the temperature record sheet).
     case inspectionRecorded = "inspection.recorded"
+    /// The daily backup: a verified copy and how far it reaches, or why there is none.
+    case backupCompleted = "backup.completed"
+    case backupFailed = "backup.failed"
     /// Not recorded: what `alarm_command` is sent every `repeat` while an alarm stays open.
     case alarmReminder = "alarm.reminder"
 }

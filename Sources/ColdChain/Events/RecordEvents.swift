@@ -45,3 +45,45 @@ public struct InspectionRecorded: EventBody {
                   probeAt: r.has("probe_at") ? try r.date("probe_at") : nil)
     }
 }
+/// `backup.completed`: a verified copy of the ledger up to `headSeq` (whose hash is `headHash`) is in `file`.
+/// The record itself says how complete each backup was.
+public struct BackupCompleted: EventBody {
+    public static let type = EventType.backupCompleted
+    public var typed: TypedEvent { .backupCompleted(self) }
+    public var file: String
+    public var headSeq: Int
+    public var headHash: String
+    /// Events appended to the copy this time (all of them when the copy was new).
+    public var copied: Int
+    /// Whether the copy was new (a full copy) or extended the previous one.
+    public var full: Bool
+    public var bytes: Int
+    public var seconds: Double
+    public init(file: String, headSeq: Int, headHash: String, copied: Int, full: Bool, bytes: Int, seconds: Double) {
+        self.file = file; self.headSeq = headSeq; self.headHash = headHash; self.copied = copied; self.full = full; self.bytes = bytes
+        self.seconds = (seconds * 1000).rounded() / 1000
+    }
+    public var json: JSONValue {
+        ["file": .string(file), "head_seq": .number(Double(headSeq)), "head_hash": .string(headHash), "copied": .number(Double(copied)),
+         "full": .bool(full), "bytes": .number(Double(bytes)), "seconds": .number(seconds)]
+    }
+    public init(json: JSONValue) throws(EventBodyError) {
+        let r = try BodyReader(json, Self.type)
+        self.init(file: try r.string("file"), headSeq: try r.int("head_seq"), headHash: try r.string("head_hash"), copied: try r.int("copied"),
+                  full: try r.bool("full"), bytes: try r.int("bytes"), seconds: try r.double("seconds"))
+    }
+}
+
+/// `backup.failed`: the copy could not be written or did not verify; recording went on regardless.
+public struct BackupFailed: EventBody {
+    public static let type = EventType.backupFailed
+    public var typed: TypedEvent { .backupFailed(self) }
+    public var dir: String
+    public var error: String
+    public init(dir: String, error: String) { self.dir = dir; self.error = error }
+    public var json: JSONValue { ["dir": .string(dir), "error": .string(error)] }
+    public init(json: JSONValue) throws(EventBodyError) {
+        let r = try BodyReader(json, Self.type)
+        self.init(dir: try r.string("dir"), error: try r.string("error"))
+    }
+}

@@ -23,6 +23,8 @@ public enum TypedEvent: Sendable, Equatable {
     case holdAdded(HoldAdded)
     case holdRemoved(HoldRemoved)
     case inspectionRecorded(InspectionRecorded)
+    case backupCompleted(BackupCompleted)
+    case backupFailed(BackupFailed)
 
     /// Decodes a stored body of type `type`; nil for a type this build does not know (a newer gateway's).
     public init?(type: String, body: JSONValue) throws(EventBodyError) {
@@ -50,6 +52,8 @@ public enum TypedEvent: Sendable, Equatable {
         case .holdAdded: self = .holdAdded(try HoldAdded(json: body))
         case .holdRemoved: self = .holdRemoved(try HoldRemoved(json: body))
         case .inspectionRecorded: self = .inspectionRecorded(try InspectionRecorded(json: body))
+        case .backupCompleted: self = .backupCompleted(try BackupCompleted(json: body))
+        case .backupFailed: self = .backupFailed(try BackupFailed(json: body))
         }
     }
 
@@ -78,6 +82,8 @@ public enum TypedEvent: Sendable, Equatable {
         case .holdAdded(let b): b
         case .holdRemoved(let b): b
         case .inspectionRecorded(let b): b
+        case .backupCompleted(let b): b
+        case .backupFailed(let b): b
         }
     }
 

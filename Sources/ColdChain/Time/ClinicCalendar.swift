@@ -33,6 +33,21 @@ public struct ClinicCalendar: Sendable {
         return (days, local - days * 86_400)
     }
 
+    /// The instant at `minutes` after local midnight of `day` (a time that falls twice, or never, at a daylight
+    /// saving change is taken with the offset of the day's noon). `day` must be a real date within years 1–9999.
+    public func instant(_ day: GS1Date, minutes: Int) -> Date {
+        let days = RFC3339.days(fromCivil: Int64(day.year), Int64(day.month), Int64(day.day))
+        let noon = Date(timeIntervalSince1970: Double(days * 86_400 + 43_200))
+        return Date(timeIntervalSince1970: Double(days * 86_400 + Int64(minutes) * 60 - Int64(offsetSeconds(at: noon))))
+    }
+
+    /// The day after `day`.
+    public func next(_ day: GS1Date) -> GS1Date {
+        let days = RFC3339.days(fromCivil: Int64(day.year), Int64(day.month), Int64(day.day)) + 1
+        let (y, m, d) = RFC3339.civil(fromDays: days)
+        return GS1Date(year: Int(y), month: Int(m), day: Int(d))
+    }
+
     private static func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
 
     /// Seconds east of UTC at `t`, bounded to a day.

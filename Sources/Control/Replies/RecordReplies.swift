@@ -1,26 +1,40 @@
 import ColdChain
 
-/// `check`: the manual check as recorded, with the probe it was compared with.
-public struct CheckReply: Codable, Sendable, Equatable {
+/// An event as a command recorded it (`check`, `backup now`): the body's own keys (one definition, its type), its
+/// `seq` and `at`, and `notes`, facts beside the record that are not part of it.
+public struct Recorded<Body: EventBody>: Codable, Sendable, Equatable {
     public var seq: Int64
     public var at: String
-    public var fridge: String
-    public var celsius: Double
-    public var by: String
-    public var probeSensor: String?
-    public var probeCelsius: Double?
-    public var probeAt: String?
-    public var differenceC: Double?
-    public var flagged: Bool
+    public var body: Body
+    public var notes: [String: String]
 
-    enum CodingKeys: String, CodingKey {
-        case seq, at, fridge, celsius = "c", by, probeSensor = "probe_sensor", probeCelsius = "probe_c", probeAt = "probe_at"
-        case differenceC = "difference_c", flagged
+    public init(seq: Int64, at: String, body: Body, notes: [String: String] = [:]) {
+        self.seq = seq; self.at = at; self.body = body; self.notes = notes
     }
 
-    public init(seq: Int64, at: String, _ b: InspectionRecorded) {
-        self.seq = seq; self.at = at; fridge = b.fridge; celsius = b.celsius; by = b.by
-        probeSensor = b.probeSensor; probeCelsius = b.probeCelsius; probeAt = b.probeAt.map { RFC3339.format($0) }
-        differenceC = b.difference; flagged = b.flagged
+    enum Key: String, CodingKey { case seq, at, notes }
+
+    public func encode(to encoder: Encoder) throws {
+        var o = body.json.objectValue ?? [:]
+        o[Key.seq.rawValue] = .number(Double(seq))
+        o[Key.at.rawValue] = .string(at)
+        if !notes.isEmpty { o[Key.notes.rawValue] = .object(notes.mapValues { .string($0) }) }
+        var c = encoder.singleValueContainer()
+        try c.encode(JSONValue.object(o))
+    }
+
+    public init(from decoder: Decoder) throws {
+        let keyed = try decoder.container(keyedBy: Key.self)
+        seq = try keyed.decode(Int64.self, forKey: .seq)
+        at = try keyed.decode(String.self, forKey: .at)
+        notes = try keyed.decodeIfPresent([String: String].self, forKey: .notes) ?? [:]
+        body = try Body(json: try decoder.singleValueContainer().decode(JSONValue.self))
     }
 }
+
+/// `check`: the manual check as recorded.
+public typealias CheckReply = Recorded<InspectionRecorded>
+
+/// `backup now`: the copy as recorded; `notes["set_aside"]` and `["set_aside_reason"]` when a copy that did not match
+/// the ledger was moved aside first.
+public typealias BackupReply = Recorded<BackupCompleted>

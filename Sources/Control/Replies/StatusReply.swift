@@ -17,18 +17,20 @@ public struct StatusReply: Codable, Sendable, Equatable {
     public var alarms: [AlarmSummary]
     public var platform: PlatformInfo
     public var uplink: UplinkStatus
+    /// Absent when no backup is configured.
+    public var backup: BackupStatus?
 
     enum CodingKeys: String, CodingKey {
-        case problems, gateway, version, pid, ledger, scanners, fridges, buses, alarms, platform, uplink
+        case problems, gateway, version, pid, ledger, scanners, fridges, buses, alarms, platform, uplink, backup
         case startedAt = "started_at", uptimeSeconds = "uptime_s"
     }
 
     public init(problems: [String], gateway: GatewayIdentity, version: String, pid: Int, startedAt: String, uptimeSeconds: Double,
                 ledger: LedgerInfo, scanners: [NoisyScanner], fridges: [FridgeStatus], buses: [BusStatus], alarms: [AlarmSummary],
-                platform: PlatformInfo, uplink: UplinkStatus) {
+                platform: PlatformInfo, uplink: UplinkStatus, backup: BackupStatus? = nil) {
         self.problems = problems; self.gateway = gateway; self.version = version; self.pid = pid; self.startedAt = startedAt
         self.uptimeSeconds = uptimeSeconds; self.ledger = ledger; self.scanners = scanners; self.fridges = fridges; self.buses = buses
-        self.alarms = alarms; self.platform = platform; self.uplink = uplink
+        self.alarms = alarms; self.platform = platform; self.uplink = uplink; self.backup = backup
     }
 }
 

@@ -13,6 +13,8 @@ final class ControlCommands: ControlHandling {
     let hub: MonitorHub
     let scans: ScanHub
     let uplink: UplinkState
+    /// The daily backup, when `storage.backup` is configured.
+    let backups: Backups?
     let startedAt: Date
     let clock: any WallClock
     // Queries read the ledger through their own read connection, off the cooperative pool, at most two at once:
@@ -25,8 +27,8 @@ final class ControlCommands: ControlHandling {
     let writeQueue = DispatchQueue(label: "coldchain.control.write")
 
     init(config: GatewayConfig, ledger: Ledger, hub: MonitorHub, scans: ScanHub, uplink: UplinkState, startedAt: Date, clock: any WallClock,
-         anchorProblem: String? = nil) {
-        self.config = config; self.ledger = ledger; self.hub = hub; self.scans = scans; self.uplink = uplink
+         anchorProblem: String? = nil, backups: Backups? = nil) {
+        self.config = config; self.ledger = ledger; self.hub = hub; self.scans = scans; self.uplink = uplink; self.backups = backups
         self.startedAt = startedAt; self.clock = clock; self.anchorProblem = anchorProblem
     }
 
@@ -53,6 +55,13 @@ final class ControlCommands: ControlHandling {
                 guard config.platform != nil else { throw ControlFailure(.unavailable, "no platform is configured") }
                 uplink.retryRequested.withLock { $0 = true }
                 return try .result(RetryReply(retry: true))
+            case .backupNow:
+                guard let backups else { throw ControlFailure(.unavailable, "no backup is configured (storage.backup: { dir, keep })") }
+                let now = clock.now()
+                switch try await onQueue(writeQueue, { backups.run(at: now) }) {
+                case .success(let reply): return try .result(reply)
+                case .failure(let f): return .failure(f)
+                }
             case .help: return try .result(HelpReply(commands: ControlCommand.names))
             }
         } catch let f as ControlFailure {
@@ -106,6 +115,7 @@ final class ControlCommands: ControlHandling {
             problems.append("ledger: cannot write since \(RFC3339.format(f.since)): \(f.error)" +
                             (hub.unrecordedSummary.map { "; not recorded so far: \($0)" } ?? ""))
         }
+        problems += backups?.problems(now: now) ?? []
         for n in noisy {
             problems.append("scanner \(n.scanner): noisy line since \(n.since), \(n.notRecordedIndividually) unrecognised codes counted, not recorded one by one")
         }
@@ -116,7 +126,7 @@ final class ControlCommands: ControlHandling {
                            version: Version.current, pid: Int(getpid()), startedAt: RFC3339.format(startedAt),
                            uptimeSeconds: now.timeIntervalSince(startedAt).rounded(), ledger: ledgerInfo, scanners: noisy,
                            fridges: hub.fridgeStatus(), buses: hub.busStatus(), alarms: hub.openAlarms.map(\.summary), platform: platform,
-                           uplink: uplinkStatus())
+                           uplink: uplinkStatus(), backup: backups?.status())
     }
 
     /// The chain, checked against the head the platform confirmed and the anchors the caller gives.
@@ -251,7 +261,7 @@ final class ControlCommands: ControlHandling {
         let hub = self.hub, now = clock.now()
         let result = try await onQueue(writeQueue) { hub.recordInspection(fridge: fridge, celsius: celsius, by: by, note: note, uid: peer.uid, at: now) }
         switch result {
-        case .success(let (e, body)): return try .result(CheckReply(seq: e.seq, at: e.at, body))
+        case .success(let (e, body)): return try .result(CheckReply(seq: e.seq, at: e.at, body: body))
         case .failure(let f): return .failure(f)
         }
     }

@@ -57,10 +57,11 @@ public struct GatewayDaemon: Sendable {
             let anchorProblem = try Self.checkConfirmedHead(ledger: ledger, reader: reader, log: log)
             let hub = try MonitorHub(config: config, ledger: ledger, reader: reader, log: log, now: startedAt)
             let scans = try ScanHub(config: config, ledger: ledger, monitor: hub, reader: reader, log: log)
+            let backups = try config.storage.backup.map { try Backups(settings: $0, config: config, hub: hub, reader: reader, log: log) }
             reader.close()
             let uplink = UplinkState()
             let commands = ControlCommands(config: config, ledger: ledger, hub: hub, scans: scans, uplink: uplink, startedAt: startedAt,
-                                           clock: clock, anchorProblem: anchorProblem)
+                                           clock: clock, anchorProblem: anchorProblem, backups: backups)
             services = [
                 try ControlServer(listener: listener, path: config.control.socket, handler: commands, log: log),
                 HeartbeatService(ledger: ledger, interval: config.storage.heartbeat, clock: clock, notifier: notifier, log: log),
@@ -68,6 +69,7 @@ public struct GatewayDaemon: Sendable {
             ] + (config.alarmCommand.map { [AlarmNotifier(command: $0, hub: hub, config: config, clock: clock, log: log)] } ?? [])
               + config.buses.map { BusPoller(bus: $0, config: config, hub: hub, clock: clock, log: log, backOff: pollBackOff) }
               + config.scanners.map { ScannerReader(scanner: $0, hub: scans, clock: clock, log: log) }
+              + (backups.map { [BackupService(backups: $0, clock: clock, startedAt: startedAt, calendar: ClinicCalendar(offset: LocalTime.utcOffset))] } ?? [])
               + (config.platform.map { [UplinkService(platform: $0, gateway: config.gateway.id, token: Self.token($0), ledger: ledger,
                                                       state: uplink, clock: clock, log: log),
                                         HoldsSync(platform: $0, gateway: config.gateway.id, token: Self.token($0), scans: scans,

@@ -16,6 +16,7 @@ extension CtlCommand {
         } else {
             print("platform  \(s.platform.state ?? "not configured")")
         }
+        if let b = s.backup { print("backup    " + backupLine(b)) }
         print("")
         printFridgeTable(s.fridges)
         var b = Table(["BUS", "ENDPOINT", "LINK", "ERRORS", "BACKED OFF", "LAST ERROR"])
@@ -27,6 +28,15 @@ extension CtlCommand {
         print(s.alarms.isEmpty ? "no open alarms" : "open alarms: " + s.alarms.map { a in
             "\(a.id) (\(a.fridge) \(a.cause.rawValue)\(a.acknowledged ? ", acknowledged" : ""))"
         }.joined(separator: "; "))
+    }
+
+    static func backupLine(_ b: BackupStatus) -> String {
+        var parts = ["\(b.dir.escapedForTerminal):"]
+        if b.running { parts.append("running now;") }
+        parts.append(b.lastCompletedAt.map { "newest copy \(PeopleTime.local($0)) (to event \(b.lastHeadSeq ?? 0))" } ?? "no copy yet")
+        if let at = b.lastFailedAt { parts.append("; FAILED \(PeopleTime.local(at)): \((b.lastError ?? "").escapedForTerminal)") }
+        if let next = b.nextAt { parts.append("; next \(PeopleTime.local(next))") }
+        return parts.joined(separator: " ")
     }
 
     static func printFridgeTable(_ fridges: [FridgeStatus]) {
