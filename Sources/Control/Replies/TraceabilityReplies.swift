@@ -1,30 +1,7 @@
 import ColdChain
 
 /// One scan as `scans` lists it: the recorded body (one definition, `Scan`) with its sequence number and time.
-public struct ScanRow: Codable, Sendable, Equatable {
-    public var seq: Int64
-    public var at: String
-    public var scan: Scan
-
-    public init(seq: Int64, at: String, scan: Scan) { self.seq = seq; self.at = at; self.scan = scan }
-
-    enum Key: String, CodingKey { case seq, at }
-
-    public func encode(to encoder: Encoder) throws {
-        guard case .object(var o) = scan.json else { return }
-        o[Key.seq.rawValue] = .number(Double(seq))
-        o[Key.at.rawValue] = .string(at)
-        var c = encoder.singleValueContainer()
-        try c.encode(JSONValue.object(o))
-    }
-
-    public init(from decoder: Decoder) throws {
-        let keyed = try decoder.container(keyedBy: Key.self)
-        seq = try keyed.decode(Int64.self, forKey: .seq)
-        at = try keyed.decode(String.self, forKey: .at)
-        scan = try Scan(json: try decoder.singleValueContainer().decode(JSONValue.self))
-    }
-}
+public typealias ScanRow = Recorded<Scan>
 
 /// Doses in stock of one fridge, product, lot and expiry (`inventory`).
 public struct StockGroup: Codable, Sendable, Equatable {

@@ -6,7 +6,7 @@ import POSIX
 extension CtlCommand {
     static func renderScans(_ rows: [ScanRow], _ a: CtlArgs) {
         func cells(_ r: ScanRow, _ time: (String) -> String) -> [String] {
-            let s = r.scan
+            let s = r.body
             return [time(r.at), s.scanner, s.fridge, s.mode.rawValue, s.verdict, s.dose ?? s.code["raw"]?.stringValue ?? ""]
         }
         if a.has("--csv") { return printCSV(["at", "scanner", "fridge", "mode", "verdict", "dose_or_code"], rows.map { cells($0) { $0 } }) }
