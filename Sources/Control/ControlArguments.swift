@@ -15,6 +15,8 @@ public struct ControlArguments {
     public static let maxCode = 512
     /// Time windows and horizons a query may ask for: a century covers any ledger.
     public static let maxWindow = 36_500.0 * 86_400
+    /// The longest chart: ten years (the points are bucketed to a page's width whatever the window).
+    public static let maxChartWindow = 3_660.0 * 86_400
     /// A bucket of `readings --every`: a second to a year.
     public static let bucketRange = 1.0...(366.0 * 86_400)
     /// Most buckets one `readings --every` answer holds per sensor (a year at 5 min is 105,120).

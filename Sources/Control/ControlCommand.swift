@@ -16,6 +16,21 @@ public struct DurationArgument: Sendable, Equatable {
     init(text: String, seconds: Double) { self.text = text; self.seconds = seconds }
 }
 
+/// A month as `YYYY-MM`, years 1970 to 9998 (the calendar's range, with room for the month after).
+public struct MonthArgument: Sendable, Equatable {
+    public let year: Int
+    public let month: Int
+    public var text: String { "\(year)-\(month < 10 ? "0" : "")\(month)" }
+
+    public init(_ text: String) throws(ControlFailure) {
+        let u = Array(text.utf8)
+        guard u.count == 7, u[4] == UInt8(ascii: "-"), u.enumerated().allSatisfy({ $0.offset == 4 || (48...57).contains($0.element) }),
+              let y = Int(String(text.prefix(4))), let m = Int(String(text.suffix(2))), (1970...9998).contains(y), (1...12).contains(m)
+        else { throw ControlFailure(.invalidArgument, "month: '\(text.truncated(20).escapedForTerminal)' is not a month YYYY-MM (1970-01 to 9998-12)") }
+        year = y; month = m
+    }
+}
+
 /// Every control command, defined once: its name, its arguments with their types and bounds, and its wire form.
 /// The daemon decodes a request into one (refusing what is out of bounds with `invalid_argument`), the CLI builds
 /// one and sends its `request`; the wire stays one JSON object per line, `{"cmd":..., "args":{...}}`.
@@ -39,6 +54,10 @@ public enum ControlCommand: Sendable, Equatable {
     case uplinkRetry
     /// The daily backup, now.
     case backupNow
+    /// The temperature record sheet of a month (local days), of every fridge or one.
+    case reportDaily(month: MonthArgument, fridge: String?)
+    /// A fridge's chart over a window ending now.
+    case chart(fridge: String, since: DurationArgument?)
     case help
 
     /// What `hold add` names: a GTIN or a Chinese product id, optionally narrowed to a lot or one code.
@@ -55,7 +74,7 @@ public enum ControlCommand: Sendable, Equatable {
 
     /// The command names the daemon knows, in the order `help` lists them.
     public static let names = ["status", "verify", "fridges", "readings", "excursions", "ack", "check", "watch", "hold", "scans", "inventory",
-                               "lookup", "outbox", "uplink", "backup", "help"]
+                               "lookup", "outbox", "uplink", "backup", "report", "chart", "help"]
 
     public var name: String { request.cmd }
 
@@ -90,6 +109,10 @@ public enum ControlCommand: Sendable, Equatable {
         case .outbox: ControlRequest(cmd: "outbox")
         case .uplinkRetry: ControlRequest(cmd: "uplink", args: ["action": "retry"])
         case .backupNow: ControlRequest(cmd: "backup", args: ["action": "now"])
+        case .reportDaily(let month, let fridge):
+            ControlRequest(cmd: "report", args: ["kind": "daily", "month": .string(month.text)].merging(fridge.map { ["fridge": .string($0)] } ?? [:]) { a, _ in a })
+        case .chart(let fridge, let since):
+            ControlRequest(cmd: "chart", args: ["fridge": .string(fridge)].merging(since.map { ["since": .string($0.text)] } ?? [:]) { a, _ in a })
         case .help: ControlRequest(cmd: "help")
         }
     }
@@ -114,7 +137,7 @@ public enum ControlCommand: Sendable, Equatable {
                 var anchors: [String] = []
                 for item in list {
                     guard let text = item.stringValue, text.utf8.count <= 100 else {
-                        throw ControlFailure(.invalidArgument, "an anchor is SEQ:HASH, the hash 64 hex digits (e.g. 1200:9f86d0…)")
+                        throw ControlFailure(.invalidArgument, "an anchor is SEQ:HASH, the hash 64 hex digits or its first 16 or more (e.g. 1200:9f86d081884c7d65)")
                     }
                     anchors.append(text)
                 }
@@ -159,6 +182,13 @@ public enum ControlCommand: Sendable, Equatable {
         case "uplink":
             guard try a.string("action") == "retry" else { throw ControlFailure(.invalidArgument, "uplink retry") }
             self = .uplinkRetry
+        case "report":
+            guard try a.string("kind") ?? "daily" == "daily" else { throw ControlFailure(.invalidArgument, "report daily --month YYYY-MM") }
+            guard let text = try a.string("month", maxLength: 7) else { throw ControlFailure(.invalidArgument, "which month? (report daily --month YYYY-MM)") }
+            self = .reportDaily(month: try MonthArgument(text), fridge: try a.string("fridge"))
+        case "chart":
+            guard let fridge = try a.string("fridge") else { throw ControlFailure(.invalidArgument, "which fridge? (chart FRIDGE --since 7d)") }
+            self = .chart(fridge: fridge, since: try duration("since", in: 60...ControlArguments.maxChartWindow))
         case "backup":
             guard try a.string("action") == "now" else { throw ControlFailure(.invalidArgument, "backup now") }
             self = .backupNow

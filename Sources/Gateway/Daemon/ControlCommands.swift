@@ -1,6 +1,7 @@
 import CShims
 import ColdChain
 import Control
+import POSIX
 import Dispatch
 import FoundationEssentials
 import Glibc
@@ -15,6 +16,8 @@ final class ControlCommands: ControlHandling {
     let uplink: UplinkState
     /// The daily backup, when `storage.backup` is configured.
     let backups: Backups?
+    /// The clinic's calendar: the record sheet's days and half-days are local.
+    let calendar: ClinicCalendar
     let startedAt: Date
     let clock: any WallClock
     // Queries read the ledger through their own read connection, off the cooperative pool, at most two at once:
@@ -27,8 +30,9 @@ final class ControlCommands: ControlHandling {
     let writeQueue = DispatchQueue(label: "coldchain.control.write")
 
     init(config: GatewayConfig, ledger: Ledger, hub: MonitorHub, scans: ScanHub, uplink: UplinkState, startedAt: Date, clock: any WallClock,
-         anchorProblem: String? = nil, backups: Backups? = nil) {
+         anchorProblem: String? = nil, backups: Backups? = nil, calendar: ClinicCalendar = ClinicCalendar(offset: LocalTime.utcOffset)) {
         self.config = config; self.ledger = ledger; self.hub = hub; self.scans = scans; self.uplink = uplink; self.backups = backups
+        self.calendar = calendar
         self.startedAt = startedAt; self.clock = clock; self.anchorProblem = anchorProblem
     }
 
@@ -62,6 +66,8 @@ final class ControlCommands: ControlHandling {
                 case .success(let reply): return try .result(reply)
                 case .failure(let f): return .failure(f)
                 }
+            case .reportDaily(let month, let fridge): return try await reportDaily(year: month.year, month: month.month, fridge: fridge)
+            case .chart(let fridge, let since): return try await chart(fridge: fridge, since: since)
             case .help: return try .result(HelpReply(commands: ControlCommand.names))
             }
         } catch let f as ControlFailure {
@@ -134,7 +140,7 @@ final class ControlCommands: ControlHandling {
         var anchors: [LedgerAnchor] = []
         for text in given {
             guard let a = LedgerAnchor.parse(text) else {
-                throw ControlFailure(.invalidArgument, "an anchor is SEQ:HASH, the hash 64 hex digits (e.g. 1200:9f86d0…)")
+                throw ControlFailure(.invalidArgument, "an anchor is SEQ:HASH, the hash 64 hex digits or its first 16 or more (e.g. 1200:9f86d081884c7d65)")
             }
             anchors.append(a)
         }

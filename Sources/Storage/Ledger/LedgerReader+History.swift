@@ -25,7 +25,7 @@ public struct ReadingBucket: Sendable, Equatable {
 
 /// History from the derived indexes (LedgerSchema v4): the cost follows the window asked for, not the ledger's age.
 extension LedgerReader {
-    static func millis(_ d: Date) -> Int64 {
+    public static func millis(_ d: Date) -> Int64 {
         let ms = (d.timeIntervalSince1970 * 1000).rounded()
         return ms.isFinite ? Int64(max(min(ms, 9.0e15), -9.0e15)) : 0
     }

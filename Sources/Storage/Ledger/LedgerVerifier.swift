@@ -9,11 +9,12 @@ public struct LedgerAnchor: Sendable, Equatable {
     public var source: String
     public init(seq: Int64, hash: String, source: String) { self.seq = seq; self.hash = hash; self.source = source }
 
-    /// Parses `SEQ:HASH` (a 64-digit hex SHA-256), as `verify --anchor` takes it.
+    /// Parses `SEQ:HASH`, as `verify --anchor` takes it: the hash whole (64 hex digits) or its first 16 or more, as
+    /// the record sheet prints it (a 64-bit prefix: finding other events with the same prefix takes about 2⁶⁴ tries).
     public static func parse(_ text: String, source: String = "given") -> LedgerAnchor? {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2, parts[0].utf8.count <= 18, let seq = Int64(parts[0]), seq >= 1,
-              parts[1].utf8.count == 64, parts[1].utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) })
+              (16...64).contains(parts[1].utf8.count), parts[1].utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) })
         else { return nil }
         return LedgerAnchor(seq: seq, hash: parts[1].lowercased(), source: source)
     }
@@ -74,7 +75,10 @@ extension LedgerReader {
                 return
             }
             if let here = wanted.removeValue(forKey: e.seq) {
-                for a in here { results.append(.init(anchor: a, result: a.hash == e.hash ? .matches : .differs, actual: a.hash == e.hash ? nil : e.hash)) }
+                for a in here {
+                    let same = e.hash.hasPrefix(a.hash)
+                    results.append(.init(anchor: a, result: same ? .matches : .differs, actual: same ? nil : e.hash))
+                }
             }
             checked += 1
         }

@@ -18,7 +18,7 @@ extension CtlCommand {
         var anchors: [LedgerAnchor] = []
         for text in a.all("--anchor") {
             guard let anchor = LedgerAnchor.parse(text) else {
-                throw usageError("--anchor SEQ:HASH (the event's sequence number and its 64-digit hash, e.g. from a record sheet)")
+                throw usageError("--anchor SEQ:HASH (the event's sequence number and its hash: all 64 hex digits, or the first 16 or more as a record sheet prints them)")
             }
             anchors.append(anchor)
         }

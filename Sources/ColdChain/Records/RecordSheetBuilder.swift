@@ -1,0 +1,165 @@
+import FoundationEssentials
+
+/// Builds one fridge's month of the record sheet from its readings and events, fed in time order. Pure: the
+/// calendar and `now` come from outside, so a test can fix both.
+public struct RecordSheetBuilder {
+    struct Day {
+        var am: (d: Double, r: SheetReading)?
+        var pm: (d: Double, r: SheetReading)?
+        var amChecks: [SheetCheck] = []
+        var pmChecks: [SheetCheck] = []
+        var minC = Double.infinity, maxC = -Double.infinity, sum = 0.0, count = 0
+        var outOfRange: [String: Double] = [:]   // sensor → seconds
+        var events: [SheetNote] = []
+        var noData: [SheetSpan] = []
+        var head: SheetHead?
+    }
+
+    public let fridge: GatewayConfig.Fridge
+    let calendar: ClinicCalendar
+    let now: Date
+    let dates: [GS1Date]
+    /// Local midnight of each day, and of the day after the month.
+    let starts: [Date]
+    let noons: [Date]
+    let amTargets: [Date]
+    let pmTargets: [Date]
+    var days: [Day]
+    var lastBySensor: [String: (Date, Double)] = [:]
+    var lastAny: Date
+
+    /// The month `year`-`month` (checked by the caller) for `fridge`, records at `am` and `pm` minutes after local midnight.
+    public init(fridge: GatewayConfig.Fridge, year: Int, month: Int, am: Int, pm: Int, calendar: ClinicCalendar, now: Date) {
+        self.fridge = fridge; self.calendar = calendar; self.now = now
+        var dates: [GS1Date] = []
+        var d = GS1Date(year: year, month: month, day: 1)
+        while d.month == month { dates.append(d); d = calendar.next(d) }
+        self.dates = dates
+        starts = (dates + [d]).map { calendar.instant($0, minutes: 0) }
+        noons = dates.map { calendar.instant($0, minutes: 12 * 60) }
+        amTargets = dates.map { calendar.instant($0, minutes: am) }
+        pmTargets = dates.map { calendar.instant($0, minutes: pm) }
+        days = Array(repeating: Day(), count: dates.count)
+        lastAny = starts[0]
+    }
+
+    /// The month: from its first local midnight to the next month's.
+    public var window: (from: Date, to: Date) { (starts[0], starts[starts.count - 1]) }
+
+    /// The day `t` falls in, or nil outside the month.
+    func dayIndex(_ t: Date) -> Int? {
+        guard t >= starts[0], t < starts[starts.count - 1] else { return nil }
+        var lo = 0, hi = dates.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= t { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+
+    func outOfRange(_ c: Double) -> Bool {
+        if let h = fridge.alarm.high, c > h.limitC || (h.inclusive && c == h.limitC) { return true }
+        if let l = fridge.alarm.low, c < l.limitC || (l.inclusive && c == l.limitC) { return true }
+        return false
+    }
+
+    /// One reading of one of the fridge's sensors; readings come oldest first.
+    public mutating func reading(at t: Date, sensor: String, c: Double) {
+        let cap = fridge.alarm.commLossAfter
+        if let (last, lastC) = lastBySensor[sensor], outOfRange(lastC), let i = dayIndex(last) {
+            days[i].outOfRange[sensor, default: 0] += min(max(0, t.timeIntervalSince(last)), cap)
+        }
+        lastBySensor[sensor] = (t, c)
+        if t.timeIntervalSince(lastAny) > cap { hole(from: lastAny, to: t) }
+        lastAny = max(lastAny, t)
+        guard let i = dayIndex(t) else { return }
+        days[i].minC = min(days[i].minC, c); days[i].maxC = max(days[i].maxC, c); days[i].sum += c; days[i].count += 1
+        guard sensor == fridge.sensors.first?.id else { return }
+        let r = SheetReading(at: RFC3339.format(t), c: c)
+        if t < noons[i] {
+            let d = abs(t.timeIntervalSince(amTargets[i]))
+            if days[i].am.map({ d < $0.d }) ?? true { days[i].am = (d, r) }
+        } else {
+            let d = abs(t.timeIntervalSince(pmTargets[i]))
+            if days[i].pm.map({ d < $0.d }) ?? true { days[i].pm = (d, r) }
+        }
+    }
+
+    /// A period without readings, noted on each day it covers.
+    mutating func hole(from: Date, to: Date) {
+        var i = dayIndex(max(from, starts[0])) ?? 0
+        while i < dates.count, starts[i] < to {
+            let a = max(from, starts[i]), b = min(to, starts[i + 1])
+            if b > a {
+                days[i].noData.append(SheetSpan(from: RFC3339.format(a), to: RFC3339.format(b), minutes: Int((b.timeIntervalSince(a) / 60).rounded())))
+            }
+            i += 1
+        }
+    }
+
+    /// One recorded event of any kind; those of other fridges are left out (gaps in the record concern all).
+    public mutating func event(_ typed: TypedEvent, at t: Date) {
+        guard let i = dayIndex(t) else { return }
+        let at = RFC3339.format(t)
+        func note(_ kind: String, _ text: String, from: Date? = nil, to: Date? = nil) {
+            days[i].events.append(SheetNote(at: at, kind: kind, text: text, from: from, to: to))
+        }
+        switch typed {
+        case .excursionOpened(let b) where b.excursion.fridge == fridge.id:
+            let x = b.excursion
+            note("excursion", "excursion \(x.id) \(x.sensor) \(x.side.rawValue): beyond \(x.limitC) °C", from: x.start)
+        case .excursionClosed(let b) where b.excursion.fridge == fridge.id:
+            let x = b.excursion
+            note("excursion", "excursion \(x.id) \(x.sensor) ended: \(x.minC)–\(x.maxC) °C for \(DurationText.describe(b.durationSeconds)), \(x.degreeMinutes) °C·min",
+                 from: x.start, to: b.end)
+        case .alarmOpened(let b) where b.fridge == fridge.id:
+            note("alarm", "alarm \(b.alarm) \(b.sensor) \(b.cause.rawValue)")
+        case .alarmAcknowledged(let b) where b.fridge == fridge.id:
+            note("acknowledged", "alarm \(b.alarm) acknowledged (uid \(b.uid)): \(b.note)")
+        case .alarmClosed(let b) where b.fridge == fridge.id:
+            note("alarm", "alarm \(b.alarm) closed: \(b.reason)")
+        case .sensorNoData(let b) where b.fridge == fridge.id:
+            note("no_data", "sensor \(b.sensor): no data", from: b.since)
+        case .sensorRecovered(let b) where b.fridge == fridge.id:
+            note("no_data", "sensor \(b.sensor): data again after \(DurationText.describe(b.silentSeconds))")
+        case .gatewayGap(let b):
+            note("gap", "gateway not recording (\(DurationText.describe(b.seconds)); previous run ended by \(b.previousEnd))", from: b.from, to: b.to)
+        case .ledgerUnrecorded(let b):
+            note("unrecorded", "ledger could not write: \(b.error)", from: b.from, to: b.to)
+        case .inspectionRecorded(let b) where b.fridge == fridge.id:
+            let check = SheetCheck(at: at, b)
+            if t < noons[i] { days[i].amChecks.append(check) } else { days[i].pmChecks.append(check) }
+        default: break
+        }
+    }
+
+    /// The ledger's head at the end of day `i` (the newest event recorded before the next local midnight).
+    public mutating func head(day i: Int, seq: Int64, hash: String) {
+        guard days.indices.contains(i) else { return }
+        days[i].head = SheetHead(seq: seq, hash: String(hash.prefix(16)))
+    }
+
+    /// Local midnight after each day: where the daemon reads each day's head.
+    public var dayEnds: [Date] { Array(starts.dropFirst()) }
+
+    /// The month's sheet for this fridge. Call once, after every reading and event.
+    public mutating func finish() -> FridgeSheet {
+        let end = min(window.to, now)
+        if end.timeIntervalSince(lastAny) > fridge.alarm.commLossAfter { hole(from: lastAny, to: end) }
+        // The last reading of each sensor stands until the month's end or now, capped like the others.
+        for (sensor, (t, c)) in lastBySensor where outOfRange(c) {
+            if let i = dayIndex(t) { days[i].outOfRange[sensor, default: 0] += min(max(0, end.timeIntervalSince(t)), fridge.alarm.commLossAfter) }
+        }
+        let rounded = { (v: Double) in (v * 100).rounded() / 100 }
+        let sheetDays = days.indices.map { i -> DaySheet in
+            let d = days[i]
+            let complete = starts[i + 1] <= now
+            return DaySheet(date: dates[i].description, am: d.am?.r, pm: d.pm?.r, amChecks: d.amChecks, pmChecks: d.pmChecks,
+                            minC: d.count > 0 ? d.minC : nil, maxC: d.count > 0 ? d.maxC : nil, meanC: d.count > 0 ? rounded(d.sum / Double(d.count)) : nil,
+                            readings: d.count, minutesOutOfRange: Int(((d.outOfRange.values.max() ?? 0) / 60).rounded()),
+                            events: d.events, noData: d.noData, head: complete ? d.head : nil, complete: complete)
+        }
+        return FridgeSheet(id: fridge.id, name: fridge.name, lowC: fridge.alarm.low?.limitC, highC: fridge.alarm.high?.limitC,
+                           recordSensor: fridge.sensors.first?.id ?? "", days: sheetDays)
+    }
+}

@@ -1,0 +1,108 @@
+import ColdChain
+import Control
+import FoundationEssentials
+import POSIX
+import Storage
+
+extension ControlCommands {
+    /// Event kinds the sheet and the chart show.
+    static let recordKinds: [EventType] = [.excursionOpened, .excursionClosed, .alarmOpened, .alarmAcknowledged, .alarmClosed, .sensorNoData,
+                                           .sensorRecovered, .gatewayGap, .ledgerUnrecorded, .inspectionRecorded]
+
+    static func fridge(_ id: String, in config: GatewayConfig) throws -> GatewayConfig.Fridge {
+        guard let f = config.fridges.first(where: { $0.id == id }) else {
+            throw ControlFailure(.notFound, "no fridge '\(id.truncated(40))'; configured: \(config.fridges.map(\.id).joined(separator: ", "))")
+        }
+        return f
+    }
+
+    /// `report daily --month YYYY-MM [--fridge F]`: the record sheet of each fridge (or one), with its month's chart.
+    func reportDaily(year: Int, month: Int, fridge only: String?) async throws -> ControlReply {
+        let config = self.config, calendar = self.calendar, now = clock.now()
+        let fridges = try only.map { [try Self.fridge($0, in: config)] } ?? config.fridges
+        let label = "\(year)-\(month < 10 ? "0" : "")\(month)"
+        return try await read { reader -> RecordSheet in
+            var sheets: [FridgeSheet] = []
+            for f in fridges {
+                var b = RecordSheetBuilder(fridge: f, year: year, month: month, am: config.report.am, pm: config.report.pm, calendar: calendar, now: now)
+                let (from, to) = b.window
+                try reader.forEachReading(fridge: f.id, from: from, to: min(to, now)) { r in
+                    b.reading(at: r.date, sensor: r.sensor, c: r.celsius)
+                    return true
+                }
+                for (_, typed, at) in try Self.recordEvents(reader, from: from, to: min(to, now)) { b.event(typed, at: at) }
+                for (i, end) in b.dayEnds.enumerated() where end <= now {
+                    if let head = try reader.lastEvent(before: end) { b.head(day: i, seq: head.seq, hash: head.hash) }
+                }
+                var sheet = b.finish()
+                sheet.chart = try Self.chartData(reader, fridge: f, from: from, to: min(to, max(from, now)))
+                sheets.append(sheet)
+            }
+            let minutes = { (m: Int) in "\(m / 60 < 10 ? "0" : "")\(m / 60):\(m % 60 < 10 ? "0" : "")\(m % 60)" }
+            return RecordSheet(gateway: config.gateway.id, site: config.gateway.site, month: label, zone: calendar.zoneName(at: now),
+                               am: minutes(config.report.am), pm: minutes(config.report.pm), generatedAt: RFC3339.format(now), fridges: sheets)
+        }
+    }
+
+    /// `chart FRIDGE --since 7d`: the curve, the band, shaded excursions and gaps, and marks.
+    func chart(fridge id: String, since: DurationArgument?) async throws -> ControlReply {
+        let f = try Self.fridge(id, in: config), now = clock.now()
+        let from = now.addingTimeInterval(-(since?.seconds ?? 7 * 86_400))
+        return try await read { reader in try Self.chartData(reader, fridge: f, from: from, to: now) }
+    }
+
+    /// The sheet's and the chart's events in a window, decoded; an event this build cannot read is skipped.
+    static func recordEvents(_ reader: LedgerReader, from: Date, to: Date) throws -> [(LedgerEvent, TypedEvent, Date)] {
+        let first = (try reader.lastEvent(before: from)?.seq ?? 0) + 1
+        guard let last = try reader.lastEvent(before: to)?.seq, last >= first else { return [] }
+        return try reader.events(types: recordKinds.map(\.rawValue), in: first...last).compactMap { e in
+            guard let typed = (try? e.typed()) ?? nil, let at = RFC3339.parse(e.at) else { return nil }
+            return (e, typed, at)
+        }
+    }
+
+    static func chartData(_ reader: LedgerReader, fridge f: GatewayConfig.Fridge, from: Date, to: Date) throws -> ChartData {
+        let window = max(to.timeIntervalSince(from), 60)
+        let bucket = ChartData.bucket(for: window)
+        let buckets = try reader.readingBuckets(fridge: f.id, from: from, to: to, every: bucket)
+        let t0 = LedgerReader.millis(from)
+        var series: [String: [ChartPoint]] = [:]
+        for b in buckets {
+            series[b.sensor, default: []].append(ChartPoint(t: Double(b.startMillis - t0) / 1000, min: b.minC, max: b.maxC, mean: (b.meanC * 100).rounded() / 100))
+        }
+        var spans: [ChartSpan] = [], marks: [ChartMark] = []
+        // No data: consecutive buckets (any sensor) further apart than the fridge's comm_loss_after (and a bucket).
+        let times = Set(buckets.map(\.startMillis)).sorted()
+        let allowed = max(f.alarm.commLossAfter, bucket) * 1000
+        var previous = t0 - Int64(bucket * 1000)
+        for t in times + [LedgerReader.millis(to)] {
+            if Double(t - previous) > allowed + bucket * 1000 {
+                let a = Date(timeIntervalSince1970: Double(previous) / 1000 + bucket), b = Date(timeIntervalSince1970: Double(t) / 1000)
+                if b > a { spans.append(ChartSpan(kind: "no_data", from: RFC3339.format(max(a, from)), to: RFC3339.format(b))) }
+            }
+            previous = t
+        }
+        var openExcursions: [Int: Date] = [:]
+        for (_, typed, at) in try recordEvents(reader, from: from, to: to) {
+            let stamp = RFC3339.format(at)
+            switch typed {
+            case .excursionOpened(let b) where b.excursion.fridge == f.id: openExcursions[b.excursion.id] = b.excursion.start
+            case .excursionClosed(let b) where b.excursion.fridge == f.id:
+                openExcursions[b.excursion.id] = nil
+                spans.append(ChartSpan(kind: "excursion", from: RFC3339.format(max(b.excursion.start, from)), to: RFC3339.format(b.end)))
+            case .alarmOpened(let b) where b.fridge == f.id: marks.append(ChartMark(kind: "alarm", at: stamp, label: "alarm \(b.alarm)"))
+            case .alarmAcknowledged(let b) where b.fridge == f.id: marks.append(ChartMark(kind: "acknowledged", at: stamp, label: "ack \(b.alarm)"))
+            case .inspectionRecorded(let b) where b.fridge == f.id:
+                marks.append(ChartMark(kind: b.flagged ? "check_flagged" : "check", at: stamp, label: "\(b.celsius) °C \(b.by)"))
+            case .gatewayGap(let b): marks.append(ChartMark(kind: "gap", at: stamp, label: "off \(DurationText.describe(b.seconds))"))
+            default: break
+            }
+        }
+        for (_, start) in openExcursions.sorted(by: { $0.key < $1.key }) {
+            spans.append(ChartSpan(kind: "excursion", from: RFC3339.format(max(start, from)), to: RFC3339.format(to)))
+        }
+        return ChartData(fridge: f.id, name: f.name, from: RFC3339.format(from), to: RFC3339.format(to), lowC: f.alarm.low?.limitC,
+                         highC: f.alarm.high?.limitC, bucketSeconds: bucket,
+                         series: f.sensors.map { ChartSeries(sensor: $0.id, points: series[$0.id] ?? []) }, spans: spans, marks: marks)
+    }
+}

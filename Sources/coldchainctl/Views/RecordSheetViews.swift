@@ -1,0 +1,201 @@
+import ColdChain
+import Control
+import FoundationEssentials
+import Glibc
+
+/// The temperature record sheet as text, CSV (one row per fridge and day, times RFC 3339 UTC) or HTML (one printable
+/// A4 page per fridge, with the month's chart). Headings are Chinese with English beneath.
+extension CtlCommand {
+    static func report(_ a: CtlArgs, _ ctx: CtlContext) throws(ExitCode) -> ExitStatus {
+        guard a.positional == ["daily"] else { throw usageError("report daily --month YYYY-MM [--fridge F] [--format text|csv|html] [--out FILE]") }
+        guard let text = a.value("--month") else { throw usageError("report daily needs --month YYYY-MM") }
+        let month: MonthArgument
+        do { month = try MonthArgument(text) } catch {
+            printError("coldchainctl: \(error.message) (invalid_argument)")
+            throw ExitCode(.usage)
+        }
+        let format = a.value("--format") ?? "text"
+        guard ["text", "csv", "html"].contains(format) else { throw usageError("--format is text, csv or html") }
+        let value = try reply(ctx, .reportDaily(month: month, fridge: a.value("--fridge")))
+        if ctx.json { return try output(value.serialized + "\n", to: a.value("--out")) }
+        let sheet = try decode(value, as: RecordSheet.self)
+        let calendar = PeopleTime.calendar
+        switch format {
+        case "csv": return try output(SheetText.csv(sheet), to: a.value("--out"))
+        case "html": return try output(SheetText.html(sheet, calendar: calendar), to: a.value("--out"))
+        default: return try output(SheetText.text(sheet, calendar: calendar), to: a.value("--out"))
+        }
+    }
+
+    static func chart(_ a: CtlArgs, _ ctx: CtlContext) throws(ExitCode) -> ExitStatus {
+        let since = try a.value("--since").map { v throws(ExitCode) in try duration(v, key: "since", in: 60...ControlArguments.maxChartWindow) }
+        let value = try reply(ctx, .chart(fridge: a.positional[0], since: since))
+        if ctx.json { return try output(value.serialized + "\n", to: a.value("--out")) }
+        return try output(ChartSVG.render(try decode(value, as: ChartData.self), calendar: PeopleTime.calendar), to: a.value("--out"))
+    }
+
+    /// `text` to standard output, or to `path` (written beside it first, then renamed: never half a file).
+    static func output(_ text: String, to path: String?) throws(ExitCode) -> ExitStatus {
+        guard let path else { Swift.print(text, terminator: ""); return .ok }
+        let temp = path + ".part"
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: temp))
+            guard rename(temp, path) == 0 else { throw POSIXErrorText(errno) }
+        } catch {
+            unlink(temp)
+            printError("coldchainctl: cannot write \(path.escapedForTerminal): \(error)")
+            throw ExitCode(.failure)
+        }
+        printError("wrote \(path.escapedForTerminal) (\(bytes(Double(text.utf8.count))))")
+        return .ok
+    }
+
+    struct POSIXErrorText: Error, CustomStringConvertible {
+        var code: Int32
+        init(_ code: Int32) { self.code = code }
+        var description: String { String(cString: strerror(code)) }
+    }
+}
+
+enum SheetText {
+    static let title = ("冷链设备温度记录表", "Cold-chain equipment temperature record")
+    /// Column headings: Chinese, with English beneath.
+    static let columns: [(String, String)] = [
+        ("日期", "Date"), ("上午", "AM"), ("上午核查", "AM check"), ("下午", "PM"), ("下午核查", "PM check"), ("最低", "Min"),
+        ("最高", "Max"), ("平均", "Mean"), ("超范围(分)", "Out (min)"), ("事件 / 无数据", "Events / no data"), ("账本", "Ledger head"),
+    ]
+
+    static func c(_ v: Double?) -> String { v.map { "\($0)" } ?? "-" }
+    static func hm(_ rfc: String, _ calendar: ClinicCalendar) -> String {
+        RFC3339.parse(rfc).map { String(calendar.localText($0).dropFirst(11).prefix(5)) } ?? rfc
+    }
+    static func reading(_ r: SheetReading?, _ calendar: ClinicCalendar) -> String { r.map { "\($0.c) °C \(hm($0.at, calendar))" } ?? "-" }
+    static func checks(_ list: [SheetCheck], _ day: DaySheet, _ calendar: ClinicCalendar, half: Bool) -> String {
+        guard !list.isEmpty else { return day.complete || half ? "缺 missing" : "" }
+        return list.map { k in
+            "\(k.c) °C \(hm(k.at, calendar)) \(k.by)" + (k.differenceC.map { k.flagged ? " ⚠ Δ\($0)" : " Δ\($0)" } ?? "")
+        }.joined(separator: "; ")
+    }
+    /// A time in the note of day `date`: `HH:MM` on that day, `MM-DD HH:MM` on another.
+    static func when(_ rfc: String, day date: String, _ calendar: ClinicCalendar) -> String {
+        guard let t = RFC3339.parse(rfc) else { return rfc }
+        let text = calendar.localText(t)
+        return text.hasPrefix(date) ? String(text.dropFirst(11).prefix(5)) : String(text.dropFirst(5).prefix(11))
+    }
+    static func events(_ d: DaySheet, _ calendar: ClinicCalendar) -> String {
+        (d.events.map { n in
+            let period = [n.from.map { "from " + when($0, day: d.date, calendar) }, n.to.map { "to " + when($0, day: d.date, calendar) }].compactMap { $0 }
+            return "\(hm(n.at, calendar)) \(n.text)" + (period.isEmpty ? "" : " (\(period.joined(separator: " ")))")
+        } + d.noData.map { s in
+            s.minutes >= 1_440 ? "无数据 no data all day" : "无数据 no data \(hm(s.from, calendar))–\(hm(s.to, calendar)) (\(s.minutes) min)"
+        }).joined(separator: "; ")
+    }
+    static func head(_ d: DaySheet) -> String { d.head.map { "\($0.seq):\($0.hash)" } ?? (d.complete ? "-" : "(day not over)") }
+    /// Whether the half-day has passed (a check can only be missing once its half-day is over).
+    static func over(_ d: DaySheet, pm: Bool, _ sheet: RecordSheet, _ calendar: ClinicCalendar) -> Bool {
+        guard !d.complete else { return true }
+        let p = d.date.split(separator: "-").compactMap { Int($0) }
+        guard p.count == 3, let now = RFC3339.parse(sheet.generatedAt) else { return false }
+        return now >= calendar.instant(GS1Date(year: p[0], month: p[1], day: p[2]), minutes: pm ? 1_440 : 720)
+    }
+
+    /// Whether the day has begun (a later day of the month shows only its date).
+    static func started(_ d: DaySheet, _ sheet: RecordSheet, _ calendar: ClinicCalendar) -> Bool {
+        guard let now = RFC3339.parse(sheet.generatedAt) else { return true }
+        return calendar.day(at: now).description >= d.date
+    }
+
+    static func header(_ sheet: RecordSheet, _ f: FridgeSheet) -> [String] {
+        ["\(title.0) / \(title.1)",
+         "单位 Site: \(sheet.site)   网关 Gateway: \(sheet.gateway)   冰箱 Fridge: \(f.name) (\(f.id))   月份 Month: \(sheet.month)",
+         "范围 Range: \(c(f.lowC))–\(c(f.highC)) °C   上午 AM \(sheet.am), 下午 PM \(sheet.pm) (\(sheet.zone))   记录探头 Record probe: \(f.recordSensor)"]
+    }
+
+    static func cells(_ d: DaySheet, _ sheet: RecordSheet, _ calendar: ClinicCalendar) -> [String] {
+        if !started(d, sheet, calendar) { return [d.date] + Array(repeating: "", count: columns.count - 1) }
+        return [d.date, reading(d.am, calendar), checks(d.amChecks, d, calendar, half: over(d, pm: false, sheet, calendar)),
+         reading(d.pm, calendar), checks(d.pmChecks, d, calendar, half: over(d, pm: true, sheet, calendar)),
+         c(d.minC), c(d.maxC), c(d.meanC), String(d.minutesOutOfRange), events(d, calendar), head(d)]
+    }
+
+    static func text(_ sheet: RecordSheet, calendar: ClinicCalendar) -> String {
+        var out: [String] = []
+        for f in sheet.fridges {
+            out += header(sheet, f)
+            var t = Table(columns.map { "\($0.0) \($0.1)" })
+            for d in f.days { t.add(cells(d, sheet, calendar)) }
+            out.append(t.text)
+            out.append("账本头 = 当日最后一条记录 (序号:哈希前16位); ledger head = the day's last event (seq:first 16 hex digits of its hash): coldchainctl verify --anchor")
+            out.append("")
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    static func csv(_ sheet: RecordSheet) -> String {
+        var lines = [CSV.byteOrderMark + CSV.line(["冰箱 fridge", "日期 date", "上午时间 am_at", "上午 am_c", "上午核查 am_checks", "下午时间 pm_at", "下午 pm_c",
+                                                   "下午核查 pm_checks", "最低 min_c", "最高 max_c", "平均 mean_c", "读数 readings", "超范围分钟 minutes_out_of_range",
+                                                   "事件 events", "无数据 no_data", "账本序号 head_seq", "账本哈希 head_hash"])]
+        for f in sheet.fridges {
+            for d in f.days {
+                let checks = { (l: [SheetCheck]) in
+                    l.map { "\($0.at) \($0.c) \($0.by)\($0.flagged ? " flagged" : "")\($0.differenceC.map { " diff \($0)" } ?? "")" }.joined(separator: "; ")
+                }
+                lines.append(CSV.line([f.id, d.date, d.am?.at ?? "", CSV.number(d.am?.c), checks(d.amChecks), d.pm?.at ?? "", CSV.number(d.pm?.c),
+                                       checks(d.pmChecks), CSV.number(d.minC), CSV.number(d.maxC), CSV.number(d.meanC), String(d.readings),
+                                       String(d.minutesOutOfRange), d.events.map { "\($0.at) \($0.text)" }.joined(separator: "; "),
+                                       d.noData.map { "\($0.from)/\($0.to)" }.joined(separator: "; "), d.head.map { String($0.seq) } ?? "", d.head?.hash ?? ""]))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func html(_ sheet: RecordSheet, calendar: ClinicCalendar) -> String {
+        let e = HTML.escape
+        var h = ["<!DOCTYPE html>", "<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">",
+                 "<title>\(e(title.0)) \(e(sheet.month)) \(e(sheet.gateway))</title>",
+                 """
+                 <style>
+                 @page { size: A4 portrait; margin: 8mm; }
+                 body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; font-size: 6pt; line-height: 1.12; color: #000; margin: 0; }
+                 section.page { page-break-after: always; break-after: page; page-break-inside: avoid; }
+                 section.page:last-child { page-break-after: auto; break-after: auto; }
+                 h1 { font-size: 11pt; margin: 0 0 1mm 0; } h1 small { font-weight: normal; font-size: 8pt; }
+                 p.meta { margin: 0 0 1mm 0; }
+                 table { border-collapse: collapse; width: 100%; table-layout: fixed; }
+                 th, td { border: 0.4pt solid #555; padding: 0.2mm 0.6mm; vertical-align: top; overflow: hidden; }
+                 th small { display: block; font-weight: normal; color: #444; }
+                 td { white-space: nowrap; } td.events { white-space: normal; }
+                 col.date { width: 13mm; } col.r { width: 15mm; } col.k { width: 26mm; } col.n { width: 7.5mm; } col.o { width: 9mm; } col.h { width: 27mm; }
+                 td.events, td.check { font-size: 5.5pt; } td.head { font-family: monospace; font-size: 5.5pt; white-space: nowrap; }
+                 tr.out td { background: #fbe3e3; } .missing { color: #a00; } .flag { color: #a00; font-weight: bold; }
+                 svg { display: block; width: 100%; height: auto; max-height: 55mm; margin-top: 1.5mm; }
+                 p.sign { margin-top: 1.5mm; }
+                 </style></head><body>
+                 """]
+        for f in sheet.fridges {
+            h.append("<section class=\"page\">")
+            h.append("<h1>\(e(title.0)) <small>\(e(title.1))</small></h1>")
+            let lines = header(sheet, f).dropFirst()
+            h.append("<p class=\"meta\">" + lines.map(e).joined(separator: "<br>") + "</p>")
+            h.append("<table><colgroup><col class=\"date\"><col class=\"r\"><col class=\"k\"><col class=\"r\"><col class=\"k\">"
+                     + "<col class=\"n\"><col class=\"n\"><col class=\"n\"><col class=\"o\"><col><col class=\"h\"></colgroup>")
+            h.append("<thead><tr>" + columns.map { "<th>\(e($0.0))<small>\(e($0.1))</small></th>" }.joined() + "</tr></thead><tbody>")
+            for d in f.days {
+                var row = cells(d, sheet, calendar).map(e)
+                for k in [2, 4] where row[k].hasPrefix("缺") { row[k] = "<span class=\"missing\">\(row[k])</span>" }
+                for k in [2, 4] { row[k] = row[k].replacingAll("⚠", with: "<span class=\"flag\">⚠</span>").replacingAll("; ", with: "<br>") }
+                h.append("<tr\(d.minutesOutOfRange > 0 ? " class=\"out\"" : "")>" + row.enumerated().map { i, v in
+                    "<td\(i == 9 ? " class=\"events\"" : i == 10 ? " class=\"head\"" : i == 2 || i == 4 ? " class=\"check\"" : "")>\(v)</td>"
+                }.joined() + "</tr>")
+            }
+            h.append("</tbody></table>")
+            if let chart = f.chart { h.append(ChartSVG.render(chart, calendar: calendar, width: 1000, height: 300)) }
+            h.append("<p class=\"sign\">账本头 = 当日最后一条记录 (序号:哈希前16位), ledger head: <code>coldchainctl verify --anchor SEQ:HASH</code>. "
+                     + "生成 Generated \(e(calendar.localText(RFC3339.parse(sheet.generatedAt) ?? Date()))) (\(e(sheet.zone))). "
+                     + "审核人 Reviewed by: ____________ 日期 Date: ____________</p>")
+            h.append("</section>")
+        }
+        h.append("</body></html>")
+        return h.joined(separator: "\n") + "\n"
+    }
+}
