@@ -13,6 +13,8 @@ import Testing
         .scans(limit: 50), .inventory(fridge: nil, expiring: DurationArgument("30d", key: "expiring", in: 0...(100 * 86400))),
         .inventory(fridge: "F1", expiring: nil), .lookup(code: "\u{1D}0109506000134352"), .outbox, .uplinkRetry, .help,
         .check(fridge: "F1", celsius: 4.5, by: "王丽", note: nil), .check(fridge: "F2", celsius: -0.5, by: "Li", note: "door seal"), .backupNow,
+        .reportDaily(month: MonthArgument("2026-11"), fridge: nil), .reportDaily(month: MonthArgument("1970-01"), fridge: "F1"),
+        .chart(fridge: "F1", since: DurationArgument("7d", key: "since", in: 60...86400 * 3660)), .chart(fridge: "F2", since: nil),
     ]
 
     @Test func everyCommandRoundTripsThroughItsWireForm() throws {
