@@ -11,6 +11,7 @@ import TestSupport
         #expect(r.out.contains(": OK"))
         #expect(r.out.contains("fridges   2"))
         #expect(r.out.contains("platform  none: nothing is forwarded"))
+        #expect(r.out.contains("storage   about 1.2 MiB a day for 2 sensor(s): 451.1 MiB a year, 2.2 GiB over 5 years"), "\(r.out)")
         #expect(r.out.split(separator: "\n").count <= 25, "one screen")
     }
 

@@ -5,6 +5,8 @@ extension GatewayConfig {
         lines.append("\(file): OK")
         lines.append("gateway   \(gateway.id) — \(gateway.site)")
         lines.append("ledger    \(storage.path) (heartbeat every \(DurationText.describe(storage.heartbeat)))")
+        lines.append(storageEstimate)
+        if let b = storage.backup { lines.append("backup    \(b.dir) daily at \(b.at / 60 < 10 ? "0" : "")\(b.at / 60):\(b.at % 60 < 10 ? "0" : "")\(b.at % 60), keep \(b.keep) set-aside copies") }
         lines.append("control   \(control.socket)" + (control.group.map { " (group \($0))" } ?? ""))
         lines.append("buses     \(buses.count)")
         for b in buses {

@@ -47,6 +47,8 @@ public struct LedgerInfo: Codable, Sendable, Equatable {
     public var sizeBytes: Int64
     /// Set while the ledger refuses writes (disk full, I/O error).
     public var writeError: WriteError?
+    /// Growth a day, free space, days until full.
+    public var outlook: StorageOutlook?
 
     public struct WriteError: Codable, Sendable, Equatable {
         public var since: String
@@ -54,10 +56,10 @@ public struct LedgerInfo: Codable, Sendable, Equatable {
         public init(since: String, error: String) { self.since = since; self.error = error }
     }
 
-    enum CodingKeys: String, CodingKey { case path, headSeq = "head_seq", sizeBytes = "size_bytes", writeError = "write_error" }
+    enum CodingKeys: String, CodingKey { case path, outlook, headSeq = "head_seq", sizeBytes = "size_bytes", writeError = "write_error" }
 
-    public init(path: String, headSeq: Int64, sizeBytes: Int64, writeError: WriteError?) {
-        self.path = path; self.headSeq = headSeq; self.sizeBytes = sizeBytes; self.writeError = writeError
+    public init(path: String, headSeq: Int64, sizeBytes: Int64, writeError: WriteError?, outlook: StorageOutlook? = nil) {
+        self.path = path; self.headSeq = headSeq; self.sizeBytes = sizeBytes; self.writeError = writeError; self.outlook = outlook
     }
 }
 

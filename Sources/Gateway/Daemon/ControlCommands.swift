@@ -18,6 +18,8 @@ final class ControlCommands: ControlHandling {
     let backups: Backups?
     /// The clinic's calendar: the record sheet's days and half-days are local.
     let calendar: ClinicCalendar
+    /// When the ledger's first event was recorded: its growth a day is measured from there.
+    let ledgerSince: Date
     let startedAt: Date
     let clock: any WallClock
     // Queries read the ledger through their own read connection, off the cooperative pool, at most two at once:
@@ -30,9 +32,10 @@ final class ControlCommands: ControlHandling {
     let writeQueue = DispatchQueue(label: "coldchain.control.write")
 
     init(config: GatewayConfig, ledger: Ledger, hub: MonitorHub, scans: ScanHub, uplink: UplinkState, startedAt: Date, clock: any WallClock,
-         anchorProblem: String? = nil, backups: Backups? = nil, calendar: ClinicCalendar = ClinicCalendar(offset: LocalTime.utcOffset)) {
+         anchorProblem: String? = nil, backups: Backups? = nil, calendar: ClinicCalendar = ClinicCalendar(offset: LocalTime.utcOffset),
+         ledgerSince: Date? = nil) {
         self.config = config; self.ledger = ledger; self.hub = hub; self.scans = scans; self.uplink = uplink; self.backups = backups
-        self.calendar = calendar
+        self.calendar = calendar; self.ledgerSince = ledgerSince ?? startedAt
         self.startedAt = startedAt; self.clock = clock; self.anchorProblem = anchorProblem
     }
 
@@ -125,9 +128,13 @@ final class ControlCommands: ControlHandling {
         for n in noisy {
             problems.append("scanner \(n.scanner): noisy line since \(n.since), \(n.notRecordedIndividually) unrecognised codes counted, not recorded one by one")
         }
-        let ledgerInfo = LedgerInfo(path: ledger.path, headSeq: ledger.headSequence,
-                                    sizeBytes: Self.fileSize(ledger.path) + Self.fileSize(ledger.path + "-wal"),
-                                    writeError: writeFailure.map { .init(since: RFC3339.format($0.since), error: $0.error) })
+        let size = Self.fileSize(ledger.path) + Self.fileSize(ledger.path + "-wal")
+        let outlook = (try? freeBytes(at: ledger.path)).map {
+            StorageOutlook.at(now, sizeBytes: size, since: ledgerSince, freeBytes: $0, config: config)
+        }
+        if let warning = outlook?.warning { problems.append(warning) }
+        let ledgerInfo = LedgerInfo(path: ledger.path, headSeq: ledger.headSequence, sizeBytes: size,
+                                    writeError: writeFailure.map { .init(since: RFC3339.format($0.since), error: $0.error) }, outlook: outlook)
         return StatusReply(problems: problems, gateway: GatewayIdentity(id: config.gateway.id, site: config.gateway.site),
                            version: Version.current, pid: Int(getpid()), startedAt: RFC3339.format(startedAt),
                            uptimeSeconds: now.timeIntervalSince(startedAt).rounded(), ledger: ledgerInfo, scanners: noisy,

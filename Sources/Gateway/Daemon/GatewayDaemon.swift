@@ -58,10 +58,11 @@ public struct GatewayDaemon: Sendable {
             let hub = try MonitorHub(config: config, ledger: ledger, reader: reader, log: log, now: startedAt)
             let scans = try ScanHub(config: config, ledger: ledger, monitor: hub, reader: reader, log: log)
             let backups = try config.storage.backup.map { try Backups(settings: $0, config: config, hub: hub, reader: reader, log: log) }
+            let ledgerSince = try reader.event(seq: 1).flatMap { RFC3339.parse($0.at) }
             reader.close()
             let uplink = UplinkState()
             let commands = ControlCommands(config: config, ledger: ledger, hub: hub, scans: scans, uplink: uplink, startedAt: startedAt,
-                                           clock: clock, anchorProblem: anchorProblem, backups: backups)
+                                           clock: clock, anchorProblem: anchorProblem, backups: backups, ledgerSince: ledgerSince)
             services = [
                 try ControlServer(listener: listener, path: config.control.socket, handler: commands, log: log),
                 HeartbeatService(ledger: ledger, interval: config.storage.heartbeat, clock: clock, notifier: notifier, log: log),

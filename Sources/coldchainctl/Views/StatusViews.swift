@@ -9,6 +9,14 @@ extension CtlCommand {
         print("gateway   \(s.gateway.id) — \(s.gateway.site)")
         print("version   \(s.version) (pid \(s.pid)), up \(DurationText.describe(s.uptimeSeconds)) since \(PeopleTime.local(s.startedAt)) (\(PeopleTime.calendar.zoneName(at: Date())))")
         print("ledger    \(s.ledger.path): \(s.ledger.headSeq) events, \(bytes(Double(s.ledger.sizeBytes)))")
+        if let o = s.ledger.outlook {
+            print("storage   \(StorageOutlook.bytes(o.bytesPerDay)) a day (\(o.measured ? "measured" : "estimated from the sensors")), "
+                  + "\(StorageOutlook.bytes(Double(o.freeBytes))) free" + (o.daysUntilFull.map { days in
+                      // From the daemon's answer: checked before Int() (NaN or a huge value would trap).
+                      !(days.isFinite && days >= 0) ? "" : days > 36_500 ? ": more than 100 years"
+                          : ": full in about \(Int(days)) days (\((days / 365 * 10).rounded() / 10) years)"
+                  } ?? ""))
+        }
         if s.platform.configured {
             let u = s.uplink
             print("platform  \(s.platform.url ?? "?") (\(s.platform.format ?? "?")): \(u.state.rawValue), \(u.pending ?? 0) pending"
