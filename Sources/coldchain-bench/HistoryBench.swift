@@ -31,7 +31,9 @@ enum HistoryBench {
                 let size = fileSize(path) + fileSize(path + "-wal")
                 print("\(label): \(events) events, \(mb(size)) (\(size / max(events, 1)) bytes per event), built in \(Int(built)) s "
                       + "(\(Int(Double(events) / max(built, 0.001))) events/s)")
-                results.append((label, try measure(dir: dir, ledger: path)))
+                var m = try measure(dir: dir, ledger: path)
+                try backups(&m, dir: dir, ledger: path, end: end)
+                results.append((label, m))
             }
             let (a, b) = (results[0].1, results[1].1)
             print("")
@@ -46,6 +48,10 @@ enum HistoryBench {
             }
             print("peak resident memory      \(mb(a.peakKB * 1024).padding(12))\(mb(b.peakKB * 1024).padding(12))\((Double(b.peakKB) / Double(max(a.peakKB, 1)) * 100).rounded() / 100)")
             print("scan-to-verdict p99       \(ms(a.scanP99).padding(12))\(ms(b.scanP99).padding(12))\((b.scanP99 / max(a.scanP99, 0.001) * 100).rounded() / 100)")
+            for (label, x) in [(results[0].0, a), (results[1].0, b)] {
+                print("backup at \(label): full copy \(ms(x.backupFull * 1000)) (\(x.backupFullEvents) events), "
+                      + "the next day's incremental \(ms(x.backupIncremental * 1000)) (\(x.backupIncrementalEvents) events, copy \(mb(x.backupBytes)))")
+            }
             print("goals: each query at \(years) y within 2× of 1 day and ≤ 50 ms; READY ≤ 3 s; peak ≤ 48 MB; scan p99 within 1.5×")
             return 0
         } catch {
@@ -60,11 +66,30 @@ enum HistoryBench {
         var peakKB = 0
         var rawReadings = 0.0
         var scanP99 = 0.0
+        var backupFull = 0.0, backupFullEvents: Int64 = 0
+        var backupIncremental = 0.0, backupIncrementalEvents: Int64 = 0, backupBytes: Int64 = 0
+    }
+
+    /// The daily backup on this ledger: a full copy, then a day of events more and the incremental copy (the same
+    /// library call the daemon makes), each timed; the copy is deleted after.
+    static func backups(_ m: inout Measured, dir: String, ledger: String, end: Date) throws {
+        let stick = dir + "/stick"
+        mkdir(stick, 0o755)
+        defer { _ = try? FileManager.default.removeItem(atPath: stick) }
+        do {
+            let full = try LedgerBackup.run(source: ledger, dir: stick, name: "bench", keep: 1, now: end)
+            m.backupFull = full.seconds; m.backupFullEvents = full.copied
+            _ = try build(path: ledger, days: 1, end: end.addingTimeInterval(86_400), fresh: false)
+            let next = try LedgerBackup.run(source: ledger, dir: stick, name: "bench", keep: 1, now: end.addingTimeInterval(86_400))
+            m.backupIncremental = next.seconds; m.backupIncrementalEvents = next.copied; m.backupBytes = next.bytes
+        } catch let f as LedgerBackup.Failure {
+            throw Errno("backup: \(f.message)", code: EIO)
+        }
     }
 
     /// Writes `days` of history ending at `end` through `Ledger.append` in batches; returns the event count.
-    static func build(path: String, days: Double, end: Date) throws -> Int64 {
-        unlink(path); unlink(path + "-wal"); unlink(path + "-shm")
+    static func build(path: String, days: Double, end: Date, fresh: Bool = true) throws -> Int64 {
+        if fresh { unlink(path); unlink(path + "-wal"); unlink(path + "-shm") }
         let ledger = try Ledger(path: path)
         defer { ledger.close() }
         let minutes = Int(days * 1440)
@@ -156,6 +181,7 @@ enum HistoryBench {
             ("status", .status), ("fridges", .fridges), ("readings F1 --since 24h", .readings(fridge: "F1", since: day)),
             ("excursions", .excursions(openOnly: false)), ("scans", .scans(limit: 20)), ("inventory", .inventory(fridge: nil, expiring: nil)),
             ("lookup", .lookup(code: doseCode)),
+            ("report daily (month, F1)", .reportDaily(month: try MonthArgument(thisMonth()), fridge: "F1")),
         ]
         for (name, command) in queries {
             var times: [Double] = []
@@ -178,6 +204,9 @@ enum HistoryBench {
         m.scanP99 = try ScanBench.measure(scanners: 2, rate: 20, seconds: 5, dir: dir + "/scan", ledger: ledger).p99
         return m
     }
+
+    /// This month on the local calendar, `YYYY-MM`.
+    static func thisMonth() -> String { String(ClinicCalendar(offset: LocalTime.utcOffset).day(at: Date()).description.prefix(7)) }
 
     static func fileSize(_ path: String) -> Int64 {
         var st = stat()
