@@ -39,6 +39,7 @@ import TestSupport
         f.feed(5.0, minutes: 2, from: 8)
         f.hub.record(sensor: "F1-air", at: f.t0.addingTimeInterval(10 * 60), temperature: .fault("probe open"), humidity: nil)
         f.feed(12.0, minutes: 8, from: 11)
+        f.feed(12.8, minutes: 2, from: 19)   // a new peak: the open excursion's newest event is excursion.peak
         let alarm = try #require(f.hub.openAlarms.first)
         _ = f.hub.acknowledge(alarm: alarm.id, note: "door shut", uid: 1000, at: now)
         for k in 0..<40 { scans.record(scanner: "desk", bytes: Array("noise \(k)".utf8), at: f.t0.addingTimeInterval(Double(k) / 10)) }
@@ -46,6 +47,18 @@ import TestSupport
         let excursionRows: ControlReply = try await commands.excursions(openOnly: false)
         guard case .ok(.array(let rows)) = excursionRows else { Issue.record("excursions: \(excursionRows)"); return }
         #expect(rows.count == 2 && Set(rows.map { $0["state"] }) == ["open", "closed"], "\(rows)")
+        // Each row is its excursion's newest event, as a fold over every excursion event finds it.
+        var newest: [Int: ExcursionState] = [:]
+        for e in try LedgerReader(path: f.config.storage.path).events(types: ["excursion.opened", "excursion.peak", "excursion.closed"]) {
+            switch try e.typed() {
+            case .excursionOpened(let b)?: newest[b.excursion.id] = b.excursion
+            case .excursionPeak(let b)?: newest[b.excursion.id] = b.excursion
+            case .excursionClosed(let b)?: newest[b.excursion.id] = b.excursion
+            default: break
+            }
+        }
+        #expect(try f.events("excursion.peak").count >= 1)
+        #expect(rows.map { $0["id"]?.intValue } == newest.keys.sorted() && rows.map { $0["max_c"]?.doubleValue } == newest.keys.sorted().map { newest[$0]?.maxC })
 
         try roundTrips(try .result(commands.status()), as: StatusReply.self, "status")
         #expect(commands.status().scanners.count == 1 && commands.status().alarms.first?.acknowledged == true)

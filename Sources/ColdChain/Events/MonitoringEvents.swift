@@ -108,9 +108,12 @@ public struct ExcursionState: Sendable, Equatable {
     /// The temperature furthest out of range: the minimum of a low excursion, the maximum otherwise.
     public var peakC: Double { side == .low ? minC : maxC }
 
+    /// The key of the excursion's id in every excursion event (the ledger's queries read it too).
+    public enum Key { public static let id = "excursion" }
+
     /// The fields every excursion event writes (keyed as in the ledger).
     public var fields: [String: JSONValue] {
-        ["excursion": .number(Double(id)), "fridge": .string(fridge), "sensor": .string(sensor), "side": .string(side.rawValue),
+        [Key.id: .number(Double(id)), "fridge": .string(fridge), "sensor": .string(sensor), "side": .string(side.rawValue),
          "rule": .string(rule), "limit_c": .number(limitC), "start": .string(RFC3339.format(start)), "min_c": .number(minC),
          "max_c": .number(maxC), "degree_minutes": .number(degreeMinutes)]
     }
@@ -119,7 +122,7 @@ public struct ExcursionState: Sendable, Equatable {
     public init(fields: JSONValue) throws(EventBodyError) { try self.init(try BodyReader(fields, .excursionOpened)) }
 
     init(_ r: BodyReader) throws(EventBodyError) {
-        self.init(id: try r.int("excursion"), fridge: try r.string("fridge"), sensor: try r.string("sensor"), side: try r.enumValue("side"),
+        self.init(id: try r.int(Key.id), fridge: try r.string("fridge"), sensor: try r.string("sensor"), side: try r.enumValue("side"),
                   rule: try r.string("rule"), limitC: try r.double("limit_c"), start: try r.date("start"), minC: try r.double("min_c"),
                   maxC: try r.double("max_c"), degreeMinutes: try r.double("degree_minutes"))
     }

@@ -239,9 +239,8 @@ final class ControlCommands: ControlHandling {
 
     func excursions(openOnly onlyOpen: Bool) async throws -> ControlReply {
         return try await read { reader in
-            let types = [EventType.excursionOpened, .excursionPeak, .excursionClosed].map(\.rawValue)
             var byID: [Int: ExcursionRow] = [:]
-            for e in try reader.events(types: types) {
+            for e in try reader.latestExcursionEvents() {
                 // The newest event of each excursion says how it stands; a closed one has its end and duration.
                 let typed: TypedEvent? = (try? e.typed()) ?? nil
                 switch typed {

@@ -19,6 +19,18 @@ extension LedgerReader {
         return try at.first([.integer(lo)]) { (lo, $0.string(1)) }
     }
 
+    /// The newest event of each excursion (opened, peak or closed: it says how the excursion stands), oldest
+    /// excursion first. SQLite picks them, so only one body per excursion is decoded, however many peaks it had.
+    public func latestExcursionEvents() throws -> [LedgerEvent] {
+        let types = [EventType.excursionOpened, .excursionPeak, .excursionClosed].map { "'\($0.rawValue)'" }.joined(separator: ",")
+        return try db.statement("""
+            SELECT seq, at, type, body, prev_hash, hash FROM events WHERE seq IN (
+                SELECT max(seq) FROM events WHERE type IN (\(types)) AND json_valid(body)
+                GROUP BY json_extract(body, '$.\(ExcursionState.Key.id)'))
+            ORDER BY seq
+            """).rows([], Self.event)
+    }
+
     /// Events of the given types with sequence numbers in `seqs`, oldest first, through the type index.
     public func events(types: [String], in seqs: ClosedRange<Int64>) throws -> [LedgerEvent] {
         let marks = types.map { _ in "?" }.joined(separator: ",")
