@@ -48,9 +48,16 @@ import TestSupport
         let fd = try rawConnect(path)
         try fd.writeAll("{\"cmd\":\"stream\"}\n")
         // The header line only; then the client reads nothing more.
+        // (The socket's 10 s receive timeout may pass on a loaded machine before the server's task runs: read on.)
         let header = try await offPool { () -> String in
             var line: [UInt8] = [], byte: UInt8 = 0
-            while read(fd.rawValue, &byte, 1) == 1, byte != 0x0A { line.append(byte) }
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline {
+                let n = read(fd.rawValue, &byte, 1)
+                if n == 1 { if byte == 0x0A { break }; line.append(byte); continue }
+                if n < 0 && (errno == EAGAIN || errno == EINTR) { continue }
+                break
+            }
             return String(decoding: line, as: UTF8.self)
         }
         #expect(header.contains("\"parts\":true"), "\(header)")
