@@ -17,6 +17,8 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CModbus", pkgConfig: "libmodbus",
                        providers: [.apt(["libmodbus-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CShims"),
         // The raw C reference loops the benchmark compares against.
         .target(name: "CRawBench", cSettings: [.unsafeFlags(["-I/usr/include/modbus"])],
@@ -27,14 +29,16 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CSQLite", "ColdChain", "POSIX"]),
         .target(name: "Fieldbus", dependencies: ["CModbus", "ColdChain", "POSIX"]),
         .target(name: "Control", dependencies: ["ColdChain", "POSIX"]),
-        .target(name: "Gateway", dependencies: ["ColdChain", "Storage", "Fieldbus", "Control", "POSIX", "CShims"]),
+        // The platform's HTTP client: the only importer of libcurl.
+        .target(name: "PlatformHTTP", dependencies: ["CCurl"]),
+        .target(name: "Gateway", dependencies: ["ColdChain", "Storage", "Fieldbus", "Control", "POSIX", "CShims", "PlatformHTTP"]),
         // Simulated fridges for the demo, the tests and the benchmarks: never linked into coldchaind's library.
         .target(name: "Simulation", dependencies: ["ColdChain", "Fieldbus", "POSIX"]),
 
         .executableTarget(name: "coldchaind", dependencies: ["Gateway"]),
         .executableTarget(name: "coldchainctl", dependencies: ["Control", "ColdChain", "Storage", "POSIX"]),
         .executableTarget(name: "coldchain-sim", dependencies: ["Simulation"]),
-        .executableTarget(name: "coldchain-bench", dependencies: ["Storage", "ColdChain", "CRawBench", "Fieldbus", "POSIX", "Control", "Gateway"]),
+        .executableTarget(name: "coldchain-bench", dependencies: ["Storage", "ColdChain", "CRawBench", "Fieldbus", "POSIX", "Control", "Gateway", "PlatformHTTP"]),
 
         // Helpers shared by the test targets (temporary folders, paths of the built executables).
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -1,9 +1,7 @@
 import ColdChain
 import Foundation
+import PlatformHTTP
 import Gateway
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Glibc
 import POSIX
 import Storage
@@ -66,20 +64,13 @@ enum UplinkBench {
                 bodies.append(NativeFormat.batch(chunk, gateway: "gw-bench"))  // the same bytes coldchaind sends
                 after = last.seq
             }
-            let session = URLSession(configuration: .ephemeral)
+            // Through the same libcurl client the daemon uses, one connection kept alive, back to back.
+            let session = try HTTPSession(settings: HTTPSettings(timeout: 30), label: "bench")
             let rawStart = Date()
-            let sem = DispatchSemaphore(value: 0)
-            Task {
-                for body in bodies {
-                    var req = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/events")!)
-                    req.httpMethod = "POST"
-                    req.setValue("Bearer bench-token", forHTTPHeaderField: "Authorization")
-                    req.httpBody = body
-                    _ = try? await session.data(for: req)
-                }
-                sem.signal()
+            for body in bodies {
+                _ = session.performBlocking(HTTPRequest(.post, url: "http://127.0.0.1:\(port)/v1/events",
+                                                        headers: ["Content-Type: application/json", "Authorization: Bearer bench-token"], body: Array(body)))
             }
-            sem.wait()
             let raw = Date().timeIntervalSince(rawStart)
             let ours = Double(events) / catchUp, theirs = Double(events) / raw
             print("uplink catch-up: \(events) events in batches of \(batch) to a loopback receiver (Python http.server)")

@@ -110,6 +110,16 @@ import TestSupport
     }
 
     /// The simulator is its own module: it links neither the daemon's library nor FoundationNetworking.
+    /// The platform is reached over libcurl: no executable links FoundationNetworking (it tripled the static daemon).
+    @Test func nothingLinksFoundationNetworkingAndTheDaemonLinksLibcurl() throws {
+        for name in ["coldchaind", "coldchainctl", "coldchain-bench"] {
+            let r = shell("ldd \(binaryPath(name))")
+            #expect(r.status == 0 && r.output.contains("libc.so"), "the check reads the real list: \(r.output)")
+            #expect(!r.output.contains("FoundationNetworking"), "\(name): \(r.output)")
+            if name == "coldchaind" { #expect(r.output.contains("libcurl"), "\(r.output)") }
+        }
+    }
+
     @Test func theSimulatorLinksNoNetworking() throws {
         let r = shell("ldd \(binaryPath("coldchain-sim"))")
         #expect(r.status == 0, "\(r.output)")

@@ -1,11 +1,11 @@
 import ColdChain
-import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import FoundationEssentials
+import PlatformHTTP
 
-/// POSTs batches to the platform. TLS is verified by URLSession against the system's CA store, and nothing here can
-/// turn that off; plain http is accepted only for loopback hosts (checked with the configuration).
+/// POSTs batches to the platform and GETs its holds, over libcurl (`PlatformHTTP`): one connection kept alive
+/// between batches, peer and host verification always on (plain http only for loopback hosts, checked with the
+/// configuration), and a reset reported at once as libcurl says it ("Recv failure: Connection reset by peer"),
+/// where URLSession waited out the whole request timeout (10 s measured) before calling it a timeout.
 ///
 /// Redirects are never followed. URLSession would follow a 307 to another host with the `Authorization` header
 /// (measured: the token reached that host, also over plain http from an https platform), re-POST 307/308 with an
@@ -14,28 +14,22 @@ import FoundationNetworking
 struct PlatformClient: Sendable {
     let baseURL: String
     let token: String?
-    let timeout: Double
     let clock: any WallClock
-    let session: URLSession
+    /// Nil when libcurl could not make a handle: every request then fails with that reason.
+    let session: Result<HTTPSession, HTTPFailure>
 
-    init(baseURL: String, token: String?, timeout: Double, clock: any WallClock) {
+    init(baseURL: String, token: String?, timeout: Double, clock: any WallClock, label: String) {
         self.baseURL = baseURL
         self.token = token
-        self.timeout = timeout
         self.clock = clock
-        let c = URLSessionConfiguration.ephemeral
-        c.timeoutIntervalForRequest = timeout
-        c.timeoutIntervalForResource = timeout * 2
-        c.httpCookieStorage = nil
-        c.urlCache = nil
-        session = URLSession(configuration: c, delegate: RefuseRedirects(), delegateQueue: nil)
+        session = Result { () throws(HTTPFailure) in try HTTPSession(settings: HTTPSettings(timeout: timeout), label: label) }
     }
 
     /// The longest 3xx Location or error text kept for `outbox` and the log.
     static let maxMessage = 500
 
-    static func redirectMessage(_ http: HTTPURLResponse) -> String {
-        let location = (http.value(forHTTPHeaderField: "Location") ?? "no Location").truncated(200)
+    static func redirectMessage(_ r: HTTPResponse) -> String {
+        let location = (r.headers["location"] ?? "no Location").truncated(200)
         return "the platform redirects to \(location); redirects are not followed (the token would go with them): if the move is genuine, set platform.url to the new address"
     }
 
@@ -51,59 +45,50 @@ struct PlatformClient: Sendable {
         case failed(String)
     }
 
+    var authorization: [String] { token.map { ["Authorization: Bearer \($0)"] } ?? [] }
+
+    func send(_ request: HTTPRequest) async -> Result<HTTPResponse, HTTPFailure> {
+        switch session {
+        case .success(let s): return await s.perform(request)
+        case .failure(let f): return .failure(f)
+        }
+    }
+
     /// GET with If-None-Match: `unchanged` on 304.
     func get(path: String, etag: String?) async -> Fetch {
-        guard let url = URL(string: baseURL + path) else { return .failed("bad platform URL") }
-        var req = URLRequest(url: url, timeoutInterval: timeout)
-        if let token { req.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        if let etag { req.setValue(etag, forHTTPHeaderField: "If-None-Match") }
-        do {
-            let (data, response) = try await session.data(for: req)
-            guard let http = response as? HTTPURLResponse else { return .failed("no HTTP response") }
-            switch http.statusCode {
+        let request = HTTPRequest(.get, url: baseURL + path, headers: authorization + (etag.map { ["If-None-Match: \($0)"] } ?? []))
+        switch await send(request) {
+        case .failure(let f): return .failed(f.message)
+        case .success(let r):
+            switch r.status {
             case 304: return .unchanged
-            case 200..<300: return .changed(data, etag: http.value(forHTTPHeaderField: "ETag"))
-            case 300..<400: return .failed("HTTP \(http.statusCode): " + Self.redirectMessage(http))
-            default: return .failed("platform answered \(http.statusCode)")
+            case 200..<300:
+                guard r.discarded == 0 else { return .failed("the platform's answer is over \(r.body.count) bytes; not read") }
+                return .changed(Data(r.body), etag: r.headers["etag"])
+            case 300..<400: return .failed("HTTP \(r.status): " + Self.redirectMessage(r))
+            default: return .failed("platform answered \(r.status)")
             }
-        } catch {
-            return .failed(error.localizedDescription)
         }
     }
 
     /// The corresponding HTTP call is `POST {url}/v1/events`.
     func post(path: String, body: Data) async -> Outcome {
-        guard let url = URL(string: baseURL + path) else { return .rejected(status: 0, message: "bad platform URL") }
-        var req = URLRequest(url: url, timeoutInterval: timeout)
-        req.httpMethod = "POST"
-        req.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if let token { req.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        req.httpBody = body
-        do {
-            let (data, response) = try await session.data(for: req)
-            guard let http = response as? HTTPURLResponse else { return .retry(reason: "no HTTP response", after: nil) }
-            let code = http.statusCode
-            let text = String(decoding: data.prefix(Self.maxMessage), as: UTF8.self)
+        let request = HTTPRequest(.post, url: baseURL + path, headers: ["Content-Type: application/json"] + authorization, body: Array(body))
+        switch await send(request) {
+        case .failure(let f):
+            return f.isPermanent ? .rejected(status: 0, message: f.message) : .retry(reason: f.message, after: nil)
+        case .success(let r):
+            let code = r.status
+            let text = String(decoding: r.body.prefix(Self.maxMessage), as: UTF8.self)
             switch code {
             case 200..<300: return .stored
-            case 300..<400: return .rejected(status: code, message: Self.redirectMessage(http))
+            case 300..<400: return .rejected(status: code, message: Self.redirectMessage(r))
             case 408, 429, 500..<600:
-                let after = RetryAfter.seconds(http.value(forHTTPHeaderField: "Retry-After"), now: clock.now(), cap: UplinkService.maxBackOff)
+                let after = RetryAfter.seconds(r.headers["retry-after"], now: clock.now(), cap: UplinkService.maxBackOff)
                 return .retry(reason: "platform answered \(code)", after: after)
             default:
                 return .rejected(status: code, message: text.isEmpty ? "HTTP \(code)" : text)
             }
-        } catch {
-            return .retry(reason: "\(error.localizedDescription)", after: nil)
         }
-    }
-}
-
-/// Answers every redirect with "do not follow": URLSession then completes the task with the 3xx response itself.
-/// (`@unchecked Sendable`: it has no state at all; NSObject is what keeps it from being checked.)
-final class RefuseRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
-        completionHandler(nil)
     }
 }
