@@ -46,6 +46,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "ColdChain", "TestSupport"]),
         .testTarget(name: "FieldbusTests", dependencies: ["Fieldbus", "ColdChain", "POSIX", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Control", "Storage", "ColdChain", "POSIX", "TestSupport"]),
+        .testTarget(name: "PlatformHTTPTests", dependencies: ["PlatformHTTP", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ColdChain", "Control", "Storage", "POSIX", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

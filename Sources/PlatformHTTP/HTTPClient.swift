@@ -187,7 +187,8 @@ public final class HTTPClient {
         if line.hasPrefix("HTTP/") { sink.headers = [:]; return n }
         guard let colon = line.firstIndex(of: ":"), sink.headers.count < Sink.maxHeaders else { return n }
         let name = line[..<colon].lowercased()
-        let isSpace = { (c: Character) in c == " " || c == "\t" || c == "\r" || c == "\n" }
+        // Character.isWhitespace: "\r\n" is one Character in Swift, which a test for "\r" or "\n" alone misses.
+        let isSpace = { (c: Character) in c.isWhitespace }
         let value = line[line.index(after: colon)...].drop(while: isSpace)
         sink.headers[name] = String(value[..<(value.lastIndex { !isSpace($0) }.map { value.index(after: $0) } ?? value.startIndex)])
         return n

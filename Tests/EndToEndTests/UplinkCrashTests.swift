@@ -34,7 +34,7 @@ import TestSupport
                                                                  Array(repeating: "slow:0.3", count: 300).joined(separator: ",")],
                                        outputDir: dir.path)
         defer { receiver.signal(SIGKILL) }
-        for _ in 0..<100 where !receiver.stdout.contains("ready") { usleep(50_000) }
+        for _ in 0..<1200 where !receiver.stdout.contains("ready") { usleep(50_000) }
 
         for _ in 0..<20 {
             let d = try Subprocess("coldchaind", ["--config", config], outputDir: dir.path)

@@ -8,24 +8,9 @@ import Testing
 import TestSupport
 
 /// The platform stand-in (Tests/Interop/platform_receiver.py) on a loopback port.
-final class Receiver: @unchecked Sendable {
-    let process: Subprocess
-    let port: Int
-    let store: String
-
-    init(dir: TempDir, plan: [String]) throws {
-        port = Int.random(in: 20000...40000)
-        store = dir.file("received.jsonl")
-        process = try Subprocess(absolute: "/usr/bin/env", ["python3", packageRoot() + "/Tests/Interop/platform_receiver.py",
-                                                            String(port), store, "secret-token", plan.joined(separator: ",")], outputDir: dir.path)
-        for _ in 0..<100 where !process.stdout.contains("ready") { usleep(50_000) }
-    }
-
-    var received: [JSONValue] {
-        ((try? String(contentsOfFile: store, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { try? JSONValue.parse(Data($0.utf8)) }
-    }
-
-    deinit { process.signal(SIGKILL) }
+extension Receiver {
+    /// What the receiver stored, one JSON object per event.
+    var received: [JSONValue] { receivedLines.compactMap { try? JSONValue.parse(Data($0.utf8)) } }
 }
 
 func uplinkConfig(port: Int, dir: TempDir) -> String {

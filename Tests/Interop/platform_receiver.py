@@ -4,12 +4,15 @@ Usage: platform_receiver.py PORT STORE TOKEN [PLAN]
 PLAN is a comma-separated list, one item per POST in order, then every request succeeds:
   ok | 500 | 429:SECONDS (with Retry-After) | 400:MESSAGE | slow:SECONDS (answer 200 that late) | reset (close, no answer)
   | retry-after:VALUE (503 with that Retry-After, as given: nan, -inf ...) | redirect:CODE:URL (CODE with Location URL)
-  | 400esc (a 400 whose body carries terminal escape sequences)
+  | 400esc (a 400 whose body carries terminal escape sequences) | drip (200 headers, then a byte a second)
+  | huge:MB (a 200 whose body is MB megabytes)
 Stored events go to STORE as JSON lines {"id", "seq", "type"}. GET /v1/holds answers the JSON in STORE.holds
 (or no holds) with an ETag, 304 when If-None-Match matches; each GET's status is appended to STORE.gets. When
 STORE.holds-redirect exists, GET answers 307 to the URL it holds. Every request is logged to STORE.requests as a
 JSON line {"method", "path", "auth", "length"}: what a host that should never see the token actually saw.
 Prints "ready" once listening.
+TLS when RECEIVER_TLS_CERT and RECEIVER_TLS_KEY name PEM files; with RECEIVER_CLIENT_CA, a client certificate signed
+by that CA is required.
 """
 import hashlib
 import json
@@ -87,6 +90,27 @@ class Handler(BaseHTTPRequestHandler):
             return
         if kind == "slow":
             time.sleep(float(arg))
+        if kind == "drip":
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            try:
+                for _ in range(1000):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(1)
+            except OSError:
+                pass
+            return
+        if kind == "huge":
+            size = int(arg) << 20
+            self.send_response(200)
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            chunk = b"y" * (1 << 16)
+            for _ in range(size >> 16):
+                self.wfile.write(chunk)
+            return
         doc = json.loads(body)
         with open(store, "a") as f:
             if self.path == "/capture":  # EPCIS 2.0: the ledger's sequence number travels as cc:seq
@@ -99,5 +123,13 @@ class Handler(BaseHTTPRequestHandler):
 
 
 server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+if os.environ.get("RECEIVER_TLS_CERT"):
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(os.environ["RECEIVER_TLS_CERT"], os.environ["RECEIVER_TLS_KEY"])
+    if os.environ.get("RECEIVER_CLIENT_CA"):
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(os.environ["RECEIVER_CLIENT_CA"])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print("ready", flush=True)
 server.serve_forever()

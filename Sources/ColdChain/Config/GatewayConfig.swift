@@ -87,6 +87,14 @@ public struct GatewayConfig: Sendable {
         public var batchBytes: Int
         public var timeout: Double
         public var holdsInterval: Double
+        /// A CA (PEM) trusted besides the system's, for a provincial platform's private CA.
+        public var caFile: String?
+        /// Mutual TLS: the client certificate and key (PEM). The key may instead come as the systemd credential
+        /// `platform-client-key`.
+        public var clientCert: String?
+        public var clientKey: String?
+        /// An HTTP(S) or SOCKS proxy; none: libcurl's `https_proxy` / `no_proxy` environment applies.
+        public var proxy: String?
     }
 
     public var file: String
@@ -115,13 +123,6 @@ extension GatewayConfig {
         if path.hasPrefix("/") { return path }
         let dir = configDir.isEmpty ? "." : configDir
         return dir.hasSuffix("/") ? dir + path : dir + "/" + path
-    }
-
-    /// The folder a path is in ("/var/lib/coldchaind" for "/var/lib/coldchaind/ledger.sqlite"), without a trailing slash.
-    static func folder(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        let dir = String(path[..<slash])
-        return dir.isEmpty ? "/" : dir
     }
 
     /// The `devices_dir` a document names (resolved), so its profiles can be loaded before validation.
@@ -162,7 +163,7 @@ extension GatewayConfig {
                 let keep = b.integer("keep", in: 0...1000, default: 30)
                 let at = b.timeOfDay("at", default: 2 * 60 + 30)
                 if let dir, let keep, let at { backup = Backup(dir: resolve(dir, against: configDir), keep: keep, at: at) }
-                if let dir, let path, resolve(dir, against: configDir) == folder(of: resolve(path, against: configDir)) {
+                if let dir, let path, resolve(dir, against: configDir) == resolve(path, against: configDir).parentFolder {
                     b.child("dir")!.problem("the backup folder is the ledger's own folder: a backup belongs on another disk (a USB stick, a share)")
                 }
             }
@@ -375,7 +376,8 @@ extension GatewayConfig {
 
     static func decodePlatform(_ top: ConfigObject, configDir: String) -> Platform? {
         guard let p = top.object("platform", allowed: ["url", "format", "token_file", "batch_events", "batch_bytes",
-                                                       "timeout", "holds_interval"], required: false) else { return nil }
+                                                       "timeout", "holds_interval", "ca_file", "client_cert", "client_key", "proxy"],
+                                 required: false) else { return nil }
         var url = p.string("url", maxLength: 2048)
         if let u = url {
             switch PlatformURL.check(u) {
@@ -389,9 +391,16 @@ extension GatewayConfig {
         let batchBytes = p.integer("batch_bytes", in: 4096...(16 << 20), default: 1 << 20)
         let timeout = p.duration("timeout", in: 1...300, default: 30)
         let holds = p.duration("holds_interval", in: 10...86400, default: 300)
+        let file = { (k: String) in p.string(k, required: false, maxLength: ConfigObject.maxPath).map { resolve($0, against: configDir) } }
+        let (ca, cert, key) = (file("ca_file"), file("client_cert"), file("client_key"))
+        if key != nil && cert == nil { p.child("client_key")!.problem("a client key needs its certificate (client_cert)") }
+        let proxy = p.string("proxy", required: false, maxLength: 2048)
+        if let proxy, !["http://", "https://", "socks5://", "socks5h://"].contains(where: { proxy.lowercased().hasPrefix($0) }) {
+            p.child("proxy")!.problem("'\(proxy.truncated(80))' is not a proxy URL (http://host:port, https://…, socks5://…)")
+        }
         guard let url, let format, let batchEvents, let batchBytes, let timeout, let holds else { return nil }
         return Platform(url: url, format: format, tokenFile: token, batchEvents: batchEvents, batchBytes: batchBytes,
-                        timeout: timeout, holdsInterval: holds)
+                        timeout: timeout, holdsInterval: holds, caFile: ca, clientCert: cert, clientKey: key, proxy: proxy)
     }
 }
 

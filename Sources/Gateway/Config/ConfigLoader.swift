@@ -44,6 +44,15 @@ public enum ConfigLoader {
         if let token = config.platform?.tokenFile, access(token, R_OK) != 0 {
             problems.add("platform.token_file", "cannot read '\(token)' (\(String(cString: strerror(errno))))")
         }
+        for (key, path) in [("ca_file", config.platform?.caFile), ("client_cert", config.platform?.clientCert), ("client_key", config.platform?.clientKey)] {
+            guard let path else { continue }
+            if access(path, R_OK) != 0 { problems.add("platform.\(key)", "cannot read '\(path)' (\(String(cString: strerror(errno))))"); continue }
+            var st = stat()
+            if key == "client_key", stat(path, &st) == 0, st.st_mode & 0o077 != 0 {
+                problems.add("platform.client_key", "'\(path)' is readable by \(st.st_mode & 0o007 != 0 ? "everyone" : "its group") (mode \(String(st.st_mode & 0o777, radix: 8))): "
+                             + "chmod 600 it, or give it as the systemd credential platform-client-key", warning: true)
+            }
+        }
         if let group = config.control.group, (try? Groups.id(named: group)) == nil {
             problems.add("control.group", "no group '\(group)' on this machine: the daemon will refuse to start until it exists (systemd/coldchaind.sysusers creates it)", warning: true)
         }

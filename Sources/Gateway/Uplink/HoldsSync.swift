@@ -14,7 +14,7 @@ struct HoldsSync: Service {
     let log: Log
 
     func run() async throws {
-        let client = PlatformClient(baseURL: platform.url, token: token, timeout: platform.timeout, clock: clock, label: "holds")
+        let client = PlatformClient(platform: platform, token: token, clock: clock, label: "holds")
         var etag: String?
         var failing = false
         repeat {

@@ -1,5 +1,6 @@
 import ColdChain
-import FoundationEssentials
+import Foundation
+import Glibc
 import PlatformHTTP
 
 /// POSTs batches to the platform and GETs its holds, over libcurl (`PlatformHTTP`): one connection kept alive
@@ -18,11 +19,23 @@ struct PlatformClient: Sendable {
     /// Nil when libcurl could not make a handle: every request then fails with that reason.
     let session: Result<HTTPSession, HTTPFailure>
 
-    init(baseURL: String, token: String?, timeout: Double, clock: any WallClock, label: String) {
-        self.baseURL = baseURL
+    init(platform p: GatewayConfig.Platform, token: String?, clock: any WallClock, label: String) {
+        baseURL = p.url
         self.token = token
         self.clock = clock
-        session = Result { () throws(HTTPFailure) in try HTTPSession(settings: HTTPSettings(timeout: timeout), label: label) }
+        // `platform.timeout` is the time a request may go without progress (to connect, or below 16 bytes a second:
+        // a platform that drips a byte a second is a timeout); a whole request gets twice that, as URLSession gave.
+        let settings = HTTPSettings(timeout: p.timeout * 2, connectTimeout: p.timeout, lowSpeedTime: p.timeout, caFile: p.caFile,
+                                    clientCert: p.clientCert, clientKey: Self.clientKey(p), proxy: p.proxy)
+        session = Result { () throws(HTTPFailure) in try HTTPSession(settings: settings, label: label) }
+    }
+
+    /// The client key: `client_key`, else the systemd credential `platform-client-key` (with `client_cert` set).
+    static func clientKey(_ p: GatewayConfig.Platform) -> String? {
+        if let key = p.clientKey { return key }
+        guard p.clientCert != nil, let dir = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] else { return nil }
+        let path = dir + "/platform-client-key"
+        return access(path, R_OK) == 0 ? path : nil
     }
 
     /// The longest 3xx Location or error text kept for `outbox` and the log.

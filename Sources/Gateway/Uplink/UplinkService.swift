@@ -22,7 +22,7 @@ final class UplinkService: Service, @unchecked Sendable {
     init(platform: GatewayConfig.Platform, gateway: String, token: String?, ledger: Ledger, state: UplinkState,
          clock: any WallClock, log: Log) {
         self.platform = platform; self.gateway = gateway; self.ledger = ledger; self.state = state; self.clock = clock; self.log = log
-        client = PlatformClient(baseURL: platform.url, token: token, timeout: platform.timeout, clock: clock, label: "uplink")
+        client = PlatformClient(platform: platform, token: token, clock: clock, label: "uplink")
     }
 
     /// Events that must not wait behind a backlog of readings: sent ahead of the ordered stream, and again in
