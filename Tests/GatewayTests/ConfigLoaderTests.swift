@@ -169,6 +169,37 @@ func loadConfig(_ text: String, profile: String = genericProfile, extra: (TempDi
         #expect(warnings.contains { $0.path == "scanners[0].device" && $0.isWarning && $0.message.contains("not present now") })
     }
 
+    /// The platform's TLS material and proxy: files readable, a key that others can read warned about, a key
+    /// without its certificate refused, a proxy that is not a proxy URL refused; the records keys too.
+    @Test func platformTLSProxyBackupAndReportKeys() throws {
+        let platform = #"platform: { url: "https://platform.example", ca_file: "ca.pem", client_cert: "client.pem", client_key: "client.key", proxy: "http://127.0.0.1:8888" }, scanners: ["#
+        let (ok, _) = loadConfig(validConfig.replacingOccurrences(of: "scanners: [", with: platform)) { dir in
+            for f in ["ca.pem", "client.pem", "client.key"] { chmod(dir.write(f, "x"), 0o644) }
+        }
+        let (config, warnings) = try ok.get()
+        #expect(config.platform?.caFile?.hasSuffix("/ca.pem") == true && config.platform?.proxy == "http://127.0.0.1:8888")
+        #expect(warnings.contains { $0.path == "platform.client_key" && $0.isWarning && $0.message.contains("is readable by everyone (mode 644)") },
+                "\(warnings)")
+        let bad = #"platform: { url: "https://platform.example", client_key: "k.pem", proxy: "ftp://x" }, scanners: ["#
+        let (refused, _) = loadConfig(validConfig.replacingOccurrences(of: "scanners: [", with: bad)) { dir in chmod(dir.write("k.pem", "x"), 0o600) }
+        guard case .failure(let e) = refused else { Issue.record("accepted"); return }
+        let lines = e.problems.map(\.description).joined(separator: "\n")
+        #expect(lines.contains("platform.client_key: a client key needs its certificate (client_cert)"), "\(lines)")
+        #expect(lines.contains("platform.proxy: 'ftp://x' is not a proxy URL"), "\(lines)")
+        let missing = #"platform: { url: "https://platform.example", ca_file: "missing.pem" }, scanners: ["#
+        guard case .failure(let e3) = loadConfig(validConfig.replacingOccurrences(of: "scanners: [", with: missing)).0 else { Issue.record("accepted"); return }
+        #expect(e3.problems.contains { $0.path == "platform.ca_file" && $0.message.hasPrefix("cannot read") }, "\(e3.problems)")
+
+        // Backup and report: the backup folder may not be the ledger's own; the two records at least 6 h apart.
+        let records = validConfig.replacingOccurrences(of: #"storage: { path: "ledger.sqlite" }"#,
+                                                        with: #"storage: { path: "ledger.sqlite", backup: { dir: ".", at: "25:00" } }, report: { am: "09:00", pm: "14:00" }"#)
+        let (r, _) = loadConfig(records)
+        guard case .failure(let e2) = r else { Issue.record("accepted"); return }
+        let l2 = e2.problems.map(\.description).joined(separator: "\n")
+        #expect(l2.contains("storage.backup.at: expected a local time of day such as \"08:30\", found '25:00'"), "\(l2)")
+        #expect(l2.contains("report: the afternoon record (pm) must be at least 6 h after the morning one (am)"), "\(l2)")
+    }
+
     @Test func presetsAndOverrides() throws {
         let text = validConfig.replacingOccurrences(of: #"alarm: { preset: "gsp" }"#,
                                                     with: #"alarm: { preset: "who-pqs", high_delay: "2h", cumulative: [{ above_c: 8, total: "1h", window: "24h" }] }"#)

@@ -167,7 +167,8 @@ public struct ConfigObject {
     public func timeOfDay(_ k: String, default def: Int) -> Int? {
         guard let c = child(k) else { return def }
         guard case .string(let s) = c.value, let minutes = Self.minutes(s) else {
-            c.problem("expected a local time of day such as \"08:30\", found \(c.value.kindName == "string" ? "'\(c.value.stringValue ?? "")'" : c.value.kindName)")
+            let found = c.value.stringValue.map { "'\($0.truncated(40))'" } ?? c.value.kindName
+            c.problem("expected a local time of day such as \"08:30\", found \(found)")
             return nil
         }
         return minutes
