@@ -1,5 +1,5 @@
 import ColdChain
-import Foundation
+import FoundationEssentials
 import Glibc
 import PlatformHTTP
 
@@ -33,7 +33,7 @@ struct PlatformClient: Sendable {
     /// The client key: `client_key`, else the systemd credential `platform-client-key` (with `client_cert` set).
     static func clientKey(_ p: GatewayConfig.Platform) -> String? {
         if let key = p.clientKey { return key }
-        guard p.clientCert != nil, let dir = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] else { return nil }
+        guard p.clientCert != nil, let dir = getenv("CREDENTIALS_DIRECTORY").map({ String(cString: $0) }) else { return nil }
         let path = dir + "/platform-client-key"
         return access(path, R_OK) == 0 ? path : nil
     }
