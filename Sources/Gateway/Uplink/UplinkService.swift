@@ -54,8 +54,38 @@ final class UplinkService: Service, @unchecked Sendable {
         return nil
     }
 
+    /// A batch read from the ledger and encoded for the platform: the events after `from`, within the batch limits.
+    struct Prepared: Sendable {
+        var from: Int64
+        var events: [LedgerEvent]
+        var body: Data
+        /// Whether it reached a batch limit. A batch read ahead that did not is read again when its turn comes: with a
+        /// slow platform it would hold only what had arrived by then, and batches that small never catch up (the
+        /// crash test's uplink fell behind its readings that way).
+        var full: Bool
+    }
+
+    /// Reads and encodes the batch after `from` on the read queue (off Swift's pool).
+    func prepare(_ reader: LedgerReader, after from: Int64) async throws -> Prepared {
+        let (limit, maxBytes) = (platform.batchEvents, platform.batchBytes)
+        return try await onQueue(readQueue) { () -> Prepared in
+            let events = try reader.events(after: from, limit: limit)
+            // Keep the batch under the byte limit (200 bytes for an event's envelope), but send at least one.
+            var bytes = 0, count = 0
+            for e in events {
+                let size = e.body.utf8.count + 200
+                if count > 0 && bytes + size > maxBytes { break }
+                bytes += size
+                count += 1
+            }
+            let batch = Array(events.prefix(count))
+            return Prepared(from: from, events: batch, body: batch.isEmpty ? Data() : self.body(batch), full: events.count == limit)
+        }
+    }
+
     func run() async throws {
         guard var cursor = await readCursor() else { return }
+        var prepared: Prepared?
         // Not durable on purpose: after a restart urgent events are sent ahead again, which is harmless.
         var urgentCursor = cursor
         var backOff = 1.0
@@ -71,7 +101,7 @@ final class UplinkService: Service, @unchecked Sendable {
                 log.notice("uplink: retrying after the platform's refusal, as asked")
                 state.update { $0.phase = .idle }
             }
-            let (limit, maxBytes, from, urgentFrom) = (platform.batchEvents, platform.batchBytes, cursor, max(cursor, urgentCursor))
+            let (limit, from, urgentFrom) = (platform.batchEvents, cursor, max(cursor, urgentCursor))
             let urgent = try await onQueue(readQueue) { () -> [LedgerEvent] in
                 // Only worth a separate request when the ordered stream would not reach them in its next batch.
                 let ahead = try reader.events(types: Self.urgentTypes, after: urgentFrom, limit: limit)
@@ -84,30 +114,28 @@ final class UplinkService: Service, @unchecked Sendable {
                     log.info("uplink: sent \(urgent.count) alarm/excursion event(s) ahead of \(lastUrgent.seq - from) waiting")
                 }
             }
-            let batch = try await onQueue(readQueue) { () -> [LedgerEvent] in
-                let events = try reader.events(after: from, limit: limit)
-                // Keep the batch under the byte limit (200 bytes for an event's envelope), but send at least one.
-                var bytes = 0, count = 0
-                for e in events {
-                    let size = e.body.utf8.count + 200
-                    if count > 0 && bytes + size > maxBytes { break }
-                    bytes += size
-                    count += 1
-                }
-                return Array(events.prefix(count))
-            }
-            guard let last = batch.last else {
+            // The batch read and encoded while the previous one was in flight, or now.
+            let current: Prepared
+            if let ready = prepared, ready.from == from, ready.full { current = ready } else { current = try await prepare(reader, after: from) }
+            prepared = nil
+            guard let last = current.events.last else {
                 state.update { $0.phase = .idle }
                 guard await sleep(seconds: 1) else { return }
                 continue
             }
             state.update { $0.phase = .sending }
-            switch await client.post(path: capturePath(), body: body(batch)) {
+            // Catch-up: while this batch is in flight, the next one is read and encoded (nothing durable changes:
+            // the cursor moves only after a 2xx, in order, below).
+            async let next = prepare(reader, after: last.seq)
+            let outcome = await client.post(path: capturePath(), body: current.body)
+            let following = try? await next
+            switch outcome {
             case .stored:
                 try await ledger.setUplinkCursor(last.seq, hash: last.hash, at: clock.now())
                 cursor = last.seq
                 backOff = 1
-                state.update { $0.phase = .idle; $0.lastSuccess = self.clock.now(); $0.sent += Int64(batch.count); $0.nextAttempt = nil }
+                prepared = following
+                state.update { $0.phase = .idle; $0.lastSuccess = self.clock.now(); $0.sent += Int64(current.events.count); $0.nextAttempt = nil }
             case .retry(let reason, let after):
                 // `after` is a valid Retry-After already clamped to 0...maxBackOff (RetryAfter), never NaN or negative.
                 let delay = after ?? backOff * Double.random(in: 0.5...1.0)
