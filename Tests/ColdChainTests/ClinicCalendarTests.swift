@@ -64,3 +64,19 @@ import Testing
         #expect(BackupSchedule.next(now: early, startedAt: early, lastCompleted: nil, lastAttempt: nil, at: at, calendar: cst) == early.addingTimeInterval(60))
     }
 }
+
+/// Dates from outside (a daemon's answer, an event) are parsed strictly before calendar arithmetic sees them.
+@Suite struct ISODateTests {
+    @Test func onlyRealDatesParse() {
+        #expect(GS1Date.parseISO("2026-02-28") == GS1Date(year: 2026, month: 2, day: 28))
+        #expect(GS1Date.parseISO("2024-02-29") != nil)
+        for bad in ["2026-02-29", "2026-13-01", "0000-01-01", "99999999999999999-01-01", "2026-1", "2026--01-01", "-2026-01-01", "", "2026-01-32", "x-y-z"] {
+            #expect(GS1Date.parseISO(bad) == nil, "\(bad)")
+        }
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let s = String((0..<Int.random(in: 0...12, using: &rng)).map { _ in "0123456789-x".randomElement(using: &rng)! })
+            if let d = GS1Date.parseISO(s) { #expect((1...9999).contains(d.year) && (1...12).contains(d.month), "\(s)") }
+        }
+    }
+}

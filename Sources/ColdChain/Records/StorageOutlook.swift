@@ -41,16 +41,8 @@ public struct StorageOutlook: Codable, Sendable, Equatable {
 
     public var warning: String? {
         guard let days = daysUntilFull, days < Self.warnDays else { return nil }
-        return "storage: the ledger's disk is full in about \(Int(days)) days (\(Self.bytes(Double(freeBytes))) free, \(Self.bytes(bytesPerDay)) a day"
+        return "storage: the ledger's disk is full in about \(Int(days)) days (\(ByteSize.text(Double(freeBytes))) free, \(ByteSize.text(bytesPerDay)) a day"
             + "\(measured ? "" : " estimated")): add space, or copy the backup off and archive old years"
-    }
-
-    /// A size for people: B, KiB, MiB, GiB.
-    public static func bytes(_ n: Double) -> String {
-        if n < 1024 { return "\(Int(n)) B" }
-        if n < 1_048_576 { return "\(Int((n / 1024).rounded())) KiB" }
-        if n < 1_073_741_824 { return "\((n / 1_048_576 * 10).rounded() / 10) MiB" }
-        return "\((n / 1_073_741_824 * 10).rounded() / 10) GiB"
     }
 }
 
@@ -59,8 +51,8 @@ extension GatewayConfig {
     /// keeping time after a vaccine expires).
     public var storageEstimate: String {
         let perDay = StorageOutlook.eventsPerDay(self) * StorageOutlook.bytesPerEvent
-        return "storage   about \(StorageOutlook.bytes(perDay)) a day for \(fridges.flatMap(\.sensors).count) sensor(s): "
-            + "\(StorageOutlook.bytes(perDay * 365)) a year, \(StorageOutlook.bytes(perDay * 365 * 5)) over 5 years "
+        return "storage   about \(ByteSize.text(perDay)) a day for \(fridges.flatMap(\.sensors).count) sensor(s): "
+            + "\(ByteSize.text(perDay * 365)) a year, \(ByteSize.text(perDay * 365 * 5)) over 5 years "
             + "(\(Int(StorageOutlook.bytesPerEvent)) bytes an event with its indexes)"
     }
 }

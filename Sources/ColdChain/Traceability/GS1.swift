@@ -113,6 +113,15 @@ public struct GS1Date: Sendable, Equatable, Comparable, CustomStringConvertible 
 
     public init(year: Int, month: Int, day: Int) { self.year = year; self.month = month; self.day = day }
 
+    /// Parses YYYY-MM-DD as events and the record sheet write it; nil for anything that is not a real date in years
+    /// 1–9999 (a date from outside reaches calendar arithmetic, which must not overflow).
+    public static func parseISO(_ s: String) -> GS1Date? {
+        let p = s.split(separator: "-", omittingEmptySubsequences: false).map { $0.count <= 4 ? Int($0) : nil }
+        guard p.count == 3, let y = p[0], let m = p[1], let d = p[2], (1...9999).contains(y), (1...12).contains(m),
+              (1...daysIn(m, y)).contains(d) else { return nil }
+        return GS1Date(year: y, month: m, day: d)
+    }
+
     static func daysIn(_ month: Int, _ year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28

@@ -9,17 +9,10 @@ extension ControlCommands {
     static let recordKinds: [EventType] = [.excursionOpened, .excursionClosed, .alarmOpened, .alarmAcknowledged, .alarmClosed, .sensorNoData,
                                            .sensorRecovered, .gatewayGap, .ledgerUnrecorded, .inspectionRecorded]
 
-    static func fridge(_ id: String, in config: GatewayConfig) throws -> GatewayConfig.Fridge {
-        guard let f = config.fridges.first(where: { $0.id == id }) else {
-            throw ControlFailure(.notFound, "no fridge '\(id.truncated(40))'; configured: \(config.fridges.map(\.id).joined(separator: ", "))")
-        }
-        return f
-    }
-
     /// `report daily --month YYYY-MM [--fridge F]`: the record sheet of each fridge (or one), with its month's chart.
     func reportDaily(year: Int, month: Int, fridge only: String?) async throws -> ControlReply {
         let config = self.config, calendar = self.calendar, now = clock.now()
-        let fridges = try only.map { [try Self.fridge($0, in: config)] } ?? config.fridges
+        let fridges = try only.map { [try config.fridge($0)] } ?? config.fridges
         let label = "\(year)-\(month < 10 ? "0" : "")\(month)"
         return try await read { reader -> RecordSheet in
             var sheets: [FridgeSheet] = []
@@ -46,7 +39,7 @@ extension ControlCommands {
 
     /// `chart FRIDGE --since 7d`: the curve, the band, shaded excursions and gaps, and marks.
     func chart(fridge id: String, since: DurationArgument?) async throws -> ControlReply {
-        let f = try Self.fridge(id, in: config), now = clock.now()
+        let f = try config.fridge(id), now = clock.now()
         let from = now.addingTimeInterval(-(since?.seconds ?? 7 * 86_400))
         return try await read { reader in try Self.chartData(reader, fridge: f, from: from, to: now) }
     }

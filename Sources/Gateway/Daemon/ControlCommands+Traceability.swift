@@ -57,7 +57,7 @@ extension ControlCommands {
     }
 
     func inventory(fridge: String?, expiring: DurationArgument?) throws -> ControlReply {
-        if let fridge, !config.fridges.contains(where: { $0.id == fridge }) { throw ControlFailure(.notFound, "no fridge '\(fridge)'") }
+        if let fridge { _ = try config.fridge(fridge) }
         return try .result(scans.inventory(fridge: fridge, expiringWithin: expiring?.seconds, now: clock.now()))
     }
 

@@ -128,7 +128,7 @@ final class ControlCommands: ControlHandling {
         for n in noisy {
             problems.append("scanner \(n.scanner): noisy line since \(n.since), \(n.notRecordedIndividually) unrecognised codes counted, not recorded one by one")
         }
-        let size = Self.fileSize(ledger.path) + Self.fileSize(ledger.path + "-wal")
+        let size = fileSize(at: ledger.path) + fileSize(at: ledger.path + "-wal")
         let outlook = (try? freeBytes(at: ledger.path)).map {
             StorageOutlook.at(now, sizeBytes: size, since: ledgerSince, freeBytes: $0, config: config)
         }
@@ -178,9 +178,7 @@ final class ControlCommands: ControlHandling {
     /// stays one part on each side whatever the window (before, 30 days was an 8 MB reply that reset the client).
     /// With `every`, min/max/mean per sensor and bucket. The summary covers every reading of the window.
     func readings(fridge: String, since window: DurationArgument?, every: DurationArgument?, connection: ControlConnection) async throws -> ControlReply {
-        guard config.fridges.contains(where: { $0.id == fridge }) else {
-            throw ControlFailure(.notFound, "no fridge '\(fridge)'; known: \(config.fridges.map(\.id).joined(separator: ", "))")
-        }
+        _ = try config.fridge(fridge)
         let now = clock.now()
         let seconds = window?.seconds ?? 86400
         let from = now.addingTimeInterval(-seconds)
@@ -295,10 +293,5 @@ final class ControlCommands: ControlHandling {
         }
         connection.startStream { hub.removeListener(listener) }
         return try .result(WatchStarted(watching: true))
-    }
-
-    static func fileSize(_ path: String) -> Int64 {
-        var st = stat()
-        return stat(path, &st) == 0 ? Int64(st.st_size) : 0
     }
 }

@@ -9,9 +9,8 @@ extension MonitorHub {
     public func recordInspection(fridge id: String, celsius: Double, by name: String, note: String?, uid: UInt32?, at t: Date)
         -> Result<(LedgerEvent, InspectionRecorded), ControlFailure>
     {
-        guard let fridge = config.fridges.first(where: { $0.id == id }) else {
-            return .failure(ControlFailure(.notFound, "no fridge '\(id.truncated(40))'; configured: \(config.fridges.map(\.id).joined(separator: ", "))"))
-        }
+        let fridge: GatewayConfig.Fridge
+        do { fridge = try config.fridge(id) } catch { return .failure(error) }
         let by = name.trimmingWhitespace
         guard !by.isEmpty else { return .failure(ControlFailure(.invalidArgument, "who read the thermometer? (--by NAME)")) }
         let trimmedNote = note?.trimmingWhitespace

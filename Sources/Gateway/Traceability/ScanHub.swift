@@ -202,11 +202,3 @@ public final class ScanHub: Sendable {
         }
     }
 }
-
-extension GS1Date {
-    /// Parses YYYY-MM-DD as written in events.
-    static func parseISO(_ s: String) -> GS1Date? {
-        let p = s.split(separator: "-").compactMap { Int($0) }
-        return p.count == 3 ? GS1Date(year: p[0], month: p[1], day: p[2]) : nil
-    }
-}

@@ -106,7 +106,7 @@ public enum LedgerBackup {
             }
             let integrity = try copy.statement("PRAGMA integrity_check").rows { $0.string(0) }.joined(separator: "; ")
             guard integrity == "ok" else { throw Failure(message: "the copy \(file) fails SQLite's integrity check: \(integrity.truncated(300))") }
-            return Outcome(file: file, headSeq: head.0, headHash: head.1, copied: copied, full: full, bytes: fileSize(file),
+            return Outcome(file: file, headSeq: head.0, headHash: head.1, copied: copied, full: full, bytes: fileSize(at: file),
                           seconds: monotonicSeconds() - t0, setAside: setAside)
         } catch let f as Failure {
             throw f
@@ -159,10 +159,5 @@ public enum LedgerBackup {
 
     static func stamp(_ t: Date) -> String {
         String(RFC3339.format(t).unicodeScalars.filter { $0 != "-" && $0 != ":" }.prefix(15)) + "Z"
-    }
-
-    static func fileSize(_ path: String) -> Int64 {
-        var st = stat()
-        return stat(path, &st) == 0 ? Int64(st.st_size) : 0
     }
 }

@@ -46,7 +46,7 @@ extension CtlCommand {
             printError("coldchainctl: cannot write \(path.escapedForTerminal): \(error)")
             throw ExitCode(.failure)
         }
-        printError("wrote \(path.escapedForTerminal) (\(bytes(Double(text.utf8.count))))")
+        printError("wrote \(path.escapedForTerminal) (\(ByteSize.text(Double(text.utf8.count))))")
         return .ok
     }
 
@@ -94,9 +94,8 @@ enum SheetText {
     /// Whether the half-day has passed (a check can only be missing once its half-day is over).
     static func over(_ d: DaySheet, pm: Bool, _ sheet: RecordSheet, _ calendar: ClinicCalendar) -> Bool {
         guard !d.complete else { return true }
-        let p = d.date.split(separator: "-").compactMap { Int($0) }
-        guard p.count == 3, let now = RFC3339.parse(sheet.generatedAt) else { return false }
-        return now >= calendar.instant(GS1Date(year: p[0], month: p[1], day: p[2]), minutes: pm ? 1_440 : 720)
+        guard let day = GS1Date.parseISO(d.date), let now = RFC3339.parse(sheet.generatedAt) else { return false }
+        return now >= calendar.instant(day, minutes: pm ? 1_440 : 720)
     }
 
     /// Whether the day has begun (a later day of the month shows only its date).

@@ -9,7 +9,7 @@ extension CtlCommand {
             print("the copy there did not match this ledger (\((reply.notes["set_aside_reason"] ?? "").escapedForTerminal)); kept as \(aside.escapedForTerminal)")
         }
         print("\(r.full ? "full copy" : "extended") \(r.file.escapedForTerminal): \(r.copied) events copied, to event \(r.headSeq) "
-              + "(hash \(r.headHash.prefix(16))…), \(bytes(Double(r.bytes))), checked in \(DurationText.describe(r.seconds))")
+              + "(hash \(r.headHash.prefix(16))…), \(ByteSize.text(Double(r.bytes))), checked in \(DurationText.describe(r.seconds))")
         print("check it any time: coldchainctl verify --ledger \(r.file.escapedForTerminal)")
     }
 

@@ -8,10 +8,10 @@ extension CtlCommand {
         if !s.problems.isEmpty { print("") }
         print("gateway   \(s.gateway.id) — \(s.gateway.site)")
         print("version   \(s.version) (pid \(s.pid)), up \(DurationText.describe(s.uptimeSeconds)) since \(PeopleTime.local(s.startedAt)) (\(PeopleTime.calendar.zoneName(at: Date())))")
-        print("ledger    \(s.ledger.path): \(s.ledger.headSeq) events, \(bytes(Double(s.ledger.sizeBytes)))")
+        print("ledger    \(s.ledger.path): \(s.ledger.headSeq) events, \(ByteSize.text(Double(s.ledger.sizeBytes)))")
         if let o = s.ledger.outlook {
-            print("storage   \(StorageOutlook.bytes(o.bytesPerDay)) a day (\(o.measured ? "measured" : "estimated from the sensors")), "
-                  + "\(StorageOutlook.bytes(Double(o.freeBytes))) free" + (o.daysUntilFull.map { days in
+            print("storage   \(ByteSize.text(o.bytesPerDay)) a day (\(o.measured ? "measured" : "estimated from the sensors")), "
+                  + "\(ByteSize.text(Double(o.freeBytes))) free" + (o.daysUntilFull.map { days in
                       // From the daemon's answer: checked before Int() (NaN or a huge value would trap).
                       !(days.isFinite && days >= 0) ? "" : days > 36_500 ? ": more than 100 years"
                           : ": full in about \(Int(days)) days (\((days / 365 * 10).rounded() / 10) years)"
@@ -67,11 +67,5 @@ extension CtlCommand {
         }
         if !s.rows.isEmpty { print(""); print(s.text) }
         print(PeopleTime.zoneLine)
-    }
-
-    static func bytes(_ n: Double) -> String {
-        if n < 1024 { return "\(Int(n)) B" }
-        if n < 1024 * 1024 { return "\(Int((n / 1024).rounded())) KiB" }
-        return "\((n / 1048576 * 10).rounded() / 10) MiB"
     }
 }
