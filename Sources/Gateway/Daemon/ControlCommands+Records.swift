@@ -15,25 +15,35 @@ extension ControlCommands {
         let fridges = try only.map { [try config.fridge($0)] } ?? config.fridges
         let label = "\(year)-\(month < 10 ? "0" : "")\(month)"
         return try await read { reader -> RecordSheet in
+            // The month's window, its events and the ledger's head at the end of each day are the same for every
+            // fridge: read once. (A month still to come has an empty window.)
+            let minutes = { (m: Int) in "\(m / 60 < 10 ? "0" : "")\(m / 60):\(m % 60 < 10 ? "0" : "")\(m % 60)" }
+            func sheet(_ fridges: [FridgeSheet]) -> RecordSheet {
+                RecordSheet(gateway: config.gateway.id, site: config.gateway.site, month: label, zone: calendar.zoneName(at: now),
+                            am: minutes(config.report.am), pm: minutes(config.report.pm), generatedAt: RFC3339.format(now), fridges: fridges)
+            }
+            guard let first = fridges.first else { return sheet([]) }
+            let days = RecordSheetBuilder(fridge: first, year: year, month: month, am: config.report.am,
+                                          pm: config.report.pm, calendar: calendar, now: now)
+            let (from, to) = days.window
+            let end = min(to, max(from, now))
+            let events = try Self.recordEvents(reader, from: from, to: end)
+            let heads = try days.dayEnds.map { dayEnd in dayEnd <= now ? try reader.lastEvent(before: dayEnd) : nil }
             var sheets: [FridgeSheet] = []
             for f in fridges {
-                var b = RecordSheetBuilder(fridge: f, year: year, month: month, am: config.report.am, pm: config.report.pm, calendar: calendar, now: now)
-                let (from, to) = b.window
-                try reader.forEachReading(fridge: f.id, from: from, to: min(to, now)) { r in
+                var b = RecordSheetBuilder(fridge: f, year: year, month: month, am: config.report.am, pm: config.report.pm,
+                                           calendar: calendar, now: now)
+                try reader.forEachReading(fridge: f.id, from: from, to: end) { r in
                     b.reading(at: r.date, sensor: r.sensor, c: r.celsius)
                     return true
                 }
-                for (_, typed, at) in try Self.recordEvents(reader, from: from, to: min(to, now)) { b.event(typed, at: at) }
-                for (i, end) in b.dayEnds.enumerated() where end <= now {
-                    if let head = try reader.lastEvent(before: end) { b.head(day: i, seq: head.seq, hash: head.hash) }
-                }
-                var sheet = b.finish()
-                sheet.chart = try Self.chartData(reader, fridge: f, from: from, to: min(to, max(from, now)))
-                sheets.append(sheet)
+                for (_, typed, at) in events { b.event(typed, at: at) }
+                for (i, head) in heads.enumerated() { if let head { b.head(day: i, seq: head.seq, hash: head.hash) } }
+                var part = b.finish()
+                part.chart = try Self.chartData(reader, fridge: f, from: from, to: end, events: events)
+                sheets.append(part)
             }
-            let minutes = { (m: Int) in "\(m / 60 < 10 ? "0" : "")\(m / 60):\(m % 60 < 10 ? "0" : "")\(m % 60)" }
-            return RecordSheet(gateway: config.gateway.id, site: config.gateway.site, month: label, zone: calendar.zoneName(at: now),
-                               am: minutes(config.report.am), pm: minutes(config.report.pm), generatedAt: RFC3339.format(now), fridges: sheets)
+            return sheet(sheets)
         }
     }
 
@@ -54,7 +64,9 @@ extension ControlCommands {
         }
     }
 
-    static func chartData(_ reader: LedgerReader, fridge f: GatewayConfig.Fridge, from: Date, to: Date) throws -> ChartData {
+    /// `events`: the window's record events when the caller has read them already (the record sheet).
+    static func chartData(_ reader: LedgerReader, fridge f: GatewayConfig.Fridge, from: Date, to: Date,
+                          events given: [(LedgerEvent, TypedEvent, Date)]? = nil) throws -> ChartData {
         let window = max(to.timeIntervalSince(from), 60)
         let bucket = ChartData.bucket(for: window)
         let buckets = try reader.readingBuckets(fridge: f.id, from: from, to: to, every: bucket)
@@ -76,7 +88,7 @@ extension ControlCommands {
             previous = t
         }
         var openExcursions: [Int: Date] = [:]
-        for (_, typed, at) in try recordEvents(reader, from: from, to: to) {
+        for (_, typed, at) in try given ?? recordEvents(reader, from: from, to: to) {
             let stamp = RFC3339.format(at)
             switch typed {
             case .excursionOpened(let b) where b.excursion.fridge == f.id: openExcursions[b.excursion.id] = b.excursion.start
