@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import PlatformHTTP
 import Testing
 import TestSupport
@@ -80,6 +81,43 @@ import TestSupport
         #expect(results[5] == "HTTP 200", "with the client certificate: \(results[5])")
         #expect(unverifiedSaw == 0, "no request reached a server that failed verification")
         #expect(mutualSaw == 1, "only the authenticated request arrived")
+    }
+
+    /// Through Debian's tinyproxy, started here on loopback: an https request goes as a CONNECT tunnel, and TLS is
+    /// still verified end to end (the proxy sees only the tunnel).
+    @Test func throughACONNECTProxy() async throws {
+        let pki = try PKI()
+        let dir = TempDir("cc-proxy")
+        let port = Int.random(in: 40001...50000)
+        dir.write("tinyproxy.conf", """
+            Port \(port)
+            Listen 127.0.0.1
+            Allow 127.0.0.1
+            Timeout 30
+            LogFile "\(dir.file("tinyproxy.log"))"
+            LogLevel Info
+            MaxClients 10
+            """)
+        let proxy = try Subprocess(absolute: "/usr/bin/tinyproxy", ["-d", "-c", dir.file("tinyproxy.conf")], outputDir: dir.path)
+        defer { proxy.signal(SIGTERM) }
+        let (through, direct) = try await offPool { () -> (String, String) in
+            // tinyproxy says nothing on stdout when ready: wait until its port accepts, for up to a minute.
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline, shell("python3 -c \"import socket; socket.create_connection(('127.0.0.1', \(port)), 1)\"").status != 0 {
+                usleep(50_000)
+            }
+            let good = try Self.tlsReceiver(pki, cert: "server")
+            let url = "https://127.0.0.1:\(good.port)"
+            let viaProxy = Self.outcome(try Self.post(url, HTTPSettings(timeout: 20, caFile: pki.ca, proxy: "http://127.0.0.1:\(port)")))
+            // Verification is not the proxy's to skip: the self-signed server is refused through it too.
+            let selfSigned = try Self.tlsReceiver(pki, cert: "self")
+            let refused = Self.outcome(try Self.post("https://127.0.0.1:\(selfSigned.port)", HTTPSettings(timeout: 20, caFile: pki.ca, proxy: "http://127.0.0.1:\(port)")))
+            return (viaProxy, refused)
+        }
+        #expect(through == "HTTP 200", "\(through)")
+        #expect(direct == "SSL certificate problem: self-signed certificate", "\(direct)")
+        let log = (try? String(contentsOfFile: dir.file("tinyproxy.log"), encoding: .utf8)) ?? ""
+        #expect(log.contains("CONNECT"), "the request went through the proxy: \(log.suffix(500))")
     }
 
     @Test func resetsDripsHugeAnswersAndRedirects() async throws {

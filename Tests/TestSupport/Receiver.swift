@@ -19,7 +19,8 @@ public final class Receiver: @unchecked Sendable {
                                  environment: environment, outputDir: dir.path)
         // Up to a minute: on a loaded machine Python can take seconds to start, and a daemon that finds no receiver
         // backs off (1, 2, 4, 8 s), past what a test then waits for.
-        for _ in 0..<1200 where !process.stdout.contains("ready") { usleep(50_000) }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && !process.stdout.contains("ready") { usleep(50_000) }
     }
 
     /// The stored events as JSON lines.
