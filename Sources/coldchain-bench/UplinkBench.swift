@@ -77,11 +77,56 @@ enum UplinkBench {
             print("coldchaind: \(delivered) delivered in \(round(catchUp * 10) / 10) s = \(Int(ours)) events/s (first arrival to last)")
             print("receiver's own ingest, same batches back to back: \(round(raw * 10) / 10) s = \(Int(theirs)) events/s")
             print("ratio \(round(ours / theirs * 100) / 100)")
+            try resets(bin: bin, receiverScript: receiverScript, port: port + 1)
         } catch {
             print("uplink bench failed: \(error)")
             return 1
         }
         return 0
+    }
+
+    /// The time a reset costs: the same 3,000 events in batches of 100 to a receiver that resets every third
+    /// request, against one that does not; the difference per reset is the time from a reset to the next delivery.
+    static func resets(bin: String, receiverScript: String, port: Int) throws {
+        let events = 3000, batch = 100
+        var seconds: [Double] = []
+        for (k, plan) in [[String](), (0..<12).flatMap { _ in ["ok", "ok", "reset"] }].enumerated() {
+            let dir = "/tmp/coldchain-uplink-reset-bench-\(getpid())-\(k)"
+            mkdir(dir, 0o755)
+            defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+            let ledger = try Ledger(path: dir + "/ledger.sqlite")
+            let t0 = Date().addingTimeInterval(-Double(events) * 6)
+            try ledger.appendBlocking((0..<events).map { i in
+                NewEvent(.reading, at: t0.addingTimeInterval(Double(i) * 6), body: ["sensor": "S1", "fridge": "F1", "c": .number(5)])
+            })
+            ledger.close()
+            _ = FileManager.default.createFile(atPath: dir + "/token", contents: Data("bench-token".utf8))
+            _ = FileManager.default.createFile(atPath: dir + "/coldchaind.json5", contents: Data("""
+                { gateway: { id: "gw-bench", site: "bench" }, storage: { path: "ledger.sqlite" }, control: { socket: "control.sock" },
+                  platform: { url: "http://127.0.0.1:\(port + k)", token_file: "token", batch_events: \(batch), timeout: "10s" } }
+                """.utf8))
+            let receiver = try ChildProcess(path: "/usr/bin/env", arguments: ["python3", receiverScript, String(port + k), dir + "/received.jsonl",
+                                                                              "bench-token", plan.joined(separator: ",")],
+                                            stdout: dir + "/receiver.log", stderr: dir + "/receiver.log")
+            defer { receiver.signal(SIGKILL); receiver.wait() }
+            usleep(800_000)
+            let start = Date()
+            let daemon = try ChildProcess(path: bin + "/coldchaind", arguments: ["--config", dir + "/coldchaind.json5"],
+                                          stdout: dir + "/daemon.log", stderr: dir + "/daemon.log")
+            var first: Date?
+            while Date().timeIntervalSince(start) < 300 {
+                usleep(20_000)
+                let n = Set(((try? String(contentsOfFile: dir + "/received.jsonl", encoding: .utf8)) ?? "").split(separator: "\n")).count
+                if n > 0 && first == nil { first = Date() }
+                if n >= events + 2 { break }   // the readings, gateway.started and config.loaded
+            }
+            seconds.append(Date().timeIntervalSince(first ?? start))
+            daemon.signal(SIGTERM)
+            daemon.wait()
+        }
+        let resets = 12.0
+        print("resets: \(events) events in batches of \(batch): \(round(seconds[0] * 100) / 100) s without, \(round(seconds[1] * 100) / 100) s with a reset "
+              + "on every third request (12 resets, timeout 10 s): \(round((seconds[1] - seconds[0]) / resets * 1000)) ms from a reset to the next delivery")
     }
 
     static func lineCount(_ path: String) -> Int {
