@@ -30,6 +30,7 @@ final class ControlCommands: ControlHandling {
     let anchorProblem: String?
     // Writes (acknowledgements) go through the hub, which blocks until durable: on a queue of their own too.
     let writeQueue = DispatchQueue(label: "coldchain.control.write")
+    let backupQueue = DispatchQueue(label: "coldchain.control.backup")
 
     init(config: GatewayConfig, ledger: Ledger, hub: MonitorHub, scans: ScanHub, uplink: UplinkState, startedAt: Date, clock: any WallClock,
          anchorProblem: String? = nil, backups: Backups? = nil, calendar: ClinicCalendar = ClinicCalendar(offset: LocalTime.utcOffset),
@@ -65,7 +66,9 @@ final class ControlCommands: ControlHandling {
             case .backupNow:
                 guard let backups else { throw ControlFailure(.unavailable, "no backup is configured (storage.backup: { dir, keep })") }
                 let now = clock.now()
-                switch try await onQueue(writeQueue, { backups.run(at: now) }) {
+                // Its own queue: a first full copy of years takes minutes, and acknowledgements and checks go
+                // through `writeQueue` meanwhile.
+                switch try await onQueue(backupQueue, { backups.run(at: now) }) {
                 case .success(let reply): return try .result(reply)
                 case .failure(let f): return .failure(f)
                 }
