@@ -78,10 +78,11 @@ enum HistoryBench {
         defer { _ = try? FileManager.default.removeItem(atPath: stick) }
         do {
             let full = try LedgerBackup.run(source: ledger, dir: stick, name: "bench", keep: 1, now: end)
-            m.backupFull = full.seconds; m.backupFullEvents = full.copied
+            m.backupFull = full.completed.seconds; m.backupFullEvents = Int64(full.completed.copied)
             _ = try build(path: ledger, days: 1, end: end.addingTimeInterval(86_400), fresh: false)
             let next = try LedgerBackup.run(source: ledger, dir: stick, name: "bench", keep: 1, now: end.addingTimeInterval(86_400))
-            m.backupIncremental = next.seconds; m.backupIncrementalEvents = next.copied; m.backupBytes = next.bytes
+            m.backupIncremental = next.completed.seconds; m.backupIncrementalEvents = Int64(next.completed.copied)
+            m.backupBytes = Int64(next.completed.bytes)
         } catch let f as LedgerBackup.Failure {
             throw Errno("backup: \(f.message)", code: EIO)
         }

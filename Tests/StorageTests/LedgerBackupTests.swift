@@ -29,16 +29,16 @@ import TestSupport
             return try LedgerBackup.run(source: dir.file(source), dir: stick, name: "gw", keep: 2, now: t)
         }
         let a = try backup("a.sqlite")
-        #expect(a.full && a.copied == 300 && a.setAside == nil)
-        #expect(try backup("a.sqlite").copied == 0, "nothing new: nothing copied")
+        #expect(a.completed.full && a.completed.copied == 300 && a.setAside == nil)
+        #expect(try backup("a.sqlite").completed.copied == 0, "nothing new: nothing copied")
         // Another ledger's copy under the same name: set aside, then a full copy of this one.
         let b = try backup("b.sqlite")
-        #expect(b.full && b.copied == 400)
+        #expect(b.completed.full && b.completed.copied == 400)
         #expect(b.setAside?.reason.contains("differs from this ledger's") == true, "\(String(describing: b.setAside))")
         // A file that is not a database at all.
         try Data("not a ledger".utf8).write(to: URL(fileURLWithPath: stick + "/gw.sqlite"))
         let c = try backup("b.sqlite")
-        #expect(c.full && c.setAside != nil, "\(String(describing: c.setAside))")
+        #expect(c.completed.full && c.setAside != nil, "\(String(describing: c.setAside))")
         // A copy ahead of the ledger (the ledger was restored from an older copy): set aside too.
         let d = try backup("a.sqlite")
         #expect(d.setAside?.reason.contains("event 400, beyond this ledger's head 300") == true, "\(String(describing: d.setAside))")

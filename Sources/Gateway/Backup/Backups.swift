@@ -54,18 +54,17 @@ public final class Backups: Sendable {
             try LedgerBackup.run(source: ledgerPath, dir: settings.dir, name: name, keep: settings.keep, now: now)
         }) {
         case .success(let r):
+            let body = r.completed
             if let aside = r.setAside { log.warning("backup: the copy in \(settings.dir) did not match the ledger (\(aside.reason)); moved to \(aside.file), writing a new full copy") }
-            let body = BackupCompleted(file: r.file, headSeq: Int(r.headSeq), headHash: r.headHash, copied: Int(r.copied), full: r.full,
-                                       bytes: Int(r.bytes), seconds: r.seconds)
             switch hub.commitExternal({ [NewEvent(body, at: now)] }) {
             case .success(let written):
                 state.withLock { $0.lastCompleted = (now, body); $0.lastFailure = nil }
-                log.notice("backup: \(r.full ? "full copy" : "extended") \(r.file) to event \(r.headSeq) (\(r.copied) events in \(DurationText.describe(r.seconds)))")
+                log.notice("backup: \(body.full ? "full copy" : "extended") \(body.file) to event \(body.headSeq) (\(body.copied) events in \(DurationText.describe(body.seconds)))")
                 let notes = r.setAside.map { ["set_aside": $0.file, "set_aside_reason": $0.reason] } ?? [:]
                 return .success(BackupReply(seq: written.first?.seq ?? 0, at: written.first?.at ?? RFC3339.format(now), body: body, notes: notes))
             case .failure(let refusal):
                 // The copy is there, but the record cannot say so: not a completed backup as far as the record goes.
-                let error = "the copy to event \(r.headSeq) was written, but the ledger cannot record it: \(refusal.reason)"
+                let error = "the copy to event \(body.headSeq) was written, but the ledger cannot record it: \(refusal.reason)"
                 state.withLock { $0.lastFailure = (now, error) }
                 return .failure(refusal.controlFailure)
             }

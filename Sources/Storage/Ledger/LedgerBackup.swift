@@ -14,19 +14,11 @@ import POSIX
 /// The events before the old head were checked the same way by the runs that copied them; `coldchainctl verify
 /// --ledger COPY` walks the whole chain of a copy.
 public enum LedgerBackup {
-    public struct Outcome: Sendable, Equatable {
-        public var file: String
-        public var headSeq: Int64
-        public var headHash: String
-        public var copied: Int64
-        public var full: Bool
-        public var bytes: Int64
-        public var seconds: Double
+    public struct Outcome: Sendable {
+        /// The copy as `backup.completed` records it (its fields are defined once, there).
+        public var completed: BackupCompleted
         /// Where a copy that did not match the ledger was moved, and why.
         public var setAside: (file: String, reason: String)?
-        public static func == (a: Outcome, b: Outcome) -> Bool {
-            a.file == b.file && a.headSeq == b.headSeq && a.headHash == b.headHash && a.copied == b.copied && a.full == b.full
-        }
     }
 
     /// A backup that did not complete, in words for the person who has to fix it.
@@ -106,8 +98,9 @@ public enum LedgerBackup {
             }
             let integrity = try copy.statement("PRAGMA integrity_check").rows { $0.string(0) }.joined(separator: "; ")
             guard integrity == "ok" else { throw Failure(message: "the copy \(file) fails SQLite's integrity check: \(integrity.truncated(300))") }
-            return Outcome(file: file, headSeq: head.0, headHash: head.1, copied: copied, full: full, bytes: fileSize(at: file),
-                          seconds: monotonicSeconds() - t0, setAside: setAside)
+            let completed = BackupCompleted(file: file, headSeq: Int(head.0), headHash: head.1, copied: Int(copied), full: full,
+                                            bytes: Int(fileSize(at: file)), seconds: monotonicSeconds() - t0)
+            return Outcome(completed: completed, setAside: setAside)
         } catch let f as Failure {
             throw f
         } catch {
