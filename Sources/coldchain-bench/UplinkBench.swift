@@ -28,19 +28,9 @@ enum UplinkBench {
                 k += chunk.count
             }
             ledger.close()
-            _ = FileManager.default.createFile(atPath: dir + "/token", contents: Data("bench-token".utf8))
-            _ = FileManager.default.createFile(atPath: dir + "/coldchaind.json5", contents: Data("""
-                { gateway: { id: "gw-bench", site: "bench" }, storage: { path: "ledger.sqlite" }, control: { socket: "control.sock" },
-                  platform: { url: "http://127.0.0.1:\(port)", token_file: "token", batch_events: \(batch), batch_bytes: 16000000 } }
-                """.utf8))
-            let receiver = try ChildProcess(path: "/usr/bin/env", arguments: ["python3", receiverScript, String(port), dir + "/received.jsonl", "bench-token"],
-                                            stdout: dir + "/receiver.log", stderr: dir + "/receiver.log")
+            let (receiver, daemon, start) = try launch(dir: dir, port: port, platform: "batch_events: \(batch), batch_bytes: 16000000", plan: [],
+                                                       receiverScript: receiverScript, bin: bin)
             defer { receiver.signal(SIGKILL); receiver.wait() }
-            usleep(800_000)
-
-            let start = Date()
-            let daemon = try ChildProcess(path: bin + "/coldchaind", arguments: ["--config", dir + "/coldchaind.json5"],
-                                          stdout: dir + "/daemon.log", stderr: dir + "/daemon.log")
             var delivered = 0
             var firstArrival: Date?
             while Date().timeIntervalSince(start) < 600 {
@@ -100,19 +90,9 @@ enum UplinkBench {
                 NewEvent(.reading, at: t0.addingTimeInterval(Double(i) * 6), body: ["sensor": "S1", "fridge": "F1", "c": .number(5)])
             })
             ledger.close()
-            _ = FileManager.default.createFile(atPath: dir + "/token", contents: Data("bench-token".utf8))
-            _ = FileManager.default.createFile(atPath: dir + "/coldchaind.json5", contents: Data("""
-                { gateway: { id: "gw-bench", site: "bench" }, storage: { path: "ledger.sqlite" }, control: { socket: "control.sock" },
-                  platform: { url: "http://127.0.0.1:\(port + k)", token_file: "token", batch_events: \(batch), timeout: "10s" } }
-                """.utf8))
-            let receiver = try ChildProcess(path: "/usr/bin/env", arguments: ["python3", receiverScript, String(port + k), dir + "/received.jsonl",
-                                                                              "bench-token", plan.joined(separator: ",")],
-                                            stdout: dir + "/receiver.log", stderr: dir + "/receiver.log")
+            let (receiver, daemon, start) = try launch(dir: dir, port: port + k, platform: "batch_events: \(batch), timeout: \"10s\"", plan: plan,
+                                                       receiverScript: receiverScript, bin: bin)
             defer { receiver.signal(SIGKILL); receiver.wait() }
-            usleep(800_000)
-            let start = Date()
-            let daemon = try ChildProcess(path: bin + "/coldchaind", arguments: ["--config", dir + "/coldchaind.json5"],
-                                          stdout: dir + "/daemon.log", stderr: dir + "/daemon.log")
             var first: Date?
             while Date().timeIntervalSince(start) < 300 {
                 usleep(20_000)
@@ -127,6 +107,31 @@ enum UplinkBench {
         let resets = 12.0
         print("resets: \(events) events in batches of \(batch): \(round(seconds[0] * 100) / 100) s without, \(round(seconds[1] * 100) / 100) s with a reset "
               + "on every third request (12 resets, timeout 10 s): \(round((seconds[1] - seconds[0]) / resets * 1000)) ms from a reset to the next delivery")
+    }
+
+    /// The receiver on `port` (with its fault `plan`), then coldchaind forwarding the ledger in `dir` to it, with
+    /// `platform`'s extra keys; returns both and when the daemon was started.
+    static func launch(dir: String, port: Int, platform: String, plan: [String], receiverScript: String, bin: String) throws
+        -> (receiver: ChildProcess, daemon: ChildProcess, start: Date)
+    {
+        _ = FileManager.default.createFile(atPath: dir + "/token", contents: Data("bench-token".utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/coldchaind.json5", contents: Data("""
+            { gateway: { id: "gw-bench", site: "bench" }, storage: { path: "ledger.sqlite" }, control: { socket: "control.sock" },
+              platform: { url: "http://127.0.0.1:\(port)", token_file: "token", \(platform) } }
+            """.utf8))
+        let receiver = try ChildProcess(path: "/usr/bin/env", arguments: ["python3", receiverScript, String(port), dir + "/received.jsonl",
+                                                                          "bench-token", plan.joined(separator: ",")],
+                                        stdout: dir + "/receiver.log", stderr: dir + "/receiver.log")
+        usleep(800_000)
+        let start = Date()
+        do {
+            let daemon = try ChildProcess(path: bin + "/coldchaind", arguments: ["--config", dir + "/coldchaind.json5"],
+                                          stdout: dir + "/daemon.log", stderr: dir + "/daemon.log")
+            return (receiver, daemon, start)
+        } catch {
+            receiver.signal(SIGKILL); receiver.wait()
+            throw error
+        }
     }
 
     static func lineCount(_ path: String) -> Int {
