@@ -13,9 +13,12 @@ build: deps
 	$(SWIFT) build
 
 # The executables are built first: the end-to-end tests run them as child processes.
+# The run's log is kept, and on failure what failed is printed again at the end: CI shows only the last lines,
+# and a failed expectation from hundreds of lines earlier was otherwise lost.
 test: build
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@bash -o pipefail -c '$(SWIFT) test --skip-build 2>&1 | tee .build/test.log' || \
+		{ echo "--- what failed (from .build/test.log):"; grep -E "^✘|: error: |Fatal error" .build/test.log | grep -v "^✘ Test run" | cut -c1-300 | head -16; exit 1; }
 
 demo: build
 	.build/debug/coldchaind --demo --state-dir demo-state
@@ -40,6 +43,8 @@ install: release
 		$(DESTDIR)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d \
 		$(DESTDIR)$(PREFIX)/share/doc/coldchaind
 	install -m 0755 $(RELEASE_DIR)/coldchaind $(RELEASE_DIR)/coldchainctl $(RELEASE_DIR)/coldchain-sim $(DESTDIR)$(PREFIX)/bin/
+	# Debug information off (coldchaind 30.5 -> 25.1 MB); the symbols stay, so a crash's backtrace still names functions.
+	strip --strip-debug $(DESTDIR)$(PREFIX)/bin/coldchaind $(DESTDIR)$(PREFIX)/bin/coldchainctl $(DESTDIR)$(PREFIX)/bin/coldchain-sim
 	install -m 0644 Devices/*.json5 $(DESTDIR)$(PREFIX)/share/coldchaind/devices/
 	sed 's|devices_dir: "../Devices"|devices_dir: "devices"|' Config/demo.json5 > $(DESTDIR)$(PREFIX)/share/coldchaind/demo.json5
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/coldchaind/README.md
