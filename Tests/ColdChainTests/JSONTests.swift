@@ -81,4 +81,19 @@ import Testing
             #expect((try? JSONValue.parseJSON5(Data(doc.utf8))) != nil, "\(doc)")
         }
     }
+
+    /// Property: any string written as JSON reads back the same, and what is written carries no raw control
+    /// character (C0, DEL, C1, bidi overrides) whether it took the printable-ASCII fast path or not.
+    @Test func writtenStringsReadBackAndCarryNoControls() throws {
+        var rng = SystemRandomNumberGenerator()
+        let pieces: [String] = ["a", "Z", "9", " ", "~", "\"", "\\", "/", "\n", "\r", "\t", "\u{0}", "\u{1b}", "\u{7f}", "\u{85}",
+                                "\u{9b}", "\u{202e}", "\u{2066}", "中", "°", "é", "😀", "{", "}"]
+        for _ in 0..<3000 {
+            let s = (0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            var out = ""
+            JSONValue.writeString(s, to: &out)
+            #expect(try JSONValue.parse(Data("[\(out)]".utf8)) == [JSONValue.string(s)], "\(out)")
+            #expect(!out.unicodeScalars.contains { String.needsEscape($0) }, "\(out)")
+        }
+    }
 }

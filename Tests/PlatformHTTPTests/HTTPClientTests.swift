@@ -5,40 +5,8 @@ import Testing
 import TestSupport
 
 /// The libcurl client against real servers on 127.0.0.1 (Tests/Interop/platform_receiver.py, plain and TLS), with
-/// certificates this test makes with `openssl`: a test CA, a server certificate it signs, one for another host, a
-/// self-signed one, and a client certificate.
+/// certificates this test makes with `openssl` (TestPKI).
 @Suite(.serialized) struct HTTPClientTests {
-    /// The certificates, made once per test in a temporary folder.
-    struct PKI: Sendable {
-        let dir = TempDir("cc-pki")
-        var ca: String { dir.file("ca.pem") }
-        func cert(_ name: String) -> (cert: String, key: String) { (dir.file("\(name).pem"), dir.file("\(name).key")) }
-
-        init() throws {
-            let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-            let script = """
-                set -e; cd \(dir.path)
-                openssl req -x509 \(ec) -keyout ca.key -out ca.pem -days 2 -subj "/CN=coldchain test CA" 2>/dev/null
-                sign() { openssl req \(ec) -keyout $1.key -out $1.csr -subj "/CN=$2" 2>/dev/null
-                         printf "subjectAltName=$3" > $1.ext
-                         openssl x509 -req -in $1.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $1.pem -days 2 -extfile $1.ext 2>/dev/null; }
-                sign server 127.0.0.1 "IP:127.0.0.1,DNS:localhost"
-                sign elsewhere platform.example "DNS:platform.example"
-                sign client gw-test-01 "DNS:gw-test-01"
-                openssl req -x509 \(ec) -keyout self.key -out self.pem -days 2 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
-                """
-            let r = shell(script)
-            try #require(r.status == 0, "openssl: \(r.output)")
-        }
-    }
-
-    static func tlsReceiver(_ pki: PKI, cert name: String, requireClient: Bool = false) throws -> Receiver {
-        let (cert, key) = pki.cert(name)
-        var env = ["RECEIVER_TLS_CERT": cert, "RECEIVER_TLS_KEY": key]
-        if requireClient { env["RECEIVER_CLIENT_CA"] = pki.ca }
-        return try Receiver(dir: TempDir("cc-tls"), plan: [], environment: env)
-    }
-
     static let batch = Array(#"{"events":[]}"#.utf8)
     static func post(_ url: String, _ settings: HTTPSettings) throws -> Result<HTTPResponse, HTTPFailure> {
         try HTTPClient(settings: settings).perform(HTTPRequest(.post, url: url + "/v1/events",
@@ -54,13 +22,13 @@ import TestSupport
     }
 
     @Test func tlsIsVerifiedAndAnswersInLibcurlsWords() async throws {
-        let pki = try PKI()
+        let pki = try TestPKI()
         // The requests block: they run off Swift's pool; what they came to is checked here, in the test.
         let (results, unverifiedSaw, mutualSaw) = try await offPool { () -> ([String], Int, Int) in
-            let good = try Self.tlsReceiver(pki, cert: "server")
-            let selfSigned = try Self.tlsReceiver(pki, cert: "self")
-            let wrongHost = try Self.tlsReceiver(pki, cert: "elsewhere")
-            let mutual = try Self.tlsReceiver(pki, cert: "server", requireClient: true)
+            let good = try pki.receiver(cert: "server")
+            let selfSigned = try pki.receiver(cert: "self")
+            let wrongHost = try pki.receiver(cert: "elsewhere")
+            let mutual = try pki.receiver(cert: "server", requireClient: true)
             let (cert, key) = pki.cert("client")
             let withCA = HTTPSettings(timeout: 20, caFile: pki.ca)
             let results = [
@@ -86,7 +54,7 @@ import TestSupport
     /// Through Debian's tinyproxy, started here on loopback: an https request goes as a CONNECT tunnel, and TLS is
     /// still verified end to end (the proxy sees only the tunnel).
     @Test func throughACONNECTProxy() async throws {
-        let pki = try PKI()
+        let pki = try TestPKI()
         let dir = TempDir("cc-proxy")
         let port = Int.random(in: 40001...50000)
         dir.write("tinyproxy.conf", """
@@ -106,11 +74,11 @@ import TestSupport
             while Date() < deadline, shell("python3 -c \"import socket; socket.create_connection(('127.0.0.1', \(port)), 1)\"").status != 0 {
                 usleep(50_000)
             }
-            let good = try Self.tlsReceiver(pki, cert: "server")
+            let good = try pki.receiver(cert: "server")
             let url = "https://127.0.0.1:\(good.port)"
             let viaProxy = Self.outcome(try Self.post(url, HTTPSettings(timeout: 20, caFile: pki.ca, proxy: "http://127.0.0.1:\(port)")))
             // Verification is not the proxy's to skip: the self-signed server is refused through it too.
-            let selfSigned = try Self.tlsReceiver(pki, cert: "self")
+            let selfSigned = try pki.receiver(cert: "self")
             let refused = Self.outcome(try Self.post("https://127.0.0.1:\(selfSigned.port)", HTTPSettings(timeout: 20, caFile: pki.ca, proxy: "http://127.0.0.1:\(port)")))
             return (viaProxy, refused)
         }

@@ -53,6 +53,12 @@ public enum ConfigLoader {
                              + "chmod 600 it, or give it as the systemd credential platform-client-key", warning: true)
             }
         }
+        if let p = config.platform, let cert = p.clientCert, access(cert, R_OK) == 0, PlatformClient.clientKey(p) == nil, fileSize(at: cert) < 1 << 20,
+           !((try? String(contentsOfFile: cert, encoding: .utf8))?.contains("PRIVATE KEY-----") ?? false) {
+            // libcurl would look for the key in the certificate's file, find none and fail every request.
+            problems.add("platform.client_cert", "no key for it: set platform.client_key, put the key in the same file, or give it as the systemd "
+                         + "credential platform-client-key (not visible here: CREDENTIALS_DIRECTORY is only set for the service)", warning: true)
+        }
         if let group = config.control.group, (try? Groups.id(named: group)) == nil {
             problems.add("control.group", "no group '\(group)' on this machine: the daemon will refuse to start until it exists (systemd/coldchaind.sysusers creates it)", warning: true)
         }

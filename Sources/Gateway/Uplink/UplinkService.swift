@@ -89,11 +89,18 @@ final class UplinkService: Service, @unchecked Sendable {
         // Not durable on purpose: after a restart urgent events are sent ahead again, which is harmless.
         var urgentCursor = cursor
         var backOff = 1.0
+        // The last 2xx's cursor write, made durable while the next batch is in flight. Measured with
+        // `coldchain-bench uplink`: the write (a WAL commit and its fsync) in line between two POSTs held catch-up
+        // at 0.5-0.67x the receiver's rate, and 0.89x without it. Writes stay in order: each is awaited before the
+        // next starts, and before any wait. A crash before it lands re-sends that batch, as a crash between a 2xx and
+        // its write always could; the platform de-duplicates by event id.
+        var cursorWrite: Task<Void, any Error>?
         let ledgerPath = ledger.path
         let reader = try await onQueue(readQueue) { try LedgerReader(path: ledgerPath) }
         defer { readQueue.sync { reader.close() } }
         while !Task.isCancelled {
             if state.snapshot.withLock({ $0.phase }) == .rejected {
+                try await settle(&cursorWrite)
                 guard state.retryRequested.withLock({ r in defer { r = false }; return r }) else {
                     guard await sleep(seconds: 1) else { return }
                     continue
@@ -119,6 +126,7 @@ final class UplinkService: Service, @unchecked Sendable {
             if let ready = prepared, ready.from == from, ready.full { current = ready } else { current = try await prepare(reader, after: from) }
             prepared = nil
             guard let last = current.events.last else {
+                try await settle(&cursorWrite)
                 state.update { $0.phase = .idle }
                 guard await sleep(seconds: 1) else { return }
                 continue
@@ -131,15 +139,21 @@ final class UplinkService: Service, @unchecked Sendable {
             let following = try? await next
             switch outcome {
             case .stored:
-                try await ledger.setUplinkCursor(last.seq, hash: last.hash, at: clock.now())
+                try await settle(&cursorWrite)
+                let (ledger, state, clock, sent) = (ledger, state, clock, Int64(current.events.count))
+                cursorWrite = Task {
+                    try await ledger.setUplinkCursor(last.seq, hash: last.hash, at: clock.now())
+                    state.update { $0.lastSuccess = clock.now(); $0.sent += sent }
+                }
                 cursor = last.seq
                 backOff = 1
                 prepared = following
-                state.update { $0.phase = .idle; $0.lastSuccess = self.clock.now(); $0.sent += Int64(current.events.count); $0.nextAttempt = nil }
+                state.update { $0.phase = .idle; $0.nextAttempt = nil }
             case .retry(let reason, let after):
                 // `after` is a valid Retry-After already clamped to 0...maxBackOff (RetryAfter), never NaN or negative.
                 let delay = after ?? backOff * Double.random(in: 0.5...1.0)
                 backOff = min(backOff * 2, Self.maxBackOff)
+                try await settle(&cursorWrite)
                 if state.snapshot.withLock({ $0.phase }) != .retrying { log.warning("uplink: \(reason); retrying in \(DurationText.describe(delay))") }
                 state.update { $0.phase = .retrying; $0.lastError = reason; $0.nextAttempt = self.clock.now().addingTimeInterval(delay) }
                 guard await sleep(seconds: delay) else { return }
@@ -148,13 +162,23 @@ final class UplinkService: Service, @unchecked Sendable {
                 state.update { $0.phase = .rejected; $0.lastError = "HTTP \(status): \(message)"; $0.nextAttempt = nil }
             }
         }
+        try await settle(&cursorWrite)
+    }
+
+    /// Waits for the pending cursor write; its error (the ledger cannot be written) ends the uplink as before.
+    private func settle(_ write: inout Task<Void, any Error>?) async throws {
+        defer { write = nil }
+        try await write?.value
     }
 }
 
 /// The native platform format: `{"gateway": ID, "batch": UUID, "events": [{"id", "seq", "type", "at", "data", ...}]}`.
 public enum NativeFormat {
     public static func batch(_ events: [LedgerEvent], gateway: String) -> Data {
-        var out = "{\"batch\":\"" + UUID().uuidString.lowercased() + "\",\"events\":["
+        var out = ""
+        // The bodies plus about 300 bytes of envelope each: one allocation for the batch, not one per doubling.
+        out.reserveCapacity(events.reduce(0) { $0 + $1.body.utf8.count + 300 } + 200)
+        out += "{\"batch\":\"" + UUID().uuidString.lowercased() + "\",\"events\":["
         for (i, e) in events.enumerated() {
             if i > 0 { out += "," }
             // The body is already canonical JSON; it goes in as it is, with the chain's hashes so the platform can
