@@ -35,7 +35,7 @@ let package = Package(
         // Simulated fridges for the demo, the tests and the benchmarks: never linked into coldchaind's library.
         .target(name: "Simulation", dependencies: ["ColdChain", "Fieldbus", "POSIX"]),
 
-        .executableTarget(name: "coldchaind", dependencies: ["Gateway"]),
+        .executableTarget(name: "coldchaind", dependencies: ["Gateway", "POSIX"]),
         .executableTarget(name: "coldchainctl", dependencies: ["Control", "ColdChain", "Storage", "POSIX"]),
         .executableTarget(name: "coldchain-sim", dependencies: ["Simulation"]),
         .executableTarget(name: "coldchain-bench", dependencies: ["Storage", "ColdChain", "CRawBench", "Fieldbus", "POSIX", "Control", "Gateway", "PlatformHTTP"]),

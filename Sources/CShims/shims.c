@@ -44,3 +44,13 @@ int cc_malloc_trim(void) {
 int cc_spawn_close_from(posix_spawn_file_actions_t *actions, int from) {
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
+
+#include <sys/timex.h>
+int cc_clock_state(int *unsync) {
+    struct timex tx = {0};
+    tx.modes = 0;
+    int state = adjtimex(&tx);
+    if (state < 0) return -1;
+    *unsync = (tx.status & STA_UNSYNC) != 0;
+    return state;
+}

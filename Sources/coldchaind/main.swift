@@ -1,5 +1,6 @@
 import Gateway
 import Glibc
+import POSIX
 
 // Everything runs off the main actor: see DaemonCommand.runBlocking.
-exit(DaemonCommand.main(Array(CommandLine.arguments.dropFirst())))
+exit(DaemonCommand.main(Array(processArguments().dropFirst())))

@@ -194,3 +194,34 @@ struct Feed {
         #expect(abs(mkt - expected) < 1e-9)
     }
 }
+
+/// The record clock stepped forward in the middle of what a monitor measures.
+@Suite struct SensorMonitorClockStepTests {
+    let t0 = Date(timeIntervalSince1970: 1_795_000_000)
+    let day = 86_400.0
+
+    @Test func aForwardStepNeitherStretchesAnExcursionNorRaisesNoData() {
+        var rules = AlarmRules.gsp
+        rules.high?.delay = 0; rules.commLossAfter = 600
+        var m = SensorMonitor(sensor: "S1", rules: rules, startedAt: t0)
+        _ = m.observe(11, at: t0)
+        _ = m.observe(11, at: t0.addingTimeInterval(4))
+        m.clockStepped(by: day)
+        // The next tick and reading come a few seconds later on the stepped clock.
+        #expect(m.tick(t0.addingTimeInterval(day + 6)).isEmpty, "no false no-data")
+        let events = m.observe(5, at: t0.addingTimeInterval(day + 8))
+        guard case .excursionClosed(let e)? = events.first else { Issue.record("\(events)"); return }
+        #expect(e.duration == 8)
+        #expect(e.start == t0, "the start stays as recorded")
+    }
+
+    @Test func aStepDuringTheDelayDoesNotCountTowardsIt() {
+        var rules = AlarmRules.gsp
+        rules.high?.delay = 600; rules.commLossAfter = 600
+        var m = SensorMonitor(sensor: "S1", rules: rules, startedAt: t0)
+        _ = m.observe(11, at: t0)
+        m.clockStepped(by: day)
+        #expect(m.observe(11, at: t0.addingTimeInterval(day + 60)).isEmpty, "60 s of a 600 s delay")
+        #expect(m.observe(11, at: t0.addingTimeInterval(day + 600)).count == 1)
+    }
+}

@@ -11,22 +11,25 @@ import TestSupport
 /// the daemon's start and stop) before the events become typed (issue 9). It is the record as the field has it:
 /// whatever the code becomes, it must still verify and decode this file, and re-encode each body byte for byte.
 /// Tests/Fixtures/records-event-types.sqlite holds, the same way, the types added after it (manual checks, backups),
-/// written by the producers that added them. Together they hold every recorded type.
+/// written by the producers that added them, and Tests/Fixtures/clock-event-types.sqlite the clock's (`clock.behind`,
+/// `clock.corrected`, from the hub over a RecordClock). Together they hold every recorded type.
 ///
 /// Regenerate (only the file of the types you add, never to make a test pass):
-/// `COLDCHAIN_WRITE_FIXTURE=1 swift test --filter EventFixtureTests` (the first), `=2` (the second)
+/// `COLDCHAIN_WRITE_FIXTURE=1 swift test --filter EventFixtureTests` (the first), `=2` (the second), `=3` (the third)
 @Suite(.serialized) struct EventFixtureTests {
     static let path = packageRoot() + "/Tests/Fixtures/every-event-type.sqlite"
     static let recordsPath = packageRoot() + "/Tests/Fixtures/records-event-types.sqlite"
+    static let clockPath = packageRoot() + "/Tests/Fixtures/clock-event-types.sqlite"
 
     @Test func theFixturesHoldEveryEventTypeAndVerify() async throws {
         switch ProcessInfo.processInfo.environment["COLDCHAIN_WRITE_FIXTURE"] {
         case "1"?: try await Self.write()
         case "2"?: try await Self.writeRecords()
+        case "3"?: try Self.writeClock()
         default: break
         }
         var types: Set<String> = []
-        for file in [Self.path, Self.recordsPath] {
+        for file in [Self.path, Self.recordsPath, Self.clockPath] {
             // A copy: opening the committed file would create -wal and -shm files beside it.
             let dir = TempDir("cc-fixture")
             let copy = dir.file("ledger.sqlite")
@@ -68,6 +71,23 @@ import TestSupport
                                   reader: try LedgerReader(path: f.config.storage.path), log: Log(collect: { _ in }))
         _ = missing.run(at: at(62))                                                   // backup.failed
         try Self.save(f, to: Self.recordsPath)
+    }
+
+    /// Writes the third fixture: the hub over a RecordClock whose system clock starts a year behind, is set right,
+    /// then jumps a day; readings every minute throughout.
+    static func writeClock() throws {
+        let f = try HubFixture()
+        let (system, steady) = (ManualClock(f.t0.addingTimeInterval(-365 * 86_400)), ManualClock(f.t0))
+        let clock = RecordClock(system: system, steady: SteadyFromManual(clock: steady), floor: f.t0)    // clock.behind
+        f.hub = try HubFixture.makeHub(f.config, f.ledger, at: clock.now(), recordClock: clock)
+        func minute() { system.advance(by: 60); steady.advance(by: 60); f.hub.record(sensor: "F1-air", at: clock.now(), temperature: .value(5), humidity: nil) }
+        for _ in 0..<3 { minute() }
+        system.set(f.t0.addingTimeInterval(900))                                           // clock.corrected
+        for _ in 0..<3 { minute() }
+        system.advance(by: 86_400)                                                          // clock.corrected, a day
+        for _ in 0..<3 { minute() }
+        f.hub.tick(at: clock.now())
+        try save(f, to: clockPath)
     }
 
     /// Copies the fixture's ledger to `path`, compacted, without -wal and -shm files.

@@ -7,6 +7,12 @@ import Testing
 import TestSupport
 
 /// A hub on a real ledger in a temporary folder, fed readings at chosen times.
+/// A steady clock that a test moves by hand, apart from the system clock.
+struct SteadyFromManual: MonotonicClock {
+    let clock: ManualClock
+    func seconds() -> Double { clock.now().timeIntervalSince1970 }
+}
+
 final class HubFixture: @unchecked Sendable {
     let dir: TempDir
     let config: GatewayConfig
@@ -23,10 +29,10 @@ final class HubFixture: @unchecked Sendable {
         hub = try Self.makeHub(config, ledger, at: t0)
     }
 
-    static func makeHub(_ config: GatewayConfig, _ ledger: Ledger, at t: Date) throws -> MonitorHub {
+    static func makeHub(_ config: GatewayConfig, _ ledger: Ledger, at t: Date, recordClock: RecordClock? = nil) throws -> MonitorHub {
         let reader = try LedgerReader(path: config.storage.path)
         defer { reader.close() }
-        return try MonitorHub(config: config, ledger: ledger, reader: reader, log: Log(collect: { _ in }), now: t)
+        return try MonitorHub(config: config, ledger: ledger, reader: reader, log: Log(collect: { _ in }), now: t, recordClock: recordClock)
     }
 
     /// Readings of `c` every minute for `minutes`, starting `offset` minutes after t0.

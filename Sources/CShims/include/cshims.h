@@ -27,4 +27,9 @@ int cc_malloc_trim(void);
 #include <spawn.h>
 int cc_spawn_close_from(posix_spawn_file_actions_t *actions, int from);
 
+/// A read-only adjtimex(2) (modes 0; no privilege needed): returns its clock state (TIME_ERROR, 5, when not
+/// synchronised) and sets *unsync to whether STA_UNSYNC is set; -1 with errno on failure. <sys/timex.h> is not in
+/// Swift's Glibc module.
+int cc_clock_state(int *unsync);
+
 #endif

@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 /// The ledger's event types. The same names go to the platform; a name is never reused for another meaning.
 public enum EventType: String, Sendable, CaseIterable {
     case gatewayStarted = "gateway.started"
@@ -29,6 +31,10 @@ public enum EventType: String, Sendable, CaseIterable {
     /// The daily backup: a verified copy and how far it reaches, or why there is none.
     case backupCompleted = "backup.completed"
     case backupFailed = "backup.failed"
+    /// The system clock read earlier than the record's time; the record kept going forward (RecordClock).
+    case clockBehind = "clock.behind"
+    /// The system clock stepped forward, or came back into line after `clock.behind`, with the offset.
+    case clockCorrected = "clock.corrected"
     /// Not recorded: what `alarm_command` is sent every `repeat` while an alarm stays open.
     case alarmReminder = "alarm.reminder"
 }
@@ -48,4 +54,7 @@ extension EventType {
 /// The running version, shown by `status` and recorded in `gateway.started`.
 public enum Version {
     public static let current = "0.1.0"
+    /// No clock reading before this build existed is right (2026-11-01T00:00:00Z): a board without a battery-backed
+    /// clock that boots at 1970 or 2020 with a new ledger is behind this, as it would be behind a ledger's newest event.
+    public static let earliestPlausibleTime = Date(timeIntervalSince1970: 1_793_491_200)
 }

@@ -108,3 +108,52 @@ public struct LedgerUnrecorded: EventBody {
                   events: try r.counts("events"))
     }
 }
+
+/// `clock.behind`: the system clock read earlier than the time the record had reached (at start, or after a step
+/// back). Recording went on from `recorded` plus the steady time elapsed, so the ledger's times never go backwards.
+public struct ClockBehind: EventBody {
+    public static let type = EventType.clockBehind
+    public var typed: TypedEvent { .clockBehind(self) }
+    public var system: Date
+    public var recorded: Date
+    public init(system: Date, recorded: Date) { self.system = system; self.recorded = recorded }
+    public var behindSeconds: Double { recorded.timeIntervalSince(system) }
+    public var json: JSONValue {
+        ["system": .string(RFC3339.format(system)), "recorded": .string(RFC3339.format(recorded)), "behind_s": .number(behindSeconds.rounded())]
+    }
+    public init(json: JSONValue) throws(EventBodyError) {
+        let r = try BodyReader(json, Self.type)
+        self.init(system: try r.date("system"), recorded: try r.date("recorded"))
+    }
+}
+
+/// `clock.corrected`: the system clock stepped forward by `offset_s` past the record's time (NTP after a stale boot,
+/// a forward jump) or came back into line after `clock.behind`; recording follows it again from here. Intervals
+/// (excursion delays, no-data, alarm repeats) do not count the step.
+public struct ClockCorrected: EventBody {
+    public static let type = EventType.clockCorrected
+    public var typed: TypedEvent { .clockCorrected(self) }
+    public var offsetSeconds: Double
+    public var system: Date
+    public var previous: Date
+    public init(offsetSeconds: Double, system: Date, previous: Date) {
+        self.offsetSeconds = (offsetSeconds * 1000).rounded() / 1000; self.system = system; self.previous = previous
+    }
+    public var json: JSONValue {
+        ["offset_s": .number(offsetSeconds), "system": .string(RFC3339.format(system)), "previous": .string(RFC3339.format(previous))]
+    }
+    public init(json: JSONValue) throws(EventBodyError) {
+        let r = try BodyReader(json, Self.type)
+        self.init(offsetSeconds: try r.double("offset_s"), system: try r.date("system"), previous: try r.date("previous"))
+    }
+}
+
+extension ClockStep {
+    /// The event that records this step.
+    public var body: any EventBody {
+        switch self {
+        case .behind(let system, let recorded): ClockBehind(system: system, recorded: recorded)
+        case .corrected(let offset, let system, let previous): ClockCorrected(offsetSeconds: offset, system: system, previous: previous)
+        }
+    }
+}

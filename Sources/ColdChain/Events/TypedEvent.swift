@@ -25,6 +25,8 @@ public enum TypedEvent: Sendable, Equatable {
     case inspectionRecorded(InspectionRecorded)
     case backupCompleted(BackupCompleted)
     case backupFailed(BackupFailed)
+    case clockBehind(ClockBehind)
+    case clockCorrected(ClockCorrected)
 
     /// Decodes a stored body of type `type`; nil for a type this build does not know (a newer gateway's).
     public init?(type: String, body: JSONValue) throws(EventBodyError) {
@@ -54,6 +56,8 @@ public enum TypedEvent: Sendable, Equatable {
         case .inspectionRecorded: self = .inspectionRecorded(try InspectionRecorded(json: body))
         case .backupCompleted: self = .backupCompleted(try BackupCompleted(json: body))
         case .backupFailed: self = .backupFailed(try BackupFailed(json: body))
+        case .clockBehind: self = .clockBehind(try ClockBehind(json: body))
+        case .clockCorrected: self = .clockCorrected(try ClockCorrected(json: body))
         }
     }
 
@@ -84,6 +88,8 @@ public enum TypedEvent: Sendable, Equatable {
         case .inspectionRecorded(let b): b
         case .backupCompleted(let b): b
         case .backupFailed(let b): b
+        case .clockBehind(let b): b
+        case .clockCorrected(let b): b
         }
     }
 

@@ -23,8 +23,11 @@ public struct Excursion: Sendable, Equatable {
     var lastPeak: Double
     var lastAt: Date
     var lastValue: Double
+    /// Forward steps of the system clock while it was open: `start` stays as recorded, and the duration leaves
+    /// them out (a one-day jump once turned an 8 s excursion into `1d20s`).
+    var stepped: Double = 0
 
-    public var duration: Double { (end ?? lastAt).timeIntervalSince(start) }
+    public var duration: Double { (end ?? lastAt).timeIntervalSince(start) - stepped }
     /// The most extreme reading in the direction of the breach.
     public var peak: Double { side == .low ? min : max }
 
@@ -94,6 +97,17 @@ public struct SensorMonitor: Sendable {
         if let w = rules.warnHighC, v >= w { return .warning }
         if let w = rules.warnLowC, v <= w { return .warning }
         return .ok
+    }
+
+    /// The recorded time stepped forward by `seconds` (RecordClock): the times that measure intervals move with it,
+    /// so the step counts as no time passed; what was recorded (an excursion's start) stays as it was.
+    public mutating func clockStepped(by seconds: Double) {
+        guard seconds > 0, seconds.isFinite else { return }
+        if let v = lastValid { lastValid = (v.at.addingTimeInterval(seconds), v.value) }
+        silentSince = silentSince.addingTimeInterval(seconds)
+        above = above.map { $0.map { ($0.0.addingTimeInterval(seconds), $0.1.addingTimeInterval(seconds)) } }
+        for side in open.keys { open[side]!.lastAt.addTimeInterval(seconds); open[side]!.stepped += seconds }
+        for side in pending.keys { pending[side]!.lastAt.addTimeInterval(seconds); pending[side]!.stepped += seconds }
     }
 
     /// A probe answered with a fault value: it counts as no data, and changes no excursion.
@@ -176,7 +190,7 @@ public struct SensorMonitor: Sendable {
             p.lastAt = t
             p.lastValue = v
         }
-        if t.timeIntervalSince(p.start) >= limit.delay {
+        if t.timeIntervalSince(p.start) - p.stepped >= limit.delay {
             pending[side] = nil
             p.lastPeak = side == .high ? p.max : p.min
             open[side] = p

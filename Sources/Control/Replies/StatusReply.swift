@@ -19,18 +19,37 @@ public struct StatusReply: Codable, Sendable, Equatable {
     public var uplink: UplinkStatus
     /// Absent when no backup is configured.
     public var backup: BackupStatus?
+    /// Absent from a daemon before the record clock.
+    public var clock: ClockInfo?
 
     enum CodingKeys: String, CodingKey {
-        case problems, gateway, version, pid, ledger, scanners, fridges, buses, alarms, platform, uplink, backup
+        case problems, gateway, version, pid, ledger, scanners, fridges, buses, alarms, platform, uplink, backup, clock
         case startedAt = "started_at", uptimeSeconds = "uptime_s"
     }
 
     public init(problems: [String], gateway: GatewayIdentity, version: String, pid: Int, startedAt: String, uptimeSeconds: Double,
                 ledger: LedgerInfo, scanners: [NoisyScanner], fridges: [FridgeStatus], buses: [BusStatus], alarms: [AlarmSummary],
-                platform: PlatformInfo, uplink: UplinkStatus, backup: BackupStatus? = nil) {
+                platform: PlatformInfo, uplink: UplinkStatus, backup: BackupStatus? = nil, clock: ClockInfo? = nil) {
         self.problems = problems; self.gateway = gateway; self.version = version; self.pid = pid; self.startedAt = startedAt
         self.uptimeSeconds = uptimeSeconds; self.ledger = ledger; self.scanners = scanners; self.fridges = fridges; self.buses = buses
-        self.alarms = alarms; self.platform = platform; self.uplink = uplink; self.backup = backup
+        self.alarms = alarms; self.platform = platform; self.uplink = uplink; self.backup = backup; self.clock = clock
+    }
+}
+
+/// The system clock as the daemon sees it: synchronised (the kernel's STA_UNSYNC, nil when it cannot be read), and
+/// whether it is behind the record's time (RecordClock), with both times.
+public struct ClockInfo: Codable, Sendable, Equatable {
+    public var synchronised: Bool?
+    public var behind: Bool
+    public var system: String
+    public var recorded: String
+    public init(synchronised: Bool?, behind: Bool, system: String, recorded: String) {
+        self.synchronised = synchronised; self.behind = behind; self.system = system; self.recorded = recorded
+    }
+
+    /// "synchronised", "not synchronised" or "unknown", and "behind the record" when it is.
+    public var summary: String {
+        (synchronised.map { $0 ? "synchronised" : "not synchronised" } ?? "synchronisation unknown") + (behind ? ", behind the record" : "")
     }
 }
 

@@ -136,13 +136,27 @@ final class ControlCommands: ControlHandling {
             StorageOutlook.at(now, sizeBytes: size, since: ledgerSince, freeBytes: $0, config: config)
         }
         if let warning = outlook?.warning { problems.append(warning) }
+        let clockInfo = clockStatus(now: now)
+        if clockInfo?.behind == true, let c = clockInfo {
+            problems.append("clock: the system clock reads \(c.system), behind the record (\(c.recorded)); events are recorded at the record's time until it is right")
+        }
         let ledgerInfo = LedgerInfo(path: ledger.path, headSeq: ledger.headSequence, sizeBytes: size,
                                     writeError: writeFailure.map { .init(since: RFC3339.format($0.since), error: $0.error) }, outlook: outlook)
         return StatusReply(problems: problems, gateway: GatewayIdentity(id: config.gateway.id, site: config.gateway.site),
                            version: Version.current, pid: Int(getpid()), startedAt: RFC3339.format(startedAt),
                            uptimeSeconds: now.timeIntervalSince(startedAt).rounded(), ledger: ledgerInfo, scanners: noisy,
                            fridges: hub.fridgeStatus(), buses: hub.busStatus(), alarms: hub.openAlarms.map(\.summary), platform: platform,
-                           uplink: uplinkStatus(), backup: backups?.status())
+                           uplink: uplinkStatus(), backup: backups?.status(), clock: clockInfo)
+    }
+
+    func clockStatus(now: Date) -> ClockInfo? {
+        guard let rc = hub.recordClock else { return nil }
+        let sync: Bool? = switch ClockSync.read() {
+        case .synchronised: true
+        case .notSynchronised: false
+        case .unknown: nil
+        }
+        return ClockInfo(synchronised: sync, behind: rc.isBehind, system: RFC3339.format(rc.systemNow()), recorded: RFC3339.format(now))
     }
 
     /// The chain, checked against the head the platform confirmed and the anchors the caller gives.

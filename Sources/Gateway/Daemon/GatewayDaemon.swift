@@ -9,7 +9,10 @@ import Storage
 public struct GatewayDaemon: Sendable {
     public var config: GatewayConfig
     public var log: Log
+    /// The system clock; the daemon records with a RecordClock over it, which never goes backwards.
     public var clock: any WallClock
+    /// Measures intervals across the system clock's steps.
+    public var steady: any MonotonicClock = SystemMonotonicClock()
     public var notifier: SystemdNotifier
     /// How long a device that failed 3 times in a row is left alone; shorter in tests.
     var pollBackOff = BusPoller.defaultBackOff
@@ -30,7 +33,6 @@ public struct GatewayDaemon: Sendable {
 
     /// Runs until a signal from `signals`; returns the process exit status.
     public func run<Signals: AsyncSequence & Sendable>(signals: Signals) async -> Int32 where Signals.Element == Int32 {
-        let startedAt = clock.now()
         let listener: FileDescriptor
         let ledger: Ledger
         let lock: FileDescriptor
@@ -44,6 +46,22 @@ public struct GatewayDaemon: Sendable {
             return 1
         }
         defer { lock.close() }
+        // From here on the time recorded never goes back past the newest event or heartbeat, whatever the system
+        // clock says (a board without a battery-backed clock boots with a stale time).
+        let clock: RecordClock
+        do {
+            let floor = [try ledger.lastEvent().flatMap { RFC3339.parse($0.at) }, try ledger.lastHeartbeat(), Version.earliestPlausibleTime]
+                .compactMap { $0 }.max()
+            let reader = try LedgerReader(path: config.storage.path)
+            defer { reader.close() }
+            let lastWord = try reader.latest(types: [EventType.clockBehind, .clockCorrected].map(\.rawValue), limit: 1).first
+            clock = RecordClock(system: self.clock, steady: steady, floor: floor, wasBehind: lastWord?.type == EventType.clockBehind.rawValue)
+        } catch {
+            log.error("cannot start: cannot read or write the ledger \(config.storage.path): \(error)")
+            ledger.close()
+            return 1
+        }
+        let startedAt = clock.now()
         do {
             try await recordStart(ledger: ledger, at: startedAt)
         } catch {
@@ -55,7 +73,7 @@ public struct GatewayDaemon: Sendable {
         do {
             let reader = try LedgerReader(path: config.storage.path)
             let anchorProblem = try Self.checkConfirmedHead(ledger: ledger, reader: reader, log: log)
-            let hub = try MonitorHub(config: config, ledger: ledger, reader: reader, log: log, now: startedAt)
+            let hub = try MonitorHub(config: config, ledger: ledger, reader: reader, log: log, now: startedAt, recordClock: clock)
             let scans = try ScanHub(config: config, ledger: ledger, monitor: hub, reader: reader, log: log)
             let backups = try config.storage.backup.map { try Backups(settings: $0, config: config, hub: hub, reader: reader, log: log) }
             let ledgerSince = try reader.event(seq: 1).flatMap { RFC3339.parse($0.at) }
@@ -81,6 +99,7 @@ public struct GatewayDaemon: Sendable {
             return 1
         }
         let summary = "gateway \(config.gateway.id): \(config.fridges.count) fridge(s), ledger head \(ledger.headSequence)"
+            + (ClockSync.read() == .notSynchronised ? "; clock: not synchronised" : "") + (clock.isBehind ? "; clock: behind the record" : "")
         notifier.ready(status: summary)
         log.notice("ready: \(summary); control socket \(config.control.socket)")
 

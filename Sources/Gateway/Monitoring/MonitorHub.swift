@@ -35,6 +35,9 @@ public final class MonitorHub: Sendable {
         var pulses: [String: Date] = [:]    // fridge → alarm output on until
         /// What could not be recorded while the ledger refused writes; recorded as `ledger.unrecorded` once it accepts.
         var unrecorded: UnrecordedTally?
+        /// How many of the record clock's steps are in the ledger, and the forward shift applied to the times above.
+        var clockSteps = 0
+        var clockShift = 0.0
     }
 
     /// What a bus poller reports for `status`.
@@ -52,11 +55,14 @@ public final class MonitorHub: Sendable {
     let fridgeOf: [String: GatewayConfig.Fridge]
     let listeners = Mutex<[Int: @Sendable (HubNews) -> Void]>([:])
     let nextListener = Mutex(0)
+    /// The daemon's clock, whose steps the hub records and takes out of its intervals; nil in tests of the rules.
+    let recordClock: RecordClock?
 
-    public init(config: GatewayConfig, ledger: Ledger, reader: LedgerReader, log: Log, now: Date) throws {
+    public init(config: GatewayConfig, ledger: Ledger, reader: LedgerReader, log: Log, now: Date, recordClock: RecordClock? = nil) throws {
         self.config = config
         self.ledger = ledger
         self.log = log
+        self.recordClock = recordClock
         var s = State()
         var fridgeOf: [String: GatewayConfig.Fridge] = [:]
         for f in config.fridges {
@@ -167,7 +173,9 @@ public final class MonitorHub: Sendable {
         var recorded: [Written] = []
         let outcome: Result<[LedgerEvent], LedgerRefusal> = state.withLock { s in
             var next = s
-            var new = change(&next)
+            // The clock's steps first: recorded, and the shift applied, before anything is measured at the new time.
+            var new = clockSteps(&next)
+            new += change(&next)
             guard !new.isEmpty else { s = next; return .success([]) }
             let lost = next.unrecorded
             if let lost { new.insert(lost.event(until: new[0].at), at: 0) }

@@ -111,6 +111,12 @@ public final class ScanHub: Sendable {
             judged = state.withLock { s in
                 Self.judge(scan, scanner: scanner, state: s, config: config, now: now, today: today, wentOut: hasGoneOut)
             }
+            // An expiry judged while the system clock is known to be wrong says so, with the time it was judged at.
+            if case .scan(var s)? = judged, s.expiry != nil, monitor.recordClock?.isBehind == true, case .object(var detail) = s.detail {
+                detail["clock"] = .string("the system clock is behind the record; expiry judged at \(RFC3339.format(now)), the record's time")
+                s.detail = .object(detail)
+                judged = .scan(s)
+            }
             return judged.map { [NewEvent($0, at: now)] } ?? []
         }, apply: applyWritten)
         var verdict: Scan?, fridge: String?

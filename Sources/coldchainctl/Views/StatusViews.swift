@@ -9,6 +9,9 @@ extension CtlCommand {
         print("gateway   \(s.gateway.id) — \(s.gateway.site)")
         print("version   \(s.version) (pid \(s.pid)), up \(DurationText.describe(s.uptimeSeconds)) since \(PeopleTime.local(s.startedAt)) (\(PeopleTime.calendar.zoneName(at: Date())))")
         print("ledger    \(s.ledger.path): \(s.ledger.headSeq) events, \(ByteSize.text(Double(s.ledger.sizeBytes)))")
+        if let c = s.clock {
+            print("clock     \(c.summary)" + (c.behind ? ": system \(PeopleTime.local(c.system)), record \(PeopleTime.local(c.recorded))" : ""))
+        }
         if let o = s.ledger.outlook {
             print("storage   \(ByteSize.text(o.bytesPerDay)) a day (\(o.measured ? "measured" : "estimated from the sensors")), "
                   + "\(ByteSize.text(Double(o.freeBytes))) free" + (o.daysUntilFull.map { days in

@@ -1,0 +1,4 @@
+import ColdChain
+import POSIX
+
+extension SystemMonotonicClock: MonotonicClock {}

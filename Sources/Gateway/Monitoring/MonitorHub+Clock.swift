@@ -1,0 +1,33 @@
+import ColdChain
+import FoundationEssentials
+import Storage
+
+extension MonitorHub {
+    /// The record clock's steps not yet in the ledger, as events; a forward shift moves every time that measures an
+    /// interval (monitors, alarm repeats, output pulses), so a jump is no time passed. Runs inside `commit`: if the
+    /// append fails, neither the count nor the shift changes, and the next commit tries again.
+    func clockSteps(_ s: inout State) -> [NewEvent] {
+        guard let clock = recordClock else { return [] }
+        let (steps, total, shift) = clock.steps(after: s.clockSteps)
+        guard total != s.clockSteps else { return [] }
+        let delta = shift - s.clockShift
+        if delta > 0 {
+            for sensor in Array(s.monitors.keys) { s.monitors[sensor]?.clockStepped(by: delta) }
+            for id in Array(s.alarms.keys) { s.alarms[id]?.lastNotified.addTimeInterval(delta) }
+            for fridge in Array(s.pulses.keys) { s.pulses[fridge]?.addTimeInterval(delta) }
+        }
+        s.clockSteps = total
+        s.clockShift = shift
+        return steps.map { step in
+            switch step {
+            case .behind(let system, let recorded):
+                log.warning("clock: the system clock reads \(RFC3339.format(system)), \(DurationText.describe(recorded.timeIntervalSince(system))) behind "
+                            + "the record (\(RFC3339.format(recorded))); recording goes on from the record's time until it is right")
+                return NewEvent(step.body, at: recorded)
+            case .corrected(let offset, let system, _):
+                log.notice("clock: the system clock stepped \(offset >= 0 ? "forward" : "back") by \(DurationText.describe(abs(offset))); recording follows it again")
+                return NewEvent(step.body, at: system)
+            }
+        }
+    }
+}

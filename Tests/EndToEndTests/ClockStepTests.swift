@@ -1,0 +1,138 @@
+import ColdChain
+import Foundation
+import Glibc
+import POSIX
+import Storage
+import Testing
+import TestSupport
+
+/// The daemon as a child process under Debian's libfaketime (LD_PRELOAD), polling coldchain-sim: a start with the
+/// clock a year behind the ledger, and a forward jump of a day in mid-run. The steady clock is left alone
+/// (FAKETIME_DONT_FAKE_MONOTONIC), as on a board whose system clock is set wrong.
+@Suite(.serialized) struct ClockStepTests {
+    static let libfaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+    /// A gateway with two sensors polled every second by coldchain-sim's scenario `timeline`.
+    struct Site {
+        let dir = TempDir("cc-clock")
+        let config: String
+        let sim: Subprocess
+
+        init(timeline: String) throws {
+            let port = Int.random(in: 20000...30000)
+            dir.write("devices/generic-int16-x10.json5", """
+                { id: "generic-int16-x10", vendor: "any", model: "int16 x10",
+                  registers: { temperature_c: { table: "holding", address: 0, type: "int16", scale: 0.1 } } }
+                """)
+            let scenario = dir.write("scenario.json5", "{ units: [" + (1...2).map { "{ unit: \($0), timeline: \(timeline) }" }.joined(separator: ",") + "] }")
+            config = dir.write("coldchaind.json5", """
+                { gateway: { id: "gw-clock", site: "clock" }, storage: { path: "ledger.sqlite", heartbeat: "1s" },
+                  control: { socket: "control.sock" }, devices_dir: "devices",
+                  buses: [ { id: "sim", tcp: { host: "127.0.0.1", port: \(port) }, gap: "0ms" } ],
+                  fridges: [ { id: "F1", alarm: { preset: "gsp", high_delay: "0s", comm_loss_after: "30s" },
+                               sensors: [ { id: "S1", bus: "sim", unit: 1, profile: "generic-int16-x10", poll: "1s" },
+                                          { id: "S2", bus: "sim", unit: 2, profile: "generic-int16-x10", poll: "1s" } ] } ],
+                  scanners: [ { id: "desk", device: "\(dir.file("scanner"))", fridge: "F1", mode: "in" } ] }
+                """)
+            sim = try Subprocess("coldchain-sim", ["--scenario", scenario, "--devices", dir.file("devices"), "--tcp", "127.0.0.1:\(port)"],
+                                 outputDir: dir.path)
+        }
+
+        /// coldchaind under libfaketime, its time read from `faketime` (a file the test rewrites), until `until`.
+        func daemon(faketime offset: String?) throws -> Subprocess {
+            var env: [String: String] = [:]
+            if let offset {
+                dir.write("faketime", offset)
+                env = ["LD_PRELOAD": ClockStepTests.libfaketime, "FAKETIME_TIMESTAMP_FILE": dir.file("faketime"),
+                       "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"]
+            }
+            return try Subprocess("coldchaind", ["--config", config], environment: env, outputDir: dir.path)
+        }
+
+        func events() throws -> [LedgerEvent] {
+            let reader = try LedgerReader(path: dir.file("ledger.sqlite"))
+            defer { reader.close() }
+            return try reader.events(after: 0, limit: 1_000_000)
+        }
+
+        /// Waits up to a minute for an event of `type` after `seq`.
+        func waitFor(_ type: String, after seq: Int64 = 0) -> LedgerEvent? {
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                if let e = (try? events())?.first(where: { $0.type == type && $0.seq > seq }) { return e }
+                usleep(200_000)
+            }
+            return nil
+        }
+
+        func stop(_ d: Subprocess) -> Int32? {
+            d.signal(SIGTERM)
+            return d.wait(seconds: 10)
+        }
+    }
+
+    /// What every run must leave: times that never go back, no false no-data, no gap, a chain that verifies.
+    static func checkRecord(_ events: [LedgerEvent], _ site: Site) {
+        let times = events.compactMap { RFC3339.parse($0.at) }
+        #expect(times.count == events.count)
+        let back = zip(times, times.dropFirst()).enumerated().first { $0.element.1 < $0.element.0 }
+        #expect(back == nil, "time goes back at seq \(back.map { events[$0.offset + 1].seq } ?? 0)")
+        #expect(!events.contains { $0.type == "sensor.no_data" }, "a false no-data alarm")
+        let gaps = events.filter { $0.type == "gateway.gap" }.map(\.body)
+        #expect(gaps.isEmpty, "\(gaps)")
+        #expect((try? LedgerReader(path: site.dir.file("ledger.sqlite")).verify().ok) == true)
+    }
+
+    @Test func aStartAYearBehindTheLedgerThenTheRightTime() throws {
+        let site = try Site(timeline: "[ { at: \"0s\", c: 5 } ]")
+        defer { site.sim.signal(SIGTERM) }
+        // The scanner's line: a pty whose far end the daemon opens by the link in its config.
+        let (master, slave) = try PseudoTerminal.open()
+        defer { close(master) }
+        _ = symlink(slave, site.dir.file("scanner"))
+        // A normal run, then one with the clock a year behind, then the right time again.
+        for offset in [nil, "-365d", nil] {
+            let before = (try? site.events().last?.seq) ?? 0
+            let d = try site.daemon(faketime: offset)
+            #expect(site.waitFor("reading", after: before + 5) != nil, "no readings: \(d.stderr)")
+            if offset != nil {
+                #expect(d.stderr.contains("behind the record"), "\(d.stderr)")
+                // A dose that expired on 2026-06-30: at the system clock's 2025 it would look good.
+                let code = Array("(01)09506000134352(17)260630(10)L0(21)X1\r\n".utf8)
+                _ = code.withUnsafeBytes { write(master, $0.baseAddress, $0.count) }
+                #expect(site.waitFor("scan", after: before) != nil, "\(d.stderr)")
+            }
+            #expect(site.stop(d) == 0, "\(d.stderr)")
+        }
+        let events = try site.events()
+        Self.checkRecord(events, site)
+        let clock = events.filter { $0.type.hasPrefix("clock.") }.map(\.type)
+        #expect(clock == ["clock.behind", "clock.corrected"], "\(clock)")
+        let behind = events.first { $0.type == "clock.behind" }?.body ?? ""
+        #expect(behind.contains("\"behind_s\":315"), "about 365 days = 31,536,000 s: \(behind)")
+        let scan = events.first { $0.type == "scan" }?.body ?? ""
+        #expect(scan.contains("\"verdict\":\"expired\""), "\(scan)")
+        #expect(scan.contains("the system clock is behind the record"), "\(scan)")
+    }
+
+    @Test func aForwardJumpOfADayInMidRun() throws {
+        // 11 °C for the first 20 s (an excursion), then 5 °C.
+        let site = try Site(timeline: "[ { at: \"0s\", c: 11 }, { at: \"20s\", c: 5 } ]")
+        defer { site.sim.signal(SIGTERM) }
+        let d = try site.daemon(faketime: "+0")
+        let opened = site.waitFor("excursion.opened")
+        #expect(opened != nil, "\(d.stderr)")
+        site.dir.write("faketime", "+1d")
+        let corrected = site.waitFor("clock.corrected")
+        let closed = site.waitFor("excursion.closed")
+        #expect(site.stop(d) == 0, "\(d.stderr)")
+        let events = try site.events()
+        Self.checkRecord(events, site)
+        guard let corrected, let closed, let opened else { Issue.record("missing events: \(events.suffix(10).map(\.type))"); return }
+        #expect(corrected.body.contains("\"offset_s\":8640"), "\(corrected.body)")
+        #expect(opened.seq < corrected.seq && corrected.seq < closed.seq, "the jump fell inside the excursion")
+        // The excursion lasted about 20 s of the sensor's time, not a day.
+        let duration = (try? JSONSerialization.jsonObject(with: Data(closed.body.utf8)) as? [String: Any])?["duration_s"] as? Double
+        #expect(duration.map { $0 > 0 && $0 < 120 } == true, "\(closed.body)")
+    }
+}
