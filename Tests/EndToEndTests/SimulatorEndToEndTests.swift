@@ -8,7 +8,7 @@ import TestSupport
 @Suite(.serialized) struct SimulatorEndToEndTests {
     @Test func scenarioProducesTheExpectedExcursionsAndAlarms() throws {
         let dir = TempDir("cc-sim-e2e")
-        let port = Int.random(in: 20000...40000)
+        let port = Int.random(in: 27000...29999)   // below the ephemeral range (32768 up)
         dir.write("devices/generic-int16-x10.json5", """
             { id: "generic-int16-x10", vendor: "any", model: "int16 x10", invalid_raw: [-32768, 32767],
               registers: { temperature_c: { table: "holding", address: 0, type: "int16", scale: 0.1 },

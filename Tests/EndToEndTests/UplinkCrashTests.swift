@@ -9,7 +9,7 @@ import TestSupport
 @Suite(.serialized) struct UplinkCrashTests {
     @Test func killedInMidBatchLosesNothing() throws {
         let dir = TempDir("cc-uplink-crash")
-        let modbusPort = Int.random(in: 20000...30000), platformPort = Int.random(in: 30001...40000)
+        let modbusPort = Int.random(in: 20000...30000), platformPort = Int.random(in: 30001...32700)
         dir.write("devices/generic-int16-x10.json5", """
             { id: "generic-int16-x10", vendor: "any", model: "int16 x10",
               registers: { temperature_c: { table: "holding", address: 0, type: "int16", scale: 0.1 } } }

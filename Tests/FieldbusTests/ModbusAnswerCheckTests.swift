@@ -12,7 +12,7 @@ import TestSupport
 @Suite(.serialized) struct ModbusAnswerCheckTests {
     final class Peer: @unchecked Sendable {
         let process: Subprocess
-        let port = Int.random(in: 40001...50000)
+        let port = Int.random(in: 16000...19999)   // below the ephemeral range (32768 up)
         init(_ mode: String, dir: TempDir) throws {
             process = try Subprocess(absolute: "/usr/bin/env", ["python3", packageRoot() + "/Tests/Interop/modbus_misrouting.py", String(port), mode],
                                      outputDir: dir.path)

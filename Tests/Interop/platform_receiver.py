@@ -10,7 +10,7 @@ Stored events go to STORE as JSON lines {"id", "seq", "type"}. GET /v1/holds ans
 (or no holds) with an ETag, 304 when If-None-Match matches; each GET's status is appended to STORE.gets. When
 STORE.holds-redirect exists, GET answers 307 to the URL it holds. Every request is logged to STORE.requests as a
 JSON line {"method", "path", "auth", "length"}: what a host that should never see the token actually saw.
-Prints "ready" once listening.
+Prints "ready PORT" once listening; PORT 0 asks the kernel for a free one.
 TLS when RECEIVER_TLS_CERT and RECEIVER_TLS_KEY name PEM files; with RECEIVER_CLIENT_CA, a client certificate signed
 by that CA is required.
 """
@@ -131,5 +131,6 @@ if os.environ.get("RECEIVER_TLS_CERT"):
         context.verify_mode = ssl.CERT_REQUIRED
         context.load_verify_locations(os.environ["RECEIVER_CLIENT_CA"])
     server.socket = context.wrap_socket(server.socket, server_side=True)
-print("ready", flush=True)
+# "ready PORT": with port 0 the kernel picks a free one (a random port collided with a connection's own port).
+print("ready", server.server_address[1], flush=True)
 server.serve_forever()

@@ -56,7 +56,7 @@ import TestSupport
     @Test func throughACONNECTProxy() async throws {
         let pki = try TestPKI()
         let dir = TempDir("cc-proxy")
-        let port = Int.random(in: 40001...50000)
+        let port = Int.random(in: 12000...15999)   // below the ephemeral range (32768 up)
         dir.write("tinyproxy.conf", """
             Port \(port)
             Listen 127.0.0.1

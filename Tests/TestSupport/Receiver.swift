@@ -12,15 +12,22 @@ public final class Receiver: @unchecked Sendable {
 
     public init(dir: TempDir, plan: [String], environment: [String: String] = [:]) throws {
         self.dir = dir
-        port = Int.random(in: 20000...40000)
         store = dir.file("received.jsonl")
+        // Port 0: the kernel picks a free port and the receiver says which. A random port in 20000-40000 overlaps
+        // the ephemeral range (32768 up), and once it was a test's own connection's port: the receiver could not
+        // bind, and the test waited out its minute and failed (CI, aRefusedBatchStopsUntilRetry).
         process = try Subprocess(absolute: "/usr/bin/env", ["python3", packageRoot() + "/Tests/Interop/platform_receiver.py",
-                                                            String(port), store, "secret-token", plan.joined(separator: ",")],
+                                                            "0", store, "secret-token", plan.joined(separator: ",")],
                                  environment: environment, outputDir: dir.path)
         // Up to a minute: on a loaded machine Python can take seconds to start, and a daemon that finds no receiver
         // backs off (1, 2, 4, 8 s), past what a test then waits for.
         let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline && !process.stdout.contains("ready") { usleep(50_000) }
+        var port: Int?
+        while Date() < deadline && port == nil {
+            port = process.stdout.split(separator: "\n").first { $0.hasPrefix("ready ") }.flatMap { Int($0.dropFirst(6)) }
+            if port == nil { usleep(50_000) }
+        }
+        self.port = port ?? 0
     }
 
     /// The stored events as JSON lines.
