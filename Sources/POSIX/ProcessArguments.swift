@@ -5,8 +5,7 @@ import Glibc
 /// one it was given. The kernel's copy in /proc/self/cmdline (NUL-separated, read up to 1 MiB) is used then.
 public func processArguments() -> [String] {
     if !CommandLine.arguments.isEmpty { return CommandLine.arguments }
-    let fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return [] }
+    guard let fd = try? systemCall("open /proc/self/cmdline", { open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC) }) else { return [] }
     defer { close(fd) }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 4096)
