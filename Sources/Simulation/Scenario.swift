@@ -25,7 +25,10 @@ public struct Scenario: Sendable, Equatable {
         public var noiseC: Double
         public var timeline: [Point]
         public var episodes: [Episode]
+        /// Digital inputs (a door switch, a mains relay): each bit takes `on` from `at` until its next point.
+        public var inputs: [InputPoint] = []
     }
+    public struct InputPoint: Sendable, Equatable { public var at: Double; public var address: Int; public var on: Bool }
     public enum Answer: Sendable, Equatable { case value(c: Double, h: Double?), fault, silent, exception(Int) }
 
     public var units: [Unit]
@@ -45,6 +48,12 @@ public struct Scenario: Sendable, Equatable {
         return .value(c: Self.interpolate(unit.timeline, at: t), h: unit.humidity)
     }
 
+    /// Bit `address` of unit `u` at `elapsed`: the newest point at or before it.
+    public func bit(unit u: Int, address: Int, elapsed: Double) -> Bool {
+        let t = loop.map { elapsed.truncatingRemainder(dividingBy: $0) } ?? elapsed
+        return units.first { $0.unit == u }?.inputs.last { $0.address == address && $0.at <= t }?.on ?? false
+    }
+
     static func interpolate(_ points: [Point], at t: Double) -> Double {
         guard let first = points.first else { return 5 }
         if t <= first.at { return first.c }
@@ -61,7 +70,7 @@ public struct Scenario: Sendable, Equatable {
         let loop = o.has("loop") ? o.duration("loop", in: 1...(365 * 86400)) : nil
         var units: [Unit] = []
         for n in o.array("units", required: true) {
-            guard let u = n.object(allowed: ["unit", "profile", "humidity", "noise_c", "timeline", "episodes"]) else { continue }
+            guard let u = n.object(allowed: ["unit", "profile", "humidity", "noise_c", "timeline", "episodes", "inputs"]) else { continue }
             let unit = u.integer("unit", in: 1...247)
             let profile = u.string("profile", required: false) ?? "generic-int16-x10"
             let humidity = u.has("humidity") ? u.number("humidity", in: 0...100) : nil
@@ -84,7 +93,17 @@ public struct Scenario: Sendable, Equatable {
                 else { e.problem("an episode is fault: true, silent: true or exception: CODE"); continue }
                 episodes.append(Episode(from: from, to: to, kind: kind))
             }
-            if let unit { units.append(Unit(unit: unit, profile: profile, humidity: humidity ?? nil, noiseC: noise, timeline: timeline, episodes: episodes)) }
+            var inputs: [InputPoint] = []
+            for p in u.array("inputs") {
+                guard let po = p.object(allowed: ["at", "address", "on"]), let at = po.duration("at", in: 0...(365 * 86400)),
+                      let address = po.integer("address", in: 0...65535) else { continue }
+                if let last = inputs.last, at < last.at { p.problem("input points must be in time order") }
+                inputs.append(InputPoint(at: at, address: address, on: po.bool("on", default: true)))
+            }
+            if let unit {
+                units.append(Unit(unit: unit, profile: profile, humidity: humidity ?? nil, noiseC: noise, timeline: timeline, episodes: episodes,
+                                  inputs: inputs))
+            }
         }
         guard !root.problems.hasErrors else { return nil }
         return Scenario(units: units, loop: loop ?? nil)

@@ -50,12 +50,24 @@ public enum Simulator {
         let served = Mutex(0)
         let (profilesByUnit, isVerbose) = (profiles, verbose)
         let handler: ModbusServer.Handler = { unit, request in
+            if case .readBits(_, let address, let count) = request {
+                let elapsed = Date().timeIntervalSince(start)
+                // The unit's episodes apply to its inputs too: silent is silent, an exception is its answer.
+                switch scenario.answer(unit: unit, elapsed: elapsed) {
+                case nil, .silent?: return .silence
+                case .exception(let code)?: return .exception(code)
+                default:
+                    served.withLock { $0 += 1 }
+                    return .bits((0..<count).map { scenario.bit(unit: unit, address: address + $0, elapsed: elapsed) })
+                }
+            }
             guard let profile = profilesByUnit[unit], let answer = scenario.answer(unit: unit, elapsed: Date().timeIntervalSince(start)),
                   let noise = scenario.units.first(where: { $0.unit == unit })?.noiseC else { return .silence }
             served.withLock { $0 += 1 }
             if isVerbose { print("unit \(unit): \(request) → \(answer)"); fflush(nil) }
             switch (request, answer) {
             case (.writeCoil, _): return .done
+            case (.readBits, _): return .silence   // answered above
             case (_, .silent): return .silence
             case (_, .exception(let code)): return .exception(code)
             case (.readRegisters(let table, let address, let count), _):

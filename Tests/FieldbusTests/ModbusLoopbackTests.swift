@@ -19,6 +19,7 @@ func startServer(port: Int = 0, _ handler: @escaping ModbusServer.Handler) throw
             switch request {
             case .readRegisters(.holding, let a, let n): return .registers((0..<n).map { UInt16(unit * 100 + a + $0) })
             case .readRegisters(.input, let a, let n): return .registers((0..<n).map { UInt16(1000 + a + $0) })
+            case .readBits(let coils, let a, let n): return .bits((0..<n).map { (a + $0) % 3 == 0 || coils && unit == 4 })
             case .writeCoil: return .done
             }
         }
@@ -31,9 +32,12 @@ func startServer(port: Int = 0, _ handler: @escaping ModbusServer.Handler) throw
                          try c.readRegisters(unit: 7, table: .holding, address: 10, count: 3),
                          try c.readRegisters(unit: 1, table: .input, address: 5, count: 1)]
             try c.writeCoil(unit: 9, address: 0, on: true)
-            return reads
+            // Bits over a byte boundary, discrete inputs (function 2) and coils (function 1).
+            let bits = try c.readBits(unit: 1, coils: false, address: 2, count: 10).map { $0 ? UInt16(1) : 0 }
+            let coils = try c.readBits(unit: 4, coils: true, address: 0, count: 3).map { $0 ? UInt16(1) : 0 }
+            return reads + [bits, coils]
         }
-        #expect(read == [[100, 101], [710, 711, 712], [1005]])
+        #expect(read == [[100, 101], [710, 711, 712], [1005], [0, 1, 0, 0, 1, 0, 0, 1, 0, 0], [1, 1, 1]])
         server.stop()
     }
 

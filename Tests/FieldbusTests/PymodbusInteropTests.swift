@@ -50,6 +50,10 @@ func checkPeer(_ client: ModbusClient) throws {
     let a = try client.readRegisters(unit: 1, table: .holding, address: 30, count: 1)[0]
     let b = try client.readRegisters(unit: 1, table: .holding, address: 30, count: 1)[0]
     #expect(b > a, "the value changes while served: \(a) then \(b)")
+    // An I/O module's door switches (discrete inputs, function 2) across a byte boundary, and its coils (function 1).
+    #expect(try client.readBits(unit: 4, coils: false, address: 0, count: 9) == [false, true, true, false, false, false, false, false, true])
+    #expect(try client.readBits(unit: 4, coils: false, address: 2, count: 1) == [true])
+    #expect(try client.readBits(unit: 4, coils: true, address: 0, count: 3) == [true, false, true])
 }
 
 @Suite(.serialized) struct PymodbusInteropTests {

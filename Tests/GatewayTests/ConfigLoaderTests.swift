@@ -43,6 +43,30 @@ func loadConfig(_ text: String, profile: String = genericProfile, extra: (TempDi
 }
 
 @Suite struct ConfigLoaderTests {
+    @Test func powerAndInputsLoadWithTheirDefaults() throws {
+        let text = validConfig.replacingOccurrences(of: #"alarm: { preset: "gsp" }"#, with: #"alarm: { preset: "gsp", door_open_after: false }"#)
+            .replacingOccurrences(of: "scanners: [", with: """
+                power: { nut: { ups: "fridgeups", user: "monitor", password_file: "nut.pw" }, alarm_after: "1m" },
+                inputs: [ { id: "F1-door", bus: "lan", unit: 5, address: 0, kind: "door", fridge: "F1" },
+                          { id: "mains", bus: "lan", unit: 5, table: "holding", address: 7, kind: "mains", invert: true, debounce: "0s", poll: "2s" } ],
+                scanners: [
+                """)
+        let (result, dir) = loadConfig(text) { $0.write("nut.pw", "secret\n") }
+        let (config, _) = try result.get()
+        let nut = try #require(config.power.nut)
+        #expect(nut.ups == "fridgeups" && nut.host == "127.0.0.1" && nut.port == 3493 && nut.user == "monitor" && nut.passwordFile == dir.file("nut.pw"))
+        #expect(config.power.poll == 5 && config.power.alarmAfter == 60 && nut.source == "ups:fridgeups")
+        let (door, mains) = (config.inputs[0], config.inputs[1])
+        #expect(config.inputs.count == 2)
+        #expect(door.id == "F1-door" && door.unit == 5 && door.table == .discrete && door.kind == .door && door.fridge == "F1" && !door.invert
+                && door.debounce == 1 && door.poll == 1)
+        #expect(mains.table == .holding && mains.address == 7 && mains.kind == .mains && mains.fridge == nil && mains.invert && mains.debounce == 0
+                && mains.poll == 2 && mains.powerSource == "input:mains")
+        #expect(config.fridges[0].alarm.doorOpenAfter == nil, "false: no door alarm")
+        #expect(try loadConfig(validConfig).0.get().0.fridges[0].alarm.doorOpenAfter == 300, "five minutes by default")
+        #expect(try loadConfig(validConfig).0.get().0.power == .standard)
+    }
+
     @Test func validConfigLoads() throws {
         let (result, dir) = loadConfig(validConfig)
         let (config, warnings) = try result.get()
@@ -86,6 +110,19 @@ func loadConfig(_ text: String, profile: String = genericProfile, extra: (TempDi
         ("plain http to a remote host", #"scanners: ["#, #"platform: { url: "http://platform.example/api" }, scanners: ["#, "platform.url: plain http is accepted only for a loopback host"),
         ("unreadable token file", #"scanners: ["#, #"platform: { url: "https://platform.example/api", token_file: "/nonexistent/token" }, scanners: ["#, "platform.token_file: cannot read '/nonexistent/token'"),
         ("bad gateway id", #"id: "gw-test-01""#, #"id: "gw test/01""#, "gateway.id: 'gw test/01' may use only letters"),
+        ("UPS name with a space", #"scanners: ["#, #"power: { nut: { ups: "fridge ups" } }, scanners: ["#, "power.nut.ups: 'fridge ups' may use only letters"),
+        ("NUT password without user", #"scanners: ["#, #"power: { nut: { ups: "u", password_file: "pw" } }, scanners: ["#, "power.nut.password_file: a password needs its user"),
+        ("unreadable NUT password", #"scanners: ["#, #"power: { nut: { ups: "u", user: "mon", password_file: "/nonexistent/pw" } }, scanners: ["#, "power.nut.password_file: cannot read '/nonexistent/pw'"),
+        ("NUT port out of range", #"scanners: ["#, #"power: { nut: { ups: "u", port: 0 } }, scanners: ["#, "power.nut.port: 0 is out of range 1...65535"),
+        ("power alarm delay too long", #"scanners: ["#, #"power: { alarm_after: "2d" }, scanners: ["#, "power.alarm_after: 2d is out of range"),
+        ("door without fridge", #"scanners: ["#, #"inputs: [ { id: "d", bus: "lan", address: 0, kind: "door" } ], scanners: ["#, "inputs[0]: a door input needs the fridge"),
+        ("input named like a sensor", #"scanners: ["#, #"inputs: [ { id: "F1-air", bus: "lan", address: 0, kind: "mains" } ], scanners: ["#, "inputs[0].id: 'F1-air' is already a sensor's id"),
+        ("input on an unknown bus", #"scanners: ["#, #"inputs: [ { id: "d", bus: "can", address: 0, kind: "door", fridge: "F1" } ], scanners: ["#, "inputs[0].bus: no bus 'can'"),
+        ("input table", #"scanners: ["#, #"inputs: [ { id: "d", bus: "lan", table: "coils", address: 0, kind: "door", fridge: "F1" } ], scanners: ["#, "inputs[0].table: 'coils' is not one of: discrete, coil, input, holding"),
+        ("input address", #"scanners: ["#, #"inputs: [ { id: "d", bus: "lan", address: 65536, kind: "door", fridge: "F1" } ], scanners: ["#, "inputs[0].address: 65536 is out of range 0...65535"),
+        ("input kind", #"scanners: ["#, #"inputs: [ { id: "d", bus: "lan", address: 1, kind: "window", fridge: "F1" } ], scanners: ["#, "inputs[0].kind: 'window' is not one of: door, mains"),
+        ("duplicate input", #"scanners: ["#, #"inputs: [ { id: "d", bus: "lan", address: 1, kind: "mains" }, { id: "d", bus: "lan", address: 2, kind: "mains" } ], scanners: ["#, "inputs[1].id: duplicate input id 'd'"),
+        ("door delay", #"alarm: { preset: "gsp" }"#, #"alarm: { preset: "gsp", door_open_after: "forever" }"#, "fridges[0].alarm.door_open_after: 'forever' is not a duration"),
         ("list expected", #"scanners: [ { id: "desk", device: "/dev/null", fridge: "F1", mode: "in" } ],"#, #"scanners: { id: "desk" },"#, "scanners: expected a list"),
     ]
 

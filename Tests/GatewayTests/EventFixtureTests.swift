@@ -12,24 +12,28 @@ import TestSupport
 /// whatever the code becomes, it must still verify and decode this file, and re-encode each body byte for byte.
 /// Tests/Fixtures/records-event-types.sqlite holds, the same way, the types added after it (manual checks, backups),
 /// written by the producers that added them, and Tests/Fixtures/clock-event-types.sqlite the clock's (`clock.behind`,
-/// `clock.corrected`, from the hub over a RecordClock). Together they hold every recorded type.
+/// `clock.corrected`, from the hub over a RecordClock), and Tests/Fixtures/site-event-types.sqlite the power and door
+/// events (and an excursion with its cause), from the hub. Together they hold every recorded type.
 ///
 /// Regenerate (only the file of the types you add, never to make a test pass):
-/// `COLDCHAIN_WRITE_FIXTURE=1 swift test --filter EventFixtureTests` (the first), `=2` (the second), `=3` (the third)
+/// `COLDCHAIN_WRITE_FIXTURE=1 swift test --filter EventFixtureTests` (the first), `=2` (the second), `=3` (the third),
+/// `=4` (the fourth)
 @Suite(.serialized) struct EventFixtureTests {
     static let path = packageRoot() + "/Tests/Fixtures/every-event-type.sqlite"
     static let recordsPath = packageRoot() + "/Tests/Fixtures/records-event-types.sqlite"
     static let clockPath = packageRoot() + "/Tests/Fixtures/clock-event-types.sqlite"
+    static let sitePath = packageRoot() + "/Tests/Fixtures/site-event-types.sqlite"
 
     @Test func theFixturesHoldEveryEventTypeAndVerify() async throws {
         switch ProcessInfo.processInfo.environment["COLDCHAIN_WRITE_FIXTURE"] {
         case "1"?: try await Self.write()
         case "2"?: try await Self.writeRecords()
         case "3"?: try Self.writeClock()
+        case "4"?: try Self.writeSite()
         default: break
         }
         var types: Set<String> = []
-        for file in [Self.path, Self.recordsPath, Self.clockPath] {
+        for file in [Self.path, Self.recordsPath, Self.clockPath, Self.sitePath] {
             // A copy: opening the committed file would create -wal and -shm files beside it.
             let dir = TempDir("cc-fixture")
             let copy = dir.file("ledger.sqlite")
@@ -88,6 +92,30 @@ import TestSupport
         for _ in 0..<3 { minute() }
         f.hub.tick(at: clock.now())
         try save(f, to: clockPath)
+    }
+
+    /// Writes the fourth fixture: a UPS cut with its alarm, battery low, the UPS unreadable and back, power restored;
+    /// a door left open past its delay while the fridge warms (the excursion's cause), then shut.
+    static func writeSite() throws {
+        let f = try HubFixture()
+        func at(_ minutes: Double) -> Date { f.t0.addingTimeInterval(minutes * 60) }
+        func ups(_ status: String, _ charge: Double) -> SiteMonitor.PowerReading {
+            .state(online: status.hasPrefix("OL"), batteryLow: status.contains("LB"),
+                   facts: PowerFacts(source: "ups:fridgeups", status: status, charge: charge, runtimeSeconds: charge * 20))
+        }
+        f.feed(5.0, minutes: 2, from: 0)
+        f.hub.recordPower(source: "ups:fridgeups", ups("OL", 100), at: at(1))
+        f.hub.recordPower(source: "ups:fridgeups", ups("OB DISCHRG", 90), at: at(2))          // power.lost, alarm.opened
+        f.hub.recordPower(source: "ups:fridgeups", ups("OB LB", 9), at: at(20))               // power.battery_low
+        f.hub.recordPower(source: "ups:fridgeups", .unreadable("upsd: the peer closed the connection"), at: at(21))  // power.unknown
+        f.hub.recordPower(source: "ups:fridgeups", ups("OL CHRG", 10), at: at(23))            // power.known, power.restored, alarm.closed
+        f.hub.recordDoor(input: "F1-door", fridge: "F1", open: false, at: at(30))
+        f.hub.recordDoor(input: "F1-door", fridge: "F1", open: true, at: at(31))              // door.opened
+        f.feed(11.0, minutes: 7, from: 32)                                                    // excursion.opened (cause door)
+        f.hub.tick(at: at(38))                                                                // alarm.opened (door)
+        f.hub.recordDoor(input: "F1-door", fridge: "F1", open: false, at: at(39))             // door.closed, alarm.closed
+        f.feed(5.0, minutes: 2, from: 40)                                                     // excursion.closed
+        try save(f, to: sitePath)
     }
 
     /// Copies the fixture's ledger to `path`, compacted, without -wal and -shm files.

@@ -16,13 +16,34 @@ final class Probes: Sendable {
     let coilWrites = Mutex<[(Int, Int, Bool)]>([])
     let reads = Mutex<[Int: Int]>([:])
 
+    /// Digital inputs (door switches, mains relays) by unit and address; a unit whose mode is silent or an
+    /// exception answers bit reads that way too.
+    let bits = Mutex<[Int: [Int: Bool]]>([:])
+    let bitReads = Mutex(0)
+    /// Values served to the next reads of a unit's bit, one per read, before `bits` again: a contact that bounces.
+    let bitScript = Mutex<[Int: [Int: [Bool]]]>([:])
+
     func set(_ unit: Int, _ mode: Mode) { modes.withLock { $0[unit] = mode } }
+    func setBit(_ unit: Int, _ address: Int, _ on: Bool) { bits.withLock { $0[unit, default: [:]][address] = on } }
 
     func handle(_ unit: Int, _ request: ModbusServer.Request) -> ModbusServer.Response {
         switch request {
         case .writeCoil(let address, let on):
             coilWrites.withLock { $0.append((unit, address, on)) }
             return .done
+        case .readBits(_, let address, let count):
+            bitReads.withLock { $0 += 1 }
+            switch modes.withLock({ $0[unit] }) {
+            case .silent?: return .silence
+            case .exception(let code)?: return .exception(code)
+            default:
+                return .bits((0..<count).map { k in
+                    if let next = bitScript.withLock({ $0[unit]?[address + k]?.isEmpty == false ? $0[unit]![address + k]!.removeFirst() : nil }) {
+                        return next
+                    }
+                    return bits.withLock { $0[unit]?[address + k] ?? false }
+                })
+            }
         case .readRegisters(_, _, let count):
             reads.withLock { $0[unit, default: 0] += 1 }
             switch modes.withLock({ $0[unit] }) ?? .silent {

@@ -3,7 +3,8 @@
 Usage: pymodbus_probe.py tcp PORT | rtu DEVICE
 Unit 1 serves fixed values of every register type and word order, plus a counter at 30 that changes on each
 read (a changing temperature); unit 2 answers every request with exception 4 (server device failure); unit 3
-answers only after 1.5 s, later than the gateway waits. Prints "ready" once it serves.
+answers only after 1.5 s, later than the gateway waits; unit 4 is an I/O module with separate blocks: coils
+1,0,1 from 0 and discrete inputs (door switches) 0,1,1,0,0,0,0,0,1 from 0. Prints "ready" once it serves.
 """
 import asyncio
 import struct
@@ -52,6 +53,10 @@ def devices():
         SimDevice(id=1, simdata=[SimData(0, values=list(REGISTERS), datatype=DataType.REGISTERS)], action=probe_action),
         SimDevice(id=2, simdata=[SimData(0, values=[0] * 8, datatype=DataType.REGISTERS)], action=failing_action),
         SimDevice(id=3, simdata=[SimData(0, values=[0] * 8, datatype=DataType.REGISTERS)], action=slow_action),
+        SimDevice(id=4, simdata=([SimData(0, values=[True, False, True], datatype=DataType.BITS)],
+                                 [SimData(0, values=[False, True, True, False, False, False, False, False, True], datatype=DataType.BITS)],
+                                 [SimData(0, values=[0], datatype=DataType.REGISTERS)],
+                                 [SimData(0, values=[0], datatype=DataType.REGISTERS)])),
     ]
 
 

@@ -28,6 +28,9 @@ public struct AlarmRules: Sendable, Equatable {
     /// How often `alarm_command` is run again while an alarm stays open; nil for never.
     public var repeatEvery: Double?
     public var cumulative: [Cumulative]
+    /// How long a door of the fridge may stand open before its alarm; nil for never (WHO E006 logs door openings;
+    /// five minutes is the common default of fridge controllers).
+    public var doorOpenAfter: Double? = 300
 
     /// GSP appendix 3: 2–8 °C, confirm delay 5 min, pre-warning at 2.5 and 7.5 °C.
     public static let gsp = AlarmRules(
@@ -44,7 +47,7 @@ public struct AlarmRules: Sendable, Equatable {
     public static let presets: [String: AlarmRules] = ["gsp": gsp, "who-pqs": whoPQS]
 
     static let keys = ["preset", "low_c", "high_c", "delay", "low_delay", "high_delay", "hysteresis_c", "warn_low_c",
-                       "warn_high_c", "comm_loss_after", "repeat", "cumulative"]
+                       "warn_high_c", "comm_loss_after", "repeat", "cumulative", "door_open_after"]
 
     /// Reads `alarm: { preset: "gsp", ...overrides }`; without a preset, `low_c` and `high_c` are required.
     static func decode(_ o: ConfigObject) -> AlarmRules? {
@@ -81,6 +84,10 @@ public struct AlarmRules: Sendable, Equatable {
         if let c = o.child("repeat") {
             if c.value == .null || c.value == .bool(false) { rules.repeatEvery = nil }
             else if let v = o.duration("repeat", in: 60...86400) { rules.repeatEvery = v }
+        }
+        if let c = o.child("door_open_after") {
+            if c.value == .null || c.value == .bool(false) { rules.doorOpenAfter = nil }
+            else if let v = o.duration("door_open_after", in: 0...86400) { rules.doorOpenAfter = v }
         }
         let cumulative = o.array("cumulative")
         if !cumulative.isEmpty { rules.cumulative = [] }

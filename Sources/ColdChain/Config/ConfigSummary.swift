@@ -28,6 +28,17 @@ extension GatewayConfig {
                 lines.append("    \(s.id): \(s.bus) unit \(s.unit), \(s.profile), every \(DurationText.describe(s.poll))")
             }
         }
+        if let n = power.nut {
+            lines.append("power     UPS \(n.ups) at upsd \(n.host):\(n.port)" + (n.user.map { " as \($0)" } ?? "") + ", every \(DurationText.describe(power.poll))"
+                         + ", alarm " + (power.alarmAfter == 0 ? "at once" : "after \(DurationText.describe(power.alarmAfter))"))
+        }
+        if !inputs.isEmpty { lines.append("inputs    \(inputs.count)") }
+        for i in inputs {
+            let delay = i.fridge.flatMap { f in fridges.first { $0.id == f }?.alarm.doorOpenAfter }
+            lines.append("  \(i.id): \(i.kind.rawValue)" + (i.fridge.map { " of \($0)" } ?? " (every fridge)")
+                         + ", \(i.bus) unit \(i.unit) \(i.table.rawValue) \(i.address)\(i.invert ? " inverted" : ""), every \(DurationText.describe(i.poll))"
+                         + (i.kind == .door ? ", alarm " + (delay.map { "after \(DurationText.describe($0)) open" } ?? "none") : ""))
+        }
         lines.append("scanners  \(scanners.count)")
         for s in scanners { lines.append("  \(s.id): \(s.device) \(s.baud) baud → \(s.fridge), mode \(s.mode)") }
         if let p = platform {

@@ -97,6 +97,45 @@ public struct GatewayConfig: Sendable {
         public var proxy: String?
     }
 
+    /// Mains power from a UPS through NUT's upsd (`power.nut`), and the alarm delay for every power source.
+    public struct Power: Sendable, Equatable {
+        public struct NUT: Sendable, Equatable {
+            public var ups: String
+            public var host: String
+            public var port: Int
+            public var user: String?
+            public var passwordFile: String?
+            /// The name its events give the source.
+            public var source: String { "ups:" + ups }
+        }
+        public var nut: NUT?
+        public var poll: Double
+        /// How long mains power may be off before the power alarm (0: at once).
+        public var alarmAfter: Double
+        public static let standard = Power(nut: nil, poll: 5, alarmAfter: 0)
+    }
+
+    /// A digital input on a Modbus I/O module: a door switch or a mains-present relay.
+    public struct Input: Sendable, Equatable {
+        public enum Kind: String, Sendable, CaseIterable { case door, mains }
+        /// Where the bit is: a discrete input or coil (one bit), or an input or holding register (non-zero is on).
+        public enum Table: String, Sendable, CaseIterable { case discrete, coil, input, holding }
+        public var id: String
+        public var bus: String
+        public var unit: Int
+        public var table: Table
+        public var address: Int
+        public var kind: Kind
+        /// The fridge a door belongs to (required) or a mains input feeds (nil: every fridge).
+        public var fridge: String?
+        /// True where the contact reads 0 for open (a door) or on (mains).
+        public var invert: Bool
+        public var debounce: Double
+        public var poll: Double
+        /// The name a mains input's power events give it.
+        public var powerSource: String { "input:" + id }
+    }
+
     public var file: String
     public var gateway: Identity
     public var storage: Storage
@@ -109,12 +148,14 @@ public struct GatewayConfig: Sendable {
     public var alarmCommand: String?
     public var profiles: [String: DeviceProfile]
     public var report: Report = .standard
+    public var power: Power = .standard
+    public var inputs: [Input] = []
 
     public static let defaultPath = "/etc/coldchaind/coldchaind.json5"
     public static let defaultSocket = "/run/coldchaind/control.sock"
     public static let defaultDevicesDir = "/usr/share/coldchaind/devices"
     static let topKeys = ["gateway", "storage", "control", "devices_dir", "buses", "fridges", "scanners", "platform",
-                          "alarm_command", "report"]
+                          "alarm_command", "report", "power", "inputs"]
 }
 
 extension GatewayConfig {
@@ -201,13 +242,15 @@ extension GatewayConfig {
         let scanners = decodeScanners(top, fridgeIDs: declaredIDs(top, "fridges"))
         let platform = decodePlatform(top, configDir: configDir)
         let alarmCommand = top.string("alarm_command", required: false, maxLength: ConfigObject.maxPath).map { resolve($0, against: configDir) }
+        let power = decodePower(top, configDir: configDir)
+        let inputs = decodeInputs(top, busIDs: busIDs, fridgeIDs: declaredIDs(top, "fridges"), sensorIDs: Set(fridges.flatMap(\.sensors).map(\.id)))
 
-        guard !problems.hasErrors, let identity, let storage else { return nil }
+        guard !problems.hasErrors, let identity, let storage, let power else { return nil }
         var used: [String: DeviceProfile] = [:]
         for f in fridges { for s in f.sensors { used[s.profile] = profiles[s.profile] } }
         return GatewayConfig(file: file, gateway: identity, storage: storage, control: control, devicesDir: devicesDir,
                              buses: buses, fridges: fridges, scanners: scanners, platform: platform,
-                             alarmCommand: alarmCommand, profiles: used, report: report)
+                             alarmCommand: alarmCommand, profiles: used, report: report, power: power, inputs: inputs)
     }
 
     static func declaredIDs(_ top: ConfigObject, _ key: String) -> Set<String> {
@@ -401,6 +444,72 @@ extension GatewayConfig {
         guard let url, let format, let batchEvents, let batchBytes, let timeout, let holds else { return nil }
         return Platform(url: url, format: format, tokenFile: token, batchEvents: batchEvents, batchBytes: batchBytes,
                         timeout: timeout, holdsInterval: holds, caFile: ca, clientCert: cert, clientKey: key, proxy: proxy)
+    }
+}
+
+extension GatewayConfig {
+    static func decodePower(_ top: ConfigObject, configDir: String) -> Power? {
+        guard let p = top.object("power", allowed: ["nut", "poll", "alarm_after"], required: false) else {
+            return top.has("power") ? nil : .standard
+        }
+        var nut: Power.NUT?
+        var ok = true
+        if let n = p.object("nut", allowed: ["ups", "host", "port", "user", "password_file"], required: false) {
+            let before = n.node.problems.list.count
+            let ups = n.string("ups", maxLength: 64)
+            if let ups, !isIdentifier(ups) { n.child("ups")!.problem("'\(ups)' may use only letters, digits, '.', '_' and '-' (at most 64): it is sent to upsd as is") }
+            let host = n.string("host", required: false, maxLength: 253) ?? "127.0.0.1"
+            if host.contains(where: { $0.isWhitespace || $0.isNewline }) || host.unicodeScalars.contains(where: String.needsEscape) {
+                n.child("host")!.problem("'\(host.escapedForTerminal)' is not a host name or address")
+            }
+            let port = n.integer("port", in: 1...65535, default: 3493)
+            let user = n.string("user", required: false, maxLength: 64)
+            if let user, user.unicodeScalars.contains(where: { String.needsEscape($0) || $0 == " " }) {
+                n.child("user")!.problem("a NUT user name has no spaces or control characters")
+            }
+            let password = n.string("password_file", required: false, maxLength: ConfigObject.maxPath).map { resolve($0, against: configDir) }
+            if password != nil && user == nil { n.child("password_file")!.problem("a password needs its user") }
+            if let ups, let port, n.node.problems.list.count == before {
+                nut = Power.NUT(ups: ups, host: host, port: port, user: user, passwordFile: password)
+            } else { ok = false }
+        }
+        let poll = p.duration("poll", in: 1...300, default: 5)
+        let after = p.duration("alarm_after", in: 0...86400, default: 0)
+        guard ok, let poll, let after else { return nil }
+        if nut == nil && !p.has("nut") { p.node.warning("no nut: { ups: ... }: only mains inputs (inputs[].kind \"mains\") report power") }
+        return Power(nut: nut, poll: poll, alarmAfter: after)
+    }
+
+    static func decodeInputs(_ top: ConfigObject, busIDs: Set<String>, fridgeIDs: Set<String>, sensorIDs: Set<String>) -> [Input] {
+        var seen: [String: String] = [:]
+        var inputs: [Input] = []
+        for n in top.array("inputs") {
+            guard let o = n.object(allowed: ["id", "bus", "unit", "table", "address", "kind", "fridge", "invert", "debounce", "poll"]) else { continue }
+            let id = uniqueID(o, seen: &seen, what: "input")
+            if let id, sensorIDs.contains(id) { o.child("id")!.problem("'\(id)' is already a sensor's id: alarms name an input or a sensor by its id, so they must differ") }
+            let bus = reference(o, "bus", to: busIDs, what: "bus")
+            let unit = o.integer("unit", in: 0...247, default: 1)
+            let table: Input.Table? = o.choice("table", default: Input.Table.discrete)
+            let address = o.integer("address", in: 0...65535)
+            let kind: Input.Kind? = o.choice("kind")
+            var fridge: String?
+            var fridgeOK = true
+            if o.has("fridge") {
+                fridge = reference(o, "fridge", to: fridgeIDs, what: "fridge")
+                fridgeOK = fridge != nil
+            } else if kind == .door {
+                o.node.problem("a door input needs the fridge it belongs to (fridge: \"F1\")")
+                fridgeOK = false
+            }
+            let invert = o.bool("invert", default: false)
+            let debounce = o.duration("debounce", in: 0...60, default: 1)
+            let poll = o.duration("poll", in: 0.1...60, default: 1)
+            if let id, let bus, let unit, let table, let address, let kind, fridgeOK, let debounce, let poll {
+                inputs.append(Input(id: id, bus: bus, unit: unit, table: table, address: address, kind: kind, fridge: fridge, invert: invert,
+                                    debounce: debounce, poll: poll))
+            }
+        }
+        return inputs
     }
 }
 

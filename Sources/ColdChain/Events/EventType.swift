@@ -35,6 +35,15 @@ public enum EventType: String, Sendable, CaseIterable {
     case clockBehind = "clock.behind"
     /// The system clock stepped forward, or came back into line after `clock.behind`, with the offset.
     case clockCorrected = "clock.corrected"
+    /// Mains power off, back, the UPS's battery low, the source unreadable, readable again (Events/SiteEvents).
+    case powerLost = "power.lost"
+    case powerRestored = "power.restored"
+    case powerBatteryLow = "power.battery_low"
+    case powerUnknown = "power.unknown"
+    case powerKnown = "power.known"
+    /// A fridge's door switch, debounced: open, and shut again with how long it was open.
+    case doorOpened = "door.opened"
+    case doorClosed = "door.closed"
     /// Not recorded: what `alarm_command` is sent every `repeat` while an alarm stays open.
     case alarmReminder = "alarm.reminder"
 }
@@ -42,13 +51,18 @@ public enum EventType: String, Sendable, CaseIterable {
 extension EventType {
     /// Events that must not wait behind a backlog of readings: the uplink sends them ahead of the ordered stream.
     public static let urgent: [EventType] = [.alarmOpened, .alarmAcknowledged, .alarmClosed, .excursionOpened, .excursionClosed,
-                                             .sensorNoData, .gatewayGap, .ledgerUnrecorded]
+                                             .sensorNoData, .gatewayGap, .ledgerUnrecorded, .powerLost, .powerRestored,
+                                             .powerBatteryLow]
 
     /// The alarm's own events, which `alarm_command` is run for.
     public var isAlarm: Bool { self == .alarmOpened || self == .alarmAcknowledged || self == .alarmClosed }
 
     /// Whether the ledger holds events of this type (a reminder only goes to `alarm_command`).
     public var isRecorded: Bool { self != .alarmReminder }
+
+    /// The events that say how a power source stands, newest last (the hub restores from them).
+    public static let power: [EventType] = [.powerLost, .powerRestored, .powerBatteryLow, .powerUnknown, .powerKnown]
+    public static let door: [EventType] = [.doorOpened, .doorClosed]
 }
 
 /// The running version, shown by `status` and recorded in `gateway.started`.

@@ -91,18 +91,20 @@ public struct ExcursionState: Sendable, Equatable {
     public var minC: Double
     public var maxC: Double
     public var degreeMinutes: Double
+    /// A power cut or an open door it started during; nil when neither (and in excursions recorded before causes).
+    public var cause: ExcursionCause?
 
     public init(id: Int, fridge: String, sensor: String, side: ExcursionSide, rule: String, limitC: Double, start: Date,
-                minC: Double, maxC: Double, degreeMinutes: Double) {
+                minC: Double, maxC: Double, degreeMinutes: Double, cause: ExcursionCause? = nil) {
         self.id = id; self.fridge = fridge; self.sensor = sensor; self.side = side; self.rule = rule; self.limitC = limitC
-        self.start = start; self.minC = minC; self.maxC = maxC; self.degreeMinutes = degreeMinutes
+        self.start = start; self.minC = minC; self.maxC = maxC; self.degreeMinutes = degreeMinutes; self.cause = cause
     }
 
     /// From the monitor's excursion, rounded as recorded (0.01 °C, 0.1 °C·min).
-    public init(_ e: Excursion, id: Int, fridge: String) {
+    public init(_ e: Excursion, id: Int, fridge: String, cause: ExcursionCause? = nil) {
         func r(_ v: Double, _ places: Double = 100) -> Double { (v * places).rounded() / places }
         self.init(id: id, fridge: fridge, sensor: e.sensor, side: e.side, rule: e.rule, limitC: r(e.limitC), start: e.start,
-                  minC: r(e.min), maxC: r(e.max), degreeMinutes: r(e.degreeMinutes, 10))
+                  minC: r(e.min), maxC: r(e.max), degreeMinutes: r(e.degreeMinutes, 10), cause: cause)
     }
 
     /// The temperature furthest out of range: the minimum of a low excursion, the maximum otherwise.
@@ -113,9 +115,12 @@ public struct ExcursionState: Sendable, Equatable {
 
     /// The fields every excursion event writes (keyed as in the ledger).
     public var fields: [String: JSONValue] {
-        [Key.id: .number(Double(id)), "fridge": .string(fridge), "sensor": .string(sensor), "side": .string(side.rawValue),
-         "rule": .string(rule), "limit_c": .number(limitC), "start": .string(RFC3339.format(start)), "min_c": .number(minC),
-         "max_c": .number(maxC), "degree_minutes": .number(degreeMinutes)]
+        var o: [String: JSONValue] = [
+            Key.id: .number(Double(id)), "fridge": .string(fridge), "sensor": .string(sensor), "side": .string(side.rawValue),
+            "rule": .string(rule), "limit_c": .number(limitC), "start": .string(RFC3339.format(start)), "min_c": .number(minC),
+            "max_c": .number(maxC), "degree_minutes": .number(degreeMinutes)]
+        if let cause { o["cause"] = .string(cause.rawValue) }
+        return o
     }
 
     /// Reads what `fields` wrote (as every excursion event holds it).
@@ -124,7 +129,8 @@ public struct ExcursionState: Sendable, Equatable {
     init(_ r: BodyReader) throws(EventBodyError) {
         self.init(id: try r.int(Key.id), fridge: try r.string("fridge"), sensor: try r.string("sensor"), side: try r.enumValue("side"),
                   rule: try r.string("rule"), limitC: try r.double("limit_c"), start: try r.date("start"), minC: try r.double("min_c"),
-                  maxC: try r.double("max_c"), degreeMinutes: try r.double("degree_minutes"))
+                  maxC: try r.double("max_c"), degreeMinutes: try r.double("degree_minutes"),
+                  cause: r.has("cause") ? try r.enumValue("cause") as ExcursionCause : nil)
     }
 }
 

@@ -27,6 +27,13 @@ public enum TypedEvent: Sendable, Equatable {
     case backupFailed(BackupFailed)
     case clockBehind(ClockBehind)
     case clockCorrected(ClockCorrected)
+    case powerLost(PowerLost)
+    case powerRestored(PowerRestored)
+    case powerBatteryLow(PowerBatteryLow)
+    case powerUnknown(PowerUnknown)
+    case powerKnown(PowerKnown)
+    case doorOpened(DoorOpened)
+    case doorClosed(DoorClosed)
 
     /// Decodes a stored body of type `type`; nil for a type this build does not know (a newer gateway's).
     public init?(type: String, body: JSONValue) throws(EventBodyError) {
@@ -58,6 +65,13 @@ public enum TypedEvent: Sendable, Equatable {
         case .backupFailed: self = .backupFailed(try BackupFailed(json: body))
         case .clockBehind: self = .clockBehind(try ClockBehind(json: body))
         case .clockCorrected: self = .clockCorrected(try ClockCorrected(json: body))
+        case .powerLost: self = .powerLost(try PowerLost(json: body))
+        case .powerRestored: self = .powerRestored(try PowerRestored(json: body))
+        case .powerBatteryLow: self = .powerBatteryLow(try PowerBatteryLow(json: body))
+        case .powerUnknown: self = .powerUnknown(try PowerUnknown(json: body))
+        case .powerKnown: self = .powerKnown(try PowerKnown(json: body))
+        case .doorOpened: self = .doorOpened(try DoorOpened(json: body))
+        case .doorClosed: self = .doorClosed(try DoorClosed(json: body))
         }
     }
 
@@ -90,6 +104,13 @@ public enum TypedEvent: Sendable, Equatable {
         case .backupFailed(let b): b
         case .clockBehind(let b): b
         case .clockCorrected(let b): b
+        case .powerLost(let b): b
+        case .powerRestored(let b): b
+        case .powerBatteryLow(let b): b
+        case .powerUnknown(let b): b
+        case .powerKnown(let b): b
+        case .doorOpened(let b): b
+        case .doorClosed(let b): b
         }
     }
 

@@ -21,18 +21,23 @@ public struct StatusReply: Codable, Sendable, Equatable {
     public var backup: BackupStatus?
     /// Absent from a daemon before the record clock.
     public var clock: ClockInfo?
+    /// Power sources (a UPS through NUT, mains inputs) and door switches; absent from a daemon before them.
+    public var power: [PowerStatus]?
+    public var doors: [DoorStatus]?
 
     enum CodingKeys: String, CodingKey {
-        case problems, gateway, version, pid, ledger, scanners, fridges, buses, alarms, platform, uplink, backup, clock
+        case problems, gateway, version, pid, ledger, scanners, fridges, buses, alarms, platform, uplink, backup, clock, power, doors
         case startedAt = "started_at", uptimeSeconds = "uptime_s"
     }
 
     public init(problems: [String], gateway: GatewayIdentity, version: String, pid: Int, startedAt: String, uptimeSeconds: Double,
                 ledger: LedgerInfo, scanners: [NoisyScanner], fridges: [FridgeStatus], buses: [BusStatus], alarms: [AlarmSummary],
-                platform: PlatformInfo, uplink: UplinkStatus, backup: BackupStatus? = nil, clock: ClockInfo? = nil) {
+                platform: PlatformInfo, uplink: UplinkStatus, backup: BackupStatus? = nil, clock: ClockInfo? = nil,
+                power: [PowerStatus]? = nil, doors: [DoorStatus]? = nil) {
         self.problems = problems; self.gateway = gateway; self.version = version; self.pid = pid; self.startedAt = startedAt
         self.uptimeSeconds = uptimeSeconds; self.ledger = ledger; self.scanners = scanners; self.fridges = fridges; self.buses = buses
         self.alarms = alarms; self.platform = platform; self.uplink = uplink; self.backup = backup; self.clock = clock
+        self.power = power; self.doors = doors
     }
 }
 

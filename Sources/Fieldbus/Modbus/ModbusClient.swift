@@ -109,6 +109,19 @@ public final class ModbusClient: @unchecked Sendable {
         return (0..<count).map { UInt16(pdu[2 + 2 * $0]) << 8 | UInt16(pdu[3 + 2 * $0]) }
     }
 
+    /// Reads `count` bits (1...2000): coils (function 1) or discrete inputs (function 2), such as door switches.
+    public func readBits(unit: Int, coils: Bool, address: Int, count: Int) throws -> [Bool] {
+        guard (1...2000).contains(count), (0...0xFFFF).contains(address), (0...247).contains(unit) else {
+            throw ModbusError.other("read of \(count) bits at \(address) from unit \(unit) is outside Modbus limits")
+        }
+        let pdu = try transact(unit: unit, [coils ? 0x01 : 0x02, UInt8(address >> 8), UInt8(address & 0xFF), UInt8(count >> 8), UInt8(count & 0xFF)])
+        let bytes = (count + 7) / 8
+        guard pdu.count == 2 + bytes, Int(pdu[1]) == bytes else {
+            throw fail(.badFrame("answer of \(pdu.count) bytes to a read of \(count) bits"))
+        }
+        return (0..<count).map { pdu[2 + $0 / 8] & (1 << UInt8($0 % 8)) != 0 }
+    }
+
     /// Switches a coil (the alarm relay).
     public func writeCoil(unit: Int, address: Int, on: Bool) throws {
         guard (0...0xFFFF).contains(address), (0...247).contains(unit) else {

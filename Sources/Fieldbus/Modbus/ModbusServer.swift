@@ -10,11 +10,14 @@ import Synchronization
 public final class ModbusServer: @unchecked Sendable {
     public enum Request: Sendable, Equatable {
         case readRegisters(table: DeviceProfile.Table, address: Int, count: Int)
+        /// Coils (function 1) or discrete inputs (function 2).
+        case readBits(coils: Bool, address: Int, count: Int)
         case writeCoil(address: Int, on: Bool)
     }
 
     public enum Response: Sendable, Equatable {
         case registers([UInt16])
+        case bits([Bool])
         case done
         case exception(Int)
         /// Send nothing: the client times out, as with a dead probe.
@@ -152,6 +155,7 @@ public final class ModbusServer: @unchecked Sendable {
         let value = Int(query[offset + 3]) << 8 | Int(query[offset + 4])
         let request: Request
         switch function {
+        case 1, 2: request = .readBits(coils: function == 1, address: address, count: value)
         case 3: request = .readRegisters(table: .holding, address: address, count: value)
         case 4: request = .readRegisters(table: .input, address: address, count: value)
         case 5: request = .writeCoil(address: address, on: value == 0xFF00)
@@ -164,6 +168,17 @@ public final class ModbusServer: @unchecked Sendable {
         case .exception(let code): modbus_reply_exception(ctx, query, UInt32(code))
         case .done:
             let m = modbus_mapping_new_start_address(UInt32(address), 1, 0, 0, 0, 0, 0, 0)
+            modbus_reply(ctx, query, n, m)
+            modbus_mapping_free(m)
+        case .bits(let bits):
+            guard case .readBits(let coils, _, let count) = request, bits.count == count,
+                  let m = modbus_mapping_new_start_address(coils ? UInt32(address) : 0, coils ? UInt32(count) : 0,
+                                                           coils ? 0 : UInt32(address), coils ? 0 : UInt32(count), 0, 0, 0, 0) else {
+                modbus_reply_exception(ctx, query, UInt32(MODBUS_EXCEPTION_SLAVE_OR_SERVER_FAILURE))
+                return true
+            }
+            let dest = coils ? m.pointee.tab_bits! : m.pointee.tab_input_bits!
+            for (i, b) in bits.enumerated() { dest[i] = b ? 1 : 0 }
             modbus_reply(ctx, query, n, m)
             modbus_mapping_free(m)
         case .registers(let regs):

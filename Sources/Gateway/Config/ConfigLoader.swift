@@ -41,6 +41,9 @@ public enum ConfigLoader {
 
     /// Checks what can only be checked on this machine: readable token, executable alarm command, writable state.
     static func checkFiles(_ config: GatewayConfig, problems: ConfigProblems) {
+        if let password = config.power.nut?.passwordFile, access(password, R_OK) != 0 {
+            problems.add("power.nut.password_file", "cannot read '\(password)' (\(String(cString: strerror(errno))))")
+        }
         if let token = config.platform?.tokenFile, access(token, R_OK) != 0 {
             problems.add("platform.token_file", "cannot read '\(token)' (\(String(cString: strerror(errno))))")
         }

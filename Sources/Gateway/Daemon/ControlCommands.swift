@@ -140,13 +140,27 @@ final class ControlCommands: ControlHandling {
         if clockInfo?.behind == true, let c = clockInfo {
             problems.append("clock: the system clock reads \(c.system), behind the record (\(c.recorded)); events are recorded at the record's time until it is right")
         }
+        let site = hub.siteStatus()
+        for p in site.power {
+            switch p.state {
+            case .unknown:
+                problems.append("power: \(p.source) cannot be read" + (p.since.map { " since \($0)" } ?? "") + ": \((p.error ?? "?").escapedForTerminal)"
+                                + (p.lastKnown.map { "; last known \($0 == .online ? "on mains" : "ON BATTERY")" } ?? ""))
+            case .onBattery:
+                problems.append("power: \(p.source) ON BATTERY since \(p.since ?? "?")" + (p.batteryLow ? ", BATTERY LOW" : "")
+                                + (p.charge.map { ", charge \(Int(exactly: $0.rounded()) ?? 0) %" } ?? "")
+                                + (p.runtimeSeconds.map { ", about \(DurationText.describe($0)) left" } ?? ""))
+            case .online: break
+            }
+        }
         let ledgerInfo = LedgerInfo(path: ledger.path, headSeq: ledger.headSequence, sizeBytes: size,
                                     writeError: writeFailure.map { .init(since: RFC3339.format($0.since), error: $0.error) }, outlook: outlook)
         return StatusReply(problems: problems, gateway: GatewayIdentity(id: config.gateway.id, site: config.gateway.site),
                            version: Version.current, pid: Int(getpid()), startedAt: RFC3339.format(startedAt),
                            uptimeSeconds: now.timeIntervalSince(startedAt).rounded(), ledger: ledgerInfo, scanners: noisy,
                            fridges: hub.fridgeStatus(), buses: hub.busStatus(), alarms: hub.openAlarms.map(\.summary), platform: platform,
-                           uplink: uplinkStatus(), backup: backups?.status(), clock: clockInfo)
+                           uplink: uplinkStatus(), backup: backups?.status(), clock: clockInfo,
+                           power: site.power, doors: site.doors)
     }
 
     func clockStatus(now: Date) -> ClockInfo? {

@@ -46,24 +46,26 @@ public struct GatewayDaemon: Sendable {
             return 1
         }
         defer { lock.close() }
-        // From here on the time recorded never goes back past the newest event or heartbeat, whatever the system
-        // clock says (a board without a battery-backed clock boots with a stale time).
-        let clock: RecordClock
-        do {
-            let floor = [try ledger.lastEvent().flatMap { RFC3339.parse($0.at) }, try ledger.lastHeartbeat(), Version.earliestPlausibleTime]
-                .compactMap { $0 }.max()
-            let reader = try LedgerReader(path: config.storage.path)
-            defer { reader.close() }
-            let lastWord = try reader.latest(types: [EventType.clockBehind, .clockCorrected].map(\.rawValue), limit: 1).first
-            clock = RecordClock(system: self.clock, steady: steady, floor: floor, wasBehind: lastWord?.type == EventType.clockBehind.rawValue)
-        } catch {
-            log.error("cannot start: cannot read or write the ledger \(config.storage.path): \(error)")
+        // One reader for everything start-up reads (the clock's last word, the power's, the state to restore).
+        let reader: LedgerReader
+        do { reader = try LedgerReader(path: config.storage.path) } catch {
+            log.error("cannot start: cannot read the ledger \(config.storage.path): \(error)")
             ledger.close()
             return 1
         }
-        let startedAt = clock.now()
+        defer { reader.close() }
+        // From here on the time recorded never goes back past the newest event or heartbeat, whatever the system
+        // clock says (a board without a battery-backed clock boots with a stale time).
+        let clock: RecordClock
+        let startedAt: Date
         do {
-            try await recordStart(ledger: ledger, at: startedAt)
+            let floor = [try ledger.lastEvent().flatMap { RFC3339.parse($0.at) }, try ledger.lastHeartbeat(), Version.earliestPlausibleTime]
+                .compactMap { $0 }.max()
+            let lastWord = try reader.latest(types: [EventType.clockBehind, .clockCorrected].map(\.rawValue), limit: 1).first
+            clock = RecordClock(system: self.clock, steady: steady, floor: floor, wasBehind: lastWord?.type == EventType.clockBehind.rawValue)
+            startedAt = clock.now()
+            let lastPower = try reader.latest(types: EventType.power.map(\.rawValue), limit: 1).first
+            try await recordStart(ledger: ledger, at: startedAt, expectedDown: lastPower?.type == EventType.powerBatteryLow.rawValue)
         } catch {
             log.error("cannot start: cannot read or write the ledger \(config.storage.path): \(error)")
             ledger.close()
@@ -71,13 +73,12 @@ public struct GatewayDaemon: Sendable {
         }
         let services: [any Service]
         do {
-            let reader = try LedgerReader(path: config.storage.path)
             let anchorProblem = try Self.checkConfirmedHead(ledger: ledger, reader: reader, log: log)
             let hub = try MonitorHub(config: config, ledger: ledger, reader: reader, log: log, now: startedAt, recordClock: clock)
             let scans = try ScanHub(config: config, ledger: ledger, monitor: hub, reader: reader, log: log)
             let backups = try config.storage.backup.map { try Backups(settings: $0, config: config, hub: hub, reader: reader, log: log) }
             let ledgerSince = try reader.event(seq: 1).flatMap { RFC3339.parse($0.at) }
-            reader.close()
+            reader.close()   // its cache is not needed while running (close is idempotent; the defer covers the failures)
             let uplink = UplinkState()
             let commands = ControlCommands(config: config, ledger: ledger, hub: hub, scans: scans, uplink: uplink, startedAt: startedAt,
                                            clock: clock, anchorProblem: anchorProblem, backups: backups, ledgerSince: ledgerSince)
@@ -86,6 +87,7 @@ public struct GatewayDaemon: Sendable {
                 HeartbeatService(ledger: ledger, interval: config.storage.heartbeat, clock: clock, notifier: notifier, log: log),
                 MonitorTickService(hub: hub, clock: clock, every: 5),
             ] + (config.alarmCommand.map { [AlarmNotifier(command: $0, hub: hub, config: config, clock: clock, log: log)] } ?? [])
+              + (config.power.nut.map { [UPSService(power: config.power, nut: $0, hub: hub, clock: clock, log: log)] } ?? [])
               + config.buses.map { BusPoller(bus: $0, config: config, hub: hub, clock: clock, log: log, backOff: pollBackOff) }
               + config.scanners.map { ScannerReader(scanner: $0, hub: scans, clock: clock, log: log) }
               + (backups.map { [BackupService(backups: $0, clock: clock, startedAt: startedAt, calendar: ClinicCalendar(offset: LocalTime.utcOffset))] } ?? [])
@@ -129,13 +131,15 @@ public struct GatewayDaemon: Sendable {
     }
 
     /// Records a gap since the previous run when there is one, then `gateway.started` and `config.loaded`.
-    func recordStart(ledger: Ledger, at now: Date) async throws {
+    /// `expectedDown`: the UPS's battery was low at the last record, so a gap says the power ended the run.
+    func recordStart(ledger: Ledger, at now: Date, expectedDown: Bool = false) async throws {
         // Read errors stop the start: taken for "nothing there", they would hide the gap since the last run.
         let last = try ledger.lastEvent()
         let heartbeat = try ledger.lastHeartbeat()
         var events: [NewEvent] = []
         if let gap = GapRule.gap(lastEventType: last?.type, lastEventAt: last.flatMap { RFC3339.parse($0.at) },
-                                 lastHeartbeat: heartbeat, heartbeatInterval: config.storage.heartbeat, now: now) {
+                                 lastHeartbeat: heartbeat, heartbeatInterval: config.storage.heartbeat, now: now,
+                                 expectedDown: expectedDown) {
             log.warning("gap in the record: no data from \(RFC3339.format(gap.from)) to \(RFC3339.format(gap.to)) (\(DurationText.describe(gap.seconds)); previous run ended by \(gap.previousEnd))")
             events.append(NewEvent(GatewayGap(from: gap.from, to: gap.to, seconds: gap.seconds, previousEnd: gap.previousEnd,
                                               lastSeq: Int(last?.seq ?? 0)), at: now))
@@ -166,14 +170,7 @@ public struct GatewayDaemon: Sendable {
 
     /// The platform token: `token_file`, else the systemd credential `platform-token`. Never logged.
     static func token(_ p: GatewayConfig.Platform) -> String? {
-        let candidates = [p.tokenFile, ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"].map { $0 + "/platform-token" }]
-        for path in candidates.compactMap({ $0 }) {
-            if let data = FileManager.default.contents(atPath: path) {
-                let t = String(decoding: data, as: UTF8.self).filter { !$0.isWhitespace }
-                if !t.isEmpty { return t }
-            }
-        }
-        return nil
+        Credentials.read(file: p.tokenFile, credential: "platform-token") { $0.filter { !$0.isWhitespace } }
     }
 
     /// Takes an exclusive lock beside the ledger, so two daemons can never write one ledger.

@@ -14,6 +14,8 @@ final class BusPoller: Service, @unchecked Sendable {
     let name: String
     let bus: GatewayConfig.Bus
     let sensors: [(sensor: GatewayConfig.Sensor, profile: DeviceProfile)]
+    /// Door switches and mains relays on this bus, polled between the sensors on their own schedule.
+    let inputs: [GatewayConfig.Input]
     let hub: MonitorHub
     let clock: any WallClock
     let log: Log
@@ -34,6 +36,7 @@ final class BusPoller: Service, @unchecked Sendable {
         self.name = "bus \(bus.id)"
         self.bus = bus
         self.sensors = config.fridges.flatMap(\.sensors).filter { $0.bus == bus.id }.map { ($0, config.profiles[$0.profile]!) }
+        self.inputs = config.inputs.filter { $0.bus == bus.id }
         self.hub = hub
         self.clock = clock
         self.log = log
@@ -75,8 +78,11 @@ final class BusPoller: Service, @unchecked Sendable {
         guard !isStopped else { return }
         let start = monotonicSeconds()
         // Stagger the first polls so a bus of many sensors does not fire them all at once.
-        var due = sensors.indices.map { start + Double($0) * max(bus.gap, 0.05) }
-        var failures = [Int](repeating: 0, count: sensors.count)
+        // Sensors first, then inputs: index i < sensors.count is a sensor, the rest are inputs.
+        var due = (0..<(sensors.count + inputs.count)).map { start + Double($0) * max(bus.gap, 0.05) }
+        var failures = [Int](repeating: 0, count: due.count)
+        var debouncers = inputs.map { InputDebouncer(debounce: $0.debounce) }
+        var inputUnreadable = [Bool](repeating: false, count: inputs.count)
         var reconnectDelay = 1.0
         var nextConnect = 0.0
         var coils: [String: Bool] = [:]
@@ -146,6 +152,41 @@ final class BusPoller: Service, @unchecked Sendable {
             guard let i = due.indices.min(by: { due[$0] < due[$1] }) else { _ = pause(1); continue }
             if due[i] > now { _ = pause(min(due[i] - now, 1)); continue }
 
+            if i >= sensors.count {
+                let k = i - sensors.count
+                let input = inputs[k]
+                do {
+                    let raw = try Self.readInput(client, input)
+                    noteResult(nil)
+                    if failures[i] >= Self.failuresBeforeBackOff { log.notice("bus \(bus.id): input \(input.id) (unit \(input.unit)) answers again") }
+                    failures[i] = 0
+                    let changed = debouncers[k].observe(raw != input.invert, at: monotonicSeconds())
+                    if let on = changed ?? (inputUnreadable[k] ? debouncers[k].stable : nil) {
+                        report(input, on: on)
+                        inputUnreadable[k] = false
+                    }
+                    due[i] += input.poll
+                    if due[i] < now { due[i] = now + input.poll }
+                } catch let e as ModbusError {
+                    if e == .interrupted { return }
+                    failures[i] += 1
+                    debouncers[k].interrupted()
+                    hub.reportBus(bus.id) { $0.errors += 1; $0.lastError = "\(input.id): \(e)" }
+                    if failures[i] == 1 { log.warning("bus \(bus.id): input \(input.id) (unit \(input.unit)): \(e)") }
+                    // A mains input that cannot be read is power unknown, said once (the hub records only the change).
+                    if input.kind == .mains && failures[i] == Self.failuresBeforeBackOff {
+                        hub.recordPower(source: input.powerSource, fridge: input.fridge, .unreadable("\(e)"), at: clock.now())
+                    }
+                    if failures[i] >= Self.failuresBeforeBackOff { inputUnreadable[k] = true }
+                    due[i] = monotonicSeconds() + (failures[i] >= Self.failuresBeforeBackOff ? min(backOff, 10) : input.poll)
+                    if e.needsReconnect { linkFailed(e) } else { noteResult(e) }
+                } catch {
+                    log.error("bus \(bus.id): unexpected error reading input \(input.id): \(error)")
+                    due[i] = monotonicSeconds() + input.poll
+                }
+                guard pause(bus.gap) else { return }
+                continue
+            }
             let (sensor, profile) = sensors[i]
             do {
                 var replies: [[UInt16]] = []
@@ -183,6 +224,30 @@ final class BusPoller: Service, @unchecked Sendable {
                 due[i] = monotonicSeconds() + min(sensor.poll, 5)
             }
             guard pause(bus.gap) else { return }
+        }
+    }
+}
+
+extension BusPoller {
+    /// One input's raw bit: a coil or discrete input, or a register read as non-zero.
+    static func readInput(_ client: ModbusClient, _ input: GatewayConfig.Input) throws -> Bool {
+        switch input.table {
+        case .discrete, .coil: return try client.readBits(unit: input.unit, coils: input.table == .coil, address: input.address, count: 1).first ?? false
+        case .input, .holding:
+            return try client.readRegisters(unit: input.unit, table: input.table == .input ? .input : .holding, address: input.address, count: 1)
+                .first.map { $0 != 0 } ?? false
+        }
+    }
+
+    /// A settled input value to the hub: a door open or shut, mains on or off.
+    func report(_ input: GatewayConfig.Input, on: Bool) {
+        switch input.kind {
+        case .door:
+            guard let fridge = input.fridge else { return }
+            hub.recordDoor(input: input.id, fridge: fridge, open: on, at: clock.now())
+        case .mains:
+            hub.recordPower(source: input.powerSource, fridge: input.fridge,
+                            .state(online: on, batteryLow: false, facts: PowerFacts(source: input.powerSource, fridge: input.fridge)), at: clock.now())
         }
     }
 }

@@ -15,6 +15,7 @@ extension MonitorHub {
             for sensor in Array(s.monitors.keys) { s.monitors[sensor]?.clockStepped(by: delta) }
             for id in Array(s.alarms.keys) { s.alarms[id]?.lastNotified.addTimeInterval(delta) }
             for fridge in Array(s.pulses.keys) { s.pulses[fridge]?.addTimeInterval(delta) }
+            s.site.clockStepped(by: delta)
         }
         s.clockSteps = total
         s.clockShift = shift

@@ -45,7 +45,7 @@ extension MonitorHub {
         return config.fridges.compactMap { f in
             f.alarmOutput.map { o in
                 let pulsing = o.pulseOnRefusal && (pulses[f.id].map { now < $0 } ?? false)
-                return (o.bus, o.unit, o.coil, notRecording || pulsing || alarms.contains { $0.fridge == f.id && !$0.acknowledged })
+                return (o.bus, o.unit, o.coil, notRecording || pulsing || alarms.contains { $0.concerns(fridge: f.id) && !$0.acknowledged })
             }
         }
     }
@@ -58,12 +58,19 @@ extension MonitorHub {
         state.withLock { s in
             var due: [Alarm] = []
             for (id, a) in s.alarms {
-                guard let every = fridgeOf[a.sensor]?.alarm.repeatEvery, now.timeIntervalSince(a.lastNotified) >= every else { continue }
+                guard let every = repeatEvery(a), now.timeIntervalSince(a.lastNotified) >= every else { continue }
                 s.alarms[id]?.lastNotified = now
                 due.append(a)
             }
             return due.sorted { $0.id < $1.id }
         }
+    }
+
+    /// How often an alarm is repeated: its sensor's fridge's `repeat`; for a door, its fridge's; for a power alarm
+    /// of every fridge, the shortest of theirs.
+    func repeatEvery(_ a: Alarm) -> Double? {
+        if let f = fridgeOf[a.sensor] { return f.alarm.repeatEvery }
+        return config.fridges.filter { a.concerns(fridge: $0.id) }.compactMap(\.alarm.repeatEvery).min()
     }
 
     public var openAlarms: [Alarm] { state.withLock { $0.alarms.values.sorted { $0.id < $1.id } } }
@@ -83,7 +90,7 @@ extension MonitorHub {
                 }
                 let latest = f.sensors.compactMap { s.lastReading[$0.id] }.max { $0.0 < $1.0 }
                 return FridgeStatus(id: f.id, name: f.name, state: worst, alarmRule: f.alarm.name, sensors: sensors,
-                                    alarms: s.alarms.values.filter { $0.fridge == f.id }.sorted { $0.id < $1.id }.map(\.summary),
+                                    alarms: s.alarms.values.filter { $0.concerns(fridge: f.id) }.sorted { $0.id < $1.id }.map(\.summary),
                                     celsius: latest.map { Self.rounded($0.1) }, at: latest.map { RFC3339.format($0.0) })
             }
         }

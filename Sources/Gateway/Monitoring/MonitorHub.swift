@@ -38,6 +38,9 @@ public final class MonitorHub: Sendable {
         /// How many of the record clock's steps are in the ledger, and the forward shift applied to the times above.
         var clockSteps = 0
         var clockShift = 0.0
+        /// Power sources and doors (SiteMonitor), and the cause each open excursion started with.
+        var site: SiteMonitor
+        var excursionCauses: [Int: ExcursionCause] = [:]
     }
 
     /// What a bus poller reports for `status`.
@@ -63,7 +66,7 @@ public final class MonitorHub: Sendable {
         self.ledger = ledger
         self.log = log
         self.recordClock = recordClock
-        var s = State()
+        var s = State(site: SiteMonitor(settings: Self.siteSettings(config)))
         var fridgeOf: [String: GatewayConfig.Fridge] = [:]
         for f in config.fridges {
             for sensor in f.sensors {
@@ -127,7 +130,8 @@ public final class MonitorHub: Sendable {
         }
     }
 
-    /// Time passing: raises no_data for sensors that have gone silent. Called every few seconds.
+    /// Time passing: raises no_data for sensors that have gone silent, and power and door alarms past their delay.
+    /// Called every few seconds.
     public func tick(at now: Date) {
         commit { s in
             var new: [NewEvent] = []
@@ -136,6 +140,8 @@ public final class MonitorHub: Sendable {
                 s.monitors[sensor] = m
                 if !events.isEmpty, let fridge = fridgeOf[sensor] { new += translate(events, fridge: fridge, at: now, state: &s) }
             }
+            let site = s.site.tick(now)
+            if !site.isEmpty { new += translate(site, at: now, state: &s) }
             return new
         }
     }

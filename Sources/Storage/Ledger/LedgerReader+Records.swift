@@ -22,13 +22,19 @@ extension LedgerReader {
     /// The newest event of each excursion (opened, peak or closed: it says how the excursion stands), oldest
     /// excursion first. SQLite picks them, so only one body per excursion is decoded, however many peaks it had.
     public func latestExcursionEvents() throws -> [LedgerEvent] {
-        let types = [EventType.excursionOpened, .excursionPeak, .excursionClosed].map { "'\($0.rawValue)'" }.joined(separator: ",")
+        try latestEvents(types: [EventType.excursionOpened, .excursionPeak, .excursionClosed], per: ExcursionState.Key.id)
+    }
+
+    /// The newest event of the given types for each value of the body's `key` (an excursion's id, a door's input,
+    /// a power source), oldest first: what each one last said, through the type index, whatever the ledger's age.
+    public func latestEvents(types: [EventType], per key: String) throws -> [LedgerEvent] {
+        let marks = types.map { _ in "?" }.joined(separator: ",")
         return try db.statement("""
             SELECT seq, at, type, body, prev_hash, hash FROM events WHERE seq IN (
-                SELECT max(seq) FROM events WHERE type IN (\(types)) AND json_valid(body)
-                GROUP BY json_extract(body, '$.\(ExcursionState.Key.id)'))
+                SELECT max(seq) FROM events WHERE type IN (\(marks)) AND json_valid(body)
+                GROUP BY json_extract(body, ?))
             ORDER BY seq
-            """).rows([], Self.event)
+            """).rows(types.map { .text($0.rawValue) } + [.text("$." + key)], Self.event)
     }
 
     /// Events of the given types with sequence numbers in `seqs`, oldest first, through the type index.

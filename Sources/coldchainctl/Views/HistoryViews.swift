@@ -78,15 +78,16 @@ extension CtlCommand {
     }
 
     static func renderExcursions(_ rows: [ExcursionRow], _ a: CtlArgs) {
-        let header = ["ID", "FRIDGE", "SENSOR", "SIDE", "STATE", "START", "END", "MIN", "MAX", "DURATION", "°C·MIN", "RULE"]
+        let header = ["ID", "FRIDGE", "SENSOR", "SIDE", "STATE", "START", "END", "MIN", "MAX", "DURATION", "°C·MIN", "RULE", "CAUSE"]
         func cells(_ r: ExcursionRow, time: (String) -> String) -> [String] {
             let x = r.excursion
             return [String(x.id), x.fridge, x.sensor, x.side.rawValue, r.open ? "open" : "closed", time(RFC3339.format(x.start)),
                     r.end.map(time) ?? (a.has("--csv") ? "" : "-"), "\(x.minC)", "\(x.maxC)",
-                    a.has("--csv") ? "\(r.durationSeconds)" : DurationText.describe(r.durationSeconds), "\(x.degreeMinutes)", x.rule]
+                    a.has("--csv") ? "\(r.durationSeconds)" : DurationText.describe(r.durationSeconds), "\(x.degreeMinutes)", x.rule,
+                    x.cause?.rawValue ?? (a.has("--csv") ? "" : "-")]
         }
         if a.has("--csv") {
-            printCSV(["id", "fridge", "sensor", "side", "state", "start", "end", "min_c", "max_c", "duration_s", "degree_minutes", "rule"],
+            printCSV(["id", "fridge", "sensor", "side", "state", "start", "end", "min_c", "max_c", "duration_s", "degree_minutes", "rule", "cause"],
                      rows.map { cells($0) { $0 } })
             return
         }
@@ -131,6 +132,11 @@ extension CtlCommand {
         var text: String
         func excursion(_ x: ExcursionState) -> String {
             "excursion \(x.id) \(x.fridge)/\(x.sensor) \(x.side.rawValue): min \(x.minC) max \(x.maxC) °C since \(PeopleTime.local(x.start))"
+                + (x.cause.map { ", cause: \($0.rawValue)" } ?? "")
+        }
+        func power(_ f: PowerFacts) -> String {
+            f.source.escapedForTerminal + (f.status.map { " (\($0.escapedForTerminal))" } ?? "")
+                + (f.charge.map { ", charge \($0) %" } ?? "") + (f.runtimeSeconds.map { ", runtime \($0) s" } ?? "")
         }
         switch e.typed {
         case .reading(let r)?: text = "\(r.sensor) \(r.celsius) °C" + (r.humidity.map { " \($0) %" } ?? "")
@@ -140,6 +146,13 @@ extension CtlCommand {
         case .alarmOpened(let a)?: text = "alarm \(a.alarm) \(a.fridge)/\(a.sensor) \(a.cause.rawValue)"
         case .alarmAcknowledged(let a)?: text = "alarm \(a.alarm) \(a.fridge)/\(a.sensor) \(a.note)"
         case .alarmClosed(let a)?: text = "alarm \(a.alarm) \(a.fridge)/\(a.sensor) \(a.reason)"
+        case .powerLost(let p)?: text = "power lost: " + power(p.facts)
+        case .powerRestored(let p)?: text = "power restored after \(DurationText.describe(p.offSeconds)): " + power(p.facts)
+        case .powerBatteryLow(let p)?: text = "BATTERY LOW, the gateway expects to go down: " + power(p.facts)
+        case .powerUnknown(let p)?: text = "power unknown: \(p.source.escapedForTerminal): \(p.error.escapedForTerminal)"
+        case .powerKnown(let p)?: text = "power readable again after \(DurationText.describe(p.unknownSeconds)): " + power(p.facts)
+        case .doorOpened(let d)?: text = "door \(d.input) of \(d.fridge) opened"
+        case .doorClosed(let d)?: text = "door \(d.input) of \(d.fridge) closed after \(DurationText.describe(d.openSeconds))"
         case .inspectionRecorded(let c)?:
             text = "\(c.fridge) thermometer \(c.celsius) °C by \(c.by)" + (c.difference.map { " (\($0) °C from probe \(c.probeSensor ?? ""))" } ?? "")
                 + (c.flagged ? " FLAGGED" : "")

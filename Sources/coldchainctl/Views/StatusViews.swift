@@ -28,6 +28,11 @@ extension CtlCommand {
             print("platform  \(s.platform.state ?? "not configured")")
         }
         if let b = s.backup { print("backup    " + backupLine(b)) }
+        for p in s.power ?? [] { print("power     " + powerLine(p)) }
+        for d in s.doors ?? [] {
+            print("door      \(d.input) of \(d.fridge): " + (d.open.map { $0 ? "OPEN" : "closed" } ?? "not read yet")
+                  + (d.since.map { " since \(PeopleTime.local($0))" } ?? ""))
+        }
         print("")
         printFridgeTable(s.fridges)
         var b = Table(["BUS", "ENDPOINT", "LINK", "ERRORS", "BACKED OFF", "LAST ERROR"])
@@ -37,8 +42,21 @@ extension CtlCommand {
         if !b.rows.isEmpty { print(""); print(b.text) }
         print("")
         print(s.alarms.isEmpty ? "no open alarms" : "open alarms: " + s.alarms.map { a in
-            "\(a.id) (\(a.fridge) \(a.cause.rawValue)\(a.acknowledged ? ", acknowledged" : ""))"
+            "\(a.id) (\(a.fridge == "*" ? "all fridges" : a.fridge) \(a.cause.rawValue)\(a.acknowledged ? ", acknowledged" : ""))"
         }.joined(separator: "; "))
+    }
+
+    static func powerLine(_ p: PowerStatus) -> String {
+        let state = switch p.state {
+        case .online: "on mains"
+        case .onBattery: "ON BATTERY" + (p.batteryLow ? ", BATTERY LOW" : "")
+        case .unknown: "UNKNOWN (\((p.error ?? "?").escapedForTerminal))"
+        }
+        var details: [String] = []
+        if let c = p.charge, c.isFinite, (0...100).contains(c) { details.append("charge \(Int(c.rounded())) %") }
+        if let r = p.runtimeSeconds, r.isFinite, r >= 0 { details.append("runtime \(DurationText.describe(r))") }
+        return "\(p.source.escapedForTerminal): \(state)" + (p.since.map { " since \(PeopleTime.local($0))" } ?? "")
+            + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))")
     }
 
     static func backupLine(_ b: BackupStatus) -> String {
