@@ -57,8 +57,9 @@ enum Demo {
             coldchain gateway demo — \(c.gateway.site)
               config  \(config.file)
               ledger  \(c.storage.path)
-            Fridge 2's door is left open: within about a minute it warms past 8 °C, an excursion opens and an alarm
-            sounds. In another terminal, try:
+            Fridge 2's door is left open (its door switch says so): it warms past 8 °C and an excursion opens with
+            cause "door" and an alarm; after a minute open the door alarm sounds too; the door is shut at about
+            three minutes. In another terminal, try:
               \(ctl) --socket \(c.control.socket) status
               \(ctl) --socket \(c.control.socket) watch
               \(ctl) --socket \(c.control.socket) excursions

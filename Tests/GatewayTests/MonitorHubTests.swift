@@ -20,10 +20,12 @@ final class HubFixture: @unchecked Sendable {
     var hub: MonitorHub
     let t0 = Date(timeIntervalSince1970: 1_795_000_000)
 
-    init(dir: TempDir = TempDir("cc-hub"), alarm: String = #"{ preset: "gsp" }"#) throws {
+    /// `top`: more top-level keys for the config (inputs, power).
+    init(dir: TempDir = TempDir("cc-hub"), alarm: String = #"{ preset: "gsp" }"#, top: String = "") throws {
         self.dir = dir
         dir.write("devices/generic-int16-x10.json5", genericProfile)
         let text = validConfig.replacingOccurrences(of: #"alarm: { preset: "gsp" }"#, with: "alarm: \(alarm)")
+            .replacingOccurrences(of: "scanners: [", with: top + "scanners: [")
         config = try ConfigLoader.load(path: dir.write("coldchaind.json5", text)).get().0
         ledger = try Ledger(path: config.storage.path)
         hub = try Self.makeHub(config, ledger, at: t0)
@@ -131,5 +133,26 @@ final class HubFixture: @unchecked Sendable {
         f.hub.removeListener(id)
         f.feed(5, minutes: 1, from: 6)
         #expect(seen.all == Array(repeating: "reading", count: 6) + ["excursion.opened", "alarm.opened"])
+    }
+
+    /// A cut and an open door carry on across a restart, from the ledger: the power's return says the whole time off,
+    /// the restored alarm closes, the door still open is not opened again, and its closing says the whole time open.
+    @Test func powerAndDoorStateSurviveARestart() throws {
+        let f = try HubFixture(top: #"inputs: [ { id: "F1-door", bus: "lan", unit: 5, address: 0, kind: "door", fridge: "F1" } ], "#)
+        func at(_ m: Double) -> Date { f.t0.addingTimeInterval(m * 60) }
+        let facts = PowerFacts(source: "ups:u", status: "OB")
+        f.hub.recordPower(source: "ups:u", .state(online: false, batteryLow: false, facts: facts), at: at(1))
+        f.hub.recordDoor(input: "F1-door", fridge: "F1", open: true, at: at(2))
+        #expect(f.hub.openAlarms.map(\.cause) == [.power])
+        f.hub = try HubFixture.makeHub(f.config, f.ledger, at: at(60))
+        #expect(f.hub.openAlarms.map(\.cause) == [.power], "the alarm was restored")
+        f.hub.recordDoor(input: "F1-door", fridge: "F1", open: true, at: at(61))
+        f.hub.recordPower(source: "ups:u", .state(online: true, batteryLow: false, facts: PowerFacts(source: "ups:u", status: "OL")), at: at(61))
+        f.hub.recordDoor(input: "F1-door", fridge: "F1", open: false, at: at(62))
+        #expect(try f.events("door.opened").count == 1)
+        #expect(try f.events("power.restored").first?["off_s"] == 3600)
+        #expect(try f.events("door.closed").first?["open_s"] == 3600)
+        #expect(try f.events("alarm.closed").first?["reason"] == "power restored")
+        #expect(f.hub.openAlarms.isEmpty)
     }
 }

@@ -47,6 +47,18 @@ import TestSupport
                     add(ExcursionClosed(x, end: t, durationSeconds: 1200), t)
                     add(AlarmClosed(alarm: 1, fridge: "F1", sensor: "F1-air", reason: "back in range"), t)
                 }
+                // The 25th: a UPS cut 03:00–03:40 (every fridge), another fridge's mains input, F1's door 10:00–10:07.
+                if day == 25 && (h, m) == (3, 0) {
+                    add(PowerLost(PowerFacts(source: "ups:u", status: "OB")), t)
+                    add(AlarmOpened(alarm: 2, fridge: "*", sensor: "ups:u", cause: .power, excursion: nil), t)
+                    add(PowerLost(PowerFacts(source: "input:m9", fridge: "F9")), t)
+                }
+                if day == 25 && (h, m) == (3, 40) {
+                    add(PowerRestored(PowerFacts(source: "ups:u", status: "OL"), offSeconds: 2400), t)
+                    add(AlarmClosed(alarm: 2, fridge: "*", sensor: "ups:u", reason: "power restored"), t)
+                }
+                if day == 25 && (h, m) == (10, 0) { add(DoorOpened(input: "F1-door", fridge: "F1"), t); add(DoorOpened(input: "F9-door", fridge: "F9"), t) }
+                if day == 25 && (h, m) == (10, 5) { add(DoorClosed(input: "F1-door", fridge: "F1", openSeconds: 300), t) }
                 // Manual checks at 08:35 and 16:35, except the afternoon of the 15th; the 5th's morning one disagrees.
                 if (h, m) == (8, 35) {
                     let probe = 5.0
@@ -106,6 +118,13 @@ import TestSupport
         #expect(twentieth.noData == [SheetSpan(from: RFC3339.format(Self.local(20, 1, 55)), to: RFC3339.format(Self.local(20, 5, 0)), minutes: 185)])
         #expect(twentieth.events.map(\.kind) == ["gap"] && twentieth.events[0].text.contains("power cut"))
         #expect(days.enumerated().allSatisfy { $0.offset == 19 || $0.element.noData.isEmpty })
+
+        // The UPS concerns every fridge, another fridge's input and door do not; the cut and the opening as periods.
+        let cut = days[24]
+        #expect(cut.events.map(\.kind) == ["power", "alarm", "power", "alarm", "door", "door"], "\(cut.events)")
+        #expect(cut.events[2].from == RFC3339.format(Self.local(25, 3, 0)) && cut.events[2].to == RFC3339.format(Self.local(25, 3, 40)))
+        #expect(cut.events[5].text.contains("5m") && !cut.events.contains { $0.text.contains("F9") || $0.text.contains("m9") })
+        #expect(days.enumerated().allSatisfy { $0.offset == 24 || !$0.element.events.contains { $0.kind == "power" || $0.kind == "door" } })
 
         // The chart of the month: 31 days at the page's width, the excursion shaded, the gap grey, the marks.
         let chart = try #require(sheet.fridges.first?.chart)

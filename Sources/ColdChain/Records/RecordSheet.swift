@@ -104,7 +104,7 @@ public struct SheetCheck: Codable, Sendable, Equatable {
 
 public struct SheetNote: Codable, Sendable, Equatable {
     public var at: String
-    /// excursion, alarm, acknowledged, gap, no_data, unrecorded
+    /// excursion, alarm, acknowledged, gap, no_data, unrecorded, power, door, clock
     public var kind: String
     /// What happened, without times (a renderer writes `at`, `from` and `to` in the reader's time).
     public var text: String

@@ -104,19 +104,24 @@ public struct RecordSheetBuilder {
         func note(_ kind: String, _ text: String, from: Date? = nil, to: Date? = nil) {
             days[i].events.append(SheetNote(at: at, kind: kind, text: text, from: from, to: to))
         }
+        let mine = fridge.id
+        // A power source with no fridge (a UPS) feeds them all; its alarm's fridge is "*".
+        func feeds(_ f: PowerFacts) -> Bool { f.fridge == nil || f.fridge == mine }
+        func alarmOf(_ f: String) -> Bool { f == mine || f == "*" }
         switch typed {
         case .excursionOpened(let b) where b.excursion.fridge == fridge.id:
             let x = b.excursion
-            note("excursion", "excursion \(x.id) \(x.sensor) \(x.side.rawValue): beyond \(x.limitC) °C", from: x.start)
+            note("excursion", "excursion \(x.id) \(x.sensor) \(x.side.rawValue): beyond \(x.limitC) °C" + (x.cause.map { ", during a \($0 == .power ? "power cut" : "door opening")" } ?? ""),
+                 from: x.start)
         case .excursionClosed(let b) where b.excursion.fridge == fridge.id:
             let x = b.excursion
             note("excursion", "excursion \(x.id) \(x.sensor) ended: \(x.minC)–\(x.maxC) °C for \(DurationText.describe(b.durationSeconds)), \(x.degreeMinutes) °C·min",
                  from: x.start, to: b.end)
-        case .alarmOpened(let b) where b.fridge == fridge.id:
+        case .alarmOpened(let b) where alarmOf(b.fridge):
             note("alarm", "alarm \(b.alarm) \(b.sensor) \(b.cause.rawValue)")
-        case .alarmAcknowledged(let b) where b.fridge == fridge.id:
+        case .alarmAcknowledged(let b) where alarmOf(b.fridge):
             note("acknowledged", "alarm \(b.alarm) acknowledged (uid \(b.uid)): \(b.note)")
-        case .alarmClosed(let b) where b.fridge == fridge.id:
+        case .alarmClosed(let b) where alarmOf(b.fridge):
             note("alarm", "alarm \(b.alarm) closed: \(b.reason)")
         case .sensorNoData(let b) where b.fridge == fridge.id:
             note("no_data", "sensor \(b.sensor): no data", from: b.since)
@@ -126,6 +131,22 @@ public struct RecordSheetBuilder {
             note("gap", "gateway not recording (\(DurationText.describe(b.seconds)); previous run ended by \(b.previousEnd))", from: b.from, to: b.to)
         case .ledgerUnrecorded(let b):
             note("unrecorded", "ledger could not write: \(b.error)", from: b.from, to: b.to)
+        case .powerLost(let b) where feeds(b.facts):
+            note("power", "power lost (\(b.facts.source))", from: t)
+        case .powerRestored(let b) where feeds(b.facts):
+            note("power", "power restored (\(b.facts.source)) after \(DurationText.describe(b.offSeconds))", from: t.addingTimeInterval(-b.offSeconds), to: t)
+        case .powerBatteryLow(let b) where feeds(b.facts):
+            note("power", "UPS battery low (\(b.facts.source)): the gateway expected to go down")
+        case .powerUnknown(let b):
+            note("power", "power not known (\(b.source)): \(b.error)")
+        case .doorOpened(let b) where b.fridge == mine:
+            note("door", "door \(b.input) opened")
+        case .doorClosed(let b) where b.fridge == mine:
+            note("door", "door \(b.input) closed after \(DurationText.describe(b.openSeconds))", from: t.addingTimeInterval(-b.openSeconds), to: t)
+        case .clockBehind(let b):
+            note("clock", "system clock \(DurationText.describe(b.behindSeconds)) behind the record; recorded at the record's time")
+        case .clockCorrected(let b):
+            note("clock", "system clock stepped \(b.offsetSeconds >= 0 ? "forward" : "back") \(DurationText.describe(abs(b.offsetSeconds)))")
         case .inspectionRecorded(let b) where b.fridge == fridge.id:
             let check = SheetCheck(at: at, b)
             if t < noons[i] { days[i].amChecks.append(check) } else { days[i].pmChecks.append(check) }

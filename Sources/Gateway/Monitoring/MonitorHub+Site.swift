@@ -120,7 +120,8 @@ extension MonitorHub {
             let known: PowerStatus.State? = p.online.map { $0 ? .online : .onBattery }
             let state = p.unknownSince != nil ? .unknown : (known ?? .unknown)
             return PowerStatus(source: source, state: state, since: RFC3339.format(p.unknownSince ?? p.since), batteryLow: p.batteryLow,
-                               charge: p.facts?.charge, runtimeSeconds: p.facts?.runtimeSeconds, error: p.error,
+                               charge: state == .unknown ? nil : p.facts?.charge, runtimeSeconds: state == .unknown ? nil : p.facts?.runtimeSeconds,
+                               error: p.error,
                                lastKnown: state == .unknown ? known : nil)
         }
         let doors = config.inputs.filter { $0.kind == .door }.map { i in
