@@ -53,8 +53,9 @@ public final class UPSDaemon: @unchecked Sendable {
         throw NSError(domain: "UPSDaemon", code: 1, userInfo: [NSLocalizedDescriptionKey: "upsd did not come up in \(dir)"])
     }
 
+    /// Kills upsd (as a crash or an unplugged cable would end it; SIGTERM took 10 s to end upsd -F here).
     public func stopServer() {
-        upsd?.signal(SIGTERM)
+        upsd?.signal(SIGKILL)
         _ = upsd?.wait(seconds: 10)
         upsd = nil
     }
@@ -94,7 +95,7 @@ public final class UPSDaemon: @unchecked Sendable {
 
     public func stop() {
         stopServer()
-        driver?.signal(SIGTERM)
+        driver?.signal(SIGKILL)
         _ = driver?.wait(seconds: 10)
         driver = nil
     }
