@@ -58,6 +58,10 @@ public enum ControlCommand: Sendable, Equatable {
     case reportDaily(month: MonthArgument, fridge: String?)
     /// A fridge's chart over a window ending now.
     case chart(fridge: String, since: DurationArgument?)
+    /// Alarms opened in a window ending now, with how long each took to be acknowledged and closed.
+    case alarms(since: DurationArgument?)
+    /// A test message through every notify channel, or one.
+    case notifyTest(channel: String?)
     case help
 
     /// What `hold add` names: a GTIN or a Chinese product id, optionally narrowed to a lot or one code.
@@ -74,7 +78,7 @@ public enum ControlCommand: Sendable, Equatable {
 
     /// The command names the daemon knows, in the order `help` lists them.
     public static let names = ["status", "verify", "fridges", "readings", "excursions", "ack", "check", "watch", "hold", "scans", "inventory",
-                               "lookup", "outbox", "uplink", "backup", "report", "chart", "help"]
+                               "lookup", "outbox", "uplink", "backup", "report", "chart", "alarms", "notify", "help"]
 
     public var name: String { request.cmd }
 
@@ -113,6 +117,9 @@ public enum ControlCommand: Sendable, Equatable {
             ControlRequest(cmd: "report", args: ["kind": "daily", "month": .string(month.text)].merging(fridge.map { ["fridge": .string($0)] } ?? [:]) { a, _ in a })
         case .chart(let fridge, let since):
             ControlRequest(cmd: "chart", args: ["fridge": .string(fridge)].merging(since.map { ["since": .string($0.text)] } ?? [:]) { a, _ in a })
+        case .alarms(let since): ControlRequest(cmd: "alarms", args: since.map { ["since": .string($0.text)] } ?? [:])
+        case .notifyTest(let channel):
+            ControlRequest(cmd: "notify", args: ["action": "test"].merging(channel.map { ["channel": .string($0)] } ?? [:]) { a, _ in a })
         case .help: ControlRequest(cmd: "help")
         }
     }
@@ -192,6 +199,10 @@ public enum ControlCommand: Sendable, Equatable {
         case "backup":
             guard try a.string("action") == "now" else { throw ControlFailure(.invalidArgument, "backup now") }
             self = .backupNow
+        case "alarms": self = .alarms(since: try duration("since", in: 60...ControlArguments.maxWindow))
+        case "notify":
+            guard try a.string("action") == "test" else { throw ControlFailure(.invalidArgument, "notify test [--channel NAME]") }
+            self = .notifyTest(channel: try a.string("channel", maxLength: 64))
         default:
             throw ControlFailure(.unknownCommand, "unknown command '\(r.cmd.truncated(40))'; known: \(Self.names.joined(separator: ", "))")
         }

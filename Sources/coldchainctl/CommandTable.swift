@@ -74,6 +74,15 @@ extension CtlCommand {
         CtlSpec(words: ["chart"], synopsis: "FRIDGE [--since 7d] [--out FILE.svg]",
                 summary: "an SVG chart: the range band, each sensor, excursions, gaps, alarms, checks",
                 options: ["--since", "--out"], positionals: 1...1, run: { a, ctx throws(ExitCode) in try chart(a, ctx) }),
+        CtlSpec(words: ["alarms"], synopsis: "[--since 30d] [--csv]",
+                summary: "alarms opened in the window: levels told, time to acknowledge and to close,\nand China CDC's buckets (<= 30 / <= 60 / <= 120 / > 120 min)",
+                options: ["--since"], flags: ["--csv"],
+                run: remote(as: AlarmsReply.self) { a throws(ExitCode) in
+                    .alarms(since: try a.value("--since").map { v throws(ExitCode) in try duration(v, key: "since", in: 60...ControlArguments.maxWindow) })
+                } render: { renderAlarms($0, $1) }),
+        CtlSpec(words: ["notify", "test"], synopsis: "[--channel NAME]", summary: "send a test message through every notify channel (or one), now",
+                options: ["--channel"],
+                run: remote(as: [NotifyTestResult].self) { a throws(ExitCode) in .notifyTest(channel: a.value("--channel")) } render: { r, _ in renderNotifyTest(r) }),
         CtlSpec(words: ["decode"], synopsis: "CODE", summary: "how a scanned code parses (nothing is recorded; \\x1d or <GS> for FNC1)",
                 positionals: 1...1, run: { a, ctx throws(ExitCode) in decode(a.positional[0], ctx) }),
         CtlSpec(words: ["cards"], summary: "the command barcodes to print and stick on each fridge", run: { _, ctx throws(ExitCode) in cards(ctx) }),

@@ -123,6 +123,15 @@ func loadConfig(_ text: String, profile: String = genericProfile, extra: (TempDi
         ("input kind", #"scanners: ["#, #"inputs: [ { id: "d", bus: "lan", address: 1, kind: "window", fridge: "F1" } ], scanners: ["#, "inputs[0].kind: 'window' is not one of: door, mains"),
         ("duplicate input", #"scanners: ["#, #"inputs: [ { id: "d", bus: "lan", address: 1, kind: "mains" }, { id: "d", bus: "lan", address: 2, kind: "mains" } ], scanners: ["#, "inputs[1].id: duplicate input id 'd'"),
         ("door delay", #"alarm: { preset: "gsp" }"#, #"alarm: { preset: "gsp", door_open_after: "forever" }"#, "fridges[0].alarm.door_open_after: 'forever' is not a duration"),
+        ("notify level to an unknown channel", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["dut"] } ], channels: { duty: { type: "wecom", url_file: "u" } } }, scanners: ["#, "notify.levels[0].to[0]: no channel 'dut'"),
+        ("notify without channels", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["duty"] } ] }, scanners: ["#, "notify.channels: required key is missing"),
+        ("notify levels out of order", #"scanners: ["#, #"notify: { levels: [ { after: "30m", to: ["d"] }, { after: "0s", to: ["d"] } ], channels: { d: { type: "wecom" } } }, scanners: ["#, "notify.levels[1]: levels must be in order of their delay"),
+        ("notify channel type", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["d"] } ], channels: { d: { type: "telegram" } } }, scanners: ["#, "notify.channels.d.type: 'telegram' is not one of: wecom, dingtalk, sms, command"),
+        ("notify sms without numbers", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["d"] } ], channels: { d: { type: "sms" } } }, scanners: ["#, "notify.channels.d: an sms channel needs numbers"),
+        ("notify bad phone", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["d"] } ], channels: { d: { type: "sms", numbers: ["138-0000-0000"] } } }, scanners: ["#, "notify.channels.d.numbers[0]: '138-0000-0000' is not a phone number"),
+        ("notify key for another type", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["d"] } ], channels: { d: { type: "wecom", numbers: ["13800000000"] } } }, scanners: ["#, "notify.channels.d.numbers: not used by a wecom channel"),
+        ("notify command without alarm_command", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["c"] } ], channels: { c: { type: "command" } } }, scanners: ["#, "notify: channel 'c' runs alarm_command, which is not set"),
+        ("notify cause", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["d"] } ], causes: { fire: [] }, channels: { d: { type: "wecom" } } }, scanners: ["#, "notify.causes.fire: unknown key 'fire'"),
         ("list expected", #"scanners: [ { id: "desk", device: "/dev/null", fridge: "F1", mode: "in" } ],"#, #"scanners: { id: "desk" },"#, "scanners: expected a list"),
     ]
 

@@ -30,6 +30,8 @@ import TestSupport
         ("backup", [:], ["action"]),
         ("report", ["kind": "daily", "month": "2026-10"], ["kind", "month", "fridge"]),
         ("chart", ["fridge": "F1"], ["fridge", "since"]),
+        ("alarms", [:], ["since"]),
+        ("notify", ["action": "test"], ["action", "channel"]),
         ("help", [:], ["x"]),
         ("nope", [:], ["x"]),
     ]

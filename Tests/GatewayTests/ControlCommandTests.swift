@@ -15,6 +15,8 @@ import Testing
         .check(fridge: "F1", celsius: 4.5, by: "王丽", note: nil), .check(fridge: "F2", celsius: -0.5, by: "Li", note: "door seal"), .backupNow,
         .reportDaily(month: MonthArgument("2026-11"), fridge: nil), .reportDaily(month: MonthArgument("1970-01"), fridge: "F1"),
         .chart(fridge: "F1", since: DurationArgument("7d", key: "since", in: 60...86400 * 3660)), .chart(fridge: "F2", since: nil),
+        .alarms(since: nil), .alarms(since: DurationArgument("30d", key: "since", in: 60...86400 * 3660)), .notifyTest(channel: nil),
+        .notifyTest(channel: "duty"),
     ]
 
     @Test func everyCommandRoundTripsThroughItsWireForm() throws {

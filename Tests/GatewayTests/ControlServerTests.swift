@@ -52,10 +52,11 @@ func call(_ path: String, _ request: ControlRequest) async throws -> ControlRepl
     try await offPool { try ControlClient(path: path).call(request) }
 }
 
-/// A raw connection for sending arbitrary bytes.
+/// A raw connection for sending arbitrary bytes. Its read gives up after a minute: a guard against a hang, not a
+/// measure (a full parallel run on 2 cores once took more than 10 s to answer).
 func rawConnect(_ path: String) throws -> FileDescriptor {
     let fd = try UnixSocket.connect(path: path)
-    var tv = timeval(tv_sec: 10, tv_usec: 0)
+    var tv = timeval(tv_sec: 60, tv_usec: 0)
     setsockopt(fd.rawValue, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     return fd
 }

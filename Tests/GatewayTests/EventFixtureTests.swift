@@ -13,16 +13,18 @@ import TestSupport
 /// Tests/Fixtures/records-event-types.sqlite holds, the same way, the types added after it (manual checks, backups),
 /// written by the producers that added them, and Tests/Fixtures/clock-event-types.sqlite the clock's (`clock.behind`,
 /// `clock.corrected`, from the hub over a RecordClock), and Tests/Fixtures/site-event-types.sqlite the power and door
-/// events (and an excursion with its cause), from the hub. Together they hold every recorded type.
+/// events (and an excursion with its cause), from the hub, and Tests/Fixtures/notify-event-types.sqlite the notify
+/// attempts (`alarm.notified`), from the NotifyCenter against the robot stand-in. Together they hold every recorded type.
 ///
 /// Regenerate (only the file of the types you add, never to make a test pass):
 /// `COLDCHAIN_WRITE_FIXTURE=1 swift test --filter EventFixtureTests` (the first), `=2` (the second), `=3` (the third),
-/// `=4` (the fourth)
+/// `=4` (the fourth), `=5` (the fifth)
 @Suite(.serialized) struct EventFixtureTests {
     static let path = packageRoot() + "/Tests/Fixtures/every-event-type.sqlite"
     static let recordsPath = packageRoot() + "/Tests/Fixtures/records-event-types.sqlite"
     static let clockPath = packageRoot() + "/Tests/Fixtures/clock-event-types.sqlite"
     static let sitePath = packageRoot() + "/Tests/Fixtures/site-event-types.sqlite"
+    static let notifyPath = packageRoot() + "/Tests/Fixtures/notify-event-types.sqlite"
 
     @Test func theFixturesHoldEveryEventTypeAndVerify() async throws {
         switch ProcessInfo.processInfo.environment["COLDCHAIN_WRITE_FIXTURE"] {
@@ -30,10 +32,11 @@ import TestSupport
         case "2"?: try await Self.writeRecords()
         case "3"?: try Self.writeClock()
         case "4"?: try Self.writeSite()
+        case "5"?: try Self.writeNotify()
         default: break
         }
         var types: Set<String> = []
-        for file in [Self.path, Self.recordsPath, Self.clockPath, Self.sitePath] {
+        for file in [Self.path, Self.recordsPath, Self.clockPath, Self.sitePath, Self.notifyPath] {
             // A copy: opening the committed file would create -wal and -shm files beside it.
             let dir = TempDir("cc-fixture")
             let copy = dir.file("ledger.sqlite")
@@ -116,6 +119,20 @@ import TestSupport
         f.hub.recordDoor(input: "F1-door", fridge: "F1", open: false, at: at(39))             // door.closed, alarm.closed
         f.feed(5.0, minutes: 2, from: 40)                                                     // excursion.closed
         try save(f, to: sitePath)
+    }
+
+    /// Writes the fifth fixture: an alarm told to the duty group (WeChat Work stand-in), acknowledged, closed, and a
+    /// failed attempt (the command channel without its script).
+    static func writeNotify() throws {
+        let rig = try NotifyRig(levels: #"[ { after: "0s", to: ["duty", "site"] } ]"#)
+        let f = rig.f
+        unlink(f.dir.file("notify-command"))
+        f.feed(11, minutes: 7, from: 0)
+        let opened = try rig.alarmOpenedAt()
+        rig.center.step(now: opened)
+        _ = f.hub.acknowledge(alarm: 1, note: "door shut", uid: 1000, at: opened.addingTimeInterval(60))
+        rig.center.step(now: opened.addingTimeInterval(60))
+        try save(f, to: notifyPath)
     }
 
     /// Copies the fixture's ledger to `path`, compacted, without -wal and -shm files.

@@ -46,7 +46,20 @@ extension GatewayConfig {
         } else {
             lines.append("platform  none: nothing is forwarded")
         }
-        if let c = alarmCommand { lines.append("alarm cmd \(c)") }
+        if let c = alarmCommand { lines.append("alarm cmd \(c)" + (notify != nil ? " (through notify's command channels)" : "")) }
+        if let n = notify {
+            for (i, l) in n.levels.enumerated() {
+                lines.append("notify    level \(i + 1) after \(DurationText.describe(l.after)): \(l.to.joined(separator: ", "))")
+            }
+            for (cause, levels) in n.causeLevels.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                lines.append("  \(cause.rawValue): " + levels.map { "after \(DurationText.describe($0.after)) \($0.to.joined(separator: ", "))" }.joined(separator: "; "))
+            }
+            lines.append("  repeat " + (n.repeatEvery.map { "every \(DurationText.describe($0))" } ?? "never"))
+            for c in n.channels.values.sorted(by: { $0.name < $1.name }) {
+                let who = c.kind == .sms ? c.numbers.map(PhoneNumber.masked).joined(separator: ", ") : c.mobiles.map(PhoneNumber.masked).joined(separator: ", ")
+                lines.append("  \(c.name): \(c.kind.rawValue)" + (c.kind == .sms ? " via \(c.tool.rawValue)" : "") + (who.isEmpty ? "" : " → \(who)"))
+            }
+        }
         return lines.joined(separator: "\n")
     }
 }

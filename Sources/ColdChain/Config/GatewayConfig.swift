@@ -150,12 +150,14 @@ public struct GatewayConfig: Sendable {
     public var report: Report = .standard
     public var power: Power = .standard
     public var inputs: [Input] = []
+    /// Escalation to people through WeChat Work, DingTalk, SMS and the command; nil: alarm_command as before.
+    public var notify: NotifyPlan?
 
     public static let defaultPath = "/etc/coldchaind/coldchaind.json5"
     public static let defaultSocket = "/run/coldchaind/control.sock"
     public static let defaultDevicesDir = "/usr/share/coldchaind/devices"
     static let topKeys = ["gateway", "storage", "control", "devices_dir", "buses", "fridges", "scanners", "platform",
-                          "alarm_command", "report", "power", "inputs"]
+                          "alarm_command", "report", "power", "inputs", "notify"]
 }
 
 extension GatewayConfig {
@@ -244,13 +246,17 @@ extension GatewayConfig {
         let alarmCommand = top.string("alarm_command", required: false, maxLength: ConfigObject.maxPath).map { resolve($0, against: configDir) }
         let power = decodePower(top, configDir: configDir)
         let inputs = decodeInputs(top, busIDs: busIDs, fridgeIDs: declaredIDs(top, "fridges"), sensorIDs: Set(fridges.flatMap(\.sensors).map(\.id)))
+        let notify = top.object("notify", allowed: NotifyPlan.keys, required: false).flatMap { NotifyPlan.decode($0, configDir: configDir) }
+        if let notify, alarmCommand == nil, let c = notify.channels.values.sorted(by: { $0.name < $1.name }).first(where: { $0.kind == .command }) {
+            top.child("notify")!.problem("channel '\(c.name)' runs alarm_command, which is not set")
+        }
 
         guard !problems.hasErrors, let identity, let storage, let power else { return nil }
         var used: [String: DeviceProfile] = [:]
         for f in fridges { for s in f.sensors { used[s.profile] = profiles[s.profile] } }
         return GatewayConfig(file: file, gateway: identity, storage: storage, control: control, devicesDir: devicesDir,
                              buses: buses, fridges: fridges, scanners: scanners, platform: platform,
-                             alarmCommand: alarmCommand, profiles: used, report: report, power: power, inputs: inputs)
+                             alarmCommand: alarmCommand, profiles: used, report: report, power: power, inputs: inputs, notify: notify)
     }
 
     static func declaredIDs(_ top: ConfigObject, _ key: String) -> Set<String> {

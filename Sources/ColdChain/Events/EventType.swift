@@ -44,6 +44,8 @@ public enum EventType: String, Sendable, CaseIterable {
     /// A fridge's door switch, debounced: open, and shut again with how long it was open.
     case doorOpened = "door.opened"
     case doorClosed = "door.closed"
+    /// One attempt to tell a person of an alarm (a robot message, an SMS, the command), with its outcome.
+    case alarmNotified = "alarm.notified"
     /// Not recorded: what `alarm_command` is sent every `repeat` while an alarm stays open.
     case alarmReminder = "alarm.reminder"
 }

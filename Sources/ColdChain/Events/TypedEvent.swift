@@ -34,6 +34,7 @@ public enum TypedEvent: Sendable, Equatable {
     case powerKnown(PowerKnown)
     case doorOpened(DoorOpened)
     case doorClosed(DoorClosed)
+    case alarmNotified(AlarmNotified)
 
     /// Decodes a stored body of type `type`; nil for a type this build does not know (a newer gateway's).
     public init?(type: String, body: JSONValue) throws(EventBodyError) {
@@ -72,6 +73,7 @@ public enum TypedEvent: Sendable, Equatable {
         case .powerKnown: self = .powerKnown(try PowerKnown(json: body))
         case .doorOpened: self = .doorOpened(try DoorOpened(json: body))
         case .doorClosed: self = .doorClosed(try DoorClosed(json: body))
+        case .alarmNotified: self = .alarmNotified(try AlarmNotified(json: body))
         }
     }
 
@@ -111,6 +113,7 @@ public enum TypedEvent: Sendable, Equatable {
         case .powerKnown(let b): b
         case .doorOpened(let b): b
         case .doorClosed(let b): b
+        case .alarmNotified(let b): b
         }
     }
 

@@ -23,3 +23,15 @@ public struct HelpReply: Codable, Sendable, Equatable {
     public var commands: [String]
     public init(commands: [String]) { self.commands = commands }
 }
+
+/// `notify test`: how each channel's test message fared.
+public struct NotifyTestResult: Codable, Sendable, Equatable {
+    public var channel: String
+    public var kind: String
+    public var recipient: String
+    public var ok: Bool
+    public var error: String?
+    public init(channel: String, kind: String, recipient: String, ok: Bool, error: String?) {
+        self.channel = channel; self.kind = kind; self.recipient = recipient; self.ok = ok; self.error = error
+    }
+}

@@ -31,10 +31,14 @@ final class ControlCommands: ControlHandling {
     // Writes (acknowledgements) go through the hub, which blocks until durable: on a queue of their own too.
     let writeQueue = DispatchQueue(label: "coldchain.control.write")
     let backupQueue = DispatchQueue(label: "coldchain.control.backup")
+    /// Escalation to people, when `notify` is configured (`notify test` sends through it).
+    let notify: NotifyCenter?
+    let notifyQueue = DispatchQueue(label: "coldchain.control.notify")
 
     init(config: GatewayConfig, ledger: Ledger, hub: MonitorHub, scans: ScanHub, uplink: UplinkState, startedAt: Date, clock: any WallClock,
          anchorProblem: String? = nil, backups: Backups? = nil, calendar: ClinicCalendar = ClinicCalendar(offset: LocalTime.utcOffset),
-         ledgerSince: Date? = nil) {
+         ledgerSince: Date? = nil, notify: NotifyCenter? = nil) {
+        self.notify = notify
         self.config = config; self.ledger = ledger; self.hub = hub; self.scans = scans; self.uplink = uplink; self.backups = backups
         self.calendar = calendar; self.ledgerSince = ledgerSince ?? startedAt
         self.startedAt = startedAt; self.clock = clock; self.anchorProblem = anchorProblem
@@ -74,6 +78,8 @@ final class ControlCommands: ControlHandling {
                 }
             case .reportDaily(let month, let fridge): return try await reportDaily(year: month.year, month: month.month, fridge: fridge)
             case .chart(let fridge, let since): return try await chart(fridge: fridge, since: since)
+            case .alarms(let since): return try await alarms(since: since)
+            case .notifyTest(let channel): return try await notifyTest(channel: channel)
             case .help: return try .result(HelpReply(commands: ControlCommand.names))
             }
         } catch let f as ControlFailure {

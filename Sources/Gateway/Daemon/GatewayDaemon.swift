@@ -78,19 +78,23 @@ public struct GatewayDaemon: Sendable {
             let scans = try ScanHub(config: config, ledger: ledger, monitor: hub, reader: reader, log: log)
             let backups = try config.storage.backup.map { try Backups(settings: $0, config: config, hub: hub, reader: reader, log: log) }
             let ledgerSince = try reader.event(seq: 1).flatMap { RFC3339.parse($0.at) }
+            let calendar = ClinicCalendar(offset: LocalTime.utcOffset)
+            let notify = try config.notify.map { try NotifyCenter(plan: $0, config: config, hub: hub, reader: reader, clock: clock, log: log, calendar: calendar) }
             reader.close()   // its cache is not needed while running (close is idempotent; the defer covers the failures)
             let uplink = UplinkState()
             let commands = ControlCommands(config: config, ledger: ledger, hub: hub, scans: scans, uplink: uplink, startedAt: startedAt,
-                                           clock: clock, anchorProblem: anchorProblem, backups: backups, ledgerSince: ledgerSince)
+                                           clock: clock, anchorProblem: anchorProblem, backups: backups, calendar: calendar,
+                                           ledgerSince: ledgerSince, notify: notify)
             services = [
                 try ControlServer(listener: listener, path: config.control.socket, handler: commands, log: log),
                 HeartbeatService(ledger: ledger, interval: config.storage.heartbeat, clock: clock, notifier: notifier, log: log),
                 MonitorTickService(hub: hub, clock: clock, every: 5),
-            ] + (config.alarmCommand.map { [AlarmNotifier(command: $0, hub: hub, config: config, clock: clock, log: log)] } ?? [])
+            ] + (notify.map { [NotifyService(center: $0, hub: hub, clock: clock)] }
+                 ?? config.alarmCommand.map { [AlarmNotifier(command: $0, hub: hub, config: config, clock: clock, log: log)] } ?? [])
               + (config.power.nut.map { [UPSService(power: config.power, nut: $0, hub: hub, clock: clock, log: log)] } ?? [])
               + config.buses.map { BusPoller(bus: $0, config: config, hub: hub, clock: clock, log: log, backOff: pollBackOff) }
               + config.scanners.map { ScannerReader(scanner: $0, hub: scans, clock: clock, log: log) }
-              + (backups.map { [BackupService(backups: $0, clock: clock, startedAt: startedAt, calendar: ClinicCalendar(offset: LocalTime.utcOffset))] } ?? [])
+              + (backups.map { [BackupService(backups: $0, clock: clock, startedAt: startedAt, calendar: calendar)] } ?? [])
               + (config.platform.map { [UplinkService(platform: $0, gateway: config.gateway.id, token: Self.token($0), ledger: ledger,
                                                       state: uplink, clock: clock, log: log),
                                         HoldsSync(platform: $0, gateway: config.gateway.id, token: Self.token($0), scans: scans,

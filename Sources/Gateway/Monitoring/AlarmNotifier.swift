@@ -60,34 +60,17 @@ final class AlarmNotifier: Service, @unchecked Sendable {
         }
     }
 
-    /// The command's whole environment: a search path, the locale and time zone it should print in, and which
-    /// gateway it speaks for. Not the daemon's own (NOTIFY_SOCKET, CREDENTIALS_DIRECTORY with the platform token...).
-    var environment: [String: String] {
-        var env = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "COLDCHAIN_GATEWAY": config.gateway.id]
-        for key in ["TZ", "LANG", "LC_ALL"] { if let v = ProcessInfo.processInfo.environment[key], !v.isEmpty { env[key] = v } }
-        return env
-    }
+    var environment: [String: String] { ToolRun.environment(gateway: config.gateway.id) }
 
     private func runOnce(_ payload: JSONValue) {
         let kind = payload["event"]?["type"]?.stringValue ?? "?"
-        let child: ChildProcess
-        do {
-            child = try ChildProcess(path: command, arguments: [], stdin: Array((payload.serialized + "\n").utf8), environment: environment)
-        } catch {
-            log.error("alarm_command \(command) could not start for \(kind): \(error)")
-            return
+        let outcome = ToolRun.run(command, [], stdin: Array((payload.serialized + "\n").utf8), environment: environment, timeLimit: timeLimit)
+        switch outcome {
+        case .exited(0, _): log.info("alarm_command ran for \(kind)")
+        case .couldNotStart(let why): log.error("alarm_command \(command) could not start for \(kind): \(why)")
+        case .killed: log.error("alarm_command \(command) took longer than \(DurationText.describe(timeLimit)) for \(kind); killed")
+        case .exited(let status, let out):
+            log.warning("alarm_command \(command) exited with status \(status) for \(kind)" + (out.isEmpty ? "" : ": \(out.truncated(160).escapedForTerminal)"))
         }
-        let deadline = DispatchTime.now() + timeLimit
-        while DispatchTime.now() < deadline {
-            if let status = child.poll() {
-                if status == 0 { log.info("alarm_command ran for \(kind)") }
-                else { log.warning("alarm_command \(command) exited with status \(status) for \(kind)") }
-                return
-            }
-            usleep(20_000)
-        }
-        child.signal(SIGKILL)
-        child.wait()
-        log.error("alarm_command \(command) took longer than \(DurationText.describe(timeLimit)) for \(kind); killed")
     }
 }

@@ -73,6 +73,9 @@ extension MonitorHub {
         return config.fridges.filter { a.concerns(fridge: $0.id) }.compactMap(\.alarm.repeatEvery).min()
     }
 
+    /// A sensor's last valid temperature (what an alarm's message says it reads now).
+    public func lastCelsius(sensor: String) -> Double? { state.withLock { $0.lastReading[sensor]?.1 } }
+
     public var openAlarms: [Alarm] { state.withLock { $0.alarms.values.sorted { $0.id < $1.id } } }
 
     /// Each fridge's state, last temperature and open alarms, for `status` and `fridges`.

@@ -1,0 +1,229 @@
+import ColdChain
+import Control
+import Fieldbus
+import Foundation
+@testable import Gateway
+import Glibc
+import Storage
+import Testing
+import TestSupport
+
+/// The robots' stand-ins (Tests/Interop/robot_standin.py, a real HTTP server on 127.0.0.1 that checks the key, the
+/// JSON shape and DingTalk's signature with Python's hmac), a fake gammu-smsd-inject on the search path that
+/// records its arguments, and an injected clock running an alarm through three levels in milliseconds.
+final class NotifyRig: @unchecked Sendable {
+    let f: HubFixture
+    let standin: Subprocess
+    let port: Int
+    let store: String
+    let smsLog: String
+    let commandLog: String
+    let center: NotifyCenter
+    let clock: ManualClock
+    var listener = 0
+
+    init(fails: Int = 0, levels: String? = nil) throws {
+        let dir = TempDir("cc-notify")
+        store = dir.file("robots.jsonl")
+        smsLog = dir.file("sms.log")
+        commandLog = dir.file("command.log")
+        let standin = try Subprocess(absolute: "/usr/bin/python3", [packageRoot() + "/Tests/Interop/robot_standin.py", store, "WECOMKEY", "DTOKEN", "SECdingsecret", String(fails)],
+                                     outputDir: dir.path)
+        for _ in 0..<400 where !standin.stdout.contains("ready") { usleep(25_000) }
+        guard let line = standin.stdout.split(separator: "\n").first(where: { $0.hasPrefix("ready ") }), let p = Int(line.dropFirst(6)) else {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the robot stand-in did not start: \(standin.stderr)"])
+        }
+        self.standin = standin
+        port = p
+        dir.write("wecom.url", "http://127.0.0.1:\(p)/cgi-bin/webhook/send?key=WECOMKEY\n")
+        dir.write("ding.url", "http://127.0.0.1:\(p)/robot/send?access_token=DTOKEN")
+        dir.write("ding.secret", "SECdingsecret\n")
+        let bin = dir.file("bin")
+        mkdir(bin, 0o755)
+        dir.write("bin/gammu-smsd-inject", "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\037' \"$a\" >> \(smsLog); done\necho >> \(smsLog)\necho 'Written message with ID /var/spool/gammu/outbox/OUTC1'\n")
+        chmod(dir.file("bin/gammu-smsd-inject"), 0o755)
+        dir.write("bin/mmcli", "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\037' \"$a\" >> \(smsLog).mmcli; done\necho >> \(smsLog).mmcli\n"
+                  + "case \"$3\" in --messaging-create-sms=*) echo 'Successfully created new SMS: /org/freedesktop/ModemManager1/SMS/7';; esac\n")
+        chmod(dir.file("bin/mmcli"), 0o755)
+        dir.write("notify-command", "#!/bin/sh\ncat >> \(commandLog)\n")
+        chmod(dir.file("notify-command"), 0o755)
+        let notify = """
+            alarm_command: "notify-command",
+            notify: {
+              levels: \(levels ?? #"[ { after: "0s", to: ["duty"] }, { after: "30m", to: ["head"] }, { after: "90m", to: ["county", "site"] } ]"#),
+              repeat: "30m",
+              channels: {
+                duty: { type: "wecom", url_file: "wecom.url", mobiles: ["13800000001"] },
+                head: { type: "dingtalk", url_file: "ding.url", secret_file: "ding.secret", mobiles: ["13900000002"] },
+                county: { type: "sms", numbers: ["13700000003", "13600000004", "13500000005"] },
+                site: { type: "command" },
+                modem: { type: "sms", tool: "mmcli", modem: 2, numbers: ["+8613400000006"] },
+              },
+            },
+            """
+        f = try HubFixture(dir: dir, top: notify)
+        clock = ManualClock(f.t0)
+        guard let plan = f.config.notify else { throw CocoaError(.fileReadCorruptFile) }
+        center = try NotifyCenter(plan: plan, config: f.config, hub: f.hub, reader: try LedgerReader(path: f.config.storage.path),
+                                  clock: clock, log: Log(collect: { _ in }), calendar: .fixed(hours: 8), searchPath: bin + ":/usr/bin:/bin")
+        let c = center
+        listener = f.hub.addListener { e, typed in c.alarmEvent(typed, at: RFC3339.parse(e.at) ?? Date()) }
+    }
+
+    deinit { standin.signal(SIGKILL) }
+
+    func robots() throws -> [JSONValue] {
+        guard let text = try? String(contentsOfFile: store, encoding: .utf8) else { return [] }
+        return try text.split(separator: "\n").map { try JSONValue.parse(Data($0.utf8)) }
+    }
+
+    func alarmOpenedAt() throws -> Date {
+        let e = try LedgerReader(path: f.config.storage.path).events(types: ["alarm.opened"]).first
+        guard let at = e.flatMap({ RFC3339.parse($0.at) }) else { throw CocoaError(.fileReadCorruptFile) }
+        return at
+    }
+
+    func smsCalls() -> [[String]] {
+        ((try? String(contentsOfFile: smsLog, encoding: .utf8)) ?? "").split(separator: "\n").map { $0.split(separator: "\u{1F}").map(String.init) }
+    }
+
+    func notified() throws -> [AlarmNotified] {
+        try LedgerReader(path: f.config.storage.path).events(types: ["alarm.notified"]).compactMap { e in
+            if case .alarmNotified(let n)? = try e.typed() { return n } else { return nil }
+        }
+    }
+}
+
+@Suite(.serialized) struct NotifyTests {
+    @Test func anAlarmClimbsThreeLevelsIsAcknowledgedAndClosed() throws {
+        let rig = try NotifyRig()
+        let f = rig.f
+        func at(_ m: Double) -> Date { f.t0.addingTimeInterval(m * 60) }
+        f.feed(5, minutes: 2, from: 0)
+        f.feed(11, minutes: 8, from: 2)                                     // the excursion and its alarm, 5 min on
+        let openedAt = try rig.alarmOpenedAt()
+        func after(_ m: Double) -> Date { openedAt.addingTimeInterval(m * 60) }
+        rig.center.step(now: after(0))                                      // level 1: the duty group
+        rig.center.step(now: after(29))
+        rig.center.step(now: after(30))                                     // level 2: the head's DingTalk, duty reminded
+        rig.center.step(now: after(90))                                     // level 3: three SMS and the command; 1 and 2 reminded
+        _ = f.hub.acknowledge(alarm: 1, note: "门已关，疫苗已隔离", uid: 0, at: after(95))
+        rig.center.step(now: after(95))                                     // all three levels hear who acknowledged
+        f.feed(5, minutes: 3, from: Int(after(96).timeIntervalSince(f.t0) / 60) + 1)   // back in range: closed
+        rig.center.step(now: after(130))
+        rig.center.step(now: after(300))                                    // nothing more
+
+        let robots = try rig.robots()
+        #expect(robots.allSatisfy { $0["errcode"] == 0 }, "the stand-in refused: \(robots.filter { $0["errcode"] != 0 })")
+        let wecom = robots.filter { $0["robot"] == "wecom" }.compactMap { $0["body"]?["text"]?["content"]?.stringValue }
+        let ding = robots.filter { $0["robot"] == "dingtalk" }.compactMap { $0["body"]?["text"]?["content"]?.stringValue }
+        // WeChat Work: opened, reminded at 30 and 90 min (the steps taken), acknowledged, closed; DingTalk: level 2 at
+        // 30 min, reminded at 90, acknowledged, closed.
+        #expect(wecom.count == 5 && ding.count == 4, "wecom \(wecom), dingtalk \(ding)")
+        #expect(wecom.first?.hasPrefix("【冷链报警】Fridge 1 (F1) 11.0 °C，超出 2.0–8.0 °C，自 ") == true, "\(wecom.first ?? "")")
+        #expect(wecom.first?.hasSuffix("起 0 分钟，未确认 [gw-test-01]") == true)
+        #expect(robots.first { $0["robot"] == "wecom" }?["body"]?["text"]?["mentioned_mobile_list"] == ["13800000001"])
+        #expect(robots.first { $0["robot"] == "dingtalk" }?["body"]?["at"]?["atMobiles"] == ["13900000002"])
+        #expect(ding.first?.hasPrefix("【冷链报警·第2级】") == true && ding.first?.contains("30 分钟") == true)
+        #expect(wecom.contains { $0.hasPrefix("【冷链报警·已确认】") && $0.contains("已由 root 确认：门已关，疫苗已隔离") }, "\(wecom)")
+        #expect(wecom.last?.hasPrefix("【冷链报警·已结束】Fridge 1 (F1) 温度已恢复 5.0 °C (2.0–8.0 °C)") == true, "\(wecom.last ?? "")")
+
+        // SMS: one message per number, for the level, the acknowledgement and the close; gammu told it is Unicode.
+        let sms = rig.smsCalls()
+        #expect(sms.count == 9, "\(sms)")
+        #expect(Set(sms.map { $0[1] }) == ["13700000003", "13600000004", "13500000005"])
+        #expect(sms.allSatisfy { $0.first == "TEXT" && $0.contains("-unicode") && $0.last?.hasPrefix("【冷链报警") == true })
+        let command = (try? String(contentsOfFile: rig.commandLog, encoding: .utf8)) ?? ""
+        #expect(command.split(separator: "\n").count == 3 && command.contains(#""kind":"escalated""#) && command.contains(#""level":3"#))
+
+        // The record: every attempt, phone numbers masked, all ok; the alarm's statistics.
+        let notified = try rig.notified()
+        #expect(notified.allSatisfy { $0.ok } && notified.count == 5 + 4 + 9 + 3, "\(notified.filter { !$0.ok })")
+        #expect(Set(notified.filter { $0.channel == "county" }.map(\.recipient)) == ["137****0003", "136****0004", "135****0005"])
+        #expect(!notified.contains { $0.recipient.contains("13700000003") })
+        let reader = try LedgerReader(path: f.config.storage.path)
+        let stats = try ControlCommands.alarms(reader, from: f.t0)
+        let a = try #require(stats.alarms.first)
+        #expect(a.levels == [1, 2, 3] && a.attempts == notified.count && a.failed == 0)
+        #expect(a.acknowledgeSeconds == 95 * 60 && a.bucket == .within120 && a.closeSeconds != nil)
+        #expect(stats.buckets == ["<=30m": 0, "<=60m": 0, "<=120m": 1, ">120m": 0] && stats.unacknowledged == 0)
+    }
+
+    /// A robot that refuses for a while: each attempt recorded with its error, retried with back-off for that
+    /// channel only, until it takes the message.
+    @Test func aFailingChannelIsRetriedAndEveryAttemptRecorded() throws {
+        let rig = try NotifyRig(fails: 5, levels: #"[ { after: "0s", to: ["duty", "county"] } ]"#)
+        let f = rig.f
+        f.feed(11, minutes: 7, from: 0)
+        let openedAt = try rig.alarmOpenedAt()
+        for s in stride(from: 0.0, through: 3600, by: 30) { rig.center.step(now: openedAt.addingTimeInterval(s)) }
+        let duty = try rig.notified().filter { $0.channel == "duty" && $0.kind == .opened }
+        #expect(duty.map(\.attempt) == [1, 2, 3, 4, 5, 6], "\(duty)")
+        #expect(duty.prefix(5).allSatisfy { !$0.ok && $0.error?.contains("errcode 45009") == true } && duty.last?.ok == true)
+        // The SMS went out once, at the first attempt: the robot's retries did not repeat them.
+        let county = try rig.notified().filter { $0.channel == "county" && $0.kind == .opened }
+        #expect(county.count == 3)
+        // Back-off: 30 s, 1 min, 2 min, 4 min, 8 min between attempts.
+        let times = try LedgerReader(path: f.config.storage.path).events(types: ["alarm.notified"]).filter { $0.body.contains("\"duty\"") && $0.body.contains("\"opened\"") }
+            .compactMap { RFC3339.parse($0.at) }
+        #expect(zip(times, times.dropFirst()).map { $1.timeIntervalSince($0) } == [30, 60, 120, 240, 480])
+    }
+
+    /// `notify test`: every channel, now, recorded as alarm 0; a channel whose URL file is gone says so.
+    @Test func notifyTestReachesEveryChannel() throws {
+        let rig = try NotifyRig()
+        let results = rig.center.sendTest(channel: nil, now: rig.f.t0)
+        #expect(results.map(\.channel) == ["county", "county", "county", "duty", "head", "modem", "site"])
+        // mmcli: the SMS created on modem 2, then sent by the path it printed; a quote in the text cannot end its value.
+        let mmcli = ((try? String(contentsOfFile: rig.smsLog + ".mmcli", encoding: .utf8)) ?? "").split(separator: "\n").map { $0.split(separator: "\u{1F}").map(String.init) }
+        #expect(mmcli.count == 2 && mmcli.first?.prefix(2) == ["-m", "2"] && mmcli.first?.last?.hasPrefix("--messaging-create-sms=text='【冷链报警·测试】") == true
+                && mmcli.first?.last?.hasSuffix("',number='+8613400000006'") == true && mmcli.last == ["-s", "7", "--send"], "\(mmcli)")
+        #expect(results.allSatisfy { $0.ok }, "\(results.filter { !$0.ok })")
+        #expect(try rig.robots().allSatisfy { $0["body"]?["text"]?["content"]?.stringValue?.hasPrefix("【冷链报警·测试】") == true })
+        unlink(rig.f.dir.file("wecom.url"))
+        let missing = rig.center.sendTest(channel: "duty", now: rig.f.t0)
+        #expect(missing.first?.ok == false && missing.first?.error?.contains("no webhook URL") == true)
+        let tests = try rig.notified().filter { $0.kind == .test }
+        #expect(tests.count == 8)
+    }
+}
+
+/// A robot that accepts the connection and never answers: the attempt fails at its time limit, is recorded, and
+/// polling goes on meanwhile (the notify queue is its own).
+@Suite(.serialized) struct NotifyDaemonTests {
+    @Test func aHangingRobotNeverHoldsUpPolling() async throws {
+        let probes = Probes()
+        probes.set(1, .celsius(5)); probes.set(2, .celsius(5))
+        let server = try ModbusServer(tcpHost: "127.0.0.1", port: 0) { probes.handle($0, $1) }
+        try server.start()
+        defer { server.stop() }
+        // A listening socket nobody accepts from: connect succeeds (the backlog), no answer ever comes.
+        let hang = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(hang) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(hang, $0, len) } }
+        listen(hang, 8)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(hang, $0, &len) } }
+        let port = Int(UInt16(bigEndian: addr.sin_port))
+        let dir = TempDir("cc-notify-daemon")
+        dir.write("hang.url", "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=K")
+        let config = pollerConfig(port: server.port).replacingOccurrences(of: "alarm_output: { bus: \"lan\", unit: 9, coil: 3 } } ] }", with: """
+            alarm_output: { bus: "lan", unit: 9, coil: 3 } } ],
+              notify: { levels: [ { after: "0s", to: ["duty"] } ], channels: { duty: { type: "wecom", url_file: "hang.url" } } } }
+            """)
+        let d = try InProcessDaemon(dir: dir, configText: config)
+        try await d.waitReady()
+        probes.set(1, .celsius(11))
+        #expect(try await waitUntil(90) { try d.events().contains { $0.type == "alarm.notified" } }, "\(d.log.all.suffix(5))")
+        #expect(await d.stop() == 0)
+        let events = try d.events()
+        let opened = try #require(events.first { $0.type == "alarm.opened" }).seq
+        let notified = try #require(events.first { $0.type == "alarm.notified" })
+        #expect(notified.bodyValue["ok"] == false, "\(notified.body)")
+        let meanwhile = events.filter { $0.type == "reading" && $0.seq > opened && $0.seq < notified.seq }.count
+        #expect(meanwhile >= 5, "readings recorded while the robot hung: \(meanwhile)")
+    }
+}
