@@ -82,7 +82,8 @@ extension CtlCommand {
                 } render: { renderAlarms($0, $1) }),
         CtlSpec(words: ["notify", "test"], synopsis: "[--channel NAME]", summary: "send a test message through every notify channel (or one), now",
                 options: ["--channel"],
-                run: remote(as: [NotifyTestResult].self) { a throws(ExitCode) in .notifyTest(channel: a.value("--channel")) } render: { r, _ in renderNotifyTest(r) }),
+                run: remote(as: [NotifyTestResult].self, { a throws(ExitCode) in .notifyTest(channel: a.value("--channel")) },
+                            render: { r, _ in renderNotifyTest(r) }, outcome: { $0.allSatisfy(\.ok) ? .ok : .failure })),
         CtlSpec(words: ["decode"], synopsis: "CODE", summary: "how a scanned code parses (nothing is recorded; \\x1d or <GS> for FNC1)",
                 positionals: 1...1, run: { a, ctx throws(ExitCode) in decode(a.positional[0], ctx) }),
         CtlSpec(words: ["cards"], summary: "the command barcodes to print and stick on each fridge", run: { _, ctx throws(ExitCode) in cards(ctx) }),
@@ -114,13 +115,15 @@ extension CtlCommand {
 
     /// A command the daemon answers: `build` makes the request from the arguments, `render` shows the typed reply
     /// (with `--json`, the reply is printed as the daemon sent it).
+    /// `outcome`: the exit status the answer means (a test message that failed is a failure, in JSON too).
     static func remote<R: Decodable>(as: R.Type, _ build: @escaping @Sendable (CtlArgs) throws(ExitCode) -> ControlCommand,
-                                     render: @escaping @Sendable (R, CtlArgs) -> Void) -> @Sendable (CtlArgs, CtlContext) throws(ExitCode) -> ExitStatus {
+                                     render: @escaping @Sendable (R, CtlArgs) -> Void,
+                                     outcome: @escaping @Sendable (R) -> ExitStatus = { _ in .ok }) -> @Sendable (CtlArgs, CtlContext) throws(ExitCode) -> ExitStatus {
         { args, ctx throws(ExitCode) in
             let value = try reply(ctx, try build(args))
-            if ctx.json { print(value.serialized); return .ok }
-            render(try decode(value, as: R.self), args)
-            return .ok
+            let decoded = try decode(value, as: R.self)
+            if ctx.json { print(value.serialized) } else { render(decoded, args) }
+            return outcome(decoded)
         }
     }
 }

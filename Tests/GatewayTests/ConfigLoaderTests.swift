@@ -131,6 +131,7 @@ func loadConfig(_ text: String, profile: String = genericProfile, extra: (TempDi
         ("notify bad phone", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["d"] } ], channels: { d: { type: "sms", numbers: ["138-0000-0000"] } } }, scanners: ["#, "notify.channels.d.numbers[0]: '138-0000-0000' is not a phone number"),
         ("notify key for another type", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["d"] } ], channels: { d: { type: "wecom", numbers: ["13800000000"] } } }, scanners: ["#, "notify.channels.d.numbers: not used by a wecom channel"),
         ("notify command without alarm_command", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["c"] } ], channels: { c: { type: "command" } } }, scanners: ["#, "notify: channel 'c' runs alarm_command, which is not set"),
+        ("notify url file", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["d"] } ], channels: { d: { type: "wecom", url_file: "/nonexistent/u" } } }, scanners: ["#, "notify.channels.d.url_file: cannot read '/nonexistent/u'"),
         ("notify cause", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["d"] } ], causes: { fire: [] }, channels: { d: { type: "wecom" } } }, scanners: ["#, "notify.causes.fire: unknown key 'fire'"),
         ("list expected", #"scanners: [ { id: "desk", device: "/dev/null", fridge: "F1", mode: "in" } ],"#, #"scanners: { id: "desk" },"#, "scanners: expected a list"),
     ]

@@ -156,7 +156,10 @@ final class NotifyRig: @unchecked Sendable {
         let f = rig.f
         f.feed(11, minutes: 7, from: 0)
         let openedAt = try rig.alarmOpenedAt()
-        for s in stride(from: 0.0, through: 3600, by: 30) { rig.center.step(now: openedAt.addingTimeInterval(s)) }
+        rig.center.step(now: openedAt)
+        #expect(rig.center.retrying == ["duty": 1], "what status reports while it fails")
+        for s in stride(from: 30.0, through: 3600, by: 30) { rig.center.step(now: openedAt.addingTimeInterval(s)) }
+        #expect(rig.center.retrying.isEmpty)
         let duty = try rig.notified().filter { $0.channel == "duty" && $0.kind == .opened }
         #expect(duty.map(\.attempt) == [1, 2, 3, 4, 5, 6], "\(duty)")
         #expect(duty.prefix(5).allSatisfy { !$0.ok && $0.error?.contains("errcode 45009") == true } && duty.last?.ok == true)
@@ -167,6 +170,23 @@ final class NotifyRig: @unchecked Sendable {
         let times = try LedgerReader(path: f.config.storage.path).events(types: ["alarm.notified"]).filter { $0.body.contains("\"duty\"") && $0.body.contains("\"opened\"") }
             .compactMap { RFC3339.parse($0.at) }
         #expect(zip(times, times.dropFirst()).map { $1.timeIntervalSince($0) } == [30, 60, 120, 240, 480])
+    }
+
+    /// After a restart the levels already told come back from the record: the duty group is not told again that
+    /// the alarm opened, and the next level follows on time.
+    @Test func aRestartRemembersWhoWasTold() throws {
+        let rig = try NotifyRig()
+        let f = rig.f
+        f.feed(11, minutes: 7, from: 0)
+        let openedAt = try rig.alarmOpenedAt()
+        rig.center.step(now: openedAt)
+        f.hub.removeListener(rig.listener)
+        let again = try NotifyCenter(plan: try #require(f.config.notify), config: f.config, hub: f.hub, reader: try LedgerReader(path: f.config.storage.path),
+                                     clock: rig.clock, log: Log(collect: { _ in }), calendar: .fixed(hours: 8), searchPath: "/usr/bin:/bin")
+        again.step(now: openedAt.addingTimeInterval(60))
+        again.step(now: openedAt.addingTimeInterval(30 * 60))
+        let kinds = try rig.notified().map { "\($0.channel) \($0.kind.rawValue)" }
+        #expect(kinds == ["duty opened", "head escalated", "duty reminder"], "\(kinds)")
     }
 
     /// `notify test`: every channel, now, recorded as alarm 0; a channel whose URL file is gone says so.

@@ -38,6 +38,10 @@ import TestSupport
                     add(ExcursionOpened(x), t)
                     add(AlarmOpened(alarm: 1, fridge: "F1", sensor: "F1-air", cause: .excursion, excursion: 1), t)
                 }
+                if day == 10 && (h, m) == (12, 5) {
+                    add(AlarmNotified(alarm: 1, level: 0, kind: .opened, channel: "duty", recipient: "group", ok: true, error: nil, attempt: 1), t)
+                    add(AlarmNotified(alarm: 1, level: 0, kind: .opened, channel: "county", recipient: "137****0003", ok: false, error: "x", attempt: 1), t)
+                }
                 if day == 10 && (h, m) == (12, 10) {
                     add(AlarmAcknowledged(alarm: 1, fridge: "F1", sensor: "F1-air", note: "door closed, doses quarantined", uid: 1000), t)
                 }
@@ -112,6 +116,8 @@ import TestSupport
         #expect(days.enumerated().allSatisfy { $0.offset == 9 || $0.element.minutesOutOfRange == 0 })
         #expect(tenth.events.map(\.kind) == ["excursion", "alarm", "acknowledged", "excursion", "alarm"], "\(tenth.events)")
         #expect(tenth.events[2].text.contains("door closed, doses quarantined"))
+        #expect(tenth.events[2].text.contains("after 5m (<=30m)"), "\(tenth.events[2].text)")
+        #expect(tenth.events[4].text == "alarm 1 closed: back in range after 15m; notified: level 1, 2 attempt(s) (1 failed)", "\(tenth.events[4].text)")
         #expect(tenth.events[3].from == RFC3339.format(Self.local(10, 12, 0)) && tenth.events[3].to == RFC3339.format(Self.local(10, 12, 20)))
 
         let twentieth = days[19]

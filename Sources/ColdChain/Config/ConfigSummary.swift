@@ -49,7 +49,7 @@ extension GatewayConfig {
         if let c = alarmCommand { lines.append("alarm cmd \(c)" + (notify != nil ? " (through notify's command channels)" : "")) }
         if let n = notify {
             for (i, l) in n.levels.enumerated() {
-                lines.append("notify    level \(i + 1) after \(DurationText.describe(l.after)): \(l.to.joined(separator: ", "))")
+                lines.append("notify    level \(i + 1) " + (l.after == 0 ? "at once" : "after \(DurationText.describe(l.after))") + ": \(l.to.joined(separator: ", "))")
             }
             for (cause, levels) in n.causeLevels.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 lines.append("  \(cause.rawValue): " + levels.map { "after \(DurationText.describe($0.after)) \($0.to.joined(separator: ", "))" }.joined(separator: "; "))

@@ -27,6 +27,9 @@ public struct RecordSheetBuilder {
     var days: [Day]
     var lastBySensor: [String: (Date, Double)] = [:]
     var lastAny: Date
+    /// Each alarm of the month: when it opened and who was told (for the acknowledgement's and the close's notes).
+    var alarmOpened: [Int: Date] = [:]
+    var alarmTold: [Int: (levels: Set<Int>, attempts: Int, failed: Int)] = [:]
 
     /// The month `year`-`month` (checked by the caller) for `fridge`, records at `am` and `pm` minutes after local midnight.
     public init(fridge: GatewayConfig.Fridge, year: Int, month: Int, am: Int, pm: Int, calendar: ClinicCalendar, now: Date) {
@@ -118,11 +121,27 @@ public struct RecordSheetBuilder {
             note("excursion", "excursion \(x.id) \(x.sensor) ended: \(x.minC)–\(x.maxC) °C for \(DurationText.describe(b.durationSeconds)), \(x.degreeMinutes) °C·min",
                  from: x.start, to: b.end)
         case .alarmOpened(let b) where alarmOf(b.fridge):
+            alarmOpened[b.alarm] = t
             note("alarm", "alarm \(b.alarm) \(b.sensor) \(b.cause.rawValue)")
         case .alarmAcknowledged(let b) where alarmOf(b.fridge):
-            note("acknowledged", "alarm \(b.alarm) acknowledged (uid \(b.uid)): \(b.note)")
+            // How long it took to be handled, in China CDC's buckets, when the opening is in the month.
+            let handled = alarmOpened[b.alarm].map { o -> String in
+                let s = t.timeIntervalSince(o)
+                return " after \(DurationText.describe(s)) (\(HandlingBucket(seconds: s).rawValue))"
+            } ?? ""
+            note("acknowledged", "alarm \(b.alarm) acknowledged (uid \(b.uid))\(handled): \(b.note)")
         case .alarmClosed(let b) where alarmOf(b.fridge):
-            note("alarm", "alarm \(b.alarm) closed: \(b.reason)")
+            let told = alarmTold[b.alarm].map { x in
+                "; notified: level \(x.levels.sorted().map { String($0 + 1) }.joined(separator: "+")), \(x.attempts) attempt(s)"
+                    + (x.failed > 0 ? " (\(x.failed) failed)" : "")
+            } ?? ""
+            note("alarm", "alarm \(b.alarm) closed: \(b.reason)" + (alarmOpened[b.alarm].map { " after \(DurationText.describe(t.timeIntervalSince($0)))" } ?? "") + told)
+        case .alarmNotified(let b) where alarmOpened[b.alarm] != nil:
+            var x = alarmTold[b.alarm] ?? (levels: [], attempts: 0, failed: 0)
+            if let l = b.level { x.levels.insert(l) }
+            x.attempts += 1
+            if !b.ok { x.failed += 1 }
+            alarmTold[b.alarm] = x
         case .sensorNoData(let b) where b.fridge == fridge.id:
             note("no_data", "sensor \(b.sensor): no data", from: b.since)
         case .sensorRecovered(let b) where b.fridge == fridge.id:

@@ -44,6 +44,13 @@ public enum ConfigLoader {
         if let password = config.power.nut?.passwordFile, access(password, R_OK) != 0 {
             problems.add("power.nut.password_file", "cannot read '\(password)' (\(String(cString: strerror(errno))))")
         }
+        for c in (config.notify?.channels.values.sorted { $0.name < $1.name }) ?? [] {
+            for (key, file) in [("url_file", c.urlFile), ("secret_file", c.secretFile)] {
+                if let file, access(file, R_OK) != 0 {
+                    problems.add("notify.channels.\(c.name).\(key)", "cannot read '\(file)' (\(String(cString: strerror(errno))))")
+                }
+            }
+        }
         if let token = config.platform?.tokenFile, access(token, R_OK) != 0 {
             problems.add("platform.token_file", "cannot read '\(token)' (\(String(cString: strerror(errno))))")
         }

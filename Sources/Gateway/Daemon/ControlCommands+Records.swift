@@ -8,7 +8,8 @@ extension ControlCommands {
     /// Event kinds the sheet and the chart show.
     static let recordKinds: [EventType] = [.excursionOpened, .excursionClosed, .alarmOpened, .alarmAcknowledged, .alarmClosed, .sensorNoData,
                                            .sensorRecovered, .gatewayGap, .ledgerUnrecorded, .inspectionRecorded, .powerLost, .powerRestored,
-                                           .powerBatteryLow, .powerUnknown, .doorOpened, .doorClosed, .clockBehind, .clockCorrected]
+                                           .powerBatteryLow, .powerUnknown, .doorOpened, .doorClosed, .clockBehind, .clockCorrected,
+                                           .alarmNotified]
 
     /// `report daily --month YYYY-MM [--fridge F]`: the record sheet of each fridge (or one), with its month's chart.
     func reportDaily(year: Int, month: Int, fridge only: String?) async throws -> ControlReply {

@@ -146,6 +146,9 @@ final class ControlCommands: ControlHandling {
         if clockInfo?.behind == true, let c = clockInfo {
             problems.append("clock: the system clock reads \(c.system), behind the record (\(c.recorded)); events are recorded at the record's time until it is right")
         }
+        for (channel, n) in (notify?.retrying ?? [:]).sorted(by: { $0.key < $1.key }) {
+            problems.append("notify: \(n) notice(s) to \(channel) failed and wait to be retried (coldchainctl alarms; the log says why)")
+        }
         let site = hub.siteStatus()
         for p in site.power {
             switch p.state {

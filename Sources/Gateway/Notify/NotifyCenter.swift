@@ -206,6 +206,8 @@ final class NotifyCenter: Sendable {
         return results
     }
 
-    /// Notices waiting for a retry, for `status`.
-    var waiting: Int { state.withLock { $0.pending.count } }
+    /// Notices waiting for a retry after a failed attempt, by channel, for `status`.
+    var retrying: [String: Int] {
+        state.withLock { s in s.pending.filter { $0.attempt > 1 }.reduce(into: [:]) { $0[$1.channel, default: 0] += 1 } }
+    }
 }
