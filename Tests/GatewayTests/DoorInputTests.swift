@@ -80,8 +80,12 @@ import TestSupport
         #expect(lost["source"] == "input:mains")
         probes.setBit(5, 1, false)
         #expect(try await waitUntil(15) { try types(d).contains("power.restored") })
+        // The I/O module's bus goes away: the mains relay cannot be read, which is power unknown, not silence.
+        server.stop()
+        #expect(try await waitUntil(30) { try types(d).contains("power.unknown") })
         #expect(await d.stop() == 0)
         #expect(try types(d) == ["door.opened", "alarm.opened", "excursion.opened", "alarm.opened", "door.closed", "alarm.closed",
-                                 "excursion.closed", "alarm.closed", "power.lost", "alarm.opened", "power.restored", "alarm.closed"])
+                                 "excursion.closed", "alarm.closed", "power.lost", "alarm.opened", "power.restored", "alarm.closed",
+                                 "power.unknown"])
     }
 }

@@ -108,6 +108,11 @@ final class BusPoller: Service, @unchecked Sendable {
             reconnectDelay = min(reconnectDelay * 2, Self.maxReconnectDelay)
             linkWasDown = true
             hub.reportBus(bus.id) { $0.connected = false }
+            // A mains relay on a bus that is down cannot be read either: power unknown, not silence.
+            for (k, input) in inputs.enumerated() where input.kind == .mains && !inputUnreadable[k] {
+                inputUnreadable[k] = true
+                hub.recordPower(source: input.powerSource, fridge: input.fridge, .unreadable("bus \(bus.id): \(e)"), at: clock.now())
+            }
         }
 
         while !isStopped {
