@@ -18,23 +18,12 @@ public enum RobotWebhook {
     /// DingTalk's signature: the URL-encoded Base64 of HMAC-SHA256(secret, "MS\nsecret"), MS the time in milliseconds.
     public static func dingtalkSign(secret: String, millis: Int64) -> String {
         let mac = HMACSHA256.mac(key: Array(secret.utf8), message: Array("\(millis)\n\(secret)".utf8))
-        return percentEncode(Base64.encode(mac))
+        return Base64.encode(mac).percentEncoded
     }
 
     /// The URL with `&timestamp=MS&sign=S` appended (`?` when it has no query yet).
     public static func dingtalkSignedURL(_ url: String, secret: String, millis: Int64) -> String {
         url + (url.contains("?") ? "&" : "?") + "timestamp=\(millis)&sign=\(dingtalkSign(secret: secret, millis: millis))"
-    }
-
-    /// RFC 3986 unreserved characters as they are; everything else %XX.
-    public static func percentEncode(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            let c = Character(Unicode.Scalar(b))
-            if c.isASCII && (c.isLetter || c.isNumber || "-._~".contains(c)) { out.append(c) }
-            else { out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true) }
-        }
-        return out
     }
 
     /// Both robots answer `{"errcode":0,"errmsg":"ok"}`; anything else, or no such answer, is a failure to retry.

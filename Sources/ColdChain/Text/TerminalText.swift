@@ -42,4 +42,16 @@ extension String {
     public func truncated(_ limit: Int) -> String {
         count <= limit ? self : String(prefix(Swift.max(0, limit - 1))) + "…"
     }
+
+    /// RFC 3986's unreserved characters as they are, every other byte as `%XX`: a path segment or a query value
+    /// (a GS1 serial in an EPCIS URI, DingTalk's signature).
+    public var percentEncoded: String {
+        var out = ""
+        for b in utf8 {
+            let c = Character(Unicode.Scalar(b))
+            if c.isASCII && (c.isLetter || c.isNumber || "-._~".contains(c)) { out.append(c) }
+            else { out += "%" + Self.hex(UInt32(b), width: 2).uppercased() }
+        }
+        return out
+    }
 }

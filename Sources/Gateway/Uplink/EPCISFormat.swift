@@ -25,20 +25,10 @@ enum EPCISFormat {
         if key.hasPrefix("gs1:") {
             let parts = key.dropFirst(4).split(separator: "/", maxSplits: 1)
             guard parts.count == 2 else { return nil }
-            return "https://id.gs1.org/01/\(parts[0])/21/\(percentEncode(String(parts[1])))"
+            return "https://id.gs1.org/01/\(parts[0])/21/\(String(parts[1]).percentEncoded)"
         }
         if key.hasPrefix("cn:") { return "urn:coldchain:cn-drug-code:\(key.dropFirst(3))" }
         return nil
-    }
-
-    static func percentEncode(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            let c = Character(Unicode.Scalar(b))
-            if c.isASCII && (c.isLetter || c.isNumber || "-._~".contains(c)) { out.append(c) }
-            else { out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2) }
-        }
-        return out
     }
 
     static func event(_ e: LedgerEvent, gateway: String) -> JSONValue {
@@ -109,8 +99,4 @@ enum EPCISFormat {
         default: return ("inspecting", "unknown")
         }
     }
-}
-
-extension String {
-    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }
