@@ -30,6 +30,7 @@ import Testing
         let cst = ClinicCalendar.fixed(hours: 8)
         #expect(cst.localText(midnight) == "2026-11-24 00:00:00")
         #expect(cst.localText(midnight.addingTimeInterval(-1)) == "2026-11-23 23:59:59")
+        #expect(cst.localClockText(midnight.addingTimeInterval(-1)) == "23:59" && cst.localClockText(midnight.addingTimeInterval(9 * 3600 + 15 * 60)) == "09:15")
         #expect(ClinicCalendar.fixed(hours: -5).localText(midnight.addingTimeInterval(9.5)) == "2026-11-23 11:00:09")
         #expect(cst.zoneName(at: midnight) == "UTC+08:00" && ClinicCalendar.fixed(hours: -5).zoneName(at: midnight) == "UTC-05:00")
         #expect(ClinicCalendar { _ in 19_800 }.zoneName(at: midnight) == "UTC+05:30")

@@ -15,10 +15,10 @@ public enum RobotWebhook {
         ["msgtype": "text", "text": ["content": .string(text)], "at": ["atMobiles": .array(mobiles.map { .string($0) })]]
     }
 
-    /// DingTalk's signature: the URL-encoded Base64 of HMAC-SHA256(secret, "MS\nsecret"), MS the time in milliseconds.
+    /// DingTalk's signature (Base64 by FoundationEssentials' Data): the URL-encoded Base64 of HMAC-SHA256(secret, "MS\nsecret"), MS the time in milliseconds.
     public static func dingtalkSign(secret: String, millis: Int64) -> String {
         let mac = HMACSHA256.mac(key: Array(secret.utf8), message: Array("\(millis)\n\(secret)".utf8))
-        return Base64.encode(mac).percentEncoded
+        return Data(mac).base64EncodedString().percentEncoded
     }
 
     /// The URL with `&timestamp=MS&sign=S` appended (`?` when it has no query yet).

@@ -63,6 +63,12 @@ public struct ClinicCalendar: Sendable {
         return "\(year)-\(two(m))-\(two(d)) \(two(s / 3600)):\(two(s / 60 % 60)):\(two(s % 60))"
     }
 
+    /// The local clock time of `t`, `09:15`, for a message that names the day elsewhere or not at all.
+    public func localClockText(_ t: Date) -> String {
+        let s = local(t).second
+        return "\(Self.two(s / 3600)):\(Self.two(s / 60 % 60))"
+    }
+
     /// The zone as an offset, `UTC+08:00`.
     public func zoneName(at t: Date) -> String {
         let o = Int64(offsetSeconds(at: t)), a = abs(o)

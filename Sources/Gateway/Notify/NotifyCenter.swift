@@ -132,11 +132,10 @@ final class NotifyCenter: Sendable {
         let fridge = config.fridges.first { $0.id == a.fridge }
         let elapsed = t.timeIntervalSince(a.openedAt)
         let minutes = elapsed.isFinite && elapsed > 0 && elapsed < 1e9 ? Int(elapsed / 60) : 0
-        let local = calendar.localText(a.openedAt)
         return AlarmMessage(kind: n.kind, level: n.level + 1, alarm: a.id, cause: a.cause, fridge: a.fridge, fridgeName: fridge?.name,
                             sensor: a.sensor, celsius: a.cause == .excursion ? hub.lastCelsius(sensor: a.sensor) : nil,
                             lowC: fridge?.alarm.low?.limitC, highC: fridge?.alarm.high?.limitC, openedAt: a.openedAt,
-                            openedLocal: String(local.dropFirst(11).prefix(5)), minutes: minutes,
+                            openedLocal: calendar.localClockText(a.openedAt), minutes: minutes,
                             acknowledgedBy: ack?.by, note: ack?.note, gateway: config.gateway.id, site: config.gateway.site)
     }
 
@@ -160,13 +159,7 @@ final class NotifyCenter: Sendable {
     private func deliver(_ p: Pending, now: Date) {
         guard let channel = plan.channels[p.channel] else { return }
         let attempts = sender.withLock { $0.send(p.message, via: channel, only: p.numbers) }
-        let events = attempts.map { a in
-            NewEvent(AlarmNotified(alarm: p.notice.alarm, level: p.notice.level, kind: p.notice.kind, channel: p.channel, recipient: a.recipient,
-                                   ok: a.error == nil, error: a.error, attempt: p.attempt), at: now)
-        }
-        if case .failure(let refusal) = hub.commitExternal({ events }) {
-            log.error("notify: could not record \(events.count) attempt(s) for alarm \(p.notice.alarm): \(refusal.reason)")
-        }
+        record(attempts, alarm: p.notice.alarm, level: p.notice.level, kind: p.notice.kind, channel: p.channel, attempt: p.attempt, at: now)
         let failed = attempts.filter { $0.error != nil }
         guard !failed.isEmpty else {
             log.info("notify: alarm \(p.notice.alarm) \(p.notice.kind.rawValue) sent to \(p.channel)")
@@ -187,6 +180,17 @@ final class NotifyCenter: Sendable {
         state.withLock { $0.pending.append(retry) }
     }
 
+    /// Records each recipient's attempt as `alarm.notified` (sent or not, the attempt happened).
+    private func record(_ attempts: [ChannelSender.Attempt], alarm: Int, level: Int?, kind: Escalation.Kind, channel: String, attempt: Int, at t: Date) {
+        let events = attempts.map { a in
+            NewEvent(AlarmNotified(alarm: alarm, level: level, kind: kind, channel: channel, recipient: a.recipient, ok: a.error == nil,
+                                   error: a.error, attempt: attempt), at: t)
+        }
+        if case .failure(let refusal) = hub.commitExternal({ events }) {
+            log.error("notify: could not record \(events.count) attempt(s) for alarm \(alarm): \(refusal.reason)")
+        }
+    }
+
     /// `notify test`: a test message to every channel (or one), sent now, each attempt recorded (alarm 0).
     func sendTest(channel only: String?, now: Date) -> [NotifyTestResult] {
         let names = plan.channels.keys.sorted().filter { only == nil || $0 == only }
@@ -196,11 +200,7 @@ final class NotifyCenter: Sendable {
         for name in names {
             guard let channel = plan.channels[name] else { continue }
             let attempts = sender.withLock { $0.send(m, via: channel) }
-            let events = attempts.map { a in
-                NewEvent(AlarmNotified(alarm: 0, level: nil, kind: .test, channel: name, recipient: a.recipient, ok: a.error == nil,
-                                       error: a.error, attempt: 1), at: now)
-            }
-            _ = hub.commitExternal({ events })
+            record(attempts, alarm: 0, level: nil, kind: .test, channel: name, attempt: 1, at: now)
             results += attempts.map { NotifyTestResult(channel: name, kind: channel.kind.rawValue, recipient: $0.recipient, ok: $0.error == nil, error: $0.error) }
         }
         return results
