@@ -42,7 +42,7 @@ let package = Package(
 
         // Helpers shared by the test targets (temporary folders, paths of the built executables).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "ColdChainTests", dependencies: ["ColdChain"]),
+        .testTarget(name: "ColdChainTests", dependencies: ["ColdChain", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "ColdChain", "TestSupport"]),
         .testTarget(name: "FieldbusTests", dependencies: ["Fieldbus", "ColdChain", "POSIX", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Control", "Storage", "ColdChain", "POSIX", "TestSupport"]),

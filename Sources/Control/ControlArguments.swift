@@ -35,6 +35,14 @@ public struct ControlArguments {
         return s
     }
 
+    /// Text a person typed for others to read (a name, a note, a reason): `string`, and no invisible format
+    /// characters, separators or piles of combining marks (PersonText).
+    public func personText(_ key: String, maxLength: Int = maxName) throws(ControlFailure) -> String? {
+        guard let s = try string(key, maxLength: maxLength) else { return nil }
+        if let problem = PersonText.problem(s) { throw ControlFailure(.invalidArgument, "\(key) \(problem)") }
+        return s
+    }
+
     /// A duration text (`24h`, `30d`) within `range`.
     public func duration(_ key: String, in range: ClosedRange<Double>, default def: Double? = nil) throws(ControlFailure) -> Double? {
         guard let text = try string(key, maxLength: 32) else { return def }

@@ -158,21 +158,21 @@ public enum ControlCommand: Sendable, Equatable {
         case "excursions": self = .excursions(openOnly: try a.bool("open", default: false))
         case "ack":
             guard let id = try a.integer("alarm", in: 1...Int(Int32.max)) else { throw ControlFailure(.invalidArgument, "which alarm? (ack ID --note TEXT)") }
-            self = .ack(alarm: id, note: try a.string("note", maxLength: ControlArguments.maxNote) ?? "")
+            self = .ack(alarm: id, note: try a.personText("note", maxLength: ControlArguments.maxNote) ?? "")
         case "check":
             guard let fridge = try a.string("fridge") else { throw ControlFailure(.invalidArgument, "which fridge? (check FRIDGE --temp C --by NAME)") }
             guard let c = try a.number("c", in: ControlArguments.celsiusRange) else {
                 throw ControlFailure(.invalidArgument, "what did the thermometer show? (--temp C)")
             }
-            guard let by = try a.string("by", maxLength: 100) else { throw ControlFailure(.invalidArgument, "who read it? (--by NAME)") }
-            self = .check(fridge: fridge, celsius: c, by: by, note: try a.string("note", maxLength: ControlArguments.maxNote))
+            guard let by = try a.personText("by", maxLength: 100) else { throw ControlFailure(.invalidArgument, "who read it? (--by NAME)") }
+            self = .check(fridge: fridge, celsius: c, by: by, note: try a.personText("note", maxLength: ControlArguments.maxNote))
         case "hold":
             switch try a.string("action") ?? "list" {
             case "list": self = .holdList
             case "add":
                 self = .holdAdd(HoldSpec(gtin: try a.string("gtin"), product: try a.string("product"), lot: try a.string("lot", maxLength: 20),
                                          code: try a.string("code", maxLength: ControlArguments.maxCode, allowGS: true),
-                                         reason: try a.string("reason", maxLength: ControlArguments.maxNote) ?? ""))
+                                         reason: try a.personText("reason", maxLength: ControlArguments.maxNote) ?? ""))
             case "remove":
                 guard let id = try a.integer("id", in: 1...Int(Int32.max)) else { throw ControlFailure(.invalidArgument, "hold remove ID") }
                 self = .holdRemove(id: id)

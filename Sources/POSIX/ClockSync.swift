@@ -15,6 +15,15 @@ public enum ClockSync: Sendable, Equatable {
     /// TIME_ERROR from <sys/timex.h>: adjtimex's answer while the clock is not synchronised.
     static let timeError: Int32 = 5
 
+    /// true, false, or nil when unknown: what the record clock is given.
+    public var isSynchronised: Bool? {
+        switch self {
+        case .synchronised: true
+        case .notSynchronised: false
+        case .unknown: nil
+        }
+    }
+
     public static func read() -> ClockSync {
         var unsync: Int32 = 0
         let state = cc_clock_state(&unsync)

@@ -64,7 +64,7 @@ enum CtlCommand {
     /// A temperature the person typed, °C, within the daemon's bounds.
     static func celsius(_ text: String, key: String) throws(ExitCode) -> Double {
         let range = ControlArguments.celsiusRange
-        guard let c = Double(text), c.isFinite, range.contains(c) else {
+        guard let c = PlainDecimal.parse(text), c.isFinite, range.contains(c) else {
             printError("coldchainctl: \(key): '\(text.truncated(40).escapedForTerminal)' is not a temperature from \(Int(range.lowerBound)) to \(Int(range.upperBound)) °C (invalid_argument)")
             throw ExitCode(.usage)
         }

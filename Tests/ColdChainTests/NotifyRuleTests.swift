@@ -49,11 +49,40 @@ import Testing
     }
 
     @Test func robotAnswers() {
-        #expect(RobotWebhook.outcome(status: 200, body: Array(#"{"errcode":0,"errmsg":"ok"}"#.utf8)) == .ok)
-        #expect(RobotWebhook.outcome(status: 200, body: Array(#"{"errcode":93000,"errmsg":"invalid webhook url"}"#.utf8)) == .failed("errcode 93000: invalid webhook url"))
-        #expect(RobotWebhook.outcome(status: 502, body: []) == .failed("HTTP 502"))
-        guard case .failed(let why) = RobotWebhook.outcome(status: 200, body: Array("<html>\u{1B}[31m".utf8)) else { Issue.record("accepted"); return }
+        #expect(RobotWebhook.outcome(status: 200, body: Array(#"{"errcode":0,"errmsg":"ok"}"#.utf8), redaction: Redaction()) == .ok)
+        #expect(RobotWebhook.outcome(status: 200, body: Array(#"{"errcode":93000,"errmsg":"invalid webhook url"}"#.utf8), redaction: Redaction()) == .failed("errcode 93000: invalid webhook url"))
+        #expect(RobotWebhook.outcome(status: 502, body: [], redaction: Redaction()) == .failed("HTTP 502"))
+        guard case .failed(let why) = RobotWebhook.outcome(status: 200, body: Array("<html>\u{1B}[31m".utf8), redaction: Redaction()) else { Issue.record("accepted"); return }
         #expect(!why.contains("\u{1B}"))
+    }
+
+    /// An echoing portal or proxy page quotes the request: the key, the token, the secret and the signature are taken
+    /// out in every form before anything is kept, and what is kept is short and escaped (hardening 2, finding 1).
+    @Test func anEchoedKeyNeverReachesTheRecord() {
+        let url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
+        var r = Redaction.url(url)
+        r.add("SEC1234567890abcdef")
+        let echoes = [
+            "<html>Portal: you asked for POST \(url) - please log in</html>",
+            "GET /cgi-bin/webhook/send?key=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa HTTP/1.1",
+            "key%3D693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa and the secret SEC1234567890abcdef",
+            String(repeating: "x", count: 70) + "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa",
+        ]
+        for echo in echoes {
+            guard case .failed(let why) = RobotWebhook.outcome(status: 200, body: Array(echo.utf8), redaction: r) else { Issue.record("accepted"); continue }
+            #expect(!why.contains("693a91f6") && !why.contains("SEC1234567890") && !why.contains("0ec2sifa5aaa"), "\(why)")
+            #expect(why.count < 120)
+        }
+        // errmsg quoting the request too.
+        let json = #"{"errcode":93000,"errmsg":"invalid webhook url, hint: [1700000000_693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa]"}"#
+        #expect(RobotWebhook.outcome(status: 200, body: Array(json.utf8), redaction: r) == .failed("errcode 93000: invalid webhook url, hint: [1700000000_…]"))
+        // DingTalk's token in the query, and a token in the path (Feishu-style).
+        let ding = Redaction.url("https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789&timestamp=1&sign=zz%2Bq%3D%3Dabcd")
+        #expect(ding.excerpt("token abcdef0123456789 sign zz+q==abcd") == "token … sign …")
+        #expect(Redaction.url("https://open.feishu.cn/open-apis/bot/v2/hook/0d1c2b3a-4e5f-6789-abcd-ef0123456789").excerpt("hook 0d1c2b3a-4e5f-6789-abcd-ef0123456789 gone") == "hook … gone")
+        // Short query values are not secrets to look for (they would blank ordinary text).
+        #expect(Redaction.url("https://h/x?a=1&key=abcdefgh").excerpt("a=1 key=abcdefgh") == "a=1 key=…")
+        #expect("a%2Fb%zz%4".percentDecoded == "a/b%zz%4")
     }
 
     static let t0 = Date(timeIntervalSince1970: 1_795_000_000)

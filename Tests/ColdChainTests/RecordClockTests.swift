@@ -42,10 +42,59 @@ final class ManualSteady: MonotonicClock {
         #expect(!clock.isBehind && clock.steps(after: 0).total == 0)
         system.advance(by: 8); steady.advance(8)
         _ = clock.now()
-        system.advance(by: day + 1); steady.advance(1)
-        #expect(clock.now() == ledgerNewest.addingTimeInterval(day + 9))
+        system.advance(by: day / 2 + 1); steady.advance(1)
+        #expect(clock.now() == ledgerNewest.addingTimeInterval(day / 2 + 9))
         let (steps, _, shift) = clock.steps(after: 0)
-        #expect(steps.count == 1 && shift == day)
+        #expect(steps.count == 1 && shift == day / 2)
+    }
+
+    /// A year typed by mistake, for 4 s, then put back: the record never follows it (hardening 2, finding 4: it
+    /// followed and stayed a year ahead, and a valid dose was refused as expired).
+    @Test func aYearAheadForFourSecondsIsNeverFollowed() {
+        let system = ManualClock(ledgerNewest), steady = ManualSteady()
+        let clock = RecordClock(system: system, steady: steady, floor: ledgerNewest, synchronised: { true })
+        system.advance(by: 10); steady.advance(10)
+        #expect(clock.now() == ledgerNewest.addingTimeInterval(10))
+        system.advance(by: 365 * day + 1); steady.advance(1)
+        #expect(clock.now() == ledgerNewest.addingTimeInterval(11), "the record goes on from its own time")
+        #expect(clock.aheadSeconds == 365 * day)
+        for _ in 0..<4 { system.advance(by: 1); steady.advance(1); _ = clock.now() }
+        system.advance(by: -365 * day + 1); steady.advance(1)
+        #expect(clock.now() == ledgerNewest.addingTimeInterval(16))
+        #expect(clock.aheadSeconds == nil)
+        let (steps, _, shift) = clock.steps(after: 0)
+        #expect(steps == [.ahead(system: ledgerNewest.addingTimeInterval(365 * day + 11), recorded: ledgerNewest.addingTimeInterval(11)),
+                          .corrected(offset: 0, system: ledgerNewest.addingTimeInterval(16), previous: ledgerNewest.addingTimeInterval(16))])
+        #expect(shift == 0)
+    }
+
+    /// A large step that stays is followed once it has held for confirm_after (60 s once the kernel says synchronised);
+    /// a further step while ahead restarts the count.
+    @Test func anAheadClockIsFollowedOnceConfirmed() {
+        let synced = Mutex(false)
+        let system = ManualClock(ledgerNewest), steady = ManualSteady()
+        let clock = RecordClock(system: system, steady: steady, floor: nil, policy: .init(maxStep: day, confirmAfter: 600, confirmSynchronised: 60),
+                                synchronised: { synced.withLock { $0 } })
+        _ = clock.now()
+        // Not synchronised: even a 10-minute step waits.
+        system.advance(by: 600); steady.advance(0)
+        #expect(clock.now() == ledgerNewest && clock.aheadSeconds == 600)
+        system.advance(by: 300); steady.advance(300)
+        #expect(clock.now() == ledgerNewest.addingTimeInterval(300), "held 300 s of 600")
+        system.advance(by: 100); steady.advance(100)
+        _ = clock.now()
+        system.advance(by: 100); steady.advance(100)     // 500 s held, then a further jump of an hour
+        system.advance(by: 3600)
+        #expect(clock.now() == ledgerNewest.addingTimeInterval(500) && clock.aheadSeconds == 4200)
+        system.advance(by: 30); steady.advance(30)
+        synced.withLock { $0 = true }
+        system.advance(by: 29); steady.advance(29)
+        #expect(clock.now() == ledgerNewest.addingTimeInterval(559), "59 s held while synchronised: not yet")
+        system.advance(by: 1); steady.advance(1)
+        #expect(clock.now() == ledgerNewest.addingTimeInterval(560 + 4200), "60 s held while synchronised: followed")
+        let (steps, _, shift) = clock.steps(after: 0)
+        #expect(steps.map { if case .ahead = $0 { "ahead" } else { "corrected" } } == ["ahead", "corrected"])
+        #expect(shift == 4200)
     }
 
     @Test func aBackwardJumpNeverTakesTheTimeBack() {

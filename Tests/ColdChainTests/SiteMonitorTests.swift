@@ -1,6 +1,7 @@
 import ColdChain
 import Foundation
 import Testing
+import TestSupport
 
 /// The site rule with an injected time: power cuts, battery low, an unreadable UPS, doors, their alarms, a clock
 /// step, and the cause an excursion gets.
@@ -106,8 +107,9 @@ import Testing
 }
 
 @Suite struct InputDebouncerTests {
+    /// A mains relay (safe side: off): a bounce back to "on" shorter than the debounce is not a change.
     @Test func aBounceShorterThanTheDebounceIsNotAChange() {
-        var d = InputDebouncer(debounce: 1)
+        var d = InputDebouncer(debounce: 1, safe: false)
         #expect(d.observe(false, at: 0) == nil)
         #expect(d.observe(false, at: 1) == false, "the first value, once held")
         #expect(d.observe(true, at: 2) == nil)
@@ -122,25 +124,68 @@ import Testing
         #expect(d.observe(false, at: 7) == false)
     }
 
-    /// Against a model: a value is reported exactly when it has been read for `debounce` without another in
-    /// between, and never twice in a row.
-    @Test func reportsMatchTheModelOnRandomReads() {
-        var rng = SystemRandomNumberGenerator()
-        for _ in 0..<300 {
+    /// A door open 90 % of the time with a 100 ms "closed" blip every second, polled every 100 ms: reported open
+    /// after the debounce (hardening 2, finding 10: the symmetric rule never reported it). A single read of "open"
+    /// between closed ones is still no opening, and closing needs the debounce of closed without a break.
+    @Test func aFlakyDoorIsOpenAndABounceIsNot() {
+        var d = InputDebouncer(debounce: 2, safe: true)
+        var reports: [(Double, Bool)] = []
+        for i in 0..<100 {                                // 10 s, closed throughout but one read of "open"
+            let t = Double(i) / 10
+            if let r = d.observe(i == 40, at: t) { reports.append((t, r)) }
+        }
+        #expect(reports.map(\.1) == [false], "the first value only, not the bounce")
+        for i in 100..<400 {                              // 30 s of a door open 90 % of the time
+            let t = Double(i) / 10
+            if let r = d.observe(i % 10 != 0, at: t) { reports.append((t, r)) }
+        }
+        #expect(reports.map(\.1) == [false, true], "\(reports)")
+        #expect(reports.last.map { $0.0 >= 12 && $0.0 <= 12.2 } == true, "open after 2 s of the debounce: \(reports)")
+        for i in 400..<500 {                              // closed, with a 100 ms open blip at 45.0
+            let t = Double(i) / 10
+            if let r = d.observe(i == 450, at: t) { reports.append((t, r)) }
+        }
+        #expect(reports.map(\.1) == [false, true, false])
+        #expect(reports.last.map { $0.0 >= 42 && $0.0 <= 42.1 } == true, "closed after 2 s closed without a break: \(reports)")
+    }
+
+    /// Against a model written from the rule, over the whole history: toward the safe side, a read of it at least
+    /// `debounce` after the first safe read since the last unsafe spell that lasted `debounce`; away from it,
+    /// `debounce` of unsafe reads without a break; never the same value twice in a row.
+    @Test(arguments: [1, 2, 2026] as [UInt64]) func reportsMatchTheModelOnRandomReads(seed: UInt64) {
+        print("InputDebouncer random reads, seed \(seed)")
+        var rng = Seeded(seed: seed)
+        for _ in 0..<100 {
             let debounce = Double(Int.random(in: 0...3, using: &rng))
-            var d = InputDebouncer(debounce: debounce)
-            var t = 0.0
-            var runValue: Bool?, runStart = 0.0
+            let safe = Bool.random(using: &rng)
+            var d = InputDebouncer(debounce: debounce, safe: safe)
+            var history: [(t: Double, v: Bool)] = []
             var reported: Bool?
-            for _ in 0..<200 {
+            var t = 0.0
+            for _ in 0..<150 {
                 t += Double(Int.random(in: 1...4, using: &rng)) / 2
-                let v = Bool.random(using: &rng)
-                if v != runValue { runValue = v; runStart = t }
-                let expected: Bool? = (v != reported && t - runStart >= debounce) ? v : nil
+                let v = Int.random(in: 0..<10, using: &rng) < 6 ? safe : !safe
+                history.append((t, v))
+                // The unsafe run ending here, and where the last unsafe spell that lasted `debounce` ended.
+                var runStart = t
+                for h in history.reversed() { if h.v == v { runStart = h.t } else { break } }
+                var lastLongUnsafe = -1
+                var start: Double?
+                for (i, h) in history.enumerated() {
+                    if h.v == safe { start = nil; continue }
+                    if start == nil { start = h.t }
+                    if h.t - start! >= debounce { lastLongUnsafe = i }
+                }
+                let expected: Bool?
+                if v == safe {
+                    let firstSafe = history[(lastLongUnsafe + 1)...].first { $0.v == safe }?.t ?? t
+                    expected = reported != safe && t - firstSafe >= debounce ? safe : nil
+                } else {
+                    expected = reported != v && t - runStart >= debounce ? v : nil
+                }
                 let got = d.observe(v, at: t)
-                #expect(got == expected, "debounce \(debounce) at \(t)")
+                #expect(got == expected, "seed \(seed), debounce \(debounce), safe \(safe), at \(t)")
                 if let got { reported = got; #expect(d.stable == got) }
-                if v == reported { runStart = t }
             }
         }
     }

@@ -18,7 +18,7 @@ final class InProcessDaemon: @unchecked Sendable {
     var task: Task<Int32, Never>!
 
     init(dir: TempDir = TempDir("cc-daemon"), notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
-         heartbeat: String = "30s", configText: String? = nil, pollBackOff: Double = 30) throws {
+         heartbeat: String = "30s", configText: String? = nil, pollBackOff: Double = 30, clock: any WallClock = SystemClock()) throws {
         self.dir = dir
         dir.write("devices/generic-int16-x10.json5", genericProfile)
         let text = configText ?? validConfig.replacingOccurrences(of: #"storage: { path: "ledger.sqlite" },"#,
@@ -26,7 +26,7 @@ final class InProcessDaemon: @unchecked Sendable {
         let path = dir.write("coldchaind.json5", text)
         config = try ConfigLoader.load(path: path).get().0
         (signals, sendSignal) = AsyncStream<Int32>.makeStream()
-        var daemon = GatewayDaemon(config: config, log: Log(collect: { [log] in log.append($0) }), notifier: notifier)
+        var daemon = GatewayDaemon(config: config, log: Log(collect: { [log] in log.append($0) }), clock: clock, notifier: notifier)
         daemon.pollBackOff = pollBackOff
         let signals = self.signals
         task = Task { await daemon.run(signals: signals) }
@@ -49,6 +49,12 @@ final class InProcessDaemon: @unchecked Sendable {
     func events() throws -> [LedgerEvent] {
         try LedgerReader(path: config.storage.path).events(after: 0, limit: 10000)
     }
+}
+
+/// The system clock moved by a fixed offset: a run in the past.
+struct OffsetClock: WallClock {
+    let offset: Double
+    func now() -> Date { Date().addingTimeInterval(offset) }
 }
 
 @Suite(.serialized) struct DaemonTests {
@@ -87,7 +93,9 @@ final class InProcessDaemon: @unchecked Sendable {
 
     @Test func restartAfterACrashRecordsTheGap() async throws {
         let dir = TempDir("cc-gap")
-        let first = try InProcessDaemon(dir: dir)
+        // The first run an hour and more ago: the ledger's times follow its order, so the crash's leftovers must be
+        // later than what that run recorded.
+        let first = try InProcessDaemon(dir: dir, clock: OffsetClock(offset: -3700))
         try await first.waitReady()
         #expect(await first.stop() == 0)
         // What a crash leaves: an event after the last clean stop, a heartbeat long ago, no gateway.stopped.

@@ -12,7 +12,7 @@ import TestSupport
 /// whatever the code becomes, it must still verify and decode this file, and re-encode each body byte for byte.
 /// Tests/Fixtures/records-event-types.sqlite holds, the same way, the types added after it (manual checks, backups),
 /// written by the producers that added them, and Tests/Fixtures/clock-event-types.sqlite the clock's (`clock.behind`,
-/// `clock.corrected`, from the hub over a RecordClock), and Tests/Fixtures/site-event-types.sqlite the power and door
+/// `clock.corrected`, `clock.ahead`, from the hub over a RecordClock), and Tests/Fixtures/site-event-types.sqlite the power and door
 /// events (and an excursion with its cause), from the hub, and Tests/Fixtures/notify-event-types.sqlite the notify
 /// attempts (`alarm.notified`), from the NotifyCenter against the robot stand-in. Together they hold every recorded type.
 ///
@@ -93,6 +93,10 @@ import TestSupport
         for _ in 0..<3 { minute() }
         system.advance(by: 86_400)                                                          // clock.corrected, a day
         for _ in 0..<3 { minute() }
+        system.advance(by: 365 * 86_400)                                                    // clock.ahead, a year
+        for _ in 0..<2 { minute() }
+        system.advance(by: -365 * 86_400)                                                   // clock.corrected, back
+        for _ in 0..<2 { minute() }
         f.hub.tick(at: clock.now())
         try save(f, to: clockPath)
     }

@@ -5,13 +5,16 @@ Usage: robot_standin.py STORE WECOM_KEY DINGTALK_TOKEN DINGTALK_SECRET [FAILS]
   POST /robot/send?access_token=T&timestamp=MS&sign=S   (DingTalk; the signature checked with Python's hmac)
 Each request's robot, JSON body and verdict is appended to STORE as one JSON line. A wrong key, token or signature,
 or a body not of the robot's shape, is answered with the robot's errcode (93000, 310000, 40035). FAILS: answer the
-first N requests with errcode 45009 (too many requests), to test retries. Prints "ready PORT" once it listens.
+first N requests with errcode 45009 (too many requests), to test retries. MODE "echo": answer every request 200 with
+an HTML page quoting the request line and body (a captive portal or a proxy's error page), with no errcode; "hang":
+accept and never answer. Prints "ready PORT" once it listens.
 """
 import base64, hashlib, hmac, json, sys, threading, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 store, wecom_key, ding_token, ding_secret = sys.argv[1:5]
 fails = [int(sys.argv[5]) if len(sys.argv) > 5 else 0]
+mode = sys.argv[6] if len(sys.argv) > 6 else ""
 lock = threading.Lock()
 
 
@@ -33,6 +36,19 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         q = urllib.parse.parse_qs(url.query)
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if mode == "hang":
+            with lock:
+                with open(store, "a") as f:
+                    f.write(json.dumps({"robot": "hang", "path": url.path}) + "\n")
+            threading.Event().wait()
+        if mode == "echo":
+            page = f"<html><body>Welcome to the clinic Wi-Fi. You asked for: {self.command} {self.path} with {raw[:200]!r}</body></html>".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
         try:
             body = json.loads(raw)
         except ValueError:

@@ -112,6 +112,10 @@ public struct GatewayConfig: Sendable {
         public var poll: Double
         /// How long mains power may be off before the power alarm (0: at once).
         public var alarmAfter: Double
+        /// A UPS's change between mains and battery is reported once it holds (toward battery: read again this long
+        /// after it first read so; back to mains: this long without a break). A upsd flapping OL/OB every 2 s gave
+        /// 15 alarms and 90 SMS a minute before this.
+        public var debounce: Double = 10
         public static let standard = Power(nut: nil, poll: 5, alarmAfter: 0)
     }
 
@@ -152,12 +156,14 @@ public struct GatewayConfig: Sendable {
     public var inputs: [Input] = []
     /// Escalation to people through WeChat Work, DingTalk, SMS and the command; nil: alarm_command as before.
     public var notify: NotifyPlan?
+    /// When a forward step of the system clock is followed (`clock: { max_step, confirm_after }`).
+    public var clock = RecordClock.Policy()
 
     public static let defaultPath = "/etc/coldchaind/coldchaind.json5"
     public static let defaultSocket = "/run/coldchaind/control.sock"
     public static let defaultDevicesDir = "/usr/share/coldchaind/devices"
     static let topKeys = ["gateway", "storage", "control", "devices_dir", "buses", "fridges", "scanners", "platform",
-                          "alarm_command", "report", "power", "inputs", "notify"]
+                          "alarm_command", "report", "power", "inputs", "notify", "clock"]
 }
 
 extension GatewayConfig {
@@ -212,6 +218,12 @@ extension GatewayConfig {
             }
             if let path, let hb { storage = Storage(path: resolve(path, against: configDir), heartbeat: hb, backup: backup) }
         }
+        var clockPolicy = RecordClock.Policy()
+        if let c = top.object("clock", allowed: ["max_step", "confirm_after"], required: false) {
+            if let v = c.duration("max_step", in: 60...(366 * 86_400), default: clockPolicy.maxStep) { clockPolicy.maxStep = v }
+            if let v = c.duration("confirm_after", in: 1...(7 * 86_400), default: clockPolicy.confirmAfter) { clockPolicy.confirmAfter = v }
+            clockPolicy.confirmSynchronised = min(clockPolicy.confirmSynchronised, clockPolicy.confirmAfter)
+        }
         var report = Report.standard
         if let r = top.object("report", allowed: ["am", "pm"], required: false) {
             let am = r.timeOfDay("am", default: Report.standard.am), pm = r.timeOfDay("pm", default: Report.standard.pm)
@@ -254,9 +266,11 @@ extension GatewayConfig {
         guard !problems.hasErrors, let identity, let storage, let power else { return nil }
         var used: [String: DeviceProfile] = [:]
         for f in fridges { for s in f.sensors { used[s.profile] = profiles[s.profile] } }
-        return GatewayConfig(file: file, gateway: identity, storage: storage, control: control, devicesDir: devicesDir,
-                             buses: buses, fridges: fridges, scanners: scanners, platform: platform,
-                             alarmCommand: alarmCommand, profiles: used, report: report, power: power, inputs: inputs, notify: notify)
+        var config = GatewayConfig(file: file, gateway: identity, storage: storage, control: control, devicesDir: devicesDir,
+                                   buses: buses, fridges: fridges, scanners: scanners, platform: platform,
+                                   alarmCommand: alarmCommand, profiles: used, report: report, power: power, inputs: inputs, notify: notify)
+        config.clock = clockPolicy
+        return config
     }
 
     static func declaredIDs(_ top: ConfigObject, _ key: String) -> Set<String> {
@@ -455,7 +469,7 @@ extension GatewayConfig {
 
 extension GatewayConfig {
     static func decodePower(_ top: ConfigObject, configDir: String) -> Power? {
-        guard let p = top.object("power", allowed: ["nut", "poll", "alarm_after"], required: false) else {
+        guard let p = top.object("power", allowed: ["nut", "poll", "alarm_after", "debounce"], required: false) else {
             return top.has("power") ? nil : .standard
         }
         var nut: Power.NUT?
@@ -481,9 +495,12 @@ extension GatewayConfig {
         }
         let poll = p.duration("poll", in: 1...300, default: 5)
         let after = p.duration("alarm_after", in: 0...86400, default: 0)
-        guard ok, let poll, let after else { return nil }
+        let debounce = p.duration("debounce", in: 0...3600, default: 10)
+        guard ok, let poll, let after, let debounce else { return nil }
         if nut == nil && !p.has("nut") { p.node.warning("no nut: { ups: ... }: only mains inputs (inputs[].kind \"mains\") report power") }
-        return Power(nut: nut, poll: poll, alarmAfter: after)
+        var power = Power(nut: nut, poll: poll, alarmAfter: after)
+        power.debounce = debounce
+        return power
     }
 
     static func decodeInputs(_ top: ConfigObject, busIDs: Set<String>, fridgeIDs: Set<String>, sensorIDs: Set<String>) -> [Input] {

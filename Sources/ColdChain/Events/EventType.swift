@@ -35,6 +35,8 @@ public enum EventType: String, Sendable, CaseIterable {
     case clockBehind = "clock.behind"
     /// The system clock stepped forward, or came back into line after `clock.behind`, with the offset.
     case clockCorrected = "clock.corrected"
+    /// The system clock stepped further forward than the record follows blindly; the record kept its own time.
+    case clockAhead = "clock.ahead"
     /// Mains power off, back, the UPS's battery low, the source unreadable, readable again (Events/SiteEvents).
     case powerLost = "power.lost"
     case powerRestored = "power.restored"

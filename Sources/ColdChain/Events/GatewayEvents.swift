@@ -148,11 +148,31 @@ public struct ClockCorrected: EventBody {
     }
 }
 
+/// `clock.ahead`: the system clock stepped further forward than the record follows blindly (beyond `clock.max_step`,
+/// or while the kernel said it was not synchronised). Recording goes on from `recorded` plus the steady time elapsed
+/// until the clock comes back or is confirmed (`clock.corrected`).
+public struct ClockAhead: EventBody {
+    public static let type = EventType.clockAhead
+    public var typed: TypedEvent { .clockAhead(self) }
+    public var system: Date
+    public var recorded: Date
+    public init(system: Date, recorded: Date) { self.system = system; self.recorded = recorded }
+    public var aheadSeconds: Double { system.timeIntervalSince(recorded) }
+    public var json: JSONValue {
+        ["system": .string(RFC3339.format(system)), "recorded": .string(RFC3339.format(recorded)), "ahead_s": .number(aheadSeconds.rounded())]
+    }
+    public init(json: JSONValue) throws(EventBodyError) {
+        let r = try BodyReader(json, Self.type)
+        self.init(system: try r.date("system"), recorded: try r.date("recorded"))
+    }
+}
+
 extension ClockStep {
     /// The event that records this step.
     public var body: any EventBody {
         switch self {
         case .behind(let system, let recorded): ClockBehind(system: system, recorded: recorded)
+        case .ahead(let system, let recorded): ClockAhead(system: system, recorded: recorded)
         case .corrected(let offset, let system, let previous): ClockCorrected(offsetSeconds: offset, system: system, previous: previous)
         }
     }

@@ -27,6 +27,7 @@ public enum TypedEvent: Sendable, Equatable {
     case backupFailed(BackupFailed)
     case clockBehind(ClockBehind)
     case clockCorrected(ClockCorrected)
+    case clockAhead(ClockAhead)
     case powerLost(PowerLost)
     case powerRestored(PowerRestored)
     case powerBatteryLow(PowerBatteryLow)
@@ -66,6 +67,7 @@ public enum TypedEvent: Sendable, Equatable {
         case .backupFailed: self = .backupFailed(try BackupFailed(json: body))
         case .clockBehind: self = .clockBehind(try ClockBehind(json: body))
         case .clockCorrected: self = .clockCorrected(try ClockCorrected(json: body))
+        case .clockAhead: self = .clockAhead(try ClockAhead(json: body))
         case .powerLost: self = .powerLost(try PowerLost(json: body))
         case .powerRestored: self = .powerRestored(try PowerRestored(json: body))
         case .powerBatteryLow: self = .powerBatteryLow(try PowerBatteryLow(json: body))
@@ -106,6 +108,7 @@ public enum TypedEvent: Sendable, Equatable {
         case .backupFailed(let b): b
         case .clockBehind(let b): b
         case .clockCorrected(let b): b
+        case .clockAhead(let b): b
         case .powerLost(let b): b
         case .powerRestored(let b): b
         case .powerBatteryLow(let b): b

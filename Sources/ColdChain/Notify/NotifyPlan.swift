@@ -52,14 +52,22 @@ public struct NotifyPlan: Sendable, Equatable {
     /// Levels already told are reminded this often until the alarm is acknowledged or closed; nil: never.
     public var repeatEvery: Double?
     public var channels: [String: Channel]
+    /// Most SMS one sms channel sends in 24 hours (each number a message); past it, messages are refused and the
+    /// refusals recorded. A flapping power supply sent 90 SMS a minute before this bound, and 16 `notify test` at once
+    /// sent 16.
+    public var smsPerDay: Int
 
-    public init(levels: [Level], causeLevels: [AlarmCause: [Level]] = [:], repeatEvery: Double?, channels: [String: Channel]) {
+    public static let defaultSMSPerDay = 200
+
+    public init(levels: [Level], causeLevels: [AlarmCause: [Level]] = [:], repeatEvery: Double?, channels: [String: Channel],
+                smsPerDay: Int = NotifyPlan.defaultSMSPerDay) {
         self.levels = levels; self.causeLevels = causeLevels; self.repeatEvery = repeatEvery; self.channels = channels
+        self.smsPerDay = smsPerDay
     }
 
     public func levels(for cause: AlarmCause) -> [Level] { causeLevels[cause] ?? levels }
 
-    static let keys = ["levels", "causes", "repeat", "channels"]
+    static let keys = ["levels", "causes", "repeat", "channels", "sms_per_day"]
 
     /// Reads `notify: {...}`; problems go to the object's problems with key paths.
     static func decode(_ o: ConfigObject, configDir: String) -> NotifyPlan? {
@@ -106,8 +114,9 @@ public struct NotifyPlan: Sendable, Equatable {
         if let r = o.child("repeat") {
             if r.value == .null || r.value == .bool(false) { repeatEvery = nil } else { repeatEvery = o.duration("repeat", in: 60...86400) }
         }
+        let smsPerDay = o.integer("sms_per_day", in: 1...10_000, default: defaultSMSPerDay) ?? defaultSMSPerDay
         guard o.node.problems.list.count == before else { return nil }
-        return NotifyPlan(levels: levels, causeLevels: causeLevels, repeatEvery: repeatEvery, channels: channels)
+        return NotifyPlan(levels: levels, causeLevels: causeLevels, repeatEvery: repeatEvery, channels: channels, smsPerDay: smsPerDay)
     }
 
     static func decodeChannel(_ node: ConfigNode, name: String, configDir: String) -> Channel? {

@@ -32,13 +32,17 @@ public enum RobotWebhook {
         case failed(String)
     }
 
-    public static func outcome(status: Int, body: [UInt8]) -> Outcome {
+    /// What the answer means, in words safe to record: `redaction` removes the webhook's key, token and secret from
+    /// anything quoted of the answer (an echoing portal or proxy page must not put them in the ledger).
+    public static func outcome(status: Int, body: [UInt8], redaction: Redaction) -> Outcome {
         guard (200...299).contains(status) else { return .failed("HTTP \(status)") }
-        guard let v = try? JSONValue.parse(Data(body)), let code = v["errcode"]?.intValue else {
-            return .failed("an answer without errcode: \"\(String(decoding: body.prefix(80), as: UTF8.self).escapedForTerminal)\"")
+        // Secrets are removed from the whole answer before it is parsed or cut: a cut could leave half a key.
+        let text = redaction.removingSecrets(String(decoding: body, as: UTF8.self))
+        guard let v = try? JSONValue.parse(Data(text.utf8)), let code = v["errcode"]?.intValue else {
+            return .failed("an answer without errcode: \"\(redaction.excerpt(text, limit: 80))\"")
         }
         if code == 0 { return .ok }
-        let message = v["errmsg"]?.stringValue.map { ": " + $0.truncated(120).escapedForTerminal } ?? ""
+        let message = v["errmsg"]?.stringValue.map { ": " + redaction.excerpt($0) } ?? ""
         return .failed("errcode \(code)\(message)")
     }
 }

@@ -164,6 +164,8 @@ public struct RecordSheetBuilder {
             note("door", "door \(b.input) closed after \(DurationText.describe(b.openSeconds))", from: t.addingTimeInterval(-b.openSeconds), to: t)
         case .clockBehind(let b):
             note("clock", "system clock \(DurationText.describe(b.behindSeconds)) behind the record; recorded at the record's time")
+        case .clockAhead(let b):
+            note("clock", "system clock \(DurationText.describe(b.aheadSeconds)) ahead of the record; not followed until confirmed")
         case .clockCorrected(let b):
             note("clock", "system clock stepped \(b.offsetSeconds >= 0 ? "forward" : "back") \(DurationText.describe(abs(b.offsetSeconds)))")
         case .inspectionRecorded(let b) where b.fridge == fridge.id:

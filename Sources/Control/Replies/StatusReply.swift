@@ -46,15 +46,18 @@ public struct StatusReply: Codable, Sendable, Equatable {
 public struct ClockInfo: Codable, Sendable, Equatable {
     public var synchronised: Bool?
     public var behind: Bool
+    /// Seconds the system clock is ahead of the record while that step is not followed (clock.ahead).
+    public var aheadSeconds: Double?
     public var system: String
     public var recorded: String
-    public init(synchronised: Bool?, behind: Bool, system: String, recorded: String) {
-        self.synchronised = synchronised; self.behind = behind; self.system = system; self.recorded = recorded
+    public init(synchronised: Bool?, behind: Bool, aheadSeconds: Double? = nil, system: String, recorded: String) {
+        self.synchronised = synchronised; self.behind = behind; self.aheadSeconds = aheadSeconds; self.system = system; self.recorded = recorded
     }
 
     /// "synchronised", "not synchronised" or "unknown", and "behind the record" when it is.
     public var summary: String {
         (synchronised.map { $0 ? "synchronised" : "not synchronised" } ?? "synchronisation unknown") + (behind ? ", behind the record" : "")
+            + (aheadSeconds.map { ", \(DurationText.describe($0)) ahead of the record (not followed until confirmed)" } ?? "")
     }
 }
 

@@ -2,6 +2,7 @@ import ColdChain
 import FoundationEssentials
 import Glibc
 import POSIX
+import Storage
 
 /// Reads a configuration file and the device profiles it uses, and validates all of it before anything starts.
 public enum ConfigLoader {
@@ -41,6 +42,15 @@ public enum ConfigLoader {
 
     /// Checks what can only be checked on this machine: readable token, executable alarm command, writable state.
     static func checkFiles(_ config: GatewayConfig, problems: ConfigProblems) {
+        if let b = config.storage.backup {
+            // Where the folder leads is an error; a link, an owner or a planted file is said as the daemon will find it
+            // (check-config may run as another user than the service, so those are warnings).
+            if let place = BackupTarget.placeProblem(dir: b.dir, ledgerPath: config.storage.path) {
+                problems.add("storage.backup.dir", place)
+            } else if access(b.dir, F_OK) == 0, let p = BackupTarget.problem(dir: b.dir, name: config.gateway.id, ledgerPath: config.storage.path) {
+                problems.add("storage.backup.dir", p, warning: true)
+            }
+        }
         if let password = config.power.nut?.passwordFile, access(password, R_OK) != 0 {
             problems.add("power.nut.password_file", "cannot read '\(password)' (\(String(cString: strerror(errno))))")
         }

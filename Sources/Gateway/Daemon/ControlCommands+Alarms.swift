@@ -59,6 +59,6 @@ extension ControlCommands {
             throw ControlFailure(.notFound, "no channel '\(channel.truncated(40).escapedForTerminal)'; configured: \(notify.plan.channels.keys.sorted().joined(separator: ", "))")
         }
         let now = clock.now()
-        return try .result(try await onQueue(notifyQueue) { notify.sendTest(channel: channel, now: now) })
+        return try .result(try await onQueue(notifyQueue) { try notify.sendTest(channel: channel, now: now).get() })
     }
 }

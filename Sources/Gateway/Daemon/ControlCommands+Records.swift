@@ -8,7 +8,7 @@ extension ControlCommands {
     /// Event kinds the sheet and the chart show.
     static let recordKinds: [EventType] = [.excursionOpened, .excursionClosed, .alarmOpened, .alarmAcknowledged, .alarmClosed, .sensorNoData,
                                            .sensorRecovered, .gatewayGap, .ledgerUnrecorded, .inspectionRecorded, .powerLost, .powerRestored,
-                                           .powerBatteryLow, .powerUnknown, .doorOpened, .doorClosed, .clockBehind, .clockCorrected,
+                                           .powerBatteryLow, .powerUnknown, .doorOpened, .doorClosed, .clockBehind, .clockCorrected, .clockAhead,
                                            .alarmNotified]
 
     /// `report daily --month YYYY-MM [--fridge F]`: the record sheet of each fridge (or one), with its month's chart.

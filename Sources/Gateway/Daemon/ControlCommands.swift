@@ -146,8 +146,18 @@ final class ControlCommands: ControlHandling {
         if clockInfo?.behind == true, let c = clockInfo {
             problems.append("clock: the system clock reads \(c.system), behind the record (\(c.recorded)); events are recorded at the record's time until it is right")
         }
+        if let c = clockInfo, let ahead = c.aheadSeconds {
+            problems.append("clock: the system clock reads \(c.system), \(DurationText.describe(ahead)) ahead of the record (\(c.recorded)); events are "
+                            + "recorded at the record's time until it comes back or is confirmed (synchronised, or steady for clock.confirm_after)")
+        }
         for (channel, n) in (notify?.retrying ?? [:]).sorted(by: { $0.key < $1.key }) {
             problems.append("notify: \(n) notice(s) to \(channel) failed and wait to be retried (coldchainctl alarms; the log says why)")
+        }
+        if let notify {
+            for (channel, used) in notify.smsUsed(now: now).sorted(by: { $0.key < $1.key }) where used * 5 >= notify.plan.smsPerDay * 4 {
+                problems.append("notify: \(channel) sent \(used) of its \(notify.plan.smsPerDay) SMS a day in the last 24 hours"
+                                + (used >= notify.plan.smsPerDay ? "; further SMS are refused and recorded until older ones age out (notify.sms_per_day)" : ""))
+            }
         }
         let site = hub.siteStatus()
         for p in site.power {
@@ -174,12 +184,8 @@ final class ControlCommands: ControlHandling {
 
     func clockStatus(now: Date) -> ClockInfo? {
         guard let rc = hub.recordClock else { return nil }
-        let sync: Bool? = switch ClockSync.read() {
-        case .synchronised: true
-        case .notSynchronised: false
-        case .unknown: nil
-        }
-        return ClockInfo(synchronised: sync, behind: rc.isBehind, system: RFC3339.format(rc.systemNow()), recorded: RFC3339.format(now))
+        let sync = ClockSync.read().isSynchronised
+        return ClockInfo(synchronised: sync, behind: rc.isBehind, aheadSeconds: rc.aheadSeconds, system: RFC3339.format(rc.systemNow()), recorded: RFC3339.format(now))
     }
 
     /// The chain, checked against the head the platform confirmed and the anchors the caller gives.

@@ -62,7 +62,8 @@ public struct GatewayDaemon: Sendable {
             let floor = [try ledger.lastEvent().flatMap { RFC3339.parse($0.at) }, try ledger.lastHeartbeat(), Version.earliestPlausibleTime]
                 .compactMap { $0 }.max()
             let lastWord = try reader.latest(types: [EventType.clockBehind, .clockCorrected].map(\.rawValue), limit: 1).first
-            clock = RecordClock(system: self.clock, steady: steady, floor: floor, wasBehind: lastWord?.type == EventType.clockBehind.rawValue)
+            clock = RecordClock(system: self.clock, steady: steady, floor: floor, wasBehind: lastWord?.type == EventType.clockBehind.rawValue,
+                                policy: config.clock, synchronised: { ClockSync.read().isSynchronised })
             startedAt = clock.now()
             let lastPower = try reader.latest(types: EventType.power.map(\.rawValue), limit: 1).first
             try await recordStart(ledger: ledger, at: startedAt, expectedDown: lastPower?.type == EventType.powerBatteryLow.rawValue)

@@ -81,7 +81,7 @@ final class BusPoller: Service, @unchecked Sendable {
         // Sensors first, then inputs: index i < sensors.count is a sensor, the rest are inputs.
         var due = (0..<(sensors.count + inputs.count)).map { start + Double($0) * max(bus.gap, 0.05) }
         var failures = [Int](repeating: 0, count: due.count)
-        var debouncers = inputs.map { InputDebouncer(debounce: $0.debounce) }
+        var debouncers = inputs.map { InputDebouncer(debounce: $0.debounce, safe: $0.kind == .door) }
         var inputUnreadable = [Bool](repeating: false, count: inputs.count)
         var reconnectDelay = 1.0
         var nextConnect = 0.0

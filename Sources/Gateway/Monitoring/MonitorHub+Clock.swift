@@ -25,6 +25,10 @@ extension MonitorHub {
                 log.warning("clock: the system clock reads \(RFC3339.format(system)), \(DurationText.describe(recorded.timeIntervalSince(system))) behind "
                             + "the record (\(RFC3339.format(recorded))); recording goes on from the record's time until it is right")
                 return NewEvent(step.body, at: recorded)
+            case .ahead(let system, let recorded):
+                log.warning("clock: the system clock stepped to \(RFC3339.format(system)), \(DurationText.describe(system.timeIntervalSince(recorded))) ahead of "
+                            + "the record; not followed until it comes back or is confirmed (synchronised, or steady for clock.confirm_after)")
+                return NewEvent(step.body, at: recorded)
             case .corrected(let offset, let system, _):
                 log.notice("clock: the system clock stepped \(offset >= 0 ? "forward" : "back") by \(DurationText.describe(abs(offset))); recording follows it again")
                 return NewEvent(step.body, at: system)

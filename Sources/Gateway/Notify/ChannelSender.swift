@@ -21,9 +21,12 @@ final class ChannelSender {
     let clock: any WallClock
     private var session: HTTPSession?
     static let timeLimit = 30.0
+    /// A robot's whole request, in seconds (no progress for half of it also ends it).
+    let robotTimeout: Double
 
-    init(gateway: String, alarmCommand: String?, searchPath: String, clock: any WallClock) {
+    init(gateway: String, alarmCommand: String?, searchPath: String, clock: any WallClock, robotTimeout: Double = 20) {
         self.gateway = gateway; self.alarmCommand = alarmCommand; self.searchPath = searchPath; self.clock = clock
+        self.robotTimeout = robotTimeout
     }
 
     var toolEnvironment: [String: String] { ToolRun.environment(gateway: gateway, path: searchPath) }
@@ -46,11 +49,16 @@ final class ChannelSender {
         }
         guard case .ok = PlatformURL.check(url) else { return failed("the webhook URL is not https (or http to this machine)") }
         var target = url
+        // Everything quoted of the robot's answer or of libcurl's words passes through this: the URL, its key or
+        // token, DingTalk's secret and signature never reach the record or the log.
+        var redaction = Redaction.url(url)
         let body: JSONValue
         if channel.kind == .dingtalk {
             if let secret = Credentials.read(file: channel.secretFile, credential: "notify-\(channel.name)-secret", clean: { $0.trimmingWhitespace }) {
                 let millis = Int64((clock.now().timeIntervalSince1970 * 1000).rounded())
                 target = RobotWebhook.dingtalkSignedURL(url, secret: secret, millis: millis)
+                redaction.add(secret)
+                redaction.add(Redaction.url(target))
             } else if channel.secretFile != nil {
                 return failed("cannot read the signing secret (secret_file)")
             }
@@ -60,27 +68,20 @@ final class ChannelSender {
         }
         do {
             if session == nil {
-                session = try HTTPSession(settings: HTTPSettings(timeout: 20, connectTimeout: 10, maxBody: 64 << 10), label: "notify")
+                session = try HTTPSession(settings: HTTPSettings(timeout: robotTimeout, connectTimeout: 10, lowSpeedTime: robotTimeout / 2, maxBody: 64 << 10), label: "notify")
             }
         } catch {
             return failed("HTTP client: \(error)")
         }
         let request = HTTPRequest(.post, url: target, headers: ["Content-Type: application/json"], body: Array(body.serialized.utf8))
         switch session!.performBlocking(request) {
-        case .failure(let e): return failed(Self.withoutURL(e.message, url: url))
+        case .failure(let e): return failed(redaction.excerpt(e.message, limit: 300))
         case .success(let r):
-            switch RobotWebhook.outcome(status: r.status, body: r.body) {
+            switch RobotWebhook.outcome(status: r.status, body: r.body, redaction: redaction) {
             case .ok: return Attempt(recipient: "group", number: nil, error: nil)
             case .failed(let why): return failed(why)
             }
         }
-    }
-
-    /// libcurl's messages may quote the URL, whose query holds the robot's key.
-    static func withoutURL(_ message: String, url: String) -> String {
-        var m = message
-        if let q = url.firstIndex(of: "?") { m = m.replacing(String(url[q...]), with: "?…") }
-        return m.replacing(url, with: "(the webhook URL)")
     }
 
     // MARK: SMS

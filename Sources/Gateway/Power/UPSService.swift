@@ -12,6 +12,7 @@ final class UPSService: Service, @unchecked Sendable {
     let name = "ups"
     let settings: GatewayConfig.Power.NUT
     let poll: Double
+    let debounce: Double
     let hub: MonitorHub
     let clock: any WallClock
     let log: Log
@@ -20,7 +21,7 @@ final class UPSService: Service, @unchecked Sendable {
     private let wake = DispatchSemaphore(value: 0)
 
     init(power: GatewayConfig.Power, nut: GatewayConfig.Power.NUT, hub: MonitorHub, clock: any WallClock, log: Log) {
-        self.settings = nut; self.poll = power.poll; self.hub = hub; self.clock = clock; self.log = log
+        self.settings = nut; self.poll = power.poll; self.debounce = power.debounce; self.hub = hub; self.clock = clock; self.log = log
         password = Self.password(nut)
     }
 
@@ -47,6 +48,8 @@ final class UPSService: Service, @unchecked Sendable {
         // Each socket call waits at most this long, so a stop is never later than a few of them.
         let timeout = min(max(poll, 1), 5)
         var unreadableInARow = 0
+        // Toward the safe side (on battery): a UPS flapping between mains and battery is on battery, once.
+        var mains = InputDebouncer(debounce: debounce, safe: false)
         while !isStopped {
             var reading: SiteMonitor.PowerReading
             do {
@@ -56,6 +59,14 @@ final class UPSService: Service, @unchecked Sendable {
                 client?.close()
                 client = nil
                 reading = .unreadable("\(error)")
+            }
+            if case .state(let online, let low, _) = reading {
+                _ = mains.observe(online, at: monotonicSeconds())
+                // Not settled yet, or a blip against the settled state: nothing new to say (the hub keeps what it has).
+                // Battery low is news whatever the debounce: the gateway expects to go down.
+                if mains.stable != online && !(low && !online) { _ = wake.wait(timeout: .now() + poll); continue }
+            } else {
+                mains.interrupted()
             }
             if case .unreadable = reading { unreadableInARow += 1 } else { unreadableInARow = 0 }
             // upsd answers "WAIT" for a second or two after it (or its driver) starts, and one lost answer is not an

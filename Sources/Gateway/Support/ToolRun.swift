@@ -23,29 +23,60 @@ enum ToolRun {
         }
     }
 
-    /// What a tool may print that is kept (its answer, an SMS path, an error line).
+    /// What a tool may print that is kept (its answer, an SMS path, an error line); the rest is read and discarded.
     static let maxOutput = 4096
 
+    /// Runs `path` under `timeLimit`. Its stdout and stderr come through a pipe: the first `maxOutput` bytes are
+    /// kept, the rest read and dropped, nothing written to disk. (Before, output went to a world-readable
+    /// `/tmp/coldchaind-tool-*.out` and was read whole: 100 MB of tool output took the daemon from 30 to 128 MB.)
+    /// The tool leads a process group of its own, and at the time limit the whole group is killed: a tool script
+    /// whose child hung left one orphan per attempt, outliving the daemon.
     static func run(_ path: String, _ arguments: [String], stdin: [UInt8]? = nil, environment: [String: String], timeLimit: Double) -> Outcome {
-        let outFile = "/tmp/coldchaind-tool-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).out"
-        defer { unlink(outFile) }
         let child: ChildProcess
         do {
-            child = try ChildProcess(path: path, arguments: arguments, stdin: stdin, stdout: outFile, stderr: outFile, environment: environment)
+            child = try ChildProcess(path: path, arguments: arguments, stdin: stdin, environment: environment, captureOutput: true, ownGroup: true)
         } catch {
             return .couldNotStart("\(error)")
         }
-        let deadline = DispatchTime.now() + timeLimit
-        while DispatchTime.now() < deadline {
-            if let status = child.poll() {
-                let bytes = FileManager.default.contents(atPath: outFile).map { [UInt8]($0.prefix(maxOutput)) } ?? []
-                return .exited(status, output: String(decoding: bytes, as: UTF8.self).trimmingWhitespace)
+        var kept: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16 << 10)
+        var open = child.output != nil
+        let deadline = monotonicSeconds() + timeLimit
+        var status: Int32?
+        while status == nil {
+            let left = deadline - monotonicSeconds()
+            if left <= 0 {
+                child.signalGroup(SIGKILL)
+                child.wait()
+                return .killed(after: timeLimit)
             }
-            usleep(20_000)
+            if open, let out = child.output {
+                var fds = [pollfd(fd: out.rawValue, events: Int16(POLLIN), revents: 0)]
+                _ = try? pollDescriptors(&fds, timeoutMillis: Int32(min(left, 0.05) * 1000) + 1)
+                open = drain(out, into: &kept, buffer: &buffer)
+            } else {
+                usleep(20_000)
+            }
+            status = child.poll()
         }
-        child.signal(SIGKILL)
-        child.wait()
-        return .killed(after: timeLimit)
+        // The tool has ended: what it wrote before that is in the pipe. A child it left running keeps the pipe open,
+        // so this reads what is there and does not wait for the end.
+        if open, let out = child.output { _ = drain(out, into: &kept, buffer: &buffer) }
+        child.output?.close()
+        return .exited(status!, output: String(decoding: kept, as: UTF8.self).trimmingWhitespace)
+    }
+
+    /// Reads what the pipe holds now; keeps up to `maxOutput` bytes. False once the pipe has ended or failed.
+    private static func drain(_ fd: FileDescriptor, into kept: inout [UInt8], buffer: inout [UInt8]) -> Bool {
+        while true {
+            let r = buffer.withUnsafeMutableBytes { try? fd.readAvailable(into: $0) }
+            switch r {
+            case .bytes(let n)?:
+                if kept.count < maxOutput { kept += buffer.prefix(min(n, maxOutput - kept.count)) }
+            case .wouldBlock?: return true
+            case .endOfStream?, nil: return false
+            }
+        }
     }
 
     /// A tool's whole environment: a search path, the locale and time zone it should print in, and which gateway it

@@ -112,8 +112,11 @@ public final class ScanHub: Sendable {
                 Self.judge(scan, scanner: scanner, state: s, config: config, now: now, today: today, wentOut: hasGoneOut)
             }
             // An expiry judged while the system clock is known to be wrong says so, with the time it was judged at.
-            if case .scan(var s)? = judged, s.expiry != nil, monitor.recordClock?.isBehind == true, case .object(var detail) = s.detail {
-                detail["clock"] = .string("the system clock is behind the record; expiry judged at \(RFC3339.format(now)), the record's time")
+            let clockWrong: String? = monitor.recordClock.flatMap { rc in
+                rc.isBehind ? "behind the record" : rc.aheadSeconds.map { "\(DurationText.describe($0)) ahead of the record" }
+            }
+            if case .scan(var s)? = judged, s.expiry != nil, let clockWrong, case .object(var detail) = s.detail {
+                detail["clock"] = .string("the system clock is \(clockWrong); expiry judged at \(RFC3339.format(now)), the record's time")
                 s.detail = .object(detail)
                 judged = .scan(s)
             }

@@ -14,6 +14,8 @@ public final class Ledger: @unchecked Sendable {
     private let queue = DispatchQueue(label: "coldchain.ledger.writer")
     private let db: Database
     private var head: (seq: Int64, hash: String)
+    /// The newest event's time: no event is stamped earlier (see `write`).
+    private var headAt: Date
     private let pending = Mutex<[Request]>([])
     private let published: Mutex<Int64>
     private let isClosed = Mutex(false)
@@ -39,8 +41,9 @@ public final class Ledger: @unchecked Sendable {
         db = try Database(path: path)
         try LedgerSchema.migrator.migrate(db) { progress("ledger: upgrading the file (\($0))") }
         try LedgerIndexBuild.run(db, progress: progress)
-        let last = try db.statement("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").first { ($0.int(0), $0.string(1)) }
-        head = last ?? (0, LedgerHash.genesis)
+        let last = try db.statement("SELECT seq, hash, at FROM events ORDER BY seq DESC LIMIT 1").first { ($0.int(0), $0.string(1), $0.string(2)) }
+        head = last.map { ($0.0, $0.1) } ?? (0, LedgerHash.genesis)
+        headAt = last.flatMap { RFC3339.parse($0.2) } ?? .distantPast
         published = Mutex(head.seq)
     }
 
@@ -106,8 +109,13 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
+    /// Writes the batch in one transaction. An event is never stamped earlier than the one before it: events are
+    /// stamped by their producers just before they queue (a reading when taken, a notice attempt when made), and two
+    /// producers can queue in the other order by a few milliseconds. The record's order is the ledger's, so the
+    /// later-queued one takes its predecessor's time (the second hardening run found 31 notify events earlier than
+    /// the event before them; `LedgerReader.lastEvent(before:)` bisects on time and needs this order too).
     private func write(_ batch: [Request]) -> Result<Void, Error> {
-        var seq = head.seq, hash = head.hash
+        var seq = head.seq, hash = head.hash, last = headAt
         var results: [[LedgerEvent]] = []
         do {
             let insert = try db.statement("INSERT INTO events(seq, at, type, body, prev_hash, hash) VALUES (?,?,?,?,?,?)")
@@ -117,7 +125,8 @@ public final class Ledger: @unchecked Sendable {
                     written.reserveCapacity(r.events.count)
                     for e in r.events {
                         seq += 1
-                        let at = RFC3339.format(e.at)
+                        last = max(last, e.at)
+                        let at = RFC3339.format(last)
                         let h = LedgerHash.compute(prev: hash, seq: seq, at: at, type: e.type, body: e.body)
                         try insert.bind(1, seq); try insert.bind(2, at); try insert.bind(3, e.type)
                         try insert.bind(4, e.body); try insert.bind(5, hash); try insert.bind(6, h)
@@ -135,6 +144,7 @@ public final class Ledger: @unchecked Sendable {
         }
         failure.withLock { $0 = nil }
         head = (seq, hash)
+        headAt = last
         published.withLock { $0 = seq }
         for (r, written) in zip(batch, results) { r.done(.success(written)) }
         return .success(())

@@ -14,8 +14,10 @@ public final class Database: @unchecked Sendable {
         /// `FULL` makes a commit durable before it returns (the ledger's rule); `NORMAL` for scratch databases.
         public var synchronous = "FULL"
         public var busyTimeoutMillis: Int32 = 5000
-        public init(readOnly: Bool = false, synchronous: String = "FULL") {
-            self.readOnly = readOnly; self.synchronous = synchronous
+        /// SQLITE_OPEN_NOFOLLOW: a path that is a symbolic link is refused (a backup copy must never write through one).
+        public var noFollow = false
+        public init(readOnly: Bool = false, synchronous: String = "FULL", noFollow: Bool = false) {
+            self.readOnly = readOnly; self.synchronous = synchronous; self.noFollow = noFollow
         }
     }
 
@@ -25,7 +27,7 @@ public final class Database: @unchecked Sendable {
     public init(path: String, options: Options = Options()) throws {
         var db: OpaquePointer?
         let flags = (options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
-            | SQLITE_OPEN_NOMUTEX
+            | SQLITE_OPEN_NOMUTEX | (options.noFollow ? SQLITE_OPEN_NOFOLLOW : 0)
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let error = SQLiteError.from(rc, db, sql: nil)

@@ -1,0 +1,38 @@
+/// Text a person types that the record keeps and other people read (a name in `check --by`, an acknowledgement's
+/// note, a hold's reason): what may not be in it.
+///
+/// Found by the second hardening run: names took zero-width characters, a BOM, U+2028 and hundreds of combining marks
+/// on one letter, each of which hides or garbles what the record sheet and the terminal show.
+public enum PersonText {
+    /// Most combining marks on one character (real scripts need two or three; Vietnamese stacks two).
+    public static let maxMarks = 4
+
+    /// Why `s` is refused, or nil: format characters (category Cf: zero-width spaces and joiners, the BOM, bidi
+    /// controls), line and paragraph separators, and more than `maxMarks` combining marks on one character.
+    public static func problem(_ s: String) -> String? {
+        for scalar in s.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .format: return "contains an invisible format character (U+\(String(scalar.value, radix: 16, uppercase: true)))"
+            case .lineSeparator, .paragraphSeparator: return "contains a line or paragraph separator (U+\(String(scalar.value, radix: 16, uppercase: true)))"
+            default: continue
+            }
+        }
+        for c in s where c.unicodeScalars.filter({ [.nonspacingMark, .spacingMark, .enclosingMark].contains($0.properties.generalCategory) }).count > maxMarks {
+            return "has more than \(maxMarks) combining marks on one character"
+        }
+        return nil
+    }
+}
+
+/// A temperature as a person writes it: an optional sign, digits, an optional decimal point and digits. Not hex
+/// (`0x10` was read as 16 °C), not an exponent (`1e-400` was read as 0 °C), not `nan` or `inf`.
+public enum PlainDecimal {
+    public static func parse(_ text: String) -> Double? {
+        var rest = Substring(text)
+        if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }
+        let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = parts.first, !whole.isEmpty, whole.count <= 6, whole.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        if parts.count == 2 { guard !parts[1].isEmpty, parts[1].count <= 6, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil } }
+        return Double(text)
+    }
+}
