@@ -1,3 +1,4 @@
+import ColdChain
 import Foundation
 import Glibc
 import Storage
@@ -69,8 +70,14 @@ import TestSupport
         // Everything up to the clean run's last confirmed batch arrived.
         let missing = Set(1...cursor).subtracting(unique)
         #expect(missing.isEmpty, "missing at the receiver: \(missing.sorted().prefix(20))")
-        #expect(unique.count >= 200, "\(unique.count) events forwarded over 20 crashes")
-        print("uplink crash test: \(unique.count) events forwarded, \(seqs.count - unique.count) repeats, ledger head \(head)")
-        #expect(seqs.count - unique.count < seqs.count / 2, "repeats are re-sent batches, not a flood: \(seqs.count) received, \(unique.count) unique")
+        // Counted in events, not in time: how far each run got before its kill depends on the machine's load.
+        #expect(cursor > 0, "the clean run forwarded nothing")
+        // The cursor moves after every 2xx, so a kill repeats at most the batch in flight (7 events). Urgent
+        // events (each restart's gateway.gap) also go ahead of the backlog, and again in order, once per run.
+        let urgent = try reader.events(after: 0, limit: 100_000).filter { EventType.urgent.map(\.rawValue).contains($0.type) }.count
+        let bound = 20 * 7 + urgent * 21
+        print("uplink crash test: \(unique.count) events forwarded, \(seqs.count - unique.count) repeats (bound \(bound)), ledger head \(head)")
+        #expect(seqs.count - unique.count <= bound,
+                "repeats are re-sent batches, not a flood: \(seqs.count) received, \(unique.count) unique, bound \(bound)")
     }
 }
