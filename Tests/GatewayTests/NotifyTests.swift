@@ -28,7 +28,8 @@ final class NotifyRig: @unchecked Sendable {
 
     let logs = LogCapture()
 
-    init(fails: Int = 0, levels: String? = nil, mode: String = "", realClock: Bool = false, smsPerDay: Int = 200, robotTimeout: Double = 20) throws {
+    init(fails: Int = 0, levels: String? = nil, mode: String = "", realClock: Bool = false, smsPerDay: Int = 200, robotTimeout: Double = 20,
+         maxPerHour: Int = 10) throws {
         let dir = TempDir("cc-notify")
         store = dir.file("robots.jsonl")
         smsLog = dir.file("sms.log")
@@ -60,6 +61,7 @@ final class NotifyRig: @unchecked Sendable {
               levels: \(levels ?? #"[ { after: "0s", to: ["duty"] }, { after: "30m", to: ["head"] }, { after: "90m", to: ["county", "site"] } ]"#),
               repeat: "30m",
               sms_per_day: \(smsPerDay),
+              max_per_hour: \(maxPerHour),
               channels: {
                 duty: { type: "wecom", url_file: "wecom.url", mobiles: ["13800000001"] },
                 head: { type: "dingtalk", url_file: "ding.url", secret_file: "ding.secret", mobiles: ["13900000002"] },
@@ -337,6 +339,54 @@ final class NotifyRig: @unchecked Sendable {
         try rig.restart(at: t.addingTimeInterval(120))
         #expect(rig.center.smsUsed(now: t.addingTimeInterval(120)) == ["county": 5])
         #expect(rig.center.smsUsed(now: t.addingTimeInterval(86_400)).isEmpty)
+    }
+
+    /// A fridge whose temperature flaps across its limit for two hours (7 min out, 3 min in: an alarm opened and closed
+    /// every 10 minutes), with a bound of 4 notices an hour and a restart in the middle. The channel never carries
+    /// more than 4 notices in any hour; every notice is either sent or recorded as folded; the summaries account for
+    /// every folded notice, across the restart, and the last one says that nothing is open any more (hardening 2,
+    /// finding 5: a flapping supply sent 90 SMS a minute).
+    @Test func aFlappingCauseIsBoundedAndSummarised() throws {
+        let rig = try NotifyRig(levels: #"[ { after: "0s", to: ["county"] } ]"#, maxPerHour: 4)
+        let f = rig.f
+        var minute = 0
+        for cycle in 0..<12 {
+            for (c, n) in [(11.0, 7), (5.0, 3)] {
+                for _ in 0..<n {
+                    f.feed(c, minutes: 1, from: minute)
+                    rig.step(f.t0.addingTimeInterval(Double(minute) * 60 + 1))
+                    minute += 1
+                }
+            }
+            if cycle == 6 { try rig.restart(at: f.t0.addingTimeInterval(Double(minute) * 60)) }
+        }
+        // Quiet: the last summary is due 10 minutes after the last folded notice.
+        for m in minute..<(minute + 15) { f.feed(5, minutes: 1, from: m); rig.step(f.t0.addingTimeInterval(Double(m) * 60 + 1)) }
+        let events = try LedgerReader(path: f.config.storage.path).events(types: ["alarm.notified"]).compactMap { e -> (Date, AlarmNotified)? in
+            guard case .alarmNotified(let n)? = try e.typed(), let at = RFC3339.parse(e.at) else { return nil }
+            return (at, n)
+        }
+        let county = events.filter { $0.1.channel == "county" }
+        // A notice sent is its first attempt's events (one per number) at one time.
+        let sentTimes = Set(county.filter { $0.1.folded != true && $0.1.attempt == 1 }.map(\.0)).sorted()
+        for t in sentTimes {
+            let inHour = sentTimes.filter { $0 >= t && $0.timeIntervalSince(t) < 3600 }.count
+            #expect(inHour <= 4, "\(inHour) notices in the hour from \(t)")
+        }
+        let alarms = try f.events("alarm.opened").count
+        let folded = county.filter { $0.1.folded == true }
+        let sentNotices = Set(county.filter { $0.1.folded != true && $0.1.kind != .summary }.map { "\($0.1.alarm) \($0.1.kind)" }).count
+        #expect(alarms >= 10, "the flapping opened \(alarms) alarms")
+        #expect(folded.count + sentNotices == 2 * alarms, "every opened and closed notice is sent or folded: \(folded.count) + \(sentNotices) of \(2 * alarms)")
+        let summaries = county.filter { $0.1.kind == .summary && $0.1.ok }
+        let summaryRounds = Dictionary(grouping: summaries, by: \.0).values.map { $0[0].1 }
+        #expect(summaryRounds.compactMap(\.folds).reduce(0, +) == folded.count, "the summaries account for every folded notice")
+        let texts = rig.smsCalls().compactMap { $0.last }
+        let last = try #require(texts.last)
+        #expect(last.contains("【冷链报警·汇总】") && last.contains("现在均已结束"), "\(last)")
+        #expect(try rig.notified().filter { !$0.ok && $0.folded != true }.isEmpty)
+        print("flapping for \(minute) min: \(alarms) alarms, \(sentTimes.count) notices sent (\(summaryRounds.count) summaries), "
+              + "\(folded.count) folded, \(rig.smsCalls().count) SMS calls; max 4 notices an hour per cause, fridge and channel")
     }
 
     /// `notify test`: every channel, now, recorded as alarm 0; a channel whose URL file is gone says so.

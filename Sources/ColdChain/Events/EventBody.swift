@@ -75,6 +75,11 @@ public struct BodyReader {
         return b
     }
 
+    public func optionalBool(_ k: String) throws(EventBodyError) -> Bool? {
+        guard object[k] != nil else { return nil }
+        return try bool(k)
+    }
+
     public func date(_ k: String) throws(EventBodyError) -> Date {
         guard let d = RFC3339.parse(try string(k)) else { throw fail(k, "is not an RFC 3339 time") }
         return d
@@ -115,6 +120,7 @@ public struct BodyWriter {
     public mutating func set(_ k: String, _ d: Double?) { if let d { object[k] = .number(d) } }
     public mutating func set(_ k: String, _ i: Int?) { if let i { object[k] = .number(Double(i)) } }
     public mutating func set(_ k: String, _ b: Bool) { object[k] = .bool(b) }
+    public mutating func set(_ k: String, _ b: Bool?) { if let b { object[k] = .bool(b) } }
     public mutating func set(_ k: String, _ d: Date) { object[k] = .string(RFC3339.format(d)) }
     public var json: JSONValue { .object(object) }
 }

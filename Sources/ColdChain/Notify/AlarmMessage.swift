@@ -24,6 +24,22 @@ public struct AlarmMessage: Sendable, Equatable {
     public var note: String?
     public var gateway: String
     public var site: String
+    /// For a summary: what it folds and how things stand now.
+    public var summary: Summary?
+
+    public struct Summary: Sendable, Equatable {
+        /// Notices folded, and the alarms they were about.
+        public var notices: Int
+        public var alarms: Int
+        /// Local clock times of the first and last folded notice, `10:02`.
+        public var fromLocal: String
+        public var toLocal: String
+        /// Alarms of this cause and fridge still open now.
+        public var stillOpen: [Int]
+        public init(notices: Int, alarms: Int, fromLocal: String, toLocal: String, stillOpen: [Int]) {
+            self.notices = notices; self.alarms = alarms; self.fromLocal = fromLocal; self.toLocal = toLocal; self.stillOpen = stillOpen
+        }
+    }
 
     public init(kind: Escalation.Kind, level: Int, alarm: Int, cause: AlarmCause, fridge: String, fridgeName: String?, sensor: String,
                 celsius: Double?, lowC: Double?, highC: Double?, openedAt: Date, openedLocal: String, minutes: Int,
@@ -49,9 +65,21 @@ public struct AlarmMessage: Sendable, Equatable {
         case .acknowledged: "【冷链报警·已确认】"
         case .closed: "【冷链报警·已结束】"
         case .test: "【冷链报警·测试】"
+        case .summary: "【冷链报警·汇总】"
         }
         if kind == .test { return head + "\(site) 网关 \(gateway) 的通知测试，无需处理 (notification test)" }
         let place = fridge == "*" ? "全部冰箱" : "\(fridgeName.map { "\($0) " } ?? "")(\(fridge))"
+        if kind == .summary, let s = summary {
+            let cause = switch cause {
+            case .excursion: "温度超标"
+            case .noData: "探头无数据"
+            case .power: "断电"
+            case .door: "门未关"
+            }
+            let now = s.stillOpen.isEmpty ? "现在均已结束"
+                : "现在仍有 \(s.stillOpen.count) 个未结束（告警 " + s.stillOpen.prefix(5).map(String.init).joined(separator: "、") + (s.stillOpen.count > 5 ? "…" : "") + "）"
+            return head + "\(place) \(cause)告警 \(s.alarms) 次（\(s.fromLocal)–\(s.toLocal)），为免刷屏，其间 \(s.notices) 条通知合并为本条；\(now) [\(gateway)]"
+        }
         var what: String
         switch cause {
         case .excursion:
@@ -78,6 +106,9 @@ public struct AlarmMessage: Sendable, Equatable {
         w.set("fridge_name", fridgeName); w.set("sensor", sensor); w.set("c", celsius); w.set("low_c", lowC); w.set("high_c", highC)
         w.set("opened_at", openedAt); w.set("minutes", minutes); w.set("acknowledged_by", acknowledgedBy); w.set("note", note)
         w.set("gateway", gateway); w.set("site", site); w.set("text", text)
+        if let s = summary {
+            w.set("folded_notices", s.notices); w.set("folded_alarms", s.alarms); w.set("still_open", .array(s.stillOpen.map { .number(Double($0)) }))
+        }
         return w.json
     }
 }

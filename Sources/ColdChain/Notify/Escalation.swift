@@ -15,8 +15,9 @@ public struct Escalation: Sendable, Equatable {
         }
     }
 
-    /// What a notice says: a new alarm (level 0), a level reached, a reminder, who acknowledged, the end.
-    public enum Kind: String, Sendable, CaseIterable, Codable { case opened, escalated, reminder, acknowledged, closed, test }
+    /// What a notice says: a new alarm (level 0), a level reached, a reminder, who acknowledged, the end; a test; a
+    /// summary of notices folded by the hour's bound (NoticeBudget).
+    public enum Kind: String, Sendable, CaseIterable, Codable { case opened, escalated, reminder, acknowledged, closed, test, summary }
 
     public struct Notice: Sendable, Equatable {
         public var alarm: Int

@@ -56,18 +56,20 @@ public struct NotifyPlan: Sendable, Equatable {
     /// refusals recorded. A flapping power supply sent 90 SMS a minute before this bound, and 16 `notify test` at once
     /// sent 16.
     public var smsPerDay: Int
+    /// Most notices per alarm cause, fridge and channel in any hour, the summary included (NoticeBudget).
+    public var maxPerHour: Int
 
     public static let defaultSMSPerDay = 200
 
     public init(levels: [Level], causeLevels: [AlarmCause: [Level]] = [:], repeatEvery: Double?, channels: [String: Channel],
-                smsPerDay: Int = NotifyPlan.defaultSMSPerDay) {
+                smsPerDay: Int = NotifyPlan.defaultSMSPerDay, maxPerHour: Int = NoticeBudget.defaultPerHour) {
         self.levels = levels; self.causeLevels = causeLevels; self.repeatEvery = repeatEvery; self.channels = channels
-        self.smsPerDay = smsPerDay
+        self.smsPerDay = smsPerDay; self.maxPerHour = maxPerHour
     }
 
     public func levels(for cause: AlarmCause) -> [Level] { causeLevels[cause] ?? levels }
 
-    static let keys = ["levels", "causes", "repeat", "channels", "sms_per_day"]
+    static let keys = ["levels", "causes", "repeat", "channels", "sms_per_day", "max_per_hour"]
 
     /// Reads `notify: {...}`; problems go to the object's problems with key paths.
     static func decode(_ o: ConfigObject, configDir: String) -> NotifyPlan? {
@@ -115,8 +117,10 @@ public struct NotifyPlan: Sendable, Equatable {
             if r.value == .null || r.value == .bool(false) { repeatEvery = nil } else { repeatEvery = o.duration("repeat", in: 60...86400) }
         }
         let smsPerDay = o.integer("sms_per_day", in: 1...10_000, default: defaultSMSPerDay) ?? defaultSMSPerDay
+        let perHour = o.integer("max_per_hour", in: 2...1000, default: NoticeBudget.defaultPerHour) ?? NoticeBudget.defaultPerHour
         guard o.node.problems.list.count == before else { return nil }
-        return NotifyPlan(levels: levels, causeLevels: causeLevels, repeatEvery: repeatEvery, channels: channels, smsPerDay: smsPerDay)
+        return NotifyPlan(levels: levels, causeLevels: causeLevels, repeatEvery: repeatEvery, channels: channels, smsPerDay: smsPerDay,
+                          maxPerHour: perHour)
     }
 
     static func decodeChannel(_ node: ConfigNode, name: String, configDir: String) -> Channel? {

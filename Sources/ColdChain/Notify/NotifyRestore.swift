@@ -80,7 +80,8 @@ public enum NotifyRestore {
                 let round = tries[start...]
                 var last: [String: Attempt] = [:]
                 for t in round { last[t.notified.recipient] = t }
-                let failed = last.values.filter { !$0.notified.ok }.map(\.notified.recipient).sorted()
+                // A notice folded into a summary (NoticeBudget) was handled on purpose: not owed.
+                let failed = last.values.filter { !$0.notified.ok && $0.notified.folded != true }.map(\.notified.recipient).sorted()
                 guard !failed.isEmpty, let newest = round.last, let first = round.first else { return nil }
                 guard now.timeIntervalSince(first.at) < NotifyRetry.giveUpAfter else { return nil }
                 let n = round.map(\.notified.attempt).max() ?? 1

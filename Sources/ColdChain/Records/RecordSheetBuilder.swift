@@ -29,7 +29,7 @@ public struct RecordSheetBuilder {
     var lastAny: Date
     /// Each alarm of the month: when it opened and who was told (for the acknowledgement's and the close's notes).
     var alarmOpened: [Int: Date] = [:]
-    var alarmTold: [Int: (levels: Set<Int>, attempts: Int, failed: Int)] = [:]
+    var alarmTold: [Int: (levels: Set<Int>, attempts: Int, failed: Int, folded: Int)] = [:]
 
     /// The month `year`-`month` (checked by the caller) for `fridge`, records at `am` and `pm` minutes after local midnight.
     public init(fridge: GatewayConfig.Fridge, year: Int, month: Int, am: Int, pm: Int, calendar: ClinicCalendar, now: Date) {
@@ -133,14 +133,18 @@ public struct RecordSheetBuilder {
         case .alarmClosed(let b) where alarmOf(b.fridge):
             let told = alarmTold[b.alarm].map { x in
                 "; notified: level \(x.levels.sorted().map { String($0 + 1) }.joined(separator: "+")), \(x.attempts) attempt(s)"
-                    + (x.failed > 0 ? " (\(x.failed) failed)" : "")
+                    + (x.failed > 0 ? " (\(x.failed) failed)" : "") + (x.folded > 0 ? "; \(x.folded) folded into a summary" : "")
             } ?? ""
             note("alarm", "alarm \(b.alarm) closed: \(b.reason)" + (alarmOpened[b.alarm].map { " after \(DurationText.describe(t.timeIntervalSince($0)))" } ?? "") + told)
         case .alarmNotified(let b) where alarmOpened[b.alarm] != nil:
-            var x = alarmTold[b.alarm] ?? (levels: [], attempts: 0, failed: 0)
-            if let l = b.level { x.levels.insert(l) }
-            x.attempts += 1
-            if !b.ok { x.failed += 1 }
+            var x = alarmTold[b.alarm] ?? (levels: [], attempts: 0, failed: 0, folded: 0)
+            if b.folded == true {
+                x.folded += 1
+            } else {
+                if let l = b.level { x.levels.insert(l) }
+                x.attempts += 1
+                if !b.ok { x.failed += 1 }
+            }
             alarmTold[b.alarm] = x
         case .sensorNoData(let b) where b.fridge == fridge.id:
             note("no_data", "sensor \(b.sensor): no data", from: b.since)

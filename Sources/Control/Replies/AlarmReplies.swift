@@ -28,23 +28,25 @@ public struct AlarmRecord: Codable, Sendable, Equatable {
     public var acknowledgeSeconds: Double?
     public var closeSeconds: Double?
     public var bucket: HandlingBucket?
-    /// Levels told (1 first), attempts made and how many failed.
+    /// Levels told (1 first), attempts made and how many failed; notices folded into a summary by the hour's bound
+    /// (not sent on purpose, counted apart from attempts).
     public var levels: [Int]
     public var attempts: Int
     public var failed: Int
+    public var folded: Int
 
     enum CodingKeys: String, CodingKey {
-        case id, fridge, sensor, cause, note, bucket, levels, attempts, failed
+        case id, fridge, sensor, cause, note, bucket, levels, attempts, failed, folded
         case openedAt = "opened_at", acknowledgedAt = "acknowledged_at", acknowledgedUID = "acknowledged_uid", closedAt = "closed_at"
         case acknowledgeSeconds = "acknowledge_s", closeSeconds = "close_s"
     }
 
     public init(id: Int, fridge: String, sensor: String, cause: AlarmCause, openedAt: String, acknowledgedAt: String? = nil,
                 acknowledgedUID: Int? = nil, note: String? = nil, closedAt: String? = nil, acknowledgeSeconds: Double? = nil,
-                closeSeconds: Double? = nil, bucket: HandlingBucket? = nil, levels: [Int] = [], attempts: Int = 0, failed: Int = 0) {
+                closeSeconds: Double? = nil, bucket: HandlingBucket? = nil, levels: [Int] = [], attempts: Int = 0, failed: Int = 0, folded: Int = 0) {
         self.id = id; self.fridge = fridge; self.sensor = sensor; self.cause = cause; self.openedAt = openedAt
         self.acknowledgedAt = acknowledgedAt; self.acknowledgedUID = acknowledgedUID; self.note = note; self.closedAt = closedAt
         self.acknowledgeSeconds = acknowledgeSeconds; self.closeSeconds = closeSeconds; self.bucket = bucket; self.levels = levels
-        self.attempts = attempts; self.failed = failed
+        self.attempts = attempts; self.failed = failed; self.folded = folded
     }
 }

@@ -35,8 +35,10 @@ extension ControlCommands {
                 records[a.alarm] = r
             case .alarmNotified(let n):
                 guard var r = records[n.alarm] else { continue }
-                r.attempts += 1
-                if !n.ok { r.failed += 1 }
+                if n.folded == true { r.folded += 1 } else {
+                    r.attempts += 1
+                    if !n.ok { r.failed += 1 }
+                }
                 if let l = n.level { told[n.alarm, default: []].insert(l + 1) }
                 records[n.alarm] = r
             default: continue

@@ -46,8 +46,12 @@ extension NotifyCenter {
             records[a.id] = r
         }
         let (escalation, owed) = NotifyRestore.restore(plan: plan, alarms: Array(records.values), attempts: attempts, now: now)
+        let budget = NoticeBudget.restored(perHour: plan.maxPerHour, from: attempts.compactMap { a in
+            records[a.notified.alarm].map { .init(at: a.at, notified: a.notified, cause: $0.alarm.cause, fridge: $0.alarm.fridge) }
+        }, now: now)
         state.withLock { s in
             s.escalation = escalation
+            s.budget = budget
             s.acks = acks
             s.smsSent = sms.mapValues { Array($0.suffix(plan.smsPerDay)) }
             for o in owed {

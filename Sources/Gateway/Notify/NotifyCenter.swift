@@ -38,6 +38,8 @@ final class NotifyCenter: Sendable {
         var lastTest: [String: Date] = [:]
         /// SMS handed to a tool in the last 24 hours, per sms channel (at most `smsPerDay` kept).
         var smsSent: [String: [Date]] = [:]
+        /// The hour's bound per cause, fridge and channel, and what it folded.
+        var budget: NoticeBudget
     }
 
     let plan: NotifyPlan
@@ -67,7 +69,7 @@ final class NotifyCenter: Sendable {
                                                                             searchPath: searchPath, clock: clock, robotTimeout: robotTimeout))
         }
         self.workers = workers
-        state = Mutex(State(escalation: Escalation(plan: plan)))
+        state = Mutex(State(escalation: Escalation(plan: plan), budget: NoticeBudget(perHour: plan.maxPerHour)))
         try restore(reader: reader, now: clock.now())
     }
 
@@ -140,22 +142,45 @@ final class NotifyCenter: Sendable {
     // MARK: work
 
     /// What is due at `now`: new levels and reminders, then every notice whose time has come, handed to its channel's
-    /// queue (a busy channel keeps them for the next step). Quick: no sending on the caller's thread.
+    /// queue (a busy channel keeps them for the next step). A first attempt past the hour's bound for its cause, fridge
+    /// and channel is folded (recorded, not sent) into that key's summary, which is sent when due. Quick: no sending
+    /// on the caller's thread; the folded notices are recorded after the lock is let go.
     func step(now: Date) {
-        let work: [String: [Pending]] = state.withLock { s in
+        let (work, folded): ([String: [Pending]], [Pending]) = state.withLock { s in
             let notices = s.escalation.due(now)
             for n in notices {
                 guard let a = s.escalation.alarms[n.alarm]?.alarm else { continue }
                 enqueue([n], alarm: a, at: now, state: &s)
             }
             var ready: [String: [Pending]] = [:]
+            var folded: [Pending] = []
             s.pending.removeAll { p in
                 guard p.due <= now, !s.busy.contains(p.channel), workers[p.channel] != nil else { return false }
-                ready[p.channel, default: []].append(p)
+                if p.attempt == 1, p.notice.kind != .summary,
+                   !s.budget.admit(.init(cause: p.message.cause, fridge: p.message.fridge, channel: p.channel), alarm: p.notice.alarm, now: now) {
+                    folded.append(p)
+                } else {
+                    ready[p.channel, default: []].append(p)
+                }
                 return true
             }
+            for (key, f) in s.budget.summariesDue(now) where workers[key.channel] != nil {
+                let open = s.escalation.alarms.values.filter { $0.alarm.cause == key.cause && $0.alarm.fridge == key.fridge }.map(\.alarm.id).sorted()
+                let m = summaryMessage(key, f, stillOpen: open, at: now)
+                let p = Pending(message: m, notice: .init(alarm: f.alarms.last ?? 0, level: 0, kind: .summary, channels: [key.channel]),
+                                channel: key.channel, numbers: nil, attempt: 1, due: now, firstAt: now)
+                if s.busy.contains(key.channel) { s.pending.append(p) } else { ready[key.channel, default: []].append(p) }
+            }
             s.busy.formUnion(ready.keys)
-            return ready
+            return (ready, folded)
+        }
+        for p in folded {
+            record([.init(recipient: "-", number: nil, error: nil)], alarm: p.notice.alarm, level: p.notice.level, kind: p.notice.kind,
+                   channel: p.channel, attempt: 1, folded: true)
+        }
+        if let first = folded.first {
+            log.warning("notify: \(folded.count) notice(s) folded into a summary, the hour's bound of \(plan.maxPerHour) per cause, fridge "
+                        + "and channel reached (first: alarm \(first.notice.alarm) \(first.notice.kind.rawValue) to \(first.channel))")
         }
         for (name, list) in work {
             guard let worker = workers[name] else { continue }
@@ -166,6 +191,17 @@ final class NotifyCenter: Sendable {
         }
     }
 
+    /// The summary of the notices one key folded, as things stand at `t`.
+    func summaryMessage(_ key: NoticeBudget.Key, _ f: NoticeBudget.Folded, stillOpen: [Int], at t: Date) -> AlarmMessage {
+        let fridge = config.fridges.first { $0.id == key.fridge }
+        var m = AlarmMessage(kind: .summary, level: 0, alarm: f.alarms.last ?? 0, cause: key.cause, fridge: key.fridge, fridgeName: fridge?.name,
+                             sensor: "-", celsius: nil, lowC: fridge?.alarm.low?.limitC, highC: fridge?.alarm.high?.limitC, openedAt: f.first,
+                             openedLocal: calendar.localClockText(f.first), minutes: 0, gateway: config.gateway.id, site: config.gateway.site)
+        m.summary = .init(notices: f.notices, alarms: f.alarms.count, fromLocal: calendar.localClockText(f.first),
+                          toLocal: calendar.localClockText(f.last), stillOpen: stillOpen)
+        return m
+    }
+
     /// Waits until every channel's queue has finished what it was given (tests, and a clean stop).
     func waitIdle() {
         for w in workers.values { w.queue.sync {} }
@@ -174,17 +210,10 @@ final class NotifyCenter: Sendable {
     /// On the channel's queue.
     private func deliver(_ p: Pending, by worker: ChannelWorker) {
         guard let channel = plan.channels[p.channel] else { return }
-        var numbers = p.numbers
-        var refused: [ChannelSender.Attempt] = []
-        if channel.kind == .sms {
-            let wanted = numbers ?? channel.numbers
-            let allowed = claimSMS(channel: p.channel, count: wanted.count, now: clock.now())
-            numbers = Array(wanted.prefix(allowed))
-            refused = wanted.dropFirst(allowed).map { ChannelSender.Attempt(recipient: PhoneNumber.masked($0), number: $0, error: budgetWords) }
-        }
-        let sent = numbers?.isEmpty == true ? [] : worker.sender.send(p.message, via: channel, only: numbers)
+        let (sent, refused) = send(p.message, via: p.channel, channel, only: p.numbers, by: worker)
         let attempts = sent + refused
-        let at = record(attempts, alarm: p.notice.alarm, level: p.notice.level, kind: p.notice.kind, channel: p.channel, attempt: p.attempt)
+        let at = record(attempts, alarm: p.notice.alarm, level: p.notice.kind == .summary ? nil : p.notice.level, kind: p.notice.kind,
+                        channel: p.channel, attempt: p.attempt, folds: p.message.summary?.notices)
         let failed = sent.filter { $0.error != nil }
         for r in refused.prefix(1) { log.error("notify: alarm \(p.notice.alarm) to \(p.channel): \(r.error ?? "")") }
         guard !failed.isEmpty else {
@@ -203,6 +232,17 @@ final class NotifyCenter: Sendable {
         retry.due = at.addingTimeInterval(NotifyRetry.wait(after: p.attempt))
         retry.numbers = channel.kind == .sms ? failed.compactMap(\.number) : nil
         state.withLock { $0.pending.append(retry) }
+    }
+
+    /// On the channel's queue: one send, an SMS channel's numbers first claimed from its day's budget. Numbers past
+    /// the budget are not sent and come back as refusals (they cost nothing, and are not retried).
+    private func send(_ m: AlarmMessage, via name: String, _ channel: NotifyPlan.Channel, only numbers: [String]?,
+                      by worker: ChannelWorker) -> (sent: [ChannelSender.Attempt], refused: [ChannelSender.Attempt]) {
+        guard channel.kind == .sms else { return (worker.sender.send(m, via: channel, only: numbers), []) }
+        let wanted = numbers ?? channel.numbers
+        let allowed = claimSMS(channel: name, count: wanted.count, now: clock.now())
+        let refused = wanted.dropFirst(allowed).map { ChannelSender.Attempt(recipient: PhoneNumber.masked($0), number: $0, error: budgetWords) }
+        return (allowed == 0 ? [] : worker.sender.send(m, via: channel, only: Array(wanted.prefix(allowed))), refused)
     }
 
     var budgetWords: String { "\(Self.budgetRefusal) of \(plan.smsPerDay) a day for this channel is spent" }
@@ -227,12 +267,13 @@ final class NotifyCenter: Sendable {
     /// record clock when it is recorded, just after the attempt; returns that time. (Stamped with the time its round
     /// began, an SMS sent 104 s after its alarm was recorded at +0.7 s, and 31 events were earlier than the one before.)
     @discardableResult
-    private func record(_ attempts: [ChannelSender.Attempt], alarm: Int, level: Int?, kind: Escalation.Kind, channel: String, attempt: Int) -> Date {
+    private func record(_ attempts: [ChannelSender.Attempt], alarm: Int, level: Int?, kind: Escalation.Kind, channel: String, attempt: Int,
+                        folded: Bool? = nil, folds: Int? = nil) -> Date {
         let at = clock.now()
         guard !attempts.isEmpty else { return at }
         let events = attempts.map { a in
-            NewEvent(AlarmNotified(alarm: alarm, level: level, kind: kind, channel: channel, recipient: a.recipient, ok: a.error == nil,
-                                   error: a.error, attempt: attempt), at: at)
+            NewEvent(AlarmNotified(alarm: alarm, level: level, kind: kind, channel: channel, recipient: a.recipient,
+                                   ok: folded != true && a.error == nil, error: a.error, attempt: attempt, folded: folded, folds: folds), at: at)
         }
         if case .failure(let refusal) = hub.commitExternal({ events }) {
             log.error("notify: could not record \(events.count) attempt(s) for alarm \(alarm): \(refusal.reason)")
@@ -262,14 +303,8 @@ final class NotifyCenter: Sendable {
         for name in names {
             guard let channel = plan.channels[name], let worker = workers[name] else { continue }
             worker.queue.async(group: group) { [self] in
-                var numbers: [String]?
-                var refused: [ChannelSender.Attempt] = []
-                if channel.kind == .sms {
-                    let allowed = claimSMS(channel: name, count: channel.numbers.count, now: clock.now())
-                    numbers = Array(channel.numbers.prefix(allowed))
-                    refused = channel.numbers.dropFirst(allowed).map { ChannelSender.Attempt(recipient: PhoneNumber.masked($0), number: $0, error: budgetWords) }
-                }
-                let attempts = (numbers?.isEmpty == true ? [] : worker.sender.send(m, via: channel, only: numbers)) + refused
+                let (sent, refused) = send(m, via: name, channel, only: nil, by: worker)
+                let attempts = sent + refused
                 record(attempts, alarm: 0, level: nil, kind: .test, channel: name, attempt: 1)
                 let r = attempts.map { NotifyTestResult(channel: name, kind: channel.kind.rawValue, recipient: $0.recipient, ok: $0.error == nil, error: $0.error) }
                 results.withLock { $0[name] = r }

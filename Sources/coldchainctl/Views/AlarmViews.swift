@@ -7,12 +7,16 @@ extension CtlCommand {
         let csv = a.has("--csv")
         func cells(_ x: AlarmRecord, time: (String) -> String) -> [String] {
             func span(_ s: Double?) -> String { s.map { csv ? "\($0)" : DurationText.describe($0) } ?? (csv ? "" : "-") }
-            return [String(x.id), x.fridge == "*" ? (csv ? "*" : "all") : x.fridge, x.sensor, x.cause.rawValue, time(x.openedAt),
-                    span(x.acknowledgeSeconds), span(x.closeSeconds), x.bucket?.rawValue ?? (csv ? "" : "not acknowledged"),
-                    x.levels.map(String.init).joined(separator: csv ? " " : ","), "\(x.attempts)", "\(x.failed)", (x.note ?? "").escapedForTerminal]
+            let sent: String = csv || x.folded == 0 ? "\(x.attempts)" : "\(x.attempts) +\(x.folded) folded"
+            var row: [String] = [String(x.id), x.fridge == "*" ? (csv ? "*" : "all") : x.fridge, x.sensor, x.cause.rawValue, time(x.openedAt),
+                                 span(x.acknowledgeSeconds), span(x.closeSeconds), x.bucket?.rawValue ?? (csv ? "" : "not acknowledged"),
+                                 x.levels.map(String.init).joined(separator: csv ? " " : ","), sent, "\(x.failed)"]
+            if csv { row.append("\(x.folded)") }
+            row.append((x.note ?? "").escapedForTerminal)
+            return row
         }
         if csv {
-            printCSV(["id", "fridge", "sensor", "cause", "opened_at", "acknowledge_s", "close_s", "bucket", "levels", "attempts", "failed", "note"],
+            printCSV(["id", "fridge", "sensor", "cause", "opened_at", "acknowledge_s", "close_s", "bucket", "levels", "attempts", "failed", "folded", "note"],
                      r.alarms.map { cells($0) { $0 } })
             return
         }
