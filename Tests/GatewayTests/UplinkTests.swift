@@ -91,6 +91,28 @@ func uplinkConfig(port: Int, dir: TempDir) -> String {
         #expect(await d.stop() == 0)
     }
 
+    /// The holds download fails three times at start, with an hour between downloads: it is tried again on the
+    /// uplink's back-off (1, 2, 4 s), so the platform's hold applies within seconds, not after the hour (hardening 2,
+    /// minor: holds that failed at start were next fetched after the whole holds_interval).
+    @Test func aFailedHoldsDownloadIsRetriedOnTheBackOff() async throws {
+        let dir = TempDir("cc-holds-retry")
+        let receiver = try Receiver(dir: dir, plan: [])
+        dir.write("received.jsonl.holds", #"{"holds":[{"gtin":"09506000134352","lot":"L9","reason":"recall R-2026-11"}]}"#)
+        dir.write("received.jsonl.holds-down", "3")
+        let config = uplinkConfig(port: receiver.port, dir: dir).replacingOccurrences(of: #"timeout: "2s" }"#, with: #"timeout: "2s", holds_interval: "1h" }"#)
+        let d = try InProcessDaemon(dir: dir, configText: config)
+        try await d.waitReady()
+        let sock = d.config.control.socket
+        // 1 + 2 + 4 s of back-off; the wait is bounded far below the hour the old rule waited.
+        #expect(try await waitUntil(60) {
+            guard case .ok(let list) = try await call(sock, ControlRequest(cmd: "hold", args: ["action": "list"])) else { return false }
+            return list.arrayValue?.first?["lot"] == "L9"
+        })
+        let gets = ((try? String(contentsOfFile: receiver.store + ".gets", encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(gets == ["503", "503", "503", "200"], "\(gets)")
+        #expect(await d.stop() == 0)
+    }
+
     /// Thirty days of readings from 8 sensors every 60 s, kept through an outage and delivered in order when the
     /// platform comes back.
     @Test func thirtyDaysOfBacklogArriveInOrder() async throws {

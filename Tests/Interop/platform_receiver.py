@@ -8,7 +8,8 @@ PLAN is a comma-separated list, one item per POST in order, then every request s
   | huge:MB (a 200 whose body is MB megabytes)
 Stored events go to STORE as JSON lines {"id", "seq", "type"}. GET /v1/holds answers the JSON in STORE.holds
 (or no holds) with an ETag, 304 when If-None-Match matches; each GET's status is appended to STORE.gets. When
-STORE.holds-redirect exists, GET answers 307 to the URL it holds. Every request is logged to STORE.requests as a
+STORE.holds-redirect exists, GET answers 307 to the URL it holds. While STORE.holds-down holds a number N > 0, a GET
+of the holds answers 503 and N goes down by one. Every request is logged to STORE.requests as a
 JSON line {"method", "path", "auth", "length"}: what a host that should never see the token actually saw.
 Prints "ready PORT" once listening; PORT 0 asks the kernel for a free one.
 TLS when RECEIVER_TLS_CERT and RECEIVER_TLS_KEY name PEM files; with RECEIVER_CLIENT_CA, a client certificate signed
@@ -49,6 +50,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(307, b"", {"Location": open(store + ".holds-redirect").read().strip()})
         if not self.path.startswith("/v1/holds"):
             return self.reply(404)
+        down = store + ".holds-down"
+        if os.path.exists(down) and int(open(down).read().strip() or "0") > 0:
+            left = int(open(down).read().strip()) - 1
+            open(down, "w").write(str(left))
+            with open(store + ".gets", "a") as f:
+                f.write("503\n")
+            return self.reply(503, b'{"error":"down"}')
         if self.headers.get("Authorization") != "Bearer " + token:
             return self.reply(401, b'{"error":"bad token"}')
         body = open(store + ".holds", "rb").read() if os.path.exists(store + ".holds") else b'{"holds":[]}'

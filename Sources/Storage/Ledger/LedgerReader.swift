@@ -10,6 +10,8 @@ public final class LedgerReader: @unchecked Sendable {
         db = try Database(path: path, options: .init(readOnly: true))
     }
 
+    init(database: Database) { db = database }
+
     public func close() { db.close() }
 
     static func event(_ r: Row) -> LedgerEvent {

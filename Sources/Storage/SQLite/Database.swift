@@ -16,8 +16,11 @@ public final class Database: @unchecked Sendable {
         public var busyTimeoutMillis: Int32 = 5000
         /// SQLITE_OPEN_NOFOLLOW: a path that is a symbolic link is refused (a backup copy must never write through one).
         public var noFollow = false
-        public init(readOnly: Bool = false, synchronous: String = "FULL", noFollow: Bool = false) {
-            self.readOnly = readOnly; self.synchronous = synchronous; self.noFollow = noFollow
+        /// SQLite's `immutable=1`: no locks, no journal, no -shm: a file nobody writes (a copy on a stick, read-only
+        /// media). Implies read-only.
+        public var immutable = false
+        public init(readOnly: Bool = false, synchronous: String = "FULL", noFollow: Bool = false, immutable: Bool = false) {
+            self.readOnly = readOnly || immutable; self.synchronous = synchronous; self.noFollow = noFollow; self.immutable = immutable
         }
     }
 
@@ -27,8 +30,10 @@ public final class Database: @unchecked Sendable {
     public init(path: String, options: Options = Options()) throws {
         var db: OpaquePointer?
         let flags = (options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
-            | SQLITE_OPEN_NOMUTEX | (options.noFollow ? SQLITE_OPEN_NOFOLLOW : 0)
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+            | SQLITE_OPEN_NOMUTEX | (options.noFollow ? SQLITE_OPEN_NOFOLLOW : 0) | (options.immutable ? SQLITE_OPEN_URI : 0)
+        // A URI's path is percent-encoded where SQLite would read '?', '#' or '%' as its own.
+        let name = options.immutable ? "file:" + Self.uriPath(path) + "?immutable=1" : path
+        let rc = sqlite3_open_v2(name, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let error = SQLiteError.from(rc, db, sql: nil)
             sqlite3_close_v2(db)
@@ -42,6 +47,18 @@ public final class Database: @unchecked Sendable {
             try execute("PRAGMA journal_mode=WAL")
         }
         try execute("PRAGMA synchronous=\(options.synchronous)")
+    }
+
+    static func uriPath(_ path: String) -> String {
+        var out = ""
+        for b in path.utf8 {
+            switch b {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"), 0..<0x20, 0x7F...:
+                out += "%" + String(b >> 4, radix: 16, uppercase: true) + String(b & 15, radix: 16, uppercase: true)
+            default: out.unicodeScalars.append(Unicode.Scalar(b))
+            }
+        }
+        return out
     }
 
     /// Finalizes cached statements and closes the connection; safe to call twice.

@@ -27,9 +27,10 @@ extension CtlCommand {
         var raw: JSONValue?
         if let file = a.value("--ledger") {
             do {
-                let reader = try LedgerReader(path: file)
-                defer { reader.close() }
-                report = try reader.verify(anchors: anchors)
+                report = try LedgerCopy.verify(path: file, anchors: anchors)
+            } catch let e as LedgerCopy.Unreadable {
+                printError("coldchainctl: verify --ledger: \(e.description.escapedForTerminal)")
+                return .failure
             } catch {
                 printError("coldchainctl: cannot read the ledger \(file): \(error)")
                 return .failure
