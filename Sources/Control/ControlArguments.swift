@@ -36,11 +36,11 @@ public struct ControlArguments {
     }
 
     /// Text a person typed for others to read (a name, a note, a reason): `string`, and no invisible format
-    /// characters, separators or piles of combining marks (PersonText).
+    /// characters, separators or piles of combining marks (PersonText); kept in NFC.
     public func personText(_ key: String, maxLength: Int = maxName) throws(ControlFailure) -> String? {
         guard let s = try string(key, maxLength: maxLength) else { return nil }
         if let problem = PersonText.problem(s) { throw ControlFailure(.invalidArgument, "\(key) \(problem)") }
-        return s
+        return PersonText.normalized(s)
     }
 
     /// A duration text (`24h`, `30d`) within `range`.

@@ -8,14 +8,20 @@ let usage = """
            coldchain-bench uplink [--events N] [--batch N] [--receiver Tests/Interop/platform_receiver.py]
            coldchain-bench control [--seconds N]   (daemon memory under a client that never reads, and 60 parallel large queries)
            coldchain-bench history [--years N] [--dir DIR]   (every CLI query at 1 day and N years of history, as ratios)
+           coldchain-bench soak [--minutes N] [--failing-channels]   (the daemon's memory every minute, 32 sensors at 1 s)
            coldchain-bench append-loop --ledger FILE [--threads N]   (the crash test's child)
     """
 
 func benchMain(_ args: [String]) -> Int32 {
     guard let command = args.first else { print(usage); return 64 }
     var options: [String: String] = [:]
+    var flags: Set<String> = []
     var i = 1
-    while i + 1 < args.count, args[i].hasPrefix("--") { options[args[i]] = args[i + 1]; i += 2 }
+    while i < args.count, args[i].hasPrefix("--") {
+        if args[i] == "--failing-channels" { flags.insert(args[i]); i += 1; continue }
+        guard i + 1 < args.count else { break }
+        options[args[i]] = args[i + 1]; i += 2
+    }
     guard i == args.count else { print(usage); return 64 }
     switch command {
     case "ledger":
@@ -35,6 +41,9 @@ func benchMain(_ args: [String]) -> Int32 {
     case "history":
         guard let years = Double(options["--years"] ?? "1"), years > 0, years <= 20 else { print(usage); return 64 }
         return HistoryBench.run(years: years, keepDir: options["--dir"])
+    case "soak":
+        guard let minutes = Int(options["--minutes"] ?? "60"), (1...10_000).contains(minutes) else { print(usage); return 64 }
+        return SoakBench.run(minutes: minutes, failingChannels: flags.contains("--failing-channels"))
     case "append-loop":
         guard let path = options["--ledger"] else { print(usage); return 64 }
         return AppendLoop.run(ledgerPath: path, threads: Int(options["--threads"] ?? "") ?? 4)

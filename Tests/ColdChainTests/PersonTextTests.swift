@@ -22,4 +22,14 @@ import Testing
             #expect(PersonText.problem(good) == nil, "\(good)")
         }
     }
+
+    /// A name typed with combining accents and one typed precomposed are one name (NFC); canonical order is fixed
+    /// (D + dot below + dot above); compatibility forms (half-width katakana) are left as typed, as NFC leaves them.
+    @Test func namesAreKeptInNFC() {
+        #expect(PersonText.normalized("Jose\u{301}").unicodeScalars.elementsEqual("Jos\u{E9}".unicodeScalars))
+        #expect(PersonText.normalized("Nguye\u{302}\u{303}n").unicodeScalars.elementsEqual("Nguy\u{1EC5}n".unicodeScalars))
+        #expect(PersonText.normalized("\u{1E0A}\u{323}").unicodeScalars.map(\.value) == [0x1E0C, 0x307])
+        #expect(PersonText.normalized("ｶﾞ").unicodeScalars.map(\.value) == [0xFF76, 0xFF9E])
+        #expect(PersonText.normalized("王丽") == "王丽" && PersonText.normalized("Li Wei") == "Li Wei")
+    }
 }

@@ -43,6 +43,13 @@ import TestSupport
         "\u{1b}]0;PWNED\u{07}\u{1b}[31m", "F1\u{0}", "\u{1D}0109506000134352", "CC:FRIDGE:F1",
     ]
 
+    /// What the socket takes for the record (check --by, ack --note, a hold's reason) is kept in NFC: a name typed
+    /// with a combining accent is the same name as one typed precomposed.
+    @Test func personTextIsKeptInNFC() throws {
+        let by = try ControlArguments(["by": .string("Jose\u{301}")]).personText("by")
+        #expect(by?.unicodeScalars.map(\.value) == Array("Jos\u{E9}".unicodeScalars.map(\.value)))
+    }
+
     @Test func everyCommandAnswersEveryExtreme() async throws {
         let d = try InProcessDaemon()
         try await d.waitReady()

@@ -22,6 +22,16 @@ public enum PersonText {
         }
         return nil
     }
+
+    /// `s` in Unicode normalization form C, so that a name typed with a combining accent (`e` + U+0301) and one typed
+    /// precomposed (`é`) are one name in the record, as Debian and the W3C ask of stored text.
+    ///
+    /// FoundationEssentials has no normalization (Foundation's `precomposedStringWithCanonicalMapping` pulls in all
+    /// of Foundation and ICU's data); the standard library's `_nfcCodeUnits` is the NFC that String comparison itself
+    /// uses, public though underscored. Tested against NFC pairs in PersonTextTests.
+    public static func normalized(_ s: String) -> String {
+        s.utf8.allSatisfy { $0 < 0x80 } ? s : String(decoding: s._nfcCodeUnits, as: UTF8.self)
+    }
 }
 
 /// A temperature as a person writes it: an optional sign, digits, an optional decimal point and digits. Not hex
