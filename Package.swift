@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "coldchainctl", targets: ["coldchainctl"]),
         .executable(name: "coldchain-sim", targets: ["coldchain-sim"]),
         .executable(name: "coldchain-bench", targets: ["coldchain-bench"]),
+        // The slow-disk shim (LD_PRELOAD) for `coldchain-bench slowdisk` and the slow-disk test; never linked.
+        .library(name: "coldchain-fsync-delay", type: .dynamic, targets: ["CFsyncDelay"]),
     ],
     targets: [
         // C libraries, each imported by exactly one Swift module.
@@ -23,6 +25,8 @@ let package = Package(
         // The raw C reference loops the benchmark compares against.
         .target(name: "CRawBench", cSettings: [.unsafeFlags(["-I/usr/include/modbus"])],
                 linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("modbus"), .linkedLibrary("pthread")]),
+
+        .target(name: "CFsyncDelay"),
 
         .target(name: "ColdChain"),
         .target(name: "POSIX", dependencies: ["CShims"]),

@@ -8,6 +8,7 @@ let usage = """
            coldchain-bench uplink [--events N] [--batch N] [--receiver Tests/Interop/platform_receiver.py]
            coldchain-bench control [--seconds N]   (daemon memory under a client that never reads, and 60 parallel large queries)
            coldchain-bench history [--years N] [--dir DIR]   (every CLI query at 1 day and N years of history, as ratios)
+           coldchain-bench slowdisk [--seconds N] [--delays 0,300] [--sensors 8,32]   (the daemon under an fsync-delay shim)
            coldchain-bench soak [--minutes N] [--failing-channels]   (the daemon's memory every minute, 32 sensors at 1 s)
            coldchain-bench append-loop --ledger FILE [--threads N]   (the crash test's child)
     """
@@ -41,6 +42,14 @@ func benchMain(_ args: [String]) -> Int32 {
     case "history":
         guard let years = Double(options["--years"] ?? "1"), years > 0, years <= 20 else { print(usage); return 64 }
         return HistoryBench.run(years: years, keepDir: options["--dir"])
+    case "slowdisk":
+        let delays = (options["--delays"] ?? "0,300").split(separator: ",").compactMap { Int($0) }.filter { (0...10_000).contains($0) }
+        let sensors = (options["--sensors"] ?? "8,32").split(separator: ",").compactMap { Int($0) }.filter { (1...256).contains($0) }
+        guard let seconds = Int(options["--seconds"] ?? "20"), (1...3600).contains(seconds), !delays.isEmpty, !sensors.isEmpty else { print(usage); return 64 }
+        return SlowDiskBench.run(seconds: seconds, delays: delays, sensorCounts: sensors)
+    case "raw-commits":
+        guard let file = options["--file"] else { print(usage); return 64 }
+        return SlowDiskBench.rawCommits(file: file)
     case "soak":
         guard let minutes = Int(options["--minutes"] ?? "60"), (1...10_000).contains(minutes) else { print(usage); return 64 }
         return SoakBench.run(minutes: minutes, failingChannels: flags.contains("--failing-channels"))

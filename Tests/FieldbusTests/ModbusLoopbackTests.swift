@@ -64,7 +64,8 @@ func startServer(port: Int = 0, _ handler: @escaping ModbusServer.Handler) throw
     @Test func lostConnectionIsReportedAndReopened() async throws {
         var server = try startServer { _, _ in .registers([1]) }
         let port = server.port
-        let c = try ModbusClient(.tcp(host: "127.0.0.1", port: port), timeout: 0.3)
+        // Two seconds, not 0.3: on a loaded CI machine the loopback server once took longer than 0.3 s to answer.
+        let c = try ModbusClient(.tcp(host: "127.0.0.1", port: port), timeout: 2)
         #expect(try await offPool { try c.readRegisters(unit: 1, table: .holding, address: 0, count: 1) } == [1])
         server.stop()  // closes the client's connection
         let error = try await offPool { () -> ModbusError? in

@@ -71,7 +71,8 @@ public final class Backups: Sendable {
         case .failure(let f):
             log.error("backup: \(f.message)")
             state.withLock { $0.lastFailure = (now, f.message) }
-            hub.commitExternal { [NewEvent(BackupFailed(dir: settings.dir, error: f.message), at: now)] }
+            let dir = settings.dir
+            hub.commitExternal { [NewEvent(BackupFailed(dir: dir, error: f.message), at: now)] }
             return .failure(ControlFailure(.unavailable, "backup failed: \(f.message)"))
         }
     }

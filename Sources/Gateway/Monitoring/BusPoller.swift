@@ -180,7 +180,7 @@ final class BusPoller: Service, @unchecked Sendable {
                     if failures[i] == 1 { log.warning("bus \(bus.id): input \(input.id) (unit \(input.unit)): \(e)") }
                     // A mains input that cannot be read is power unknown, said once (the hub records only the change).
                     if input.kind == .mains && failures[i] == Self.failuresBeforeBackOff {
-                        hub.recordPower(source: input.powerSource, fridge: input.fridge, .unreadable("\(e)"), at: clock.now())
+                        hub.recordPower(source: input.powerSource, fridge: input.fridge, .unreadable("\(e)"), at: clock.now(), wait: false)
                     }
                     if failures[i] >= Self.failuresBeforeBackOff { inputUnreadable[k] = true }
                     due[i] = monotonicSeconds() + (failures[i] >= Self.failuresBeforeBackOff ? min(backOff, 10) : input.poll)
@@ -201,7 +201,8 @@ final class BusPoller: Service, @unchecked Sendable {
                 }
                 noteResult(nil)
                 let (t, h) = profile.decode(replies)
-                hub.record(sensor: sensor.id, at: clock.now(), temperature: t, humidity: h)
+                // Not waiting for the disk: the next poll is due on time whatever an fsync takes.
+                hub.record(sensor: sensor.id, at: clock.now(), temperature: t, humidity: h, wait: false)
                 if failures[i] >= Self.failuresBeforeBackOff {
                     log.notice("bus \(bus.id): sensor \(sensor.id) (unit \(sensor.unit)) answers again")
                     hub.reportBus(bus.id) { $0.backedOff.removeAll { $0 == sensor.id } }
@@ -249,10 +250,11 @@ extension BusPoller {
         switch input.kind {
         case .door:
             guard let fridge = input.fridge else { return }
-            hub.recordDoor(input: input.id, fridge: fridge, open: on, at: clock.now())
+            hub.recordDoor(input: input.id, fridge: fridge, open: on, at: clock.now(), wait: false)
         case .mains:
             hub.recordPower(source: input.powerSource, fridge: input.fridge,
-                            .state(online: on, batteryLow: false, facts: PowerFacts(source: input.powerSource, fridge: input.fridge)), at: clock.now())
+                            .state(online: on, batteryLow: false, facts: PowerFacts(source: input.powerSource, fridge: input.fridge)), at: clock.now(),
+                            wait: false)
         }
     }
 }

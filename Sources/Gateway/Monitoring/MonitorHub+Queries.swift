@@ -40,7 +40,8 @@ extension MonitorHub {
     /// and while the ledger cannot write (a data interruption alarms too, GSP appendix 3 art. 6: nothing is being
     /// recorded, and no alarm could be). A refused scan's pulse counts too, where the output has `pulse_on_refusal`.
     public func desiredOutputs(at now: Date = Date()) -> [(bus: String, unit: Int, coil: Int, on: Bool)] {
-        let (alarms, pulses) = state.withLock { (Array($0.alarms.values), $0.pulses) }
+        let alarms = state.withLock { Array($0.alarms.values) }
+        let pulses = live.withLock { $0.pulses }
         let notRecording = ledger.writeFailure != nil
         return config.fridges.compactMap { f in
             f.alarmOutput.map { o in
@@ -55,11 +56,14 @@ extension MonitorHub {
 
     /// Alarms whose `repeat` interval has passed since they were last notified; marks them notified now.
     public func dueRepeats(at now: Date) -> [Alarm] {
-        state.withLock { s in
+        let open = state.withLock { $0.alarms }
+        return live.withLock { l in
             var due: [Alarm] = []
-            for (id, a) in s.alarms {
-                guard let every = repeatEvery(a), now.timeIntervalSince(a.lastNotified) >= every else { continue }
-                s.alarms[id]?.lastNotified = now
+            for id in Array(l.repeatedAt.keys) where open[id] == nil { l.repeatedAt[id] = nil }
+            for (id, a) in open {
+                let last = max(a.lastNotified, l.repeatedAt[id] ?? .distantPast)
+                guard let every = repeatEvery(a), now.timeIntervalSince(last) >= every else { continue }
+                l.repeatedAt[id] = now
                 due.append(a)
             }
             return due.sorted { $0.id < $1.id }
@@ -100,9 +104,9 @@ extension MonitorHub {
     }
 
     public func busStatus() -> [BusStatus] {
-        state.withLock { s in
+        live.withLock { l in
             config.buses.map { b in
-                let h = s.busHealth[b.id] ?? BusHealth()
+                let h = l.busHealth[b.id] ?? BusHealth()
                 return BusStatus(id: b.id, endpoint: ModbusEndpoint(b.transport).description, connected: h.connected, errors: h.errors,
                                  backedOff: h.backedOff, lastError: h.lastError)
             }

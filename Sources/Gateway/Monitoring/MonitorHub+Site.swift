@@ -10,20 +10,23 @@ extension MonitorHub {
                              doorAlarmAfter: Dictionary(uniqueKeysWithValues: config.fridges.compactMap { f in f.alarm.doorOpenAfter.map { (f.id, $0) } }))
     }
 
-    /// One read of a power source (the UPS service, a mains input's poller). Returns once what it recorded is durable.
-    public func recordPower(source: String, fridge: String? = nil, _ reading: SiteMonitor.PowerReading, at t: Date) {
-        commit { s in
+    /// One read of a power source (the UPS service, a mains input's poller). `wait`: return once what it recorded
+    /// is durable (a poller does not wait).
+    public func recordPower(source: String, fridge: String? = nil, _ reading: SiteMonitor.PowerReading, at t: Date, wait: Bool = true) {
+        let change: @Sendable (inout State) -> [NewEvent] = { [self] s in
             let events = s.site.observePower(source: source, fridge: fridge, reading, at: t)
             return translate(events, at: t, state: &s)
         }
+        if wait { commit(change) } else { submit(change) }
     }
 
     /// A door's debounced state (its first read, or a change).
-    public func recordDoor(input: String, fridge: String, open: Bool, at t: Date) {
-        commit { s in
+    public func recordDoor(input: String, fridge: String, open: Bool, at t: Date, wait: Bool = true) {
+        let change: @Sendable (inout State) -> [NewEvent] = { [self] s in
             let events = s.site.observeDoor(input: input, fridge: fridge, open: open, at: t)
             return translate(events, at: t, state: &s)
         }
+        if wait { commit(change) } else { submit(change) }
     }
 
     /// Turns what the site rule saw into ledger events, opening and closing power and door alarms.

@@ -1,4 +1,5 @@
 import ColdChain
+import Dispatch
 import FoundationEssentials
 import Storage
 import Control
@@ -17,11 +18,16 @@ public struct Alarm: Sendable, Equatable {
     public var lastNotified: Date
 }
 
-/// Every sensor's monitor, the open excursions and alarms, and the ledger events they produce.
+/// The gateway's recorded state and its recorder: every sensor's monitor, the open excursions and alarms, power and
+/// doors, the record clock's steps, and the stock, holds and scanner modes (`ScanHub.State`).
 ///
-/// Bus threads hand it readings; it applies the fridge's rules, appends what happened to the ledger and tells
-/// listeners (the watch stream, alarm outputs, alarm_command). Its state is rebuilt from the ledger at start,
-/// so an excursion open before a power cut is still the same excursion after it.
+/// Inputs (readings, time passing, scans, acknowledgements, holds, power and door changes) are changes: functions of
+/// the state that return the events they make. The recorder runs every change waiting, in arrival order, on a working
+/// copy of the state, writes all their events in one transaction (group commit), and only then makes the copy the
+/// state and tells listeners: state follows the record, and a refused append changes nothing. Queries read the state
+/// under a lock that is never held across the disk, so `status` does not wait for an fsync (it waited 190 ms on a
+/// 300 ms-fsync SD card, and the poller took 3 readings of 8 due: coldchain-bench slowdisk). Its state is rebuilt
+/// from the ledger at start, so an excursion open before a power cut is still the same excursion after it.
 public final class MonitorHub: Sendable {
     struct State {
         var monitors: [String: SensorMonitor] = [:]
@@ -31,8 +37,6 @@ public final class MonitorHub: Sendable {
         var nextAlarm = 1
         var lastReading: [String: (Date, Double, Double?)] = [:]
         var lastFault: [String: String] = [:]
-        var busHealth: [String: BusHealth] = [:]
-        var pulses: [String: Date] = [:]    // fridge → alarm output on until
         /// What could not be recorded while the ledger refused writes; recorded as `ledger.unrecorded` once it accepts.
         var unrecorded: UnrecordedTally?
         /// How many of the record clock's steps are in the ledger, and the forward shift applied to the times above.
@@ -41,6 +45,16 @@ public final class MonitorHub: Sendable {
         /// Power sources and doors (SiteMonitor), and the cause each open excursion started with.
         var site: SiteMonitor
         var excursionCauses: [Int: ExcursionCause] = [:]
+        /// Stock, holds, excursion spans and scanner modes: what a scan's verdict is judged on.
+        var scans = ScanHub.State()
+    }
+
+    /// What is not recorded: bus health, output pulses, when each alarm was last repeated. Changed in place, outside
+    /// the recorder (the recorder's working copy must never carry it back over a newer value).
+    struct Live {
+        var busHealth: [String: BusHealth] = [:]
+        var pulses: [String: Date] = [:]    // fridge → alarm output on until
+        var repeatedAt: [Int: Date] = [:]   // alarm → last repeat to alarm_command
     }
 
     /// What a bus poller reports for `status`.
@@ -54,7 +68,10 @@ public final class MonitorHub: Sendable {
     let config: GatewayConfig
     let ledger: Ledger
     let log: Log
+    /// The recorded state as the ledger holds it: replaced only by the recorder, after a successful append.
     let state: Mutex<State>
+    let live = Mutex(Live())
+    let recorder = Recorder()
     let fridgeOf: [String: GatewayConfig.Fridge]
     let listeners = Mutex<[Int: @Sendable (HubNews) -> Void]>([:])
     let nextListener = Mutex(0)
@@ -103,10 +120,13 @@ public final class MonitorHub: Sendable {
 
     // MARK: input from the buses
 
-    /// A poll's outcome for `sensor`. Called on the bus's thread; returns once what it recorded is durable.
-    public func record(sensor: String, at t: Date, temperature: ProbeValue, humidity: ProbeValue?) {
+    /// A poll's outcome for `sensor`. Called on the bus's thread. `wait`: return once what it recorded is durable;
+    /// the poller does not wait, so it keeps its cadence whatever the disk does (the reading keeps the time it was
+    /// read at).
+    public func record(sensor: String, at t: Date, temperature: ProbeValue, humidity: ProbeValue?, wait: Bool = true) {
         guard let fridge = fridgeOf[sensor] else { return }
-        commit { s in
+        let log = self.log
+        let change: @Sendable (inout State) -> [NewEvent] = { [self] s in
             var new: [NewEvent] = []
             var m = s.monitors[sensor]!
             var monitorEvents: [MonitorEvent]
@@ -128,12 +148,13 @@ public final class MonitorHub: Sendable {
             new += translate(monitorEvents, fridge: fridge, at: t, state: &s)
             return new
         }
+        if wait { commit(change) } else { submit(change) }
     }
 
     /// Time passing: raises no_data for sensors that have gone silent, and power and door alarms past their delay.
     /// Called every few seconds.
     public func tick(at now: Date) {
-        commit { s in
+        commit { [self] s in
             var new: [NewEvent] = []
             for (sensor, var m) in s.monitors {
                 let events = m.tick(now)
@@ -148,20 +169,19 @@ public final class MonitorHub: Sendable {
 
     /// Records a bus's health for `status`.
     public func reportBus(_ bus: String, _ update: (inout BusHealth) -> Void) {
-        state.withLock { s in update(&s.busHealth[bus, default: BusHealth()]) }
+        live.withLock { l in update(&l.busHealth[bus, default: BusHealth()]) }
     }
 
-    /// Appends events made by another hub (scans, holds) in the same order as this hub's, and tells listeners.
-    /// `make` computes the events from that hub's state without changing it; `apply` folds what was written into it,
-    /// under the same lock, so the next `make` sees it. When the append fails, `apply` never runs.
+    /// Appends events that change no recorded state (notify attempts, backups), in the ledger's one order, and tells
+    /// listeners. Returns once they are durable.
     @discardableResult
-    public func commitExternal(_ make: () -> [NewEvent], apply: ([Written]) -> Void = { _ in }) -> Result<[LedgerEvent], LedgerRefusal> {
-        commit({ _ in make() }, then: apply)
+    public func commitExternal(_ make: @escaping @Sendable () -> [NewEvent]) -> Result<[LedgerEvent], LedgerRefusal> {
+        commit { _ in make() }
     }
 
     /// Switches the fridge's alarm output on for a moment (a refused scan), where the output allows it.
     public func pulse(fridge: String, seconds: Double, from now: Date) {
-        state.withLock { $0.pulses[fridge] = now.addingTimeInterval(seconds) }
+        live.withLock { $0.pulses[fridge] = now.addingTimeInterval(seconds) }
     }
 
     /// Tells listeners of an event the ledger refused: it exists nowhere else.
@@ -169,43 +189,93 @@ public final class MonitorHub: Sendable {
         publish(events.compactMap { e in e.typed.map { .notRecorded(e, $0, reason: reason) } })
     }
 
-    /// Computes a change on a copy of the state, appends its events, and only then makes the copy the state: memory
-    /// changes only by what was written. (Before, with the disk full, `fridges` showed readings the ledger did not
-    /// hold and `inventory` 3,000 doses against 192 recorded scan-ins.) A refused append leaves the state as it was,
-    /// counts what was lost, and reports it in a `ledger.unrecorded` event with the next append that succeeds.
-    /// The lock is held across the append, so the ledger's order is the order in which the state changed.
+    /// A change, run by the recorder in arrival order; returns once its events are durable (or refused). Blocking:
+    /// call it from a thread or a queue of its own, never from the recorder (a listener).
     @discardableResult
-    func commit(_ change: (inout State) -> [NewEvent], then apply: ([Written]) -> Void = { _ in }) -> Result<[LedgerEvent], LedgerRefusal> {
-        var recorded: [Written] = []
-        let outcome: Result<[LedgerEvent], LedgerRefusal> = state.withLock { s in
-            var next = s
-            // The clock's steps first: recorded, and the shift applied, before anything is measured at the new time.
-            var new = clockSteps(&next)
-            new += change(&next)
-            guard !new.isEmpty else { s = next; return .success([]) }
-            let lost = next.unrecorded
-            if let lost { new.insert(lost.event(until: new[0].at), at: 0) }
-            do {
-                let written = try ledger.appendBlocking(new)
-                if let lost { log.notice("ledger: writing again; recorded what was lost since \(RFC3339.format(lost.since)) (\(lost.summary))") }
-                next.unrecorded = nil
-                s = next
-                recorded = zip(written, new).compactMap { e, n in n.typed.map { Written(event: e, typed: $0) } }
-                apply(recorded)
-                return .success(written)
-            } catch {
-                let reason = ledger.writeFailure?.error ?? "\(error)"
-                if s.unrecorded == nil { log.error("ledger: cannot write: \(reason); nothing changes until it can (status shows it)") }
-                s.unrecorded = (s.unrecorded ?? UnrecordedTally(since: new[0].at, error: reason)).counting(new.dropFirst(lost == nil ? 0 : 1))
-                return .failure(LedgerRefusal(reason: reason, events: Array(new.dropFirst(lost == nil ? 0 : 1))))
+    func commit(_ change: @escaping (inout State) -> [NewEvent]) -> Result<[LedgerEvent], LedgerRefusal> {
+        guard !recorder.isCurrent else {
+            log.error("recorder: a change submitted from the recorder itself would wait for itself; refused")
+            return .failure(LedgerRefusal(reason: "internal: a change from the recorder's own thread", events: []))
+        }
+        let outcome = Mutex<Result<[LedgerEvent], LedgerRefusal>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let waited = CallerWaits(make: change)
+        submit({ s in waited.make(&s) }) { r in
+            outcome.withLock { $0 = r }
+            done.signal()
+        }
+        done.wait()
+        return outcome.withLock { $0 } ?? .failure(LedgerRefusal(reason: "internal: no outcome", events: []))
+    }
+
+    /// A change, run by the recorder in arrival order, without waiting for it; `done` hears its outcome (on the
+    /// recorder's queue: quick, no I/O). Waits only while the recorder has `Recorder.maxWaiting` changes queued.
+    func submit(_ change: @escaping @Sendable (inout State) -> [NewEvent],
+                done: (@Sendable (Result<[LedgerEvent], LedgerRefusal>) -> Void)? = nil) {
+        recorder.put(Recorder.Change(make: change, done: done)) { [self] batch in run(batch) }
+    }
+
+    /// One group commit, on the recorder's queue: every change of `batch` computed in order on a working copy of the
+    /// state (each sees the ones before it), all their events appended in one transaction, then the copy made the
+    /// state, each caller told and the listeners given what was written. When the append fails, the state is as it
+    /// was (only the tally of what was lost grows), every caller hears the refusal, and the watch stream says "not
+    /// recorded". The state's lock is held only to copy the state and to put the new one in place.
+    func run(_ batch: [Recorder.Change]) {
+        var next = state.withLock { $0 }
+        // The clock's steps first: recorded, and the shift applied, before anything is measured at the new time.
+        var new = clockSteps(&next)
+        var spans: [Range<Int>] = []
+        for change in batch {
+            let start = new.count
+            let made = change.make(&next)
+            // What a scan's verdict is judged on follows every event, whichever change made it (an excursion of the
+            // poller's, a hold of the platform's), so the next change in this batch sees it.
+            for e in made { if let typed = e.typed { ScanHub.apply(typed, at: e.at, to: &next.scans) } }
+            new += made
+            spans.append(start..<new.count)
+        }
+        guard !new.isEmpty else {
+            next.scans.recentlyOut = []
+            state.withLock { $0 = next }
+            for c in batch { c.done?(.success([])) }
+            return
+        }
+        let lost = next.unrecorded
+        let offset = lost == nil ? 0 : 1
+        if let lost { new.insert(lost.event(until: new[0].at), at: 0) }
+        do {
+            let written = try ledger.appendBlocking(new)
+            if let lost { log.notice("ledger: writing again; recorded what was lost since \(RFC3339.format(lost.since)) (\(lost.summary))") }
+            next.unrecorded = nil
+            next.scans.recentlyOut = []
+            state.withLock { $0 = next }
+            // Listeners first, as when each caller published its own events: a caller that returns has been heard.
+            publish(zip(written, new).compactMap { e, n in n.typed.map { .recorded(e, $0) } })
+            for (c, span) in zip(batch, spans) {
+                c.done?(.success(Array(written[(span.lowerBound + offset)..<(span.upperBound + offset)])))
+            }
+        } catch {
+            let reason = ledger.writeFailure?.error ?? "\(error)"
+            let attempted = Array(new.dropFirst(offset))
+            let first = state.withLock { s -> Bool in
+                let first = s.unrecorded == nil
+                s.unrecorded = (s.unrecorded ?? UnrecordedTally(since: attempted[0].at, error: reason)).counting(attempted)
+                return first
+            }
+            if first { log.error("ledger: cannot write: \(reason); nothing changes until it can (status shows it)") }
+            publishNotRecorded(attempted, reason: reason)
+            for (c, span) in zip(batch, spans) {
+                c.done?(.failure(LedgerRefusal(reason: reason, events: Array(new[(span.lowerBound + offset)..<(span.upperBound + offset)]))))
             }
         }
-        switch outcome {
-        case .success: publish(recorded.map { .recorded($0.event, $0.typed) })
-        case .failure(let refusal): publishNotRecorded(refusal.events, reason: refusal.reason)
-        }
-        return outcome
     }
+}
+
+/// A change whose caller waits until the recorder has run it (`commit`), so it may capture the caller's locals
+/// (the hold it made, the refusal it found). Guard: the caller blocks on the semaphore that `done` signals after
+/// `make` has run, so `make` and what it captures are never used by two threads at once.
+private struct CallerWaits: @unchecked Sendable {
+    let make: (inout MonitorHub.State) -> [NewEvent]
 }
 
 /// An event as the ledger stored it, with its typed body (what it was made from, not parsed back).

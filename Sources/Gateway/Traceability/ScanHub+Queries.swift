@@ -4,24 +4,18 @@ import FoundationEssentials
 import Storage
 
 extension ScanHub {
-    /// Folds written events into the state: what every change here passes to `commitExternal` as `apply`.
-    func applyWritten(_ written: [Written]) {
-        state.withLock { s in for w in written { Self.apply(w.typed, at: w.event.at, to: &s) } }
-    }
-
     /// Adds a hold by GTIN (or a Chinese product id), optionally narrowed to a lot or one code; records who did it.
     public func addHold(product: String, lot: String?, code: String?, reason: String, source: String, uid: UInt32?, at t: Date)
         -> Result<Hold, ControlFailure>
     {
         guard !reason.trimmingWhitespace.isEmpty else { return .failure(ControlFailure(.invalidArgument, "a reason is required (--reason TEXT)")) }
         var hold: Hold?
-        let outcome = monitor.commitExternal({
-            state.withLock { s in
-                let h = Hold(id: s.nextHold, product: product, lot: lot, code: code, reason: reason, source: source)
-                hold = h
-                return [NewEvent(HoldAdded(hold: h.id, product: product, lot: lot, code: code, reason: reason, source: source, uid: uid.map { Int($0) }), at: t)]
-            }
-        }, apply: applyWritten)
+        let outcome = monitor.commit { hub in
+            let s = hub.scans
+            let h = Hold(id: s.nextHold, product: product, lot: lot, code: code, reason: reason, source: source)
+            hold = h
+            return [NewEvent(HoldAdded(hold: h.id, product: product, lot: lot, code: code, reason: reason, source: source, uid: uid.map { Int($0) }), at: t)]
+        }
         switch outcome {
         case .failure(let refusal): return .failure(refusal.controlFailure)
         case .success: return hold.map { .success($0) } ?? .failure(ControlFailure(.internal, "the ledger did not accept the hold"))
@@ -30,12 +24,10 @@ extension ScanHub {
 
     public func removeHold(_ id: Int, uid: UInt32?, at t: Date) -> Result<Void, ControlFailure> {
         var missing = false
-        let outcome = monitor.commitExternal({
-            state.withLock { s in
-                guard s.holds[id] != nil else { missing = true; return [] }
-                return [NewEvent(HoldRemoved(hold: id, uid: uid.map { Int($0) }, source: nil), at: t)]
-            }
-        }, apply: applyWritten)
+        let outcome = monitor.commit { hub in
+            guard hub.scans.holds[id] != nil else { missing = true; return [] }
+            return [NewEvent(HoldRemoved(hold: id, uid: uid.map { Int($0) }, source: nil), at: t)]
+        }
         if missing { return .failure(ControlFailure(.notFound, "no hold \(id) (coldchainctl hold list)")) }
         switch outcome {
         case .failure(let refusal): return .failure(refusal.controlFailure)
@@ -47,34 +39,33 @@ extension ScanHub {
     /// ledger refused the change (the next download tries again).
     public func syncPlatformHolds(_ list: [PlatformHold], at t: Date) -> (added: Int, removed: Int)? {
         var counts = (0, 0)
-        let outcome = monitor.commitExternal({
-            state.withLock { s in
-                var events: [NewEvent] = []
-                var next = s.nextHold
-                let current = s.holds.values.filter { $0.source == "platform" }
-                for h in current where !list.contains(where: { $0.product == h.product && $0.lot == h.lot && $0.code == h.code }) {
-                    events.append(NewEvent(HoldRemoved(hold: h.id, uid: nil, source: "platform"), at: t))
-                    counts.1 += 1
-                }
-                for p in list where !current.contains(where: { $0.product == p.product && $0.lot == p.lot && $0.code == p.code }) {
-                    events.append(NewEvent(HoldAdded(hold: next, product: p.product, lot: p.lot, code: p.code, reason: p.reason,
-                                                     source: "platform", uid: nil), at: t))
-                    next += 1
-                    counts.0 += 1
-                }
-                return events
+        let outcome = monitor.commit { hub in
+            let s = hub.scans
+            var events: [NewEvent] = []
+            var next = s.nextHold
+            let current = s.holds.values.filter { $0.source == "platform" }
+            for h in current where !list.contains(where: { $0.product == h.product && $0.lot == h.lot && $0.code == h.code }) {
+                events.append(NewEvent(HoldRemoved(hold: h.id, uid: nil, source: "platform"), at: t))
+                counts.1 += 1
             }
-        }, apply: applyWritten)
+            for p in list where !current.contains(where: { $0.product == p.product && $0.lot == p.lot && $0.code == p.code }) {
+                events.append(NewEvent(HoldAdded(hold: next, product: p.product, lot: p.lot, code: p.code, reason: p.reason,
+                                                 source: "platform", uid: nil), at: t))
+                next += 1
+                counts.0 += 1
+            }
+            return events
+        }
         if case .failure = outcome { return nil }
         return counts
     }
 
-    public var holds: [Hold] { state.withLock { $0.holds.values.sorted { $0.id < $1.id } } }
+    public var holds: [Hold] { monitor.state.withLock { $0.scans.holds.values.sorted { $0.id < $1.id } } }
 
     /// Doses in stock grouped by fridge, product, lot and expiry, earliest expiry first.
     public func inventory(fridge: String?, expiringWithin: Double?, now: Date) -> [StockGroup] {
         let limit = expiringWithin.map { calendar.day(at: now.addingTimeInterval($0)) }
-        let doses = state.withLock { Array($0.stock.values) }.filter { d in
+        let doses = monitor.state.withLock { Array($0.scans.stock.values) }.filter { d in
             guard fridge == nil || d.fridge == fridge else { return false }
             guard let limit else { return true }
             return d.expiry.map { $0 <= limit } ?? false
@@ -98,7 +89,9 @@ extension ScanHub {
         }
         // Through the scan index (by dose key): the cost is this dose's scans, not every scan ever recorded.
         let history = try reader.scans(dose: id.key, limit: 10_000)
-        let (dose, excursions, holds) = state.withLock { s in (s.stock[id.key], Array(s.excursions.values), Array(s.holds.values)) }
+        let (dose, excursions, holds) = monitor.state.withLock { h in
+            (h.scans.stock[id.key], Array(h.scans.excursions.values), Array(h.scans.holds.values))
+        }
         let scansOfDose: [(LedgerEvent, Scan)] = history.compactMap { e in
             guard case .scan(let b)? = (try? e.typed()) ?? nil else { return nil }
             return (e, b)

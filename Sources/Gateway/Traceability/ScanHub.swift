@@ -1,5 +1,6 @@
 import ColdChain
 import Control
+import Dispatch
 import FoundationEssentials
 import Glibc
 import POSIX
@@ -8,6 +9,9 @@ import Synchronization
 
 /// Stock, holds and scanner modes, rebuilt from the ledger; every scan gets its verdict here and is recorded,
 /// refused or not. Verdicts reach the nurse through the watch stream and a pulse of the fridge's alarm output.
+///
+/// Its state is part of the hub's recorded state (`MonitorHub.State.scans`), so that the recorder can judge several
+/// scans in one transaction, each seeing the ones before it.
 public final class ScanHub: Sendable {
     struct State {
         var stock: [String: Dose] = [:]
@@ -15,13 +19,15 @@ public final class ScanHub: Sendable {
         var nextHold = 1
         var excursions: [Int: ExcursionSpan] = [:]
         var modes: [String: (mode: ScannerMode, fridge: String)] = [:]
+        /// Doses taken out by the changes of the batch being recorded: not in the ledger yet, so the dose index
+        /// cannot say they went out (a second scan-out in the same batch is `already_out`). Empty between batches.
+        var recentlyOut: Set<String> = []
     }
 
     let config: GatewayConfig
     let ledger: Ledger
     let monitor: MonitorHub
     let log: Log
-    let state: Mutex<State>
     /// Asks the dose index whether a dose not in stock ever went out (`already_out`), inside a commit: the
     /// ledger's answer replaces a set of every dose ever taken out, which grew by 100 a day for the gateway's life.
     let doseIndex: Mutex<LedgerReader>
@@ -51,18 +57,23 @@ public final class ScanHub: Sendable {
                 log.warning("ledger event \(e.seq): \(error); skipped while restoring stock and holds")
             }
         }
-        state = Mutex(s)
-        _ = monitor.addListener { [weak self] e, typed in
-            switch typed {
-            case .excursionOpened, .excursionPeak, .excursionClosed: self?.state.withLock { Self.apply(typed, at: e.at, to: &$0) }
-            default: break
-            }
+        // Through the recorder, so that it lands in order with any change already queued.
+        let restored = s
+        monitor.commit { hub in
+            hub.scans = restored
+            return []
         }
     }
 
     /// Folds one recorded event into the state: the same code at start-up and while running.
     static func apply(_ typed: TypedEvent, at stamp: String, to s: inout State) {
-        let at = RFC3339.parse(stamp) ?? Date()
+        guard let at = RFC3339.parse(stamp) else { return }
+        apply(typed, at: at, to: &s)
+    }
+
+    /// Folds one event into the state, as the recorder computes it (before it is written: the recorder makes the
+    /// state it folded into the state only once the append succeeded).
+    static func apply(_ typed: TypedEvent, at: Date, to s: inout State) {
         switch typed {
         case .scan(let b):
             guard b.moved, let key = b.dose else { return }
@@ -71,6 +82,7 @@ public final class ScanHub: Sendable {
                                     fridge: b.fridge, inAt: at, code: b.code["raw"]?.stringValue ?? key)
             } else {
                 s.stock[key] = nil
+                s.recentlyOut.insert(key)
             }
         case .scannerSwitched(let b):
             guard let current = s.modes[b.scanner] else { return }
@@ -99,50 +111,66 @@ public final class ScanHub: Sendable {
     /// stream says "not recorded" and the fridge's alarm output pulses: the nurse must not believe it was recorded.
     @discardableResult
     public func record(scanner: String, bytes: [UInt8], at now: Date) -> LedgerEvent? {
+        let outcome = Mutex<LedgerEvent??>(nil)
+        let done = DispatchSemaphore(value: 0)
+        guard submit(scanner: scanner, bytes: bytes, at: now, done: { e in outcome.withLock { $0 = .some(e) }; done.signal() }) else { return nil }
+        done.wait()
+        return outcome.withLock { $0 } ?? nil
+    }
+
+    /// One scan, queued for the recorder without waiting: the scanner's reader goes on to the next code while this
+    /// one's verdict waits for its own commit (and nothing else does). The watch stream hears the verdict once it is
+    /// durable; `done` hears the written event (nil when refused). Returns false when the code was noise, dropped
+    /// before judging.
+    @discardableResult
+    public func submit(scanner: String, bytes: [UInt8], at now: Date, done: (@Sendable (LedgerEvent?) -> Void)? = nil) -> Bool {
         let today = calendar.day(at: now)
         let scan = TraceCodeParser.parse(bytes, currentYear: today.year)
         if case .unrecognised = scan.code {
             let decision = noise.withLock { gates in gates[scanner, default: ScanNoiseGate()].unrecognised(sample: scan.raw, at: now) }
-            if decision == .suppress { return nil }
+            if decision == .suppress { return false }
         }
-        // The judged event, kept typed for the log and the pulse below (not parsed back from its own JSON).
-        var judged: TypedEvent?
-        let outcome = monitor.commitExternal({ () -> [NewEvent] in
-            judged = state.withLock { s in
-                Self.judge(scan, scanner: scanner, state: s, config: config, now: now, today: today, wentOut: hasGoneOut)
-            }
+        // The judged event, kept typed for the log and the pulse below (not parsed back from its own JSON). Written by
+        // the recorder's change, read in its outcome, both on the recorder's queue.
+        let judged = Mutex<TypedEvent?>(nil)
+        monitor.submit({ [self] hub in
+            var event = Self.judge(scan, scanner: scanner, state: hub.scans, config: config, now: now, today: today,
+                                   wentOut: { [recent = hub.scans.recentlyOut] in recent.contains($0) || hasGoneOut($0) })
             // An expiry judged while the system clock is known to be wrong says so, with the time it was judged at.
             let clockWrong: String? = monitor.recordClock.flatMap { rc in
                 rc.isBehind ? "behind the record" : rc.aheadSeconds.map { "\(DurationText.describe($0)) ahead of the record" }
             }
-            if case .scan(var s)? = judged, s.expiry != nil, let clockWrong, case .object(var detail) = s.detail {
+            if case .scan(var s)? = event, s.expiry != nil, let clockWrong, case .object(var detail) = s.detail {
                 detail["clock"] = .string("the system clock is \(clockWrong); expiry judged at \(RFC3339.format(now)), the record's time")
                 s.detail = .object(detail)
-                judged = .scan(s)
+                event = .scan(s)
             }
-            return judged.map { [NewEvent($0, at: now)] } ?? []
-        }, apply: applyWritten)
-        var verdict: Scan?, fridge: String?
-        switch judged {
-        case .scan(let s)?: verdict = s; fridge = s.fridge
-        case .scannerSwitched(let s)?: fridge = s.fridge
-        default: break
-        }
-        switch outcome {
-        case .success(let written):
-            guard let e = written.first else { return nil }
-            if let verdict {
-                log.info("scan \(scanner): \(verdict.verdict) \(verdict.dose ?? scan.raw)")
-                if verdict.refused { monitor.pulse(fridge: verdict.fridge, seconds: Self.refusalPulse, from: now) }
-            } else {
-                log.notice("scanner \(scanner): \(scan.raw)")
+            judged.withLock { $0 = event }
+            return event.map { [NewEvent($0, at: now)] } ?? []
+        }, done: { [self] outcome in
+            let event = judged.withLock { $0 }
+            var verdict: Scan?, fridge: String?
+            switch event {
+            case .scan(let s)?: verdict = s; fridge = s.fridge
+            case .scannerSwitched(let s)?: fridge = s.fridge
+            default: break
             }
-            return e
-        case .failure(let refusal):
-            log.error("scan \(scanner) NOT RECORDED (\(refusal.reason)): \(scan.raw)")
-            if let fridge { monitor.pulse(fridge: fridge, seconds: Self.refusalPulse, from: now) }
-            return nil
-        }
+            switch outcome {
+            case .success(let written):
+                if let verdict {
+                    log.info("scan \(scanner): \(verdict.verdict) \(verdict.dose ?? scan.raw)")
+                    if verdict.refused { monitor.pulse(fridge: verdict.fridge, seconds: Self.refusalPulse, from: now) }
+                } else if event != nil {
+                    log.notice("scanner \(scanner): \(scan.raw)")
+                }
+                done?(written.first)
+            case .failure(let refusal):
+                log.error("scan \(scanner) NOT RECORDED (\(refusal.reason)): \(scan.raw)")
+                if let fridge { monitor.pulse(fridge: fridge, seconds: Self.refusalPulse, from: now) }
+                done?(nil)
+            }
+        })
+        return true
     }
 
     /// The event one scan makes: a verdict, or a scanner switched by a command card. Reads the state only.
@@ -188,7 +216,7 @@ public final class ScanHub: Sendable {
     /// Time passing for the noise gates: records one `scanner.noise` per noisy interval of `scanner`.
     public func tickNoise(scanner: String, at now: Date) {
         guard let report = noise.withLock({ $0[scanner]?.tick(at: now) }) else { return }
-        let fridge = state.withLock { $0.modes[scanner]?.fridge } ?? ""
+        let fridge = monitor.state.withLock { $0.scans.modes[scanner]?.fridge } ?? ""
         if report.ended {
             log.notice("scanner \(scanner): the line is quiet again")
         } else {

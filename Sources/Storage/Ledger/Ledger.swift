@@ -20,6 +20,9 @@ public final class Ledger: @unchecked Sendable {
     private let published: Mutex<Int64>
     private let isClosed = Mutex(false)
     private let failure = Mutex<LedgerWriteFailure?>(nil)
+    /// The uplink cursor as last written: read by `status` and `outbox` without the writer's queue, which may be
+    /// in an fsync (a `status` waited 200 ms behind a 300 ms fsync for it).
+    private let cursor: Mutex<(seq: Int64, hash: String?, unreadable: String?)>
     public let path: String
 
     /// Most events written in one transaction, so one commit never holds a caller for long.
@@ -45,6 +48,14 @@ public final class Ledger: @unchecked Sendable {
         head = last.map { ($0.0, $0.1) } ?? (0, LedgerHash.genesis)
         headAt = last.flatMap { RFC3339.parse($0.2) } ?? .distantPast
         published = Mutex(head.seq)
+        // An unreadable cursor is not a reason to refuse to record: the uplink stops on it and says why (read as 0
+        // it would mean "send everything again").
+        do {
+            let c = try db.statement("SELECT seq, hash FROM uplink_cursor WHERE id = 1").first { ($0.int(0), $0.optionalString(1)) }
+            cursor = Mutex((c?.0 ?? 0, c?.1, nil))
+        } catch {
+            cursor = Mutex((0, nil, "\(error)"))
+        }
     }
 
     /// The sequence number of the newest durable event (0 when empty).
@@ -169,16 +180,14 @@ public final class Ledger: @unchecked Sendable {
     /// The sequence number up to which the platform has confirmed every event (0 when nothing was sent yet).
     /// Throws when it cannot be read: 0 would mean "send everything again".
     public func uplinkCursor() throws -> Int64 {
-        try queue.sync { try db.scalarInt("SELECT seq FROM uplink_cursor WHERE id = 1") ?? 0 }
+        let c = cursor.withLock { $0 }
+        if let unreadable = c.unreadable { throw LedgerCursorUnreadable(description: unreadable) }
+        return c.seq
     }
 
     /// The newest head the platform confirmed, as an anchor; nil before the first confirmation.
     public func confirmedHead() -> LedgerAnchor? {
-        queue.sync {
-            try? db.statement("SELECT seq, hash FROM uplink_cursor WHERE id = 1 AND hash IS NOT NULL").first {
-                LedgerAnchor(seq: $0.int(0), hash: $0.string(1), source: "platform confirmed")
-            } ?? nil
-        }
+        cursor.withLock { c in c.unreadable == nil ? c.hash.map { LedgerAnchor(seq: c.seq, hash: $0, source: "platform confirmed") } : nil }
     }
 
     /// Moves the uplink cursor to `seq`, whose hash the platform confirmed; durable when it returns, so a crash
@@ -190,6 +199,7 @@ public final class Ledger: @unchecked Sendable {
                 c.resume(with: Result {
                     try self.db.statement("INSERT INTO uplink_cursor(id, seq, at, hash) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, at = excluded.at, hash = excluded.hash")
                         .execute([.integer(seq), .text(at), .text(hash)])
+                    self.cursor.withLock { $0 = (seq, hash, nil) }
                 })
             }
         }
@@ -238,4 +248,9 @@ public struct LedgerWriteFailure: Sendable, Equatable {
         default: return "SQLite error \(e.code): \(e.message)"
         }
     }
+}
+
+/// The uplink cursor could not be read when the ledger opened (its table damaged or missing).
+public struct LedgerCursorUnreadable: Error, CustomStringConvertible {
+    public var description: String
 }
