@@ -101,7 +101,8 @@ import TestSupport
                 #expect(d.stderr.contains("behind the record"), "\(d.stderr)")
                 // A dose that expired on 2026-06-30: at the system clock's 2025 it would look good.
                 let code = Array("(01)09506000134352(17)260630(10)L0(21)X1\r\n".utf8)
-                _ = code.withUnsafeBytes { write(master, $0.baseAddress, $0.count) }
+                let n = code.withUnsafeBytes { write(master, $0.baseAddress, $0.count) }
+                #expect(n == code.count, "the write to the scanner's pty: \(n), errno \(errno)")
                 #expect(await site.waitFor("scan", after: before) != nil, "\(d.stderr)")
             }
             #expect(await site.stop(d) == 0, "\(d.stderr)")

@@ -35,7 +35,7 @@ import TestSupport
                                                                  Array(repeating: "slow:0.3", count: 300).joined(separator: ",")],
                                        outputDir: dir.path)
         defer { receiver.signal(SIGKILL) }
-        for _ in 0..<1200 where !receiver.stdout.contains("ready") { usleep(50_000) }
+        poll(1200, every: 50_000) { receiver.stdout.contains("ready") }
 
         for _ in 0..<20 {
             let d = try Subprocess("coldchaind", ["--config", config], outputDir: dir.path)

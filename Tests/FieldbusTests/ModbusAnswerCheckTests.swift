@@ -16,7 +16,7 @@ import TestSupport
         init(_ mode: String, dir: TempDir) throws {
             process = try Subprocess(absolute: "/usr/bin/env", ["python3", packageRoot() + "/Tests/Interop/modbus_misrouting.py", String(port), mode],
                                      outputDir: dir.path)
-            for _ in 0..<1200 where !process.stdout.contains("ready") { usleep(50_000) }
+            poll(1200, every: 50_000) { process.stdout.contains("ready") }
         }
         deinit { process.signal(SIGKILL) }
     }

@@ -80,7 +80,7 @@ func checkPeer(_ client: ModbusClient) throws {
         let (serverSide, clientSide) = (dir.file("probe-bus"), dir.file("gateway-bus"))
         let socat = try Subprocess(absolute: "/usr/bin/socat", ["pty,raw,echo=0,link=\(serverSide)", "pty,raw,echo=0,link=\(clientSide)"],
                                    outputDir: dir.path)
-        for _ in 0..<100 where access(clientSide, F_OK) != 0 || access(serverSide, F_OK) != 0 { usleep(20_000) }
+        poll(100, every: 20_000) { access(clientSide, F_OK) == 0 && access(serverSide, F_OK) == 0 }
         var peer = try PymodbusPeer(["rtu", serverSide], dir: dir)
         let client = try ModbusClient(.rtu(device: clientSide, baud: 9600, parity: .none, dataBits: 8, stopBits: 1), timeout: 0.5)
         try await offPool { try checkPeer(client) }

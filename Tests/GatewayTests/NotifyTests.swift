@@ -37,8 +37,13 @@ final class NotifyRig: @unchecked Sendable {
         failFlag = dir.file("modem-down")
         let standin = try Subprocess(absolute: "/usr/bin/python3", [packageRoot() + "/Tests/Interop/robot_standin.py", store, "WECOMKEY", "DTOKEN", "SECdingsecret", String(fails), mode],
                                      outputDir: dir.path)
-        for _ in 0..<400 where !standin.stdout.contains("ready") { usleep(25_000) }
-        guard let line = standin.stdout.split(separator: "\n").first(where: { $0.hasPrefix("ready ") }), let p = Int(line.dropFirst(6)) else {
+        // The whole line, with its newline: a check for "ready" alone once read "ready " before the port.
+        func readyPort() -> Int? {
+            let out = standin.stdout
+            return out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().first { $0.hasPrefix("ready ") }.flatMap { Int($0.dropFirst(6)) }
+        }
+        poll(400, every: 25_000) { readyPort() != nil }
+        guard let p = readyPort() else {
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the robot stand-in did not start: \(standin.stderr)"])
         }
         self.standin = standin
@@ -304,7 +309,7 @@ final class NotifyRig: @unchecked Sendable {
                 rig.center.alarmEvent(.alarmOpened(AlarmOpened(alarm: id, fridge: "F1", sensor: "F1-air", cause: .excursion, excursion: nil)), at: now)
             }
             rig.center.step(now: now)
-            for _ in 0..<4800 where (try rig.notified().filter { $0.channel == "county" }.count) < 24 { usleep(25_000) }
+            try poll(4800, every: 25_000) { try rig.notified().filter { $0.channel == "county" }.count >= 24 }
             let early = try rig.notified()
             rig.standin.signal(SIGKILL)                        // the robot goes away: its attempts fail at once
             rig.center.waitIdle()

@@ -29,7 +29,10 @@ final class FakeScanner: @unchecked Sendable {
 
     func unplug() { close(master); master = -1 }
 
-    func type(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { write(master, $0.baseAddress, $0.count) } }
+    func type(_ bytes: [UInt8]) {
+        let n = bytes.withUnsafeBytes { write(master, $0.baseAddress, $0.count) }
+        #expect(n == bytes.count, "the write to the scanner's pty: \(n), errno \(errno)")
+    }
     func type(_ s: String) { type(Array(s.utf8)) }
 }
 
@@ -67,7 +70,7 @@ func scannerConfig(port: Int, link: String) -> String {
         scanner.type("81234567890123456789")   // no terminator: a second of silence ends it
         // (The split above must arrive within the silence; a busy test machine is given a whole second.)
         let arrived = try await waitUntil(10) { try scans().count == 4 }
-        #expect(arrived, "\((try? scans())?.map { $0["code"]?["raw"] ?? .null } ?? [])")
+        #expect(arrived, "\((try? scans())?.map { $0["code"]?["raw"] ?? .null } ?? []); the daemon's log: \(d.log.all.suffix(30))")
         #expect(try scans().map { $0["verdict"] } == ["ok", "ok", "ok", "ok"])
         #expect(try scans().map { $0["dose"] } == ["gs1:09506000134352/A1", "gs1:09506000134352/A2", "gs1:09506000134352/A3", "cn:81234567890123456789"])
 

@@ -190,10 +190,13 @@ public final class ScanHub: Sendable {
             }
         }
         let direction = current.mode.isOut ? "out" : Scan.Key.into
+        // In id order: a dictionary's order differs from one instance to the next, and the verdict's detail lists
+        // the excursions in the order given (the recorder's replay test found two ledgers differing only in that).
+        let holds = s.holds.values.sorted { $0.id < $1.id }, excursions = s.excursions.values.sorted { $0.id < $1.id }
         let outcome = direction == Scan.Key.into
-            ? DoseVerifier.scanIn(scan, fridge: current.fridge, stock: s.stock, holds: Array(s.holds.values), today: today)
-            : DoseVerifier.scanOut(scan, mode: current.mode, stock: s.stock, wentOut: wentOut, holds: Array(s.holds.values),
-                                   excursions: Array(s.excursions.values), now: now, today: today)
+            ? DoseVerifier.scanIn(scan, fridge: current.fridge, stock: s.stock, holds: holds, today: today)
+            : DoseVerifier.scanOut(scan, mode: current.mode, stock: s.stock, wentOut: wentOut, holds: holds,
+                                   excursions: excursions, now: now, today: today)
         let id = DoseVerifier.identity(scan)
         // A dose comes out of the fridge it went into.
         let fridge = direction == "out" ? id.flatMap { s.stock[$0.key]?.fridge } ?? current.fridge : current.fridge
