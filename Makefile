@@ -37,6 +37,7 @@ bench: deps
 	$(RELEASE_DIR)/coldchain-bench uplink --events 100000 --batch 500
 	$(RELEASE_DIR)/coldchain-bench control --seconds 20
 	$(RELEASE_DIR)/coldchain-bench history --years 1
+	$(RELEASE_DIR)/coldchain-bench slowdisk --seconds 20
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coldchaind/devices $(DESTDIR)/etc/coldchaind \
