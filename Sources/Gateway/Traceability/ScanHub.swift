@@ -162,6 +162,8 @@ public final class ScanHub: Sendable {
                     if verdict.refused { monitor.pulse(fridge: verdict.fridge, seconds: Self.refusalPulse, from: now) }
                 } else if event != nil {
                     log.notice("scanner \(scanner): \(scan.raw)")
+                } else {
+                    log.error("scanner \(scanner): \(scan.raw) was not judged: the scanner is not configured")
                 }
                 done?(written.first)
             case .failure(let refusal):

@@ -70,7 +70,9 @@ final class ScannerReader: Service, @unchecked Sendable {
             for o in outputs {
                 switch o {
                 // Not waiting: the next code is read while this one's verdict waits for its commit.
-                case .code(let bytes): hub.submit(scanner: scanner.id, bytes: bytes, at: clock.now())
+                case .code(let bytes):
+                    log.info("scanner \(scanner.id): \(bytes.count) bytes read as one code")
+                    hub.submit(scanner: scanner.id, bytes: bytes, at: clock.now())
                 case .tooLong(let n): log.warning("scanner \(scanner.id): discarded \(n) bytes without a terminator (longer than 512): line noise or a wrong baud rate?")
                 }
             }
