@@ -4,8 +4,9 @@ import Storage
 
 extension MonitorHub {
     /// The record clock's steps not yet in the ledger, as events; a forward shift moves every time that measures an
-    /// interval (monitors, alarm repeats, output pulses), so a jump is no time passed. Runs inside `commit`: if the
-    /// append fails, neither the count nor the shift changes, and the next commit tries again.
+    /// interval (monitors, alarm repeats, output pulses), so a jump is no time passed. Runs at the start of each of the
+    /// recorder's batches, on its working copy: if the append fails, neither the count nor the shift changes, and the
+    /// next batch tries again.
     func clockSteps(_ s: inout State) -> [NewEvent] {
         guard let clock = recordClock else { return [] }
         let (steps, total, shift) = clock.steps(after: s.clockSteps)

@@ -1,5 +1,4 @@
 import ColdChain
-import Dispatch
 import FoundationEssentials
 import Storage
 import Control
@@ -193,19 +192,12 @@ public final class MonitorHub: Sendable {
     /// call it from a thread or a queue of its own, never from the recorder (a listener).
     @discardableResult
     func commit(_ change: @escaping (inout State) -> [NewEvent]) -> Result<[LedgerEvent], LedgerRefusal> {
-        guard !recorder.isCurrent else {
+        let waited = CallerWaits(make: change)
+        guard let outcome = recorder.wait({ done in submit({ s in waited.make(&s) }, done: done) }) else {
             log.error("recorder: a change submitted from the recorder itself would wait for itself; refused")
             return .failure(LedgerRefusal(reason: "internal: a change from the recorder's own thread", events: []))
         }
-        let outcome = Mutex<Result<[LedgerEvent], LedgerRefusal>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let waited = CallerWaits(make: change)
-        submit({ s in waited.make(&s) }) { r in
-            outcome.withLock { $0 = r }
-            done.signal()
-        }
-        done.wait()
-        return outcome.withLock { $0 } ?? .failure(LedgerRefusal(reason: "internal: no outcome", events: []))
+        return outcome
     }
 
     /// A change, run by the recorder in arrival order, without waiting for it; `done` hears its outcome (on the
@@ -276,12 +268,6 @@ public final class MonitorHub: Sendable {
 /// `make` has run, so `make` and what it captures are never used by two threads at once.
 private struct CallerWaits: @unchecked Sendable {
     let make: (inout MonitorHub.State) -> [NewEvent]
-}
-
-/// An event as the ledger stored it, with its typed body (what it was made from, not parsed back).
-public struct Written: Sendable {
-    public var event: LedgerEvent
-    public var typed: TypedEvent
 }
 
 /// What listeners hear: an event the ledger holds, or one it refused, each with its typed body (ColdChain/Events).

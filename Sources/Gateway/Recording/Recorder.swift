@@ -30,6 +30,20 @@ final class Recorder: Sendable {
     /// Whether the caller runs on the recorder's queue (a listener): it must not wait for a change of its own.
     var isCurrent: Bool { DispatchQueue.getSpecific(key: key) == true }
 
+    /// How a caller waits for its own change: `submit` queues it with a callback, and this returns the value the
+    /// callback is given. Nil when called from the recorder's queue, which would wait for itself.
+    func wait<T: Sendable>(_ submit: (@escaping @Sendable (T) -> Void) -> Void) -> T? {
+        guard !isCurrent else { return nil }
+        let outcome = Mutex<T?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        submit { value in
+            outcome.withLock { $0 = value }
+            done.signal()
+        }
+        done.wait()
+        return outcome.withLock { $0 }
+    }
+
     /// Queues `change`; when nothing is draining, starts `run` on the recorder's queue with each batch in turn.
     func put(_ change: Change, run: @escaping @Sendable ([Change]) -> Void) {
         room.wait()

@@ -1,6 +1,5 @@
 import ColdChain
 import Control
-import Dispatch
 import FoundationEssentials
 import Glibc
 import POSIX
@@ -106,16 +105,16 @@ public final class ScanHub: Sendable {
 
     /// One scan from `scanner`: parses, judges, records (durable on return) and tells listeners. Blocking.
     ///
-    /// The verdict is computed from the state, the event appended, and only the written event is folded into the
-    /// state (by `apply`, as at start-up). When the ledger refuses the write, the stock is unchanged, the watch
-    /// stream says "not recorded" and the fridge's alarm output pulses: the nurse must not believe it was recorded.
+    /// The verdict is computed by the recorder from the state, with the changes queued before it; the state it
+    /// folds the event into becomes the state only once the event is written (`MonitorHub.run`). When the ledger
+    /// refuses the write, the stock is unchanged, the watch stream says "not recorded" and the fridge's alarm output
+    /// pulses: the nurse must not believe it was recorded.
     @discardableResult
     public func record(scanner: String, bytes: [UInt8], at now: Date) -> LedgerEvent? {
-        let outcome = Mutex<LedgerEvent??>(nil)
-        let done = DispatchSemaphore(value: 0)
-        guard submit(scanner: scanner, bytes: bytes, at: now, done: { e in outcome.withLock { $0 = .some(e) }; done.signal() }) else { return nil }
-        done.wait()
-        return outcome.withLock { $0 } ?? nil
+        // A code dropped as noise is never judged: nothing to wait for.
+        monitor.recorder.wait { (done: @escaping @Sendable (LedgerEvent?) -> Void) in
+            if !submit(scanner: scanner, bytes: bytes, at: now, done: done) { done(nil) }
+        } ?? nil
     }
 
     /// One scan, queued for the recorder without waiting: the scanner's reader goes on to the next code while this
