@@ -8,35 +8,19 @@ import Storage
 /// every 10 s over loopback TCP, measured from /proc after a warm-up.
 enum DaemonBench {
     static func run(sensors: Int, seconds: Int) -> Int32 {
-        let bin = executableDirectory() ?? "."
-        let dir = "/tmp/coldchain-daemon-bench-\(getpid())"
-        mkdir(dir, 0o755)
-        mkdir(dir + "/devices", 0o755)
+        let site = BenchSite("daemon-bench", humidity: true)
+        let dir = site.dir
         defer { _ = try? FileManager.default.removeItem(atPath: dir) }
-        let port = 20000 + Int(getpid() % 20000)
-        func write(_ name: String, _ text: String) { _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(text.utf8)) }
-        write("devices/generic-int16-x10.json5", """
-            { id: "generic-int16-x10", vendor: "any", model: "int16 x10", invalid_raw: [-32768, 32767],
-              registers: { temperature_c: { table: "holding", address: 0, type: "int16", scale: 0.1 },
-                           humidity_pct: { table: "holding", address: 1, type: "uint16", scale: 0.1 } } }
-            """)
-        write("scenario.json5", "{ units: [" + (1...sensors).map { "{ unit: \($0), humidity: 45, noise_c: 0.2, timeline: [ { at: \"0s\", c: 5 } ] }" }.joined(separator: ",") + "] }")
-        let fridges = stride(from: 1, through: sensors, by: 4).map { first in
-            let ids = (first..<min(first + 4, sensors + 1))
-            return "{ id: \"F\(first)\", sensors: [" + ids.map { "{ id: \"S\($0)\", bus: \"lan\", unit: \($0), profile: \"generic-int16-x10\", poll: \"10s\" }" }.joined(separator: ",") + "] }"
-        }
-        write("coldchaind.json5", """
+        site.write("scenario.json5", "{ units: [" + (1...sensors).map { "{ unit: \($0), humidity: 45, noise_c: 0.2, timeline: [ { at: \"0s\", c: 5 } ] }" }.joined(separator: ",") + "] }")
+        site.write("coldchaind.json5", """
             { gateway: { id: "gw-bench", site: "bench" }, storage: { path: "ledger.sqlite" }, control: { socket: "control.sock" },
-              devices_dir: "devices", buses: [ { id: "lan", tcp: { host: "127.0.0.1", port: \(port) }, timeout: "500ms" } ],
-              fridges: [ \(fridges.joined(separator: ",")) ] }
+              devices_dir: "devices", \(site.buses()),
+              fridges: [ \(BenchSite.fridges(sensors: sensors, poll: "10s")) ] }
             """)
         do {
-            let sim = try ChildProcess(path: bin + "/coldchain-sim", arguments: ["--scenario", dir + "/scenario.json5", "--devices", dir + "/devices",
-                                                                                  "--tcp", "127.0.0.1:\(port)"], stdout: dir + "/sim.log", stderr: dir + "/sim.log")
+            let sim = try site.startSimulator()
             defer { sim.signal(SIGTERM); sim.wait() }
-            usleep(300_000)
-            let daemon = try ChildProcess(path: bin + "/coldchaind", arguments: ["--config", dir + "/coldchaind.json5"],
-                                          stdout: dir + "/daemon.log", stderr: dir + "/daemon.log")
+            let daemon = try site.startDaemon()
             defer { daemon.signal(SIGTERM); daemon.wait() }
             print("daemon footprint: \(sensors) sensors every 10 s over loopback Modbus TCP, \(seconds) s measured after a 15 s warm-up")
             sleep(15)

@@ -33,11 +33,11 @@ enum SlowDiskBench {
         print("sensors  fsync+   readings/s (due)   status p50/p95     fridges p50/p95    scan p99   fsyncs/s  events/s  raw C commit")
         for sensors in sensorCounts {
             for delay in delays {
-                let dir = "/tmp/coldchain-slowdisk-bench-\(getpid())-\(sensors)-\(delay)"
-                defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+                let site = BenchSite("slowdisk-bench-\(sensors)-\(delay)", port: 20000 + Int((getpid() + Int32(sensors * 7 + delay)) % 20000))
+                defer { _ = try? FileManager.default.removeItem(atPath: site.dir) }
                 do {
-                    let f = try measure(sensors: sensors, delay: delay, seconds: seconds, dir: dir, bin: bin, shim: shim)
-                    let raw = rawCommit(delay: delay, dir: dir, bin: bin, shim: shim)
+                    let f = try measure(sensors: sensors, delay: delay, seconds: seconds, site: site, shim: shim)
+                    let raw = rawCommit(delay: delay, dir: site.dir, bin: bin, shim: shim)
                     func p(_ v: [Double], _ q: Double) -> String {
                         guard !v.isEmpty else { return "-" }
                         let s = v.sorted()
@@ -86,16 +86,9 @@ enum SlowDiskBench {
         return 0
     }
 
-    static func measure(sensors: Int, delay: Int, seconds: Int, dir: String, bin: String, shim: String) throws -> Figures {
-        mkdir(dir, 0o755)
-        mkdir(dir + "/devices", 0o755)
-        let port = 20000 + Int((getpid() + Int32(sensors * 7 + delay)) % 20000)
-        func write(_ name: String, _ text: String) { _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(text.utf8)) }
-        write("devices/generic-int16-x10.json5", """
-            { id: "generic-int16-x10", vendor: "any", model: "int16 x10", invalid_raw: [-32768, 32767],
-              registers: { temperature_c: { table: "holding", address: 0, type: "int16", scale: 0.1 } } }
-            """)
-        write("scenario.json5", "{ units: [" + (1...sensors).map { "{ unit: \($0), noise_c: 0.2, timeline: [ { at: \"0s\", c: 5 } ] }" }.joined(separator: ",") + "] }")
+    static func measure(sensors: Int, delay: Int, seconds: Int, site: BenchSite, shim: String) throws -> Figures {
+        let dir = site.dir
+        site.write("scenario.json5", "{ units: [" + (1...sensors).map { "{ unit: \($0), noise_c: 0.2, timeline: [ { at: \"0s\", c: 5 } ] }" }.joined(separator: ",") + "] }")
         var masters: [Int32] = []
         var scanners: [String] = []
         for i in 0..<4 {
@@ -104,26 +97,15 @@ enum SlowDiskBench {
             scanners.append("{ id: \"s\(i)\", device: \"\(slave)\", fridge: \"F1\", mode: \"in\" }")
         }
         defer { for m in masters { close(m) } }
-        let fridges = stride(from: 1, through: sensors, by: 4).map { first in
-            "{ id: \"F\(first)\", sensors: [" + (first..<min(first + 4, sensors + 1)).map {
-                "{ id: \"S\($0)\", bus: \"lan\", unit: \($0), profile: \"generic-int16-x10\", poll: \"1s\" }"
-            }.joined(separator: ",") + "] }"
-        }
-        write("coldchaind.json5", """
+        site.write("coldchaind.json5", """
             { gateway: { id: "gw-slowdisk", site: "bench" }, storage: { path: "ledger.sqlite" }, control: { socket: "control.sock" },
-              devices_dir: "devices", buses: [ { id: "lan", tcp: { host: "127.0.0.1", port: \(port) }, timeout: "500ms", gap: "0ms" } ],
-              fridges: [ \(fridges.joined(separator: ",")) ], scanners: [ \(scanners.joined(separator: ",")) ] }
+              devices_dir: "devices", \(site.buses(gap: "0ms")),
+              fridges: [ \(BenchSite.fridges(sensors: sensors, poll: "1s")) ], scanners: [ \(scanners.joined(separator: ",")) ] }
             """)
-        let sim = try ChildProcess(path: bin + "/coldchain-sim", arguments: ["--scenario", dir + "/scenario.json5", "--devices", dir + "/devices",
-                                                                              "--tcp", "127.0.0.1:\(port)"], stdout: dir + "/sim.log", stderr: dir + "/sim.log")
+        let sim = try site.startSimulator()
         defer { sim.signal(SIGTERM); sim.wait() }
-        usleep(300_000)
-        var env = ProcessInfo.processInfo.environment
-        env["LD_PRELOAD"] = shim
-        env["COLDCHAIN_FSYNC_DELAY_MS"] = String(delay)
-        env["COLDCHAIN_FSYNC_COUNT_FILE"] = dir + "/fsyncs"
-        let daemon = try ChildProcess(path: bin + "/coldchaind", arguments: ["--config", dir + "/coldchaind.json5"],
-                                      stdout: dir + "/daemon.log", stderr: dir + "/daemon.log", environment: env)
+        let daemon = try site.startDaemon(environment: ["LD_PRELOAD": shim, "COLDCHAIN_FSYNC_DELAY_MS": String(delay),
+                                                        "COLDCHAIN_FSYNC_COUNT_FILE": dir + "/fsyncs"])
         defer { daemon.signal(SIGTERM); daemon.wait() }
         let socket = dir + "/control.sock"
         var probe: ControlClient?

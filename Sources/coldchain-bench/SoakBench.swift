@@ -13,21 +13,10 @@ import Storage
 /// 32.2 MB in 2 minutes and still rising. A plateau is what this bench shows, or not.
 enum SoakBench {
     static func run(minutes: Int, failingChannels: Bool, sensors: Int = 32) -> Int32 {
-        let bin = executableDirectory() ?? "."
-        let dir = "/tmp/coldchain-soak-bench-\(getpid())"
-        mkdir(dir, 0o755)
-        mkdir(dir + "/devices", 0o755)
+        let site = BenchSite("soak-bench")
+        let dir = site.dir
         mkdir(dir + "/bin", 0o755)
         defer { _ = try? FileManager.default.removeItem(atPath: dir) }
-        let port = 20000 + Int(getpid() % 20000)
-        func write(_ name: String, _ text: String, mode: mode_t = 0o644) {
-            _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(text.utf8))
-            chmod(dir + "/" + name, mode)
-        }
-        write("devices/generic-int16-x10.json5", """
-            { id: "generic-int16-x10", vendor: "any", model: "int16 x10", invalid_raw: [-32768, 32767],
-              registers: { temperature_c: { table: "holding", address: 0, type: "int16", scale: 0.1 } } }
-            """)
         // With failing channels each fridge goes to 11 °C for 4 of every 10 minutes, staggered by fridge.
         let units = (1...sensors).map { u -> String in
             let fridge = (u - 1) / 4
@@ -37,17 +26,12 @@ enum SoakBench {
                 : "[ { at: \"0s\", c: 5 } ]"
             return "{ unit: \(u), noise_c: 0.2, timeline: \(timeline) }"
         }
-        write("scenario.json5", "{ loop: \"10m\", units: [" + units.joined(separator: ",") + "] }")
-        let fridges = stride(from: 1, through: sensors, by: 4).map { first in
-            let ids = (first..<min(first + 4, sensors + 1))
-            return "{ id: \"F\(first)\", alarm: { preset: \"gsp\", delay: \"30s\" }, sensors: ["
-                + ids.map { "{ id: \"S\($0)\", bus: \"lan\", unit: \($0), profile: \"generic-int16-x10\", poll: \"1s\" }" }.joined(separator: ",") + "] }"
-        }
+        site.write("scenario.json5", "{ loop: \"10m\", units: [" + units.joined(separator: ",") + "] }")
         var notify = ""
         if failingChannels {
-            write("wecom.url", "http://127.0.0.1:1/cgi-bin/webhook/send?key=SOAKKEY\n")
-            write("bin/gammu-smsd-inject", "#!/bin/sh\necho 'Error: the modem does not answer' >&2\nexit 3\n", mode: 0o755)
-            write("notify-command", "#!/bin/sh\ncat >/dev/null\nexit 4\n", mode: 0o755)
+            site.write("wecom.url", "http://127.0.0.1:1/cgi-bin/webhook/send?key=SOAKKEY\n")
+            site.write("bin/gammu-smsd-inject", "#!/bin/sh\necho 'Error: the modem does not answer' >&2\nexit 3\n", mode: 0o755)
+            site.write("notify-command", "#!/bin/sh\ncat >/dev/null\nexit 4\n", mode: 0o755)
             notify = """
                 alarm_command: "\(dir)/notify-command",
                 notify: { levels: [ { after: "0s", to: ["duty", "county"] } ], repeat: "5m",
@@ -55,21 +39,16 @@ enum SoakBench {
                                       county: { type: "sms", numbers: ["13700000003", "13600000004"] } } },
                 """
         }
-        write("coldchaind.json5", """
+        site.write("coldchaind.json5", """
             { gateway: { id: "gw-soak", site: "soak" }, storage: { path: "ledger.sqlite" }, control: { socket: "control.sock" },
-              devices_dir: "devices", buses: [ { id: "lan", tcp: { host: "127.0.0.1", port: \(port) }, timeout: "500ms" } ],
+              devices_dir: "devices", \(site.buses()),
               \(notify)
-              fridges: [ \(fridges.joined(separator: ",")) ] }
+              fridges: [ \(BenchSite.fridges(sensors: sensors, poll: "1s", alarm: #"{ preset: "gsp", delay: "30s" }"#)) ] }
             """)
         do {
-            let sim = try ChildProcess(path: bin + "/coldchain-sim", arguments: ["--scenario", dir + "/scenario.json5", "--devices", dir + "/devices",
-                                                                                  "--tcp", "127.0.0.1:\(port)"], stdout: dir + "/sim.log", stderr: dir + "/sim.log")
+            let sim = try site.startSimulator()
             defer { sim.signal(SIGTERM); sim.wait() }
-            usleep(300_000)
-            var env = ProcessInfo.processInfo.environment
-            env["PATH"] = dir + "/bin:" + (env["PATH"] ?? "/usr/bin:/bin")
-            let daemon = try ChildProcess(path: bin + "/coldchaind", arguments: ["--config", dir + "/coldchaind.json5"],
-                                          stdout: dir + "/daemon.log", stderr: dir + "/daemon.log", environment: env)
+            let daemon = try site.startDaemon(environment: ["PATH": dir + "/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
             defer { daemon.signal(SIGTERM); daemon.wait() }
             print("soak: \(sensors) sensors every 1 s over loopback Modbus TCP for \(minutes) min"
                   + (failingChannels ? ", fridges crossing 8 °C every 10 min, every notify channel failing" : ", no notify"))
