@@ -54,3 +54,45 @@ int cc_clock_state(int *unsync) {
     *unsync = (tx.status & STA_UNSYNC) != 0;
     return state;
 }
+
+#include <link.h>
+#include <elf.h>
+
+struct cc_build_id_search { char *out; int capacity; int length; };
+
+static int cc_build_id_phdr(struct dl_phdr_info *info, size_t size, void *data) {
+    struct cc_build_id_search *s = data;
+    (void)size;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        if (info->dlpi_phdr[i].p_type != PT_NOTE) continue;
+        const unsigned char *p = (const unsigned char *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+        const unsigned char *end = p + info->dlpi_phdr[i].p_memsz;
+        while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+            const unsigned char *name = p + sizeof(ElfW(Nhdr));
+            const unsigned char *desc = name + ((n->n_namesz + 3) & ~3u);
+            if (desc + n->n_descsz > end) break;
+            if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && name[0] == 'G' && name[1] == 'N' && name[2] == 'U') {
+                int len = 0;
+                for (unsigned j = 0; j < n->n_descsz && len + 2 < s->capacity; j++) {
+                    static const char hex[] = "0123456789abcdef";
+                    s->out[len++] = hex[desc[j] >> 4];
+                    s->out[len++] = hex[desc[j] & 15];
+                }
+                s->out[len] = 0;
+                s->length = len;
+                return 1;
+            }
+            p = desc + ((n->n_descsz + 3) & ~3u);
+        }
+    }
+    return 1;  /* the first object is the executable itself: stop there */
+}
+
+int cc_build_id(char *out, int capacity) {
+    struct cc_build_id_search s = { out, capacity, 0 };
+    if (capacity < 1) return 0;
+    out[0] = 0;
+    dl_iterate_phdr(cc_build_id_phdr, &s);
+    return s.length;
+}

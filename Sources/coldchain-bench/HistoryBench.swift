@@ -186,23 +186,24 @@ enum HistoryBench {
         let started = monotonicSeconds()
         let daemon = try ChildProcess(path: bin + "/coldchaind", arguments: ["--config", config], stdout: dir + "/daemon.log", stderr: dir + "/daemon.log")
         while monotonicSeconds() - started < 600 {
-            if let c = try? ControlClient(path: socket), case .ok? = try? c.call(ControlCommand.status.request) { break }
+            if let c = try? ControlClient(path: socket), case .ok? = try? c.call(Commands.Status.request) { break }
             usleep(5_000)
         }
         m.ready = monotonicSeconds() - started
         let day = try DurationArgument("24h", key: "since", in: 1...1e9)
-        let queries: [(String, ControlCommand)] = [
-            ("status", .status), ("fridges", .fridges), ("readings F1 --since 24h", .readings(fridge: "F1", since: day)),
-            ("excursions", .excursions(openOnly: false)), ("scans", .scans(limit: 20)), ("inventory", .inventory(fridge: nil, expiring: nil)),
-            ("lookup", .lookup(code: doseCode)),
-            ("report daily (month, F1)", .reportDaily(month: try MonthArgument(thisMonth()), fridge: "F1")),
+        let queries: [(String, ControlRequest)] = [
+            ("status", Commands.Status.request), ("fridges", Commands.Fridges.request),
+            ("readings F1 --since 24h", Commands.Readings.request(.init(fridge: "F1", since: day))),
+            ("excursions", Commands.Excursions.request(.init(openOnly: false))), ("scans", Commands.Scans.request(.init(limit: 20))),
+            ("inventory", Commands.Inventory.request(.init(fridge: nil, expiring: nil))), ("lookup", Commands.Lookup.request(.init(code: doseCode))),
+            ("report daily (month, F1)", Commands.Report.request(.init(month: try MonthArgument(thisMonth()), fridge: "F1"))),
         ]
-        for (name, command) in queries {
+        for (name, request) in queries {
             var times: [Double] = []
             for _ in 0..<5 {
                 let client = try ControlClient(path: socket)
                 let t0 = monotonicSeconds()
-                let (reply, _) = try client.callInParts(command.request, as: ReadingsPart.self, header: { _ in }, part: { _ in })
+                let (reply, _) = try client.callInParts(request, as: ReadingsPart.self, header: { _ in }, part: { _ in })
                 times.append((monotonicSeconds() - t0) * 1000)
                 if case .failure(let f) = reply { throw Errno("\(name): \(f.message)", code: EIO) }
             }

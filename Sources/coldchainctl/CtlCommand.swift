@@ -77,8 +77,8 @@ enum CtlCommand {
     }
 
     /// The result of one request, or the exit status to leave with (the reason already printed).
-    static func reply(_ ctx: CtlContext, _ command: ControlCommand) throws(ExitCode) -> JSONValue {
-        try call(ctx, command).get()
+    static func reply(_ ctx: CtlContext, _ request: ControlRequest) throws(ExitCode) -> JSONValue {
+        try call(ctx, request).get()
     }
 
     /// A reply read as its type: a reply that does not fit (a daemon of another version) is said, not shown as blanks.
@@ -122,8 +122,7 @@ enum CtlCommand {
     }
 
     /// Sends one request; prints why when the daemon cannot be reached or refuses.
-    static func call(_ ctx: CtlContext, _ command: ControlCommand) -> Result<JSONValue, ExitCode> {
-        let request = command.request
+    static func call(_ ctx: CtlContext, _ request: ControlRequest) -> Result<JSONValue, ExitCode> {
         let client: ControlClient
         switch connect(ctx) {
         case .success(let c): client = c

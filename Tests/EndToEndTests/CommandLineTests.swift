@@ -78,8 +78,12 @@ import TestSupport
     @Test func everyCommandHasASpecAndItsArgumentsAreCheckedBeforeSending() throws {
         let help = try run("coldchainctl", ["help"])
         #expect(help.status == 0)
-        for name in ControlCommand.names {
+        for name in Commands.names {
             #expect(help.out.contains("\n  \(name)"), "usage lacks \(name)")
+        }
+        // Every registered command is typed as its words say (the CLI's table is derived from the registry).
+        for c in Commands.all {
+            #expect(help.out.contains("\n  " + c.words.joined(separator: " ")), "usage lacks \(c.words)")
         }
         let socket = ["--socket", "/tmp/no-such-dir/control.sock"]
         let cases: [([String], String)] = [

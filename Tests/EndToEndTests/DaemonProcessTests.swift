@@ -45,6 +45,15 @@ func startDaemon(_ dir: TempDir, config: String) throws -> Subprocess {
         #expect((parsed?["gateway"] as? [String: Any])?["id"] as? String == "gw-e2e")
         let verify = try run("coldchainctl", ["--socket", sock, "verify"])
         #expect(verify.status == 0 && verify.out.contains("internally consistent: "), "\(verify.out)")
+        // `version`: the build-id the daemon reads from its own memory is the one the linker wrote in the file.
+        let version = try run("coldchainctl", ["--socket", sock, "--json", "version"])
+        let v = try JSONSerialization.jsonObject(with: Data(version.out.utf8)) as? [String: Any]
+        let build = try #require(v?["build"] as? String, "\(version.out) \(version.err)")
+        let notes = shell("readelf -n \(binaryPath("coldchaind"))")
+        #expect(build.count == 40 && notes.output.contains("Build ID: \(build)"), "\(build) vs \(notes.output)")
+        #expect((v?["schema"] as? String)?.hasPrefix("v") == true && (v?["migrations"] as? Int ?? 0) >= 1)
+        let human = try run("coldchainctl", ["--socket", sock, "version"])
+        #expect(human.status == 0 && human.out.contains("coldchaind    0.") && human.out.contains("build \(build.prefix(12))"), "\(human.out)")
 
         let start = Date()
         d.signal(SIGTERM)

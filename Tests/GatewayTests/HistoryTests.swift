@@ -39,7 +39,7 @@ import TestSupport
         let sock = d.config.control.socket
 
         // Every reading of the window, in order, in more than one part; the summary covers them all.
-        let request = ControlCommand.readings(fridge: "F1", since: try DurationArgument("91d", key: "since", in: 1...1e9)).request
+        let request = Commands.Readings.request(.init(fridge: "F1", since: try DurationArgument("91d", key: "since", in: 1...1e9)))
         let (parts, rows, reply, end) = try await offPool { () -> (Int, [ReadingRow], ControlReply, JSONValue?) in
             var parts = 0
             var rows: [ReadingRow] = []
@@ -63,7 +63,7 @@ import TestSupport
         let (bucketReply, bucketRows, bucketHeader) = try await offPool { () -> (ControlReply, [BucketRow], ReadingsHeader?) in
             var rows: [BucketRow] = []
             var header: ReadingsHeader?
-            let (reply, _) = try ControlClient(path: sock).callInParts(ControlCommand.readings(fridge: "F1", since: since, every: every).request,
+            let (reply, _) = try ControlClient(path: sock).callInParts(Commands.Readings.request(.init(fridge: "F1", since: since, every: every)),
                                                                         as: ReadingsPart.self, header: { header = try $0.decode(ReadingsHeader.self) },
                                                                         part: { rows += $0.buckets ?? [] })
             return (reply, rows, header)

@@ -32,4 +32,9 @@ int cc_spawn_close_from(posix_spawn_file_actions_t *actions, int from);
 /// Swift's Glibc module.
 int cc_clock_state(int *unsync);
 
+/// The GNU build-id of the running executable (the linker's hash of its contents, `file` shows it) as lowercase
+/// hex into `out` (at least 2*20+1 bytes for SHA-1 ids); returns its length, or 0 when the executable has none.
+/// Read from the program's own PT_NOTE segments in memory (dl_iterate_phdr), not from a file.
+int cc_build_id(char *out, int capacity);
+
 #endif

@@ -35,3 +35,21 @@ public struct NotifyTestResult: Codable, Sendable, Equatable {
         self.channel = channel; self.kind = kind; self.recipient = recipient; self.ok = ok; self.error = error
     }
 }
+
+/// `version`: what the running daemon is. `build` is the GNU build-id of its executable (the linker's hash of its
+/// contents: two builds of the same version differ there), `schema` the ledger migration it runs on.
+public struct VersionReply: Codable, Sendable, Equatable {
+    public var version: String
+    public var build: String
+    public var configuration: String
+    public var schema: String
+    public var migrations: Int
+    public var pid: Int
+    public var startedAt: String
+    public var uptimeSeconds: Double
+    public init(version: String, build: String, configuration: String, schema: String, migrations: Int, pid: Int, startedAt: String,
+                uptimeSeconds: Double) {
+        self.version = version; self.build = build; self.configuration = configuration; self.schema = schema; self.migrations = migrations
+        self.pid = pid; self.startedAt = startedAt; self.uptimeSeconds = uptimeSeconds
+    }
+}

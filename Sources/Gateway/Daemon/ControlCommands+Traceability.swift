@@ -4,7 +4,7 @@ import FoundationEssentials
 import Storage
 
 extension ControlCommands {
-    func addHold(_ spec: ControlCommand.HoldSpec, peer: PeerInfo) async throws -> ControlReply {
+    func addHold(_ spec: Commands.HoldAdd.Arguments, peer: PeerInfo) async throws -> ControlReply {
         let scans = self.scans, now = clock.now()
         let (gtin, product, lot, code) = (spec.gtin, spec.product, spec.lot, spec.code)
         guard (gtin == nil) != (product == nil) else {

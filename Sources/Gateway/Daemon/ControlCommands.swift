@@ -46,42 +46,7 @@ final class ControlCommands: ControlHandling {
 
     func handle(_ request: ControlRequest, peer: PeerInfo, connection: ControlConnection) async -> ControlReply {
         do {
-            switch try ControlCommand(request) {
-            case .status: return try .result(status())
-            case .verify(let anchors): return try await verify(anchors)
-            case .fridges: return try .result(hub.fridgeStatus())
-            case .readings(let fridge, let since, let every):
-                return try await readings(fridge: fridge, since: since, every: every, connection: connection)
-            case .excursions(let openOnly): return try await excursions(openOnly: openOnly)
-            case .ack(let alarm, let note): return try await acknowledge(alarm: alarm, note: note, peer: peer)
-            case .check(let fridge, let celsius, let by, let note): return try await check(fridge, celsius: celsius, by: by, note: note, peer: peer)
-            case .watch: return try watch(connection)
-            case .holdList: return try .result(scans.holds)
-            case .holdAdd(let spec): return try await addHold(spec, peer: peer)
-            case .holdRemove(let id): return try await removeHold(id, peer: peer)
-            case .scans(let limit): return try await recentScans(limit: limit)
-            case .inventory(let fridge, let expiring): return try inventory(fridge: fridge, expiring: expiring)
-            case .lookup(let code): return try await lookup(code)
-            case .outbox: return try await outbox()
-            case .uplinkRetry:
-                guard config.platform != nil else { throw ControlFailure(.unavailable, "no platform is configured") }
-                uplink.retryRequested.withLock { $0 = true }
-                return try .result(RetryReply(retry: true))
-            case .backupNow:
-                guard let backups else { throw ControlFailure(.unavailable, "no backup is configured (storage.backup: { dir, keep })") }
-                let now = clock.now()
-                // Its own queue: a first full copy of years takes minutes, and acknowledgements and checks go
-                // through `writeQueue` meanwhile.
-                switch try await onQueue(backupQueue, { backups.run(at: now) }) {
-                case .success(let reply): return try .result(reply)
-                case .failure(let f): return .failure(f)
-                }
-            case .reportDaily(let month, let fridge): return try await reportDaily(year: month.year, month: month.month, fridge: fridge)
-            case .chart(let fridge, let since): return try await chart(fridge: fridge, since: since)
-            case .alarms(let since): return try await alarms(since: since)
-            case .notifyTest(let channel): return try await notifyTest(channel: channel)
-            case .help: return try .result(HelpReply(commands: ControlCommand.names))
-            }
+            return try await dispatch(request, peer: peer, connection: connection)
         } catch let f as ControlFailure {
             return .failure(f)
         } catch let big as AnswerTooLarge {
@@ -95,11 +60,17 @@ final class ControlCommands: ControlHandling {
     struct AnswerTooLarge: Error { var bytes: Int }
 
     func narrowing(_ request: ControlRequest) -> String {
-        switch try? ControlCommand(request) {
-        case .readings?: "ask for a shorter window (readings FRIDGE --since 24h)"
-        case .scans?: "ask for fewer (scans --limit 1000)"
-        case .excursions?: "ask for the open ones (excursions --open)"
-        default: "ask for less"
+        (try? Commands.find(request))?.narrowing ?? "ask for less"
+    }
+
+    /// The daily backup, now, on its own queue: a first full copy of years takes minutes, and acknowledgements and
+    /// checks go through `writeQueue` meanwhile.
+    func backupNow() async throws -> ControlReply {
+        guard let backups else { throw ControlFailure(.unavailable, "no backup is configured (storage.backup: { dir, keep })") }
+        let now = clock.now()
+        switch try await onQueue(backupQueue, { backups.run(at: now) }) {
+        case .success(let reply): return try .result(reply)
+        case .failure(let f): return .failure(f)
         }
     }
 

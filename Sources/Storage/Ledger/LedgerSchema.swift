@@ -1,7 +1,7 @@
 import ColdChain
 
 /// The ledger database's migrations. Append new ones at the end; never edit a released one.
-enum LedgerSchema {
+public enum LedgerSchema {
     static let migrator = Migrator([
         .init("v1-events", """
             CREATE TABLE events (
@@ -87,6 +87,10 @@ enum LedgerSchema {
                 WHERE direction IS '\(Scan.Key.into)';
             """),
     ])
+
+    /// The migration this build brings a ledger to (`coldchainctl version` shows it), and how many there are.
+    public static var latest: String { migrator.migrations.last?.name ?? "none" }
+    public static var count: Int { migrator.migrations.count }
 
     static let readingType = EventType.reading.rawValue
     static let scanType = EventType.scan.rawValue

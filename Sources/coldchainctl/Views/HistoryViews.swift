@@ -10,7 +10,7 @@ extension CtlCommand {
         let since = try duration(a.value("--since") ?? "24h", key: "since", in: 1...ControlArguments.maxWindow)
         let every = try a.value("--every").map { v throws(ExitCode) in try duration(v, key: "every", in: ControlArguments.bucketRange) }
         let csv = a.has("--csv")
-        let request = ControlCommand.readings(fridge: a.positional[0], since: since, every: every).request
+        let request = Commands.Readings.request(.init(fridge: a.positional[0], since: since, every: every))
         let client = try connect(ctx).get()
         var header: ReadingsHeader?
         var rows = 0
@@ -106,11 +106,11 @@ extension CtlCommand {
     static func watch(_ ctx: CtlContext) -> ExitStatus {
         let client: ControlClient
         do { client = try ControlClient(path: ctx.socket) } catch {
-            _ = call(ctx, .watch)  // prints why, with the socket path
+            _ = call(ctx, Commands.Watch.request)  // prints why, with the socket path
             return .unavailable
         }
         do {
-            guard case .ok = try client.call(ControlCommand.watch.request) else { return .failure }
+            guard case .ok = try client.call(Commands.Watch.request) else { return .failure }
             if !ctx.json { print("watching \(ctx.socket) (Ctrl-C to stop); \(PeopleTime.zoneLine)") }
             fflush(nil)
             while let line = try client.readLine() {

@@ -36,7 +36,7 @@ extension CtlCommand {
                 return .failure
             }
         } else {
-            let value = try reply(ctx, .verify(anchors: anchors.map { "\($0.seq):\($0.hash)" }))
+            let value = try reply(ctx, Commands.Verify.request(.init(anchors: anchors.map { "\($0.seq):\($0.hash)" })))
             report = try decode(value, as: VerifyReport.self)
             raw = value
         }

@@ -16,7 +16,7 @@ extension CtlCommand {
         }
         let format = a.value("--format") ?? "text"
         guard ["text", "csv", "html"].contains(format) else { throw usageError("--format is text, csv or html") }
-        let value = try reply(ctx, .reportDaily(month: month, fridge: a.value("--fridge")))
+        let value = try reply(ctx, Commands.Report.request(.init(month: month, fridge: a.value("--fridge"))))
         if ctx.json { return try output(value.serialized + "\n", to: a.value("--out")) }
         let sheet = try decode(value, as: RecordSheet.self)
         let calendar = PeopleTime.calendar
@@ -29,7 +29,7 @@ extension CtlCommand {
 
     static func chart(_ a: CtlArgs, _ ctx: CtlContext) throws(ExitCode) -> ExitStatus {
         let since = try a.value("--since").map { v throws(ExitCode) in try duration(v, key: "since", in: 60...ControlArguments.maxChartWindow) }
-        let value = try reply(ctx, .chart(fridge: a.positional[0], since: since))
+        let value = try reply(ctx, Commands.Chart.request(.init(fridge: a.positional[0], since: since)))
         if ctx.json { return try output(value.serialized + "\n", to: a.value("--out")) }
         return try output(ChartSVG.render(try decode(value, as: ChartData.self), calendar: PeopleTime.calendar), to: a.value("--out"))
     }

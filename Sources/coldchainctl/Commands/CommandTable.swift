@@ -1,0 +1,149 @@
+import ColdChain
+import Control
+import FoundationEssentials
+
+extension Commands.Status: Typed {
+    static let form = remote { s, _ in CtlCommand.renderStatus(s) }
+}
+
+extension Commands.Fridges: Typed {
+    static let form = remote { f, _ in CtlCommand.renderFridges(f) }
+}
+
+extension Commands.Readings: Typed {
+    static let form = CLIForm(options: ["--since", "--every"], flags: ["--csv"], positionals: 1...1) { a, ctx throws(ExitCode) in
+        try CtlCommand.readings(a, ctx)
+    }
+}
+
+extension Commands.Excursions: Typed {
+    static let form = remote(flags: ["--open", "--csv"], { a throws(ExitCode) in .init(openOnly: a.has("--open")) },
+                             render: { CtlCommand.renderExcursions($0, $1) })
+}
+
+extension Commands.Ack: Typed {
+    static let form = remote(options: ["--note"], positionals: 1...1, { a throws(ExitCode) in
+        guard let id = Int(a.positional[0]) else { throw CtlCommand.usageError("ack ALARM --note TEXT (ALARM is the number status shows)") }
+        guard let note = a.value("--note") else {
+            throw CtlCommand.usageError("ack needs --note TEXT: say what was done (e.g. \"door closed, vaccines checked\")")
+        }
+        return .init(alarm: id, note: note)
+    }, render: { r, _ in CtlCommand.print("alarm \(r.acknowledged) acknowledged (ledger event \(r.seq))") })
+}
+
+extension Commands.Check: Typed {
+    static let form = remote(options: ["--temp", "--by", "--note"], positionals: 1...1, { a throws(ExitCode) in
+        guard let text = a.value("--temp") else { throw CtlCommand.usageError("check needs --temp C: what the thermometer shows") }
+        guard let by = a.value("--by") else { throw CtlCommand.usageError("check needs --by NAME: who read the thermometer") }
+        return .init(fridge: a.positional[0], celsius: try CtlCommand.celsius(text, key: "temp"), by: by, note: a.value("--note"))
+    }, render: { r, _ in CtlCommand.renderCheck(r) })
+}
+
+extension Commands.Watch: Typed {
+    static let form = CLIForm { _, ctx throws(ExitCode) in CtlCommand.watch(ctx) }
+}
+
+extension Commands.Scans: Typed {
+    static let form = remote(options: ["--limit"], flags: ["--csv"], { a throws(ExitCode) in
+        .init(limit: try CtlCommand.number(a.value("--limit") ?? "20", key: "limit", in: limits))
+    }, render: { CtlCommand.renderScans($0, $1) })
+}
+
+extension Commands.Inventory: Typed {
+    static let form = remote(options: ["--fridge", "--expiring"], flags: ["--csv"], { a throws(ExitCode) in
+        .init(fridge: a.value("--fridge"),
+              expiring: try a.value("--expiring").map { v throws(ExitCode) in
+                  try CtlCommand.duration(v, key: "expiring", in: 0...ControlArguments.maxWindow)
+              })
+    }, render: { CtlCommand.renderInventory($0, $1) })
+}
+
+extension Commands.Lookup: Typed {
+    static let form = remote(positionals: 1...1, { a throws(ExitCode) in .init(code: CtlCommand.withFNC1(a.positional[0])) },
+                             render: { r, _ in CtlCommand.renderLookup(r) })
+}
+
+extension Commands.HoldAdd: Typed {
+    static let form = remote(options: ["--gtin", "--product", "--lot", "--code", "--reason"], { a throws(ExitCode) in
+        guard let reason = a.value("--reason") else { throw CtlCommand.usageError("hold add needs --reason TEXT") }
+        return .init(gtin: a.value("--gtin"), product: a.value("--product"), lot: a.value("--lot"), code: a.value("--code"), reason: reason)
+    }, render: { h, _ in CtlCommand.print("hold \(h.id) added") })
+}
+
+extension Commands.HoldList: Typed {
+    static let form = remote { r, _ in CtlCommand.renderHolds(r) }
+}
+
+extension Commands.HoldRemove: Typed {
+    static let form = remote(positionals: 1...1, { a throws(ExitCode) in
+        guard let id = Int(a.positional[0]) else { throw CtlCommand.usageError("hold remove ID") }
+        return .init(id: id)
+    }, render: { _, _ in CtlCommand.print("hold removed") })
+}
+
+extension Commands.Outbox: Typed {
+    static let form = remote { r, _ in CtlCommand.renderOutbox(r) }
+}
+
+extension Commands.UplinkRetry: Typed {
+    static let form = remote { _, _ in CtlCommand.print("the uplink will send again now") }
+}
+
+extension Commands.BackupNow: Typed {
+    static let form = remote { r, _ in CtlCommand.renderBackup(r) }
+}
+
+extension Commands.Report: Typed {
+    static let form = CLIForm(options: ["--month", "--fridge", "--format", "--out"], positionals: 1...1) { a, ctx throws(ExitCode) in
+        try CtlCommand.report(a, ctx)
+    }
+}
+
+extension Commands.Chart: Typed {
+    static let form = CLIForm(options: ["--since", "--out"], positionals: 1...1) { a, ctx throws(ExitCode) in try CtlCommand.chart(a, ctx) }
+}
+
+extension Commands.Alarms: Typed {
+    static let form = remote(options: ["--since"], flags: ["--csv"], { a throws(ExitCode) in
+        .init(since: try a.value("--since").map { v throws(ExitCode) in try CtlCommand.duration(v, key: "since", in: 60...ControlArguments.maxWindow) })
+    }, render: { CtlCommand.renderAlarms($0, $1) })
+}
+
+extension Commands.NotifyTest: Typed {
+    static let form = remote(options: ["--channel"], { a throws(ExitCode) in .init(channel: a.value("--channel")) },
+                             render: { r, _ in CtlCommand.renderNotifyTest(r) }, outcome: { $0.allSatisfy(\.ok) ? .ok : .failure })
+}
+
+extension Commands.Verify: Typed {
+    static let form = CLIForm(options: ["--anchor", "--ledger"]) { a, ctx throws(ExitCode) in try CtlCommand.verify(a, ctx) }
+}
+
+extension Commands.Version: Typed {
+    static let form = remote { r, _ in CtlCommand.renderVersion(r) }
+}
+
+extension Commands.Help: Typed {
+    static let form = CLIForm { _, _ throws(ExitCode) in CtlCommand.print(CtlCommand.usage); return .ok }
+}
+
+extension CtlCommand {
+    /// The spec the words at the start of `args` name (the longest match), and the arguments after them.
+    static func find(_ args: [String]) -> (CtlSpec, [String])? {
+        let matches = table.filter { $0.words.count <= args.count && Array(args.prefix($0.words.count)) == $0.words }
+        guard let spec = matches.max(by: { $0.words.count < $1.words.count }) else { return nil }
+        return (spec, Array(args.dropFirst(spec.words.count)))
+    }
+
+    static var usage: String {
+        var lines = ["usage: coldchainctl [--socket PATH] [--json] COMMAND [ARGS]"]
+        for spec in table {
+            let left = "  " + spec.usageLine
+            let parts = spec.summary.split(separator: "\n").map(String.init)
+            lines.append((left.count < 26 ? left.padding(26) : left + "   ") + parts[0])
+            lines += parts.dropFirst().map { String(repeating: " ", count: 26) + $0 }
+        }
+        lines.append("Socket: --socket PATH, else $COLDCHAIN_SOCKET, else \(GatewayConfig.defaultSocket).")
+        lines.append("Exit status: 0 ok, 1 the command reported a failure, 64 usage, 69 daemon unreachable.")
+        return lines.joined(separator: "\n")
+    }
+}
