@@ -74,7 +74,7 @@ import TestSupport
 
     /// What every run must leave: times that never go back, no false no-data, no gap, a chain that verifies.
     static func checkRecord(_ events: [LedgerEvent], _ site: Site) {
-        let times = events.compactMap { RFC3339.parse($0.at) }
+        let times = events.compactMap { RFC3339.parse($0.recordedAt) }
         #expect(times.count == events.count)
         let back = zip(times, times.dropFirst()).enumerated().first { $0.element.1 < $0.element.0 }
         #expect(back == nil, "time goes back at seq \(back.map { events[$0.offset + 1].seq } ?? 0)")
@@ -174,7 +174,7 @@ import TestSupport
         let events = try site.events()
         Self.checkRecord(events, site)
         let nextYear = Date().addingTimeInterval(30 * 86_400)
-        #expect(!events.contains { (RFC3339.parse($0.at) ?? .distantFuture) > nextYear }, "an event stamped in next year")
+        #expect(!events.contains { (RFC3339.parse($0.recordedAt) ?? .distantFuture) > nextYear }, "an event stamped in next year")
         #expect(scan?.body.contains("\"verdict\":\"ok\"") == true, "\(scan?.body ?? "no scan")")
         #expect(scan?.body.contains("ahead of the record") == true, "\(scan?.body ?? "")")
         let offset = corrected.flatMap { (try? JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any])?["offset_s"] as? Double }

@@ -66,7 +66,7 @@ import TestSupport
         // each with the time it was read at. (A poller waiting for its commit would have taken one.)
         var during = 0
         for _ in 0..<500 {
-            let readings = try LedgerReader(path: dir.file("ledger.sqlite")).events(types: ["reading"]).compactMap { RFC3339.parse($0.at) }
+            let readings = try LedgerReader(path: dir.file("ledger.sqlite")).events(types: ["reading"]).compactMap { RFC3339.parse($0.recordedAt) }
             during = readings.filter { $0 > stalledFrom && $0 < stalledTo }.count
             if during >= 3 && readings.contains(where: { $0 > stalledTo }) { break }
             usleep(20_000)

@@ -29,7 +29,7 @@ import TestSupport
         var prev = events[8].hash
         for i in 9..<events.count {
             if i == 9 { events[i].body = #"{"c":5.5,"fridge":"F1","sensor":"F1-air"}"# }
-            let h = LedgerHash.compute(prev: prev, seq: events[i].seq, at: events[i].at, type: events[i].type, body: events[i].body)
+            let h = LedgerHash.compute(prev: prev, seq: events[i].seq, at: events[i].recordedAt, type: events[i].type, body: events[i].body)
             sql += "UPDATE events SET body = '\(events[i].body)', prev_hash = '\(prev)', hash = '\(h)' WHERE seq = \(events[i].seq);"
             prev = h
         }

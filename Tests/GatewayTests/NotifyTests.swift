@@ -84,7 +84,7 @@ final class NotifyRig: @unchecked Sendable {
                                   clock: centerClock, log: Log(collect: { [logs] in logs.append($0) }), calendar: .fixed(hours: 8), searchPath: bin + ":/usr/bin:/bin",
                                   robotTimeout: robotTimeout)
         let c = center
-        listener = f.hub.addListener { e, typed in c.alarmEvent(typed, at: RFC3339.parse(e.at) ?? Date()) }
+        listener = f.hub.addListener { e, typed in c.alarmEvent(typed, at: RFC3339.parse(e.recordedAt) ?? Date()) }
     }
 
     deinit { standin.signal(SIGKILL) }
@@ -97,7 +97,7 @@ final class NotifyRig: @unchecked Sendable {
         center = try NotifyCenter(plan: try #require(f.config.notify), config: f.config, hub: f.hub, reader: try LedgerReader(path: f.config.storage.path),
                                   clock: centerClock, log: Log(collect: { [logs] in logs.append($0) }), calendar: .fixed(hours: 8), searchPath: f.dir.file("bin") + ":/usr/bin:/bin")
         let c = center
-        listener = f.hub.addListener { e, typed in c.alarmEvent(typed, at: RFC3339.parse(e.at) ?? Date()) }
+        listener = f.hub.addListener { e, typed in c.alarmEvent(typed, at: RFC3339.parse(e.recordedAt) ?? Date()) }
     }
 
     /// One step of the center at `now`, the clock set to it (attempts are stamped by the clock), and every channel's
@@ -115,12 +115,12 @@ final class NotifyRig: @unchecked Sendable {
 
     func alarmOpenedAt() throws -> Date {
         let e = try LedgerReader(path: f.config.storage.path).events(types: ["alarm.opened"]).first
-        guard let at = e.flatMap({ RFC3339.parse($0.at) }) else { throw CocoaError(.fileReadCorruptFile) }
+        guard let at = e.flatMap({ RFC3339.parse($0.recordedAt) }) else { throw CocoaError(.fileReadCorruptFile) }
         return at
     }
 
     func lastEventAt() throws -> Date {
-        guard let e = try LedgerReader(path: f.config.storage.path).events(after: 0, limit: 1_000_000).last, let at = RFC3339.parse(e.at) else {
+        guard let e = try LedgerReader(path: f.config.storage.path).events(after: 0, limit: 1_000_000).last, let at = RFC3339.parse(e.recordedAt) else {
             throw CocoaError(.fileReadCorruptFile)
         }
         return at
@@ -213,7 +213,7 @@ final class NotifyRig: @unchecked Sendable {
         #expect(county.count == 3)
         // Back-off: 30 s, 1 min, 2 min, 4 min, 8 min between attempts.
         let times = try LedgerReader(path: f.config.storage.path).events(types: ["alarm.notified"]).filter { $0.body.contains("\"duty\"") && $0.body.contains("\"opened\"") }
-            .compactMap { RFC3339.parse($0.at) }
+            .compactMap { RFC3339.parse($0.recordedAt) }
         #expect(zip(times, times.dropFirst()).map { $1.timeIntervalSince($0) } == [30, 60, 120, 240, 480])
     }
 
@@ -317,11 +317,11 @@ final class NotifyRig: @unchecked Sendable {
         }
         #expect(early.filter { $0.channel == "county" && $0.ok }.count == 24, "every SMS of the 8 alarms while the robot hangs")
         #expect(!early.contains { $0.channel == "duty" }, "the robot has not answered its first request yet")
-        let times = events.compactMap { RFC3339.parse($0.at) }
+        let times = events.compactMap { RFC3339.parse($0.recordedAt) }
         #expect(times.count == events.count && zip(times, times.dropFirst()).allSatisfy { $0 <= $1 }, "the record's times follow its order")
         let notified = events.filter { $0.type == "alarm.notified" }
-        let lastSMS = try #require(notified.last { $0.body.contains(#""county""#) }.flatMap { RFC3339.parse($0.at) })
-        let duty = notified.filter { $0.body.contains(#""duty""#) }.compactMap { RFC3339.parse($0.at) }
+        let lastSMS = try #require(notified.last { $0.body.contains(#""county""#) }.flatMap { RFC3339.parse($0.recordedAt) })
+        let duty = notified.filter { $0.body.contains(#""duty""#) }.compactMap { RFC3339.parse($0.recordedAt) }
         #expect(duty.count == 8 && duty.allSatisfy { $0 > lastSMS }, "each robot attempt is stamped when it ended, after the SMS")
         print("hung robot: the last of 24 SMS for 8 alarms was recorded \((lastSMS.timeIntervalSince(opened) * 1000).rounded()) ms after the alarms opened")
     }
@@ -369,7 +369,7 @@ final class NotifyRig: @unchecked Sendable {
         // Quiet: the last summary is due 10 minutes after the last folded notice.
         for m in minute..<(minute + 15) { f.feed(5, minutes: 1, from: m); rig.step(f.t0.addingTimeInterval(Double(m) * 60 + 1)) }
         let events = try LedgerReader(path: f.config.storage.path).events(types: ["alarm.notified"]).compactMap { e -> (Date, AlarmNotified)? in
-            guard case .alarmNotified(let n)? = try e.typed(), let at = RFC3339.parse(e.at) else { return nil }
+            guard case .alarmNotified(let n)? = try e.typed(), let at = RFC3339.parse(e.recordedAt) else { return nil }
             return (at, n)
         }
         let county = events.filter { $0.1.channel == "county" }

@@ -104,7 +104,7 @@ import TestSupport
             #expect(d.meanC == ((values.reduce(0, +) / Double(values.count)) * 100).rounded() / 100, "\(d.date)")
             // The head: the last event before local midnight, found here by reading every event.
             let midnight = RFC3339.format(Self.local(day, 0, 0).addingTimeInterval(86_400))
-            let last = try #require(try reader.events(after: 0, limit: 100_000).last { $0.at < midnight })
+            let last = try #require(try reader.events(after: 0, limit: 100_000).last { $0.recordedAt < midnight })
             #expect(d.head == SheetHead(seq: last.seq, hash: String(last.hash.prefix(16))), "\(d.date)")
             #expect(d.amChecks.count == 1 && d.pmChecks.count == (day == 15 ? 0 : 1), "\(d.date)")
         }

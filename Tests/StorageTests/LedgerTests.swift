@@ -27,7 +27,8 @@ func event(_ i: Int, at: Date = Date(timeIntervalSince1970: 1_795_000_000)) -> N
         #expect(report == VerifyReport(checked: 20, headSequence: 20, headHash: last!.hash, brokenAt: nil, reason: nil))
         let stored = try reader.events(after: 0, limit: 100)
         #expect(stored.count == 20)
-        #expect(stored[4].at == "2026-11-18T11:06:45.000Z")
+        #expect(stored[4].recordedAt == "2026-11-18T11:06:45.000Z")
+        #expect(stored[4].at == RFC3339.parse("2026-11-18T11:06:45.000Z"))
         #expect(stored[4].bodyValue["i"] == 5)
     }
 
@@ -110,6 +111,33 @@ func event(_ i: Int, at: Date = Date(timeIntervalSince1970: 1_795_000_000)) -> N
         #expect(!report.ok)
         #expect(report.brokenAt == brokenAt)
         #expect(report.reason?.contains(reason) == true, "\(String(describing: report.reason))")
+    }
+
+    /// A time that is not RFC 3339, written with every later hash recomputed: the chain holds, the time does not.
+    /// Readers see the distant past for it (not "now", which would put a forged event in today's record).
+    @Test func verifyNamesATimeThatIsNotATime() async throws {
+        let dir = TempDir()
+        let ledger = try Ledger(path: dir.file("l.sqlite"))
+        try await ledger.append(contentsOf: (1...4).map { event($0) })
+        ledger.close()
+        let reader = try LedgerReader(path: dir.file("l.sqlite"))
+        var events = try reader.events(after: 0, limit: 10)
+        reader.close()
+        let db = try Database(path: dir.file("l.sqlite"))
+        try db.execute("DROP TRIGGER events_no_update")
+        events[2].recordedAt = "last Tuesday"
+        var prev = events[1].hash
+        for i in 2..<events.count {
+            let h = LedgerHash.compute(prev: prev, seq: events[i].seq, at: events[i].recordedAt, type: events[i].type, body: events[i].body)
+            try db.execute("UPDATE events SET at = '\(events[i].recordedAt)', prev_hash = '\(prev)', hash = '\(h)' WHERE seq = \(events[i].seq)")
+            prev = h
+        }
+        db.close()
+        let again = try LedgerReader(path: dir.file("l.sqlite"))
+        #expect(try again.event(seq: 3)?.at == .distantPast)
+        let report = try again.verify()
+        #expect(report.brokenAt == 3)
+        #expect(report.reason == "its time 'last Tuesday' is not an RFC 3339 time", "\(String(describing: report.reason))")
     }
 
     @Test func errorsCarryCodeMessageAndSQL() throws {

@@ -30,11 +30,11 @@ public final class Backups: Sendable {
         self.settings = settings; ledgerPath = config.storage.path; name = config.gateway.id; self.hub = hub; self.log = log
         var s = State()
         for e in try reader.latest(types: [EventType.backupCompleted.rawValue], limit: 1) {
-            if case .backupCompleted(let b)? = try? e.typed(), let at = RFC3339.parse(e.at) { s.lastCompleted = (at, b) }
+            if case .backupCompleted(let b)? = try? e.typed() { s.lastCompleted = (e.at, b) }
         }
         for e in try reader.latest(types: [EventType.backupFailed.rawValue], limit: 1) {
-            if case .backupFailed(let b)? = try? e.typed(), let at = RFC3339.parse(e.at), at > (s.lastCompleted?.at ?? .distantPast) {
-                s.lastFailure = (at, b.error)
+            if case .backupFailed(let b)? = try? e.typed(), e.at > (s.lastCompleted?.at ?? .distantPast) {
+                s.lastFailure = (e.at, b.error)
             }
         }
         state = Mutex(s)
@@ -61,7 +61,7 @@ public final class Backups: Sendable {
                 state.withLock { $0.lastCompleted = (now, body); $0.lastFailure = nil }
                 log.notice("backup: \(body.full ? "full copy" : "extended") \(body.file) to event \(body.headSeq) (\(body.copied) events in \(DurationText.describe(body.seconds)))")
                 let notes = r.setAside.map { ["set_aside": $0.file, "set_aside_reason": $0.reason] } ?? [:]
-                return .success(BackupReply(seq: written.first?.seq ?? 0, at: written.first?.at ?? RFC3339.format(now), body: body, notes: notes))
+                return .success(BackupReply(seq: written.first?.seq ?? 0, at: written.first?.recordedAt ?? RFC3339.format(now), body: body, notes: notes))
             case .failure(let refusal):
                 // The copy is there, but the record cannot say so: not a completed backup as far as the record goes.
                 let error = "the copy to event \(body.headSeq) was written, but the ledger cannot record it: \(refusal.reason)"

@@ -18,20 +18,21 @@ extension ControlCommands {
         var opened: [Int: Date] = [:]
         var told: [Int: Set<Int>] = [:]
         for e in try reader.events(types: types, after: start) {
-            guard let typed = try? e.typed(), let at = RFC3339.parse(e.at) else { continue }
+            guard let typed = try? e.typed() else { continue }
+            let at = e.at
             switch typed {
             case .alarmOpened(let a) where at >= from:
                 opened[a.alarm] = at
-                records[a.alarm] = AlarmRecord(id: a.alarm, fridge: a.fridge, sensor: a.sensor, cause: a.cause, openedAt: e.at)
+                records[a.alarm] = AlarmRecord(id: a.alarm, fridge: a.fridge, sensor: a.sensor, cause: a.cause, openedAt: e.recordedAt)
             case .alarmAcknowledged(let a):
                 guard var r = records[a.alarm], let o = opened[a.alarm] else { continue }
                 let s = at.timeIntervalSince(o)
-                r.acknowledgedAt = e.at; r.acknowledgedUID = a.uid; r.note = a.note; r.acknowledgeSeconds = s.rounded()
+                r.acknowledgedAt = e.recordedAt; r.acknowledgedUID = a.uid; r.note = a.note; r.acknowledgeSeconds = s.rounded()
                 r.bucket = HandlingBucket(seconds: s)
                 records[a.alarm] = r
             case .alarmClosed(let a):
                 guard var r = records[a.alarm], let o = opened[a.alarm] else { continue }
-                r.closedAt = e.at; r.closeSeconds = at.timeIntervalSince(o).rounded()
+                r.closedAt = e.recordedAt; r.closeSeconds = at.timeIntervalSince(o).rounded()
                 records[a.alarm] = r
             case .alarmNotified(let n):
                 guard var r = records[n.alarm] else { continue }

@@ -61,8 +61,8 @@ extension ControlCommands {
         let first = (try reader.lastEvent(before: from)?.seq ?? 0) + 1
         guard let last = try reader.lastEvent(before: to)?.seq, last >= first else { return [] }
         return try reader.events(types: recordKinds.map(\.rawValue), in: first...last).compactMap { e in
-            guard let typed = (try? e.typed()) ?? nil, let at = RFC3339.parse(e.at) else { return nil }
-            return (e, typed, at)
+            guard let typed = (try? e.typed()) ?? nil else { return nil }
+            return (e, typed, e.at)
         }
     }
 

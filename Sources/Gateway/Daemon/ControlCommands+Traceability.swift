@@ -51,7 +51,7 @@ extension ControlCommands {
             guard bytes <= ControlProtocol.maxReply else { throw AnswerTooLarge(bytes: bytes) }
             return all.compactMap { e -> ScanRow? in
                 guard case .scan(let scan)? = (try? e.typed()) ?? nil else { return nil }
-                return ScanRow(seq: e.seq, at: e.at, body: scan)
+                return ScanRow(seq: e.seq, at: e.recordedAt, body: scan)
             }
         }
     }

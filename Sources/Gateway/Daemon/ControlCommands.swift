@@ -186,7 +186,7 @@ final class ControlCommands: ControlHandling {
         guard let cursor = try? ledger.uplinkCursor() else { return try .result(uplinkStatus()) }
         let head = ledger.headSequence, uplink = self.uplink, configured = config.platform != nil
         return try await read { reader in
-            let oldest = try reader.event(seq: cursor + 1)?.at
+            let oldest = try reader.event(seq: cursor + 1)?.recordedAt
             return uplink.status(pending: head - cursor, oldestPending: oldest, configured: configured)
         }
     }
@@ -288,7 +288,7 @@ final class ControlCommands: ControlHandling {
         let hub = self.hub, now = clock.now()
         let result = try await onQueue(writeQueue) { hub.recordInspection(fridge: fridge, celsius: celsius, by: by, note: note, uid: peer.uid, at: now) }
         switch result {
-        case .success(let (e, body)): return try .result(CheckReply(seq: e.seq, at: e.at, body: body))
+        case .success(let (e, body)): return try .result(CheckReply(seq: e.seq, at: e.recordedAt, body: body))
         case .failure(let f): return .failure(f)
         }
     }
@@ -301,7 +301,7 @@ final class ControlCommands: ControlHandling {
             let event: WatchEvent
             switch news {
             case .recorded(let e, let typed):
-                event = WatchEvent(id: e.id(gateway: gateway), seq: e.seq, at: e.at, type: e.type, body: typed.body.json, recorded: true, error: nil)
+                event = WatchEvent(id: e.id(gateway: gateway), seq: e.seq, at: e.recordedAt, type: e.type, body: typed.body.json, recorded: true, error: nil)
             case .notRecorded(let e, let typed, let reason):
                 // No id and no seq: it is in no ledger. The nurse sees the verdict and that it was not recorded.
                 event = WatchEvent(id: nil, seq: nil, at: RFC3339.format(e.at), type: e.type, body: typed.body.json, recorded: false, error: reason)

@@ -59,7 +59,7 @@ public struct GatewayDaemon: Sendable {
         let clock: RecordClock
         let startedAt: Date
         do {
-            let floor = [try ledger.lastEvent().flatMap { RFC3339.parse($0.at) }, try ledger.lastHeartbeat(), Version.earliestPlausibleTime]
+            let floor = [try ledger.lastEvent()?.at, try ledger.lastHeartbeat(), Version.earliestPlausibleTime]
                 .compactMap { $0 }.max()
             let lastWord = try reader.latest(types: [EventType.clockBehind, .clockCorrected].map(\.rawValue), limit: 1).first
             clock = RecordClock(system: self.clock, steady: steady, floor: floor, wasBehind: lastWord?.type == EventType.clockBehind.rawValue,
@@ -78,7 +78,7 @@ public struct GatewayDaemon: Sendable {
             let hub = try MonitorHub(config: config, ledger: ledger, reader: reader, log: log, now: startedAt, recordClock: clock)
             let scans = try ScanHub(config: config, ledger: ledger, monitor: hub, reader: reader, log: log)
             let backups = try config.storage.backup.map { try Backups(settings: $0, config: config, hub: hub, reader: reader, log: log) }
-            let ledgerSince = try reader.event(seq: 1).flatMap { RFC3339.parse($0.at) }
+            let ledgerSince = try reader.event(seq: 1)?.at
             let calendar = ClinicCalendar(offset: LocalTime.utcOffset)
             let notify = try config.notify.map { try NotifyCenter(plan: $0, config: config, hub: hub, reader: reader, clock: clock, log: log, calendar: calendar) }
             reader.close()   // its cache is not needed while running (close is idempotent; the defer covers the failures)
@@ -142,7 +142,7 @@ public struct GatewayDaemon: Sendable {
         let last = try ledger.lastEvent()
         let heartbeat = try ledger.lastHeartbeat()
         var events: [NewEvent] = []
-        if let gap = GapRule.gap(lastEventType: last?.type, lastEventAt: last.flatMap { RFC3339.parse($0.at) },
+        if let gap = GapRule.gap(lastEventType: last?.type, lastEventAt: last?.at,
                                  lastHeartbeat: heartbeat, heartbeatInterval: config.storage.heartbeat, now: now,
                                  expectedDown: expectedDown) {
             log.warning("gap in the record: no data from \(RFC3339.format(gap.from)) to \(RFC3339.format(gap.to)) (\(DurationText.describe(gap.seconds)); previous run ended by \(gap.previousEnd))")

@@ -30,7 +30,7 @@ final class AlarmNotifier: Service, @unchecked Sendable {
         let listener = hub.addListener { [self] e, typed in
             guard typed.type.isAlarm else { return }
             submit(["gateway": gateway, "event": ["id": .string(e.id(gateway: config.gateway.id)), "seq": .number(Double(e.seq)),
-                                                  "type": .string(e.type), "at": .string(e.at), "body": typed.body.json]])
+                                                  "type": .string(e.type), "at": .string(e.recordedAt), "body": typed.body.json]])
         }
         defer { hub.removeListener(listener) }
         while await sleep(seconds: 10) {

@@ -72,7 +72,7 @@ extension MonitorHub {
                                    limitC: x.limitC, rule: x.rule, id: Int64(x.id), lastAt: at)
         }
         for e in try reader.events(types: types) {
-            let at = RFC3339.parse(e.at) ?? Date()
+            let at = e.at
             let typed: TypedEvent?
             do { typed = try e.typed() } catch {
                 log.warning("ledger event \(e.seq): \(error); skipped while restoring alarms and excursions")

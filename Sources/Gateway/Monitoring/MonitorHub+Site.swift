@@ -71,7 +71,8 @@ extension MonitorHub {
         func latest(_ types: [EventType], per key: String) throws -> [String: (TypedEvent, Date)] {
             var out: [String: (TypedEvent, Date)] = [:]
             for e in try reader.latestEvents(types: types, per: key) {
-                guard let typed = try? e.typed(), let at = RFC3339.parse(e.at) else { continue }
+                guard let typed = try? e.typed() else { continue }
+                let at = e.at
                 switch typed {
                 case .powerLost(let b): out[b.facts.source] = (typed, at)
                 case .powerRestored(let b): out[b.facts.source] = (typed, at)

@@ -21,7 +21,8 @@ extension NotifyCenter {
         var acks: [Int: Acknowledgement] = [:]
         var sms: [String: [Date]] = [:]
         for e in try reader.events(types: types.map(\.rawValue), after: from) {
-            guard let at = RFC3339.parse(e.at), let typed = try? e.typed() else { continue }
+            guard let typed = try? e.typed() else { continue }
+            let at = e.at
             switch typed {
             case .alarmOpened(let a):
                 records[a.alarm] = .init(alarm: .init(id: a.alarm, cause: a.cause, fridge: a.fridge, sensor: a.sensor, openedAt: at))

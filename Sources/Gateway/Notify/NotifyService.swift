@@ -19,7 +19,7 @@ struct NotifyService: Service {
         let center = self.center
         let listener = hub.addListener { e, typed in
             guard typed.type.isAlarm || typed.type == .clockCorrected else { return }
-            center.alarmEvent(typed, at: RFC3339.parse(e.at) ?? Date())
+            center.alarmEvent(typed, at: e.at)
         }
         defer { hub.removeListener(listener) }
         // A step only hands notices to the channels' own queues: quick, so it runs here.

@@ -99,7 +99,7 @@ extension ScanHub {
         let out = scansOfDose.contains { $0.1.moved && !$0.1.isIn }
         var fridgeStays: [(String, Date, Date?)] = []
         for (e, b) in scansOfDose where b.moved {
-            let t = RFC3339.parse(e.at) ?? now
+            let t = e.at
             if b.isIn { fridgeStays.append((b.fridge, t, nil)) }
             else if let last = fridgeStays.indices.last { fridgeStays[last].2 = t }
         }
@@ -109,7 +109,7 @@ extension ScanHub {
             dose: id.key, product: id.product, status: dose != nil ? "in stock" : out ? "out" : "never scanned in", fridge: dose?.fridge,
             lot: id.lot, expiry: id.expiry?.description,
             scans: scansOfDose.map { e, b in
-                .init(seq: e.seq, at: e.at, mode: b.mode, fridge: b.fridge, verdict: b.verdict, moved: b.moved, scanner: b.scanner)
+                .init(seq: e.seq, at: e.recordedAt, mode: b.mode, fridge: b.fridge, verdict: b.verdict, moved: b.moved, scanner: b.scanner)
             },
             exposures: exposures.map { x in
                 .init(excursion: x.id, fridge: x.fridge, start: RFC3339.format(x.start), end: x.end.map { RFC3339.format($0) }, peakC: x.peakC,

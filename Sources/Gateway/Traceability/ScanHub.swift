@@ -64,14 +64,8 @@ public final class ScanHub: Sendable {
         }
     }
 
-    /// Folds one recorded event into the state: the same code at start-up and while running.
-    static func apply(_ typed: TypedEvent, at stamp: String, to s: inout State) {
-        guard let at = RFC3339.parse(stamp) else { return }
-        apply(typed, at: at, to: &s)
-    }
-
-    /// Folds one event into the state, as the recorder computes it (before it is written: the recorder makes the
-    /// state it folded into the state only once the append succeeded).
+    /// Folds one event into the state: a recorded one at start-up, and as the recorder computes it (before it is
+    /// written: the recorder makes the state it folded into the state only once the append succeeded).
     static func apply(_ typed: TypedEvent, at: Date, to s: inout State) {
         switch typed {
         case .scan(let b):

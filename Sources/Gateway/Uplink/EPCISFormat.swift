@@ -35,7 +35,7 @@ enum EPCISFormat {
         let b = e.bodyValue
         let place = "urn:coldchain:\(gateway):" + (b["fridge"]?.stringValue.map { "fridge:\($0)" } ?? "gateway")
         var o: [String: JSONValue] = [
-            "type": "ObjectEvent", "action": "OBSERVE", "eventTime": .string(e.at), "eventTimeZoneOffset": "+00:00",
+            "type": "ObjectEvent", "action": "OBSERVE", "eventTime": .string(e.recordedAt), "eventTimeZoneOffset": "+00:00",
             "eventID": .string("ni:///sha-256;\(e.hash)?ver=CBV2.0"), "readPoint": ["id": .string(place)],
             "cc:seq": .number(Double(e.seq)), "cc:type": .string(e.type),
         ]
@@ -65,7 +65,7 @@ enum EPCISFormat {
             o["bizStep"] = "storing"
             var reports: [JSONValue] = [["type": "Temperature", "value": .number(r.celsius), "uom": "CEL"]]
             if let h = r.humidity { reports.append(["type": "RelativeHumidity", "value": .number(h), "uom": "P1"]) }
-            o["sensorElementList"] = [["sensorMetadata": ["time": .string(e.at), "deviceID": .string(sensorURI ?? place)],
+            o["sensorElementList"] = [["sensorMetadata": ["time": .string(e.recordedAt), "deviceID": .string(sensorURI ?? place)],
                                        "sensorReport": .array(reports)]]
         case .excursionOpened(let x)?: excursionReport(x.excursion)
         case .excursionPeak(let x)?: excursionReport(x.excursion)

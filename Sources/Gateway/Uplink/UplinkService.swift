@@ -183,7 +183,7 @@ public enum NativeFormat {
             if i > 0 { out += "," }
             // The body is already canonical JSON; it goes in as it is, with the chain's hashes so the platform can
             // check them too.
-            out += "{\"at\":\"\(e.at)\",\"data\":\(e.body),\"hash\":\"\(e.hash)\",\"id\":"
+            out += "{\"at\":\"\(e.recordedAt)\",\"data\":\(e.body),\"hash\":\"\(e.hash)\",\"id\":"
             JSONValue.writeString(e.id(gateway: gateway), to: &out)
             out += ",\"prev_hash\":\"\(e.prevHash)\",\"seq\":\(e.seq),\"type\":"
             JSONValue.writeString(e.type, to: &out)

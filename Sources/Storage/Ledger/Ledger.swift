@@ -142,7 +142,7 @@ public final class Ledger: @unchecked Sendable {
                         try insert.bind(1, seq); try insert.bind(2, at); try insert.bind(3, e.type)
                         try insert.bind(4, e.body); try insert.bind(5, hash); try insert.bind(6, h)
                         try insert.executeBound()
-                        written.append(LedgerEvent(seq: seq, at: at, type: e.type, body: e.body, prevHash: hash, hash: h))
+                        written.append(LedgerEvent(seq: seq, recordedAt: at, type: e.type, body: e.body, prevHash: hash, hash: h))
                         hash = h
                     }
                     results.append(written)

@@ -91,7 +91,7 @@ public enum LedgerBackup {
                         if let broken = chain.check(e) {
                             throw Failure(message: "the ledger's event \(e.seq) does not verify (\(broken)); nothing after it was copied: run coldchainctl verify")
                         }
-                        try insert.execute([.integer(e.seq), .text(e.at), .text(e.type), .text(e.body), .text(e.prevHash), .text(e.hash)])
+                        try insert.execute([.integer(e.seq), .text(e.recordedAt), .text(e.type), .text(e.body), .text(e.prevHash), .text(e.hash)])
                     }
                 }
                 copied += Int64(rows.count)

@@ -33,11 +33,20 @@ public struct NewEvent: Sendable {
 /// An event as stored: its gateway-scoped sequence number and its link in the hash chain.
 public struct LedgerEvent: Sendable, Equatable {
     public var seq: Int64
-    public var at: String
+    /// When it happened, read once from `recordedAt` (a time that does not read is the distant past, and `verify`
+    /// names that event: every writer formats with RFC3339, so only an edited row has one).
+    public var at: Date
+    /// The time as it was recorded (RFC 3339 UTC, milliseconds): what the hash covers and what the platform gets.
+    public var recordedAt: String
     public var type: String
     public var body: String
     public var prevHash: String
     public var hash: String
+
+    public init(seq: Int64, recordedAt: String, type: String, body: String, prevHash: String, hash: String) {
+        self.seq = seq; self.recordedAt = recordedAt; self.type = type; self.body = body; self.prevHash = prevHash; self.hash = hash
+        at = RFC3339.parse(recordedAt) ?? .distantPast
+    }
 
     /// The stable id the platform de-duplicates by: `GATEWAY:SEQ`.
     public func id(gateway: String) -> String { "\(gateway):\(seq)" }
@@ -45,6 +54,8 @@ public struct LedgerEvent: Sendable, Equatable {
     public var bodyValue: JSONValue { (try? JSONValue.parse(Data(body.utf8))) ?? .null }
 
     /// The body as its type; nil for a type this build does not know, an error naming the key for a malformed body.
+    /// Each reader that needs the type decodes it once, here; readers that pass the body on (the uplink's native
+    /// batches, `verify`, backups) never decode it.
     public func typed() throws(EventBodyError) -> TypedEvent? {
         try TypedEvent(type: type, body: bodyValue)
     }

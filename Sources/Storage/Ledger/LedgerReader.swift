@@ -15,7 +15,7 @@ public final class LedgerReader: @unchecked Sendable {
     public func close() { db.close() }
 
     static func event(_ r: Row) -> LedgerEvent {
-        LedgerEvent(seq: r.int(0), at: r.string(1), type: r.string(2), body: r.string(3), prevHash: r.string(4), hash: r.string(5))
+        LedgerEvent(seq: r.int(0), recordedAt: r.string(1), type: r.string(2), body: r.string(3), prevHash: r.string(4), hash: r.string(5))
     }
 
     /// Events after `seq`, in order, at most `limit`.

@@ -54,9 +54,11 @@ struct ChainCheck {
     mutating func check(_ e: LedgerEvent) -> String? {
         if e.seq != next { return "sequence jumps from \(next - 1) to \(e.seq): event(s) \(next)…\(e.seq - 1) are missing" }
         if e.prevHash != prev { return "its prev_hash does not match the hash of event \(e.seq - 1)" }
-        if LedgerHash.compute(prev: e.prevHash, seq: e.seq, at: e.at, type: e.type, body: e.body) != e.hash {
+        if LedgerHash.compute(prev: e.prevHash, seq: e.seq, at: e.recordedAt, type: e.type, body: e.body) != e.hash {
             return "its content does not match its hash: the row was changed after it was written"
         }
+        // Every writer stamps RFC 3339; a time that does not read was written by something else, hash and all.
+        if e.at == .distantPast { return "its time '\(e.recordedAt.truncated(40).escapedForTerminal)' is not an RFC 3339 time" }
         prev = e.hash
         next += 1
         return nil
