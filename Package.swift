@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Fieldbus", dependencies: ["CModbus", "ColdChain", "POSIX"]),
         .target(name: "Control", dependencies: ["ColdChain", "POSIX"]),
         // The platform's HTTP client: the only importer of libcurl.
-        .target(name: "PlatformHTTP", dependencies: ["CCurl"]),
+        .target(name: "PlatformHTTP", dependencies: ["CCurl", "POSIX"]),
         .target(name: "Gateway", dependencies: ["ColdChain", "Storage", "Fieldbus", "Control", "POSIX", "CShims", "PlatformHTTP"]),
         // Simulated fridges for the demo, the tests and the benchmarks: never linked into coldchaind's library.
         .target(name: "Simulation", dependencies: ["ColdChain", "Fieldbus", "POSIX"]),

@@ -1,11 +1,12 @@
 import CShims
 import Glibc
+import Synchronization
 
 /// A child process started with posix_spawn(3): no fork of a multi-threaded process, no Foundation.
-public final class ChildProcess: @unchecked Sendable {
-    // Guard: one owner thread at a time (ToolRun runs a child to its end on the thread that started it); `pid` is fixed.
+public final class ChildProcess: Sendable {
     public let pid: pid_t
-    private var reaped = false
+    /// Set once the child is reaped: its pid may then be another process's, which must never be signalled.
+    private let reaped = Atomic(false)
     /// The read end of the pipe the child's stdout and stderr go to (non-blocking), when `captureOutput`.
     public let output: FileDescriptor?
     /// The child leads a process group of its own (`ownGroup`): `signalGroup` reaches what it started too.
@@ -87,17 +88,17 @@ public final class ChildProcess: @unchecked Sendable {
     ///
     /// The corresponding C function is waitpid(2) with WNOHANG.
     public func poll() -> Int32? {
-        guard !reaped else { return nil }
+        guard !reaped.load(ordering: .acquiring) else { return nil }
         var status: Int32 = 0
         let r = waitpid(pid, &status, WNOHANG)
         guard r == pid else { return nil }
-        reaped = true
+        reaped.store(true, ordering: .releasing)
         let signaled = status & 0x7f
         return signaled == 0 ? (status >> 8) & 0xff : 128 + signaled
     }
 
     /// The corresponding C function is kill(2).
-    public func signal(_ s: Int32) { if !reaped { kill(pid, s) } }
+    public func signal(_ s: Int32) { if !reaped.load(ordering: .acquiring) { kill(pid, s) } }
 
     /// Signals the child's whole process group (what it started too), when it leads one; else the child. Valid
     /// after the child has exited as long as a member of its group lives (the group id is not reused meanwhile).
@@ -114,7 +115,7 @@ public final class ChildProcess: @unchecked Sendable {
     public func wait() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        reaped = true
+        reaped.store(true, ordering: .releasing)
         let signaled = status & 0x7f
         return signaled == 0 ? (status >> 8) & 0xff : 128 + signaled
     }

@@ -1,11 +1,16 @@
 import Glibc
+import Synchronization
 
 /// An owned file descriptor: closed by `close()` or, as a safety net, when the last reference goes.
-public final class FileDescriptor: @unchecked Sendable {
-    // rawValue is only changed by close(), which callers serialize with their own use of the descriptor.
-    public private(set) var rawValue: Int32
+///
+/// The number is an atomic that `close()` swaps for -1, so of two threads closing at once exactly one calls
+/// close(2): a second close(2) of a number another thread has meanwhile been given would close *that* file.
+public final class FileDescriptor: Sendable {
+    private let number: Atomic<Int32>
+    /// The descriptor, or -1 once closed.
+    public var rawValue: Int32 { number.load(ordering: .acquiring) }
 
-    public init(adopting fd: Int32) { rawValue = fd }
+    public init(adopting fd: Int32) { number = Atomic(fd) }
 
     /// Opens a file.
     ///
@@ -15,11 +20,12 @@ public final class FileDescriptor: @unchecked Sendable {
         self.init(adopting: fd)
     }
 
-    deinit { if rawValue >= 0 { Glibc.close(rawValue) } }
+    deinit { close() }
 
     /// The corresponding C function is close(2). EINTR is not retried: on Linux the descriptor is gone anyway.
     public func close() {
-        if rawValue >= 0 { Glibc.close(rawValue); rawValue = -1 }
+        let fd = number.exchange(-1, ordering: .acquiringAndReleasing)
+        if fd >= 0 { Glibc.close(fd) }
     }
 
     /// The corresponding C function is read(2).

@@ -59,9 +59,9 @@ public func pollDescriptors(_ fds: inout [pollfd], timeoutMillis: Int32) throws 
 }
 
 /// A self-pipe that wakes a thread blocked in poll(2): `wake()` from any thread, the waiting thread polls
-/// `readEnd` and `drain()`s it. (`@unchecked Sendable`: both descriptors are fixed at init; write(2) and read(2) on
-/// a pipe are safe from several threads.)
-public final class WakePipe: @unchecked Sendable {
+/// `readEnd` and `drain()`s it. Both descriptors are fixed at init; write(2) and read(2) on a pipe are safe from
+/// several threads.
+public final class WakePipe: Sendable {
     public let readEnd: Int32
     private let writeEnd: Int32
 

@@ -2,8 +2,8 @@
 ///
 /// Foundation's decoder ignores unknown keys; a typo in a config must not silently become a default, so each
 /// object names the keys it allows and the rest are reported (with the closest allowed key as a hint).
-public final class ConfigProblems: @unchecked Sendable {
-    // Only touched by the single thread that validates one file.
+public final class ConfigProblems {
+    // Not Sendable: one file is checked on one thread.
     public private(set) var list: [ConfigProblem] = []
     public let file: String
     public init(file: String) { self.file = file }

@@ -7,18 +7,21 @@ import POSIX
 /// Opened with O_NOCTTY (a scanner must never become the daemon's controlling terminal, or its hang-up would
 /// signal us), O_NONBLOCK (open does not wait for carrier; reads are driven by poll) and O_CLOEXEC (alarm commands
 /// must not inherit it). The termios found at open are restored at close, so the port is left as it was.
-public final class SerialPort: @unchecked Sendable {
-    // Used by one reader thread at a time.
+public final class SerialPort {
+    // Not Sendable: opened, read and closed by its reader's own thread.
     public let path: String
     private let fd: FileDescriptor
-    private var saved = termios()
+    private let saved: termios
 
     /// The corresponding C functions are open(2), tcgetattr(3), cfmakeraw(3), cfsetspeed(3) and tcsetattr(3).
     public init(path: String, baud: Int) throws {
         self.path = path
-        fd = try FileDescriptor(path: path, flags: O_RDWR | O_NOCTTY | O_NONBLOCK)
-        _ = try systemCall("tcgetattr \(path)") { tcgetattr(fd.rawValue, &saved) }
-        var t = saved
+        let fd = try FileDescriptor(path: path, flags: O_RDWR | O_NOCTTY | O_NONBLOCK)
+        self.fd = fd
+        var found = termios()
+        _ = try systemCall("tcgetattr \(path)") { tcgetattr(fd.rawValue, &found) }
+        saved = found
+        var t = found
         cfmakeraw(&t)
         t.c_cflag |= tcflag_t(CLOCAL | CREAD)
         // VMIN 0 / VTIME 0: read returns what is there; poll(2) does the waiting.
@@ -35,7 +38,8 @@ public final class SerialPort: @unchecked Sendable {
     /// Restores the saved settings and closes; safe to call twice.
     public func close() {
         guard fd.rawValue >= 0 else { return }
-        _ = tcsetattr(fd.rawValue, TCSANOW, &saved)
+        var t = saved
+        _ = tcsetattr(fd.rawValue, TCSANOW, &t)
         fd.close()
     }
 

@@ -22,10 +22,10 @@ extension ControlHandling {
 }
 
 /// The connection a request came on. A streaming command (`watch`) calls `startStream` and then `send`s lines
-/// after its reply, until the client goes away. (`server` is weak and set once; the mutable state is in mutexes.)
-public final class ControlConnection: @unchecked Sendable {
+/// after its reply, until the client goes away. (`server` is a weak let, set once; the mutable state is in mutexes.)
+public final class ControlConnection: Sendable {
     let id: Int
-    weak var server: ControlServer?
+    weak let server: ControlServer?
     let streaming = Mutex(false)
     let onClose = Mutex<(@Sendable () -> Void)?>(nil)
 

@@ -16,7 +16,7 @@ import Synchronization
 ///
 /// Files: ControlSocket (the socket file), ControlServer+Loop (the poll loop: accept, read, write, limits),
 /// ControlServer+Dispatch (requests to handlers, replies back), ControlClientState (one connection's buffers).
-public final class ControlServer: Service, @unchecked Sendable {
+public final class ControlServer: Service, Sendable {
     // The poll loop's state (clients, buffers) lives on the loop's thread only; what other threads touch is in
     // the mutexes below (inbox, openClients, stopFlag, stopWaiter) and the wake-up pipe.
     public let name = "control"
@@ -53,7 +53,7 @@ public final class ControlServer: Service, @unchecked Sendable {
             stopFlag.withLock { $0 = true }
             wakeUp.wake()
         }
-        thread.join()
+        await thread.joined()
         listener.close()
         unlink(path)
     }

@@ -50,7 +50,7 @@ public struct GatewayDaemon: Sendable {
         let reader: LedgerReader
         do { reader = try LedgerReader(path: config.storage.path) } catch {
             log.error("cannot start: cannot read the ledger \(config.storage.path): \(error)")
-            ledger.close()
+            await ledger.finish()
             return 1
         }
         defer { reader.close() }
@@ -59,7 +59,8 @@ public struct GatewayDaemon: Sendable {
         let clock: RecordClock
         let startedAt: Date
         do {
-            let floor = [try ledger.lastEvent()?.at, try ledger.lastHeartbeat(), Version.earliestPlausibleTime]
+            let newest = try await ledger.newest()
+            let floor = [newest.event?.at, newest.heartbeat, Version.earliestPlausibleTime]
                 .compactMap { $0 }.max()
             let lastWord = try reader.latest(types: [EventType.clockBehind, .clockCorrected].map(\.rawValue), limit: 1).first
             clock = RecordClock(system: self.clock, steady: steady, floor: floor, wasBehind: lastWord?.type == EventType.clockBehind.rawValue,
@@ -69,7 +70,7 @@ public struct GatewayDaemon: Sendable {
             try await recordStart(ledger: ledger, at: startedAt, expectedDown: lastPower?.type == EventType.powerBatteryLow.rawValue)
         } catch {
             log.error("cannot start: cannot read or write the ledger \(config.storage.path): \(error)")
-            ledger.close()
+            await ledger.finish()
             return 1
         }
         let services: [any Service]
@@ -102,7 +103,7 @@ public struct GatewayDaemon: Sendable {
                                                   clock: clock, log: log)] } ?? [])
         } catch {
             log.error("cannot start: \(error)")
-            ledger.close()
+            await ledger.finish()
             return 1
         }
         let summary = "gateway \(config.gateway.id): \(config.fridges.count) fridge(s), ledger head \(ledger.headSequence)"
@@ -130,7 +131,7 @@ public struct GatewayDaemon: Sendable {
             log.error("could not record gateway.stopped: \(error)")
             status = 1
         }
-        ledger.close()
+        await ledger.finish()
         log.notice("stopped")
         return status
     }
@@ -139,8 +140,7 @@ public struct GatewayDaemon: Sendable {
     /// `expectedDown`: the UPS's battery was low at the last record, so a gap says the power ended the run.
     func recordStart(ledger: Ledger, at now: Date, expectedDown: Bool = false) async throws {
         // Read errors stop the start: taken for "nothing there", they would hide the gap since the last run.
-        let last = try ledger.lastEvent()
-        let heartbeat = try ledger.lastHeartbeat()
+        let (last, heartbeat) = try await ledger.newest()
         var events: [NewEvent] = []
         if let gap = GapRule.gap(lastEventType: last?.type, lastEventAt: last?.at,
                                  lastHeartbeat: heartbeat, heartbeatInterval: config.storage.heartbeat, now: now,

@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import Synchronization
 
 /// Termination signals as an async sequence.
 ///
@@ -31,10 +32,10 @@ public enum SignalSequence {
         }
     }
 
-    private final class SourcesBox: @unchecked Sendable {
-        // Only cancelled once, from onTermination.
-        let sources: [DispatchSourceSignal]
-        init(_ s: [DispatchSourceSignal]) { sources = s }
-        func cancel() { sources.forEach { $0.cancel() } }
+    /// The sources, kept alive until the sequence ends and then cancelled, once.
+    private final class SourcesBox: Sendable {
+        let sources: Mutex<[DispatchSourceSignal]>
+        init(_ s: sending [DispatchSourceSignal]) { sources = Mutex(s) }
+        func cancel() { sources.withLock { s in s.forEach { $0.cancel() }; s = [] } }
     }
 }

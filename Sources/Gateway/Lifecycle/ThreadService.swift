@@ -10,7 +10,5 @@ func runOnThread(named name: String, stop: @escaping @Sendable () -> Void, _ bod
     } onCancel: {
         stop()
     }
-    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-        DispatchQueue.global().async { thread.join(); c.resume() }
-    }
+    await thread.joined()
 }

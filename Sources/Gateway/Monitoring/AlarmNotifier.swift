@@ -9,7 +9,7 @@ import Synchronization
 /// Runs `alarm_command` with the alarm event as JSON on stdin: when an alarm opens, when it closes, and every
 /// `repeat` while it stays open (GSP's remote notice). Commands run one at a time on a queue of their own, each
 /// under a time limit; a failure is logged, and nothing here ever delays polling.
-final class AlarmNotifier: Service, @unchecked Sendable {
+final class AlarmNotifier: Service, Sendable {
     let name = "alarm-command"
     let command: String
     let hub: MonitorHub

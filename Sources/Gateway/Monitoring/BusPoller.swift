@@ -10,7 +10,7 @@ import Synchronization
 /// gap between transactions; switches the bus's alarm outputs. A device that fails 3 times in a row is retried
 /// only every 30 s until it answers, so it costs the others at most one timeout per 30 s. A lost link (TCP reset,
 /// USB adapter unplugged) is reopened with back-off, forever: no error ends the poller.
-final class BusPoller: Service, @unchecked Sendable {
+final class BusPoller: Service, Sendable {
     let name: String
     let bus: GatewayConfig.Bus
     let sensors: [(sensor: GatewayConfig.Sensor, profile: DeviceProfile)]

@@ -19,7 +19,8 @@ final class ChannelSender {
     /// Where SMS tools are looked up (the daemon's PATH).
     let searchPath: String
     let clock: any WallClock
-    private var session: HTTPSession?
+    /// Made on first use; used only on the channel's queue (the sender is `Serialized`), so no queue of its own.
+    private var client: HTTPClient?
     static let timeLimit = 30.0
     /// A robot's whole request, in seconds (no progress for half of it also ends it).
     let robotTimeout: Double
@@ -67,14 +68,14 @@ final class ChannelSender {
             body = RobotWebhook.wecomBody(text: message.text, mobiles: channel.mobiles)
         }
         do {
-            if session == nil {
-                session = try HTTPSession(settings: HTTPSettings(timeout: robotTimeout, connectTimeout: 10, lowSpeedTime: robotTimeout / 2, maxBody: 64 << 10), label: "notify")
+            if client == nil {
+                client = try HTTPClient(settings: HTTPSettings(timeout: robotTimeout, connectTimeout: 10, lowSpeedTime: robotTimeout / 2, maxBody: 64 << 10))
             }
         } catch {
             return failed("HTTP client: \(error)")
         }
         let request = HTTPRequest(.post, url: target, headers: ["Content-Type: application/json"], body: Array(body.serialized.utf8))
-        switch session!.performBlocking(request) {
+        switch client!.perform(request) {
         case .failure(let e): return failed(redaction.excerpt(e.message, limit: 300))
         case .success(let r):
             switch RobotWebhook.outcome(status: r.status, body: r.body, redaction: redaction) {

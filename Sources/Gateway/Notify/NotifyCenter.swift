@@ -10,7 +10,7 @@ import Synchronization
 /// its channels, and every attempt is recorded as `alarm.notified`, at the time it was made. A failed attempt is
 /// retried with back-off, for that channel (and, for SMS, those numbers) only.
 ///
-/// Each channel sends on a serial queue of its own (ChannelWorker). The second hardening run measured why: with one
+/// Each channel sends on a serial queue of its own (its `Serialized` sender). The second hardening run measured why: with one
 /// queue for all, 8 alarms' SMS went out 18 s to 104 s late behind a robot that never answered. `step(now:)` only
 /// decides what is due and hands each channel its notices; a channel still busy with an earlier send keeps its new
 /// notices until it is free, so a hung channel holds up nobody else's first attempt.
@@ -50,7 +50,7 @@ final class NotifyCenter: Sendable {
     /// The record clock: each attempt is stamped when it was made, not when its round began.
     let clock: any WallClock
     let state: Mutex<State>
-    let workers: [String: ChannelWorker]
+    let workers: [String: Serialized<ChannelSender>]
 
     /// More notices than this waiting (a channel down for days with many alarms): the oldest reminders go first.
     static let maxPending = 500
@@ -63,10 +63,10 @@ final class NotifyCenter: Sendable {
          calendar: ClinicCalendar, searchPath: String = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
          robotTimeout: Double = 20) throws {
         self.plan = plan; self.config = config; self.hub = hub; self.log = log; self.calendar = calendar; self.clock = clock
-        var workers: [String: ChannelWorker] = [:]
+        var workers: [String: Serialized<ChannelSender>] = [:]
         for name in plan.channels.keys {
-            workers[name] = ChannelWorker(name: name, sender: ChannelSender(gateway: config.gateway.id, alarmCommand: config.alarmCommand,
-                                                                            searchPath: searchPath, clock: clock, robotTimeout: robotTimeout))
+            workers[name] = Serialized(ChannelSender(gateway: config.gateway.id, alarmCommand: config.alarmCommand, searchPath: searchPath,
+                                                     clock: clock, robotTimeout: robotTimeout), label: "coldchain.notify.\(name)")
         }
         self.workers = workers
         state = Mutex(State(escalation: Escalation(plan: plan), budget: NoticeBudget(perHour: plan.maxPerHour)))
@@ -184,8 +184,8 @@ final class NotifyCenter: Sendable {
         }
         for (name, list) in work {
             guard let worker = workers[name] else { continue }
-            worker.queue.async { [self] in
-                for p in list { deliver(p, by: worker) }
+            worker.enqueue { [self] sender in
+                for p in list { deliver(p, by: sender) }
                 state.withLock { _ = $0.busy.remove(name) }
             }
         }
@@ -204,13 +204,13 @@ final class NotifyCenter: Sendable {
 
     /// Waits until every channel's queue has finished what it was given (tests, and a clean stop).
     func waitIdle() {
-        for w in workers.values { w.queue.sync {} }
+        for w in workers.values { w.blocking { _ in } }
     }
 
     /// On the channel's queue.
-    private func deliver(_ p: Pending, by worker: ChannelWorker) {
+    private func deliver(_ p: Pending, by sender: ChannelSender) {
         guard let channel = plan.channels[p.channel] else { return }
-        let (sent, refused) = send(p.message, via: p.channel, channel, only: p.numbers, by: worker)
+        let (sent, refused) = send(p.message, via: p.channel, channel, only: p.numbers, by: sender)
         let attempts = sent + refused
         let at = record(attempts, alarm: p.notice.alarm, level: p.notice.kind == .summary ? nil : p.notice.level, kind: p.notice.kind,
                         channel: p.channel, attempt: p.attempt, folds: p.message.summary?.notices)
@@ -237,12 +237,12 @@ final class NotifyCenter: Sendable {
     /// On the channel's queue: one send, an SMS channel's numbers first claimed from its day's budget. Numbers past
     /// the budget are not sent and come back as refusals (they cost nothing, and are not retried).
     private func send(_ m: AlarmMessage, via name: String, _ channel: NotifyPlan.Channel, only numbers: [String]?,
-                      by worker: ChannelWorker) -> (sent: [ChannelSender.Attempt], refused: [ChannelSender.Attempt]) {
-        guard channel.kind == .sms else { return (worker.sender.send(m, via: channel, only: numbers), []) }
+                      by sender: ChannelSender) -> (sent: [ChannelSender.Attempt], refused: [ChannelSender.Attempt]) {
+        guard channel.kind == .sms else { return (sender.send(m, via: channel, only: numbers), []) }
         let wanted = numbers ?? channel.numbers
         let allowed = claimSMS(channel: name, count: wanted.count, now: clock.now())
         let refused = wanted.dropFirst(allowed).map { ChannelSender.Attempt(recipient: PhoneNumber.masked($0), number: $0, error: budgetWords) }
-        return (allowed == 0 ? [] : worker.sender.send(m, via: channel, only: Array(wanted.prefix(allowed))), refused)
+        return (allowed == 0 ? [] : sender.send(m, via: channel, only: Array(wanted.prefix(allowed))), refused)
     }
 
     var budgetWords: String { "\(Self.budgetRefusal) of \(plan.smsPerDay) a day for this channel is spent" }
@@ -302,8 +302,10 @@ final class NotifyCenter: Sendable {
         let group = DispatchGroup()
         for name in names {
             guard let channel = plan.channels[name], let worker = workers[name] else { continue }
-            worker.queue.async(group: group) { [self] in
-                let (sent, refused) = send(m, via: name, channel, only: nil, by: worker)
+            group.enter()
+            worker.enqueue { [self] sender in
+                defer { group.leave() }
+                let (sent, refused) = send(m, via: name, channel, only: nil, by: sender)
                 let attempts = sent + refused
                 record(attempts, alarm: 0, level: nil, kind: .test, channel: name, attempt: 1)
                 let r = attempts.map { NotifyTestResult(channel: name, kind: channel.kind.rawValue, recipient: $0.recipient, ok: $0.error == nil, error: $0.error) }
@@ -317,16 +319,5 @@ final class NotifyCenter: Sendable {
     /// Notices waiting for a retry after a failed attempt, by channel, for `status`.
     var retrying: [String: Int] {
         state.withLock { s in s.pending.filter { $0.attempt > 1 }.reduce(into: [:]) { $0[$1.channel, default: 0] += 1 } }
-    }
-}
-
-/// One channel's sender and the serial queue it runs on.
-final class ChannelWorker: @unchecked Sendable {
-    // Guard: `sender` (which holds a libcurl handle, not Sendable) is used only on `queue`.
-    let queue: DispatchQueue
-    let sender: ChannelSender
-    init(name: String, sender: ChannelSender) {
-        queue = DispatchQueue(label: "coldchain.notify.\(name)")
-        self.sender = sender
     }
 }

@@ -7,7 +7,7 @@ import Synchronization
 /// Polls the UPS through upsd every `power.poll` on a thread of its own (the socket calls block, each within a
 /// time limit) and hands each read to the hub: on mains, on battery, battery low, or unreadable. One connection is
 /// kept open between polls; any failure closes it and the next poll connects again.
-final class UPSService: Service, @unchecked Sendable {
+final class UPSService: Service, Sendable {
     // `@unchecked`: `stopped` is a Mutex and `wake` a semaphore; everything else is set in init and never changes.
     let name = "ups"
     let settings: GatewayConfig.Power.NUT

@@ -8,7 +8,7 @@ import Synchronization
 
 /// Reads one barcode scanner on a thread of its own: frames codes (terminator or silence), hands each to the
 /// scan hub, and reopens the configured path with back-off, forever, when the scanner is unplugged.
-final class ScannerReader: Service, @unchecked Sendable {
+final class ScannerReader: Service, Sendable {
     let name: String
     let scanner: GatewayConfig.Scanner
     let hub: ScanHub

@@ -1,13 +1,14 @@
 import ColdChain
 import Dispatch
 import FoundationEssentials
+import POSIX
 import Storage
 
 /// Forwards the ledger to the platform: a cursor over the ledger (no second copy of the events), moved only after
 /// the platform answered 2xx and made durable before the next batch. Retries 5xx, 408, 429, timeouts and resets
 /// with exponential back-off and jitter (capped at 5 min), honouring Retry-After; another 4xx stops the stream until
 /// `coldchainctl uplink retry`, with the platform's message in `outbox` and `status`.
-final class UplinkService: Service, @unchecked Sendable {
+final class UplinkService: Service, Sendable {
     let name = "uplink"
     let platform: GatewayConfig.Platform
     let gateway: String
@@ -16,7 +17,6 @@ final class UplinkService: Service, @unchecked Sendable {
     let state: UplinkState
     let clock: any WallClock
     let log: Log
-    let readQueue = DispatchQueue(label: "coldchain.uplink.read")
     static let maxBackOff = 300.0
 
     init(platform: GatewayConfig.Platform, gateway: String, token: String?, ledger: Ledger, state: UplinkState,
@@ -66,9 +66,9 @@ final class UplinkService: Service, @unchecked Sendable {
     }
 
     /// Reads and encodes the batch after `from` on the read queue (off Swift's pool).
-    func prepare(_ reader: LedgerReader, after from: Int64) async throws -> Prepared {
+    func prepare(_ reader: Serialized<LedgerReader>, after from: Int64) async throws -> Prepared {
         let (limit, maxBytes) = (platform.batchEvents, platform.batchBytes)
-        return try await onQueue(readQueue) { () -> Prepared in
+        return try await reader.run { reader -> Prepared in
             let events = try reader.events(after: from, limit: limit)
             // Keep the batch under the byte limit (200 bytes for an event's envelope), but send at least one.
             var bytes = 0, count = 0
@@ -96,8 +96,8 @@ final class UplinkService: Service, @unchecked Sendable {
         // its write always could; the platform de-duplicates by event id.
         var cursorWrite: Task<Void, any Error>?
         let ledgerPath = ledger.path
-        let reader = try await onQueue(readQueue) { try LedgerReader(path: ledgerPath) }
-        defer { readQueue.sync { reader.close() } }
+        let reader = try await Serialized.open(label: "coldchain.uplink.read") { try LedgerReader(path: ledgerPath) }
+        defer { reader.enqueue { $0.close() } }
         while !Task.isCancelled {
             if state.snapshot.withLock({ $0.phase }) == .rejected {
                 try await settle(&cursorWrite)
@@ -109,7 +109,7 @@ final class UplinkService: Service, @unchecked Sendable {
                 state.update { $0.phase = .idle }
             }
             let (limit, from, urgentFrom) = (platform.batchEvents, cursor, max(cursor, urgentCursor))
-            let urgent = try await onQueue(readQueue) { () -> [LedgerEvent] in
+            let urgent = try await reader.run { reader -> [LedgerEvent] in
                 // Only worth a separate request when the ordered stream would not reach them in its next batch.
                 let ahead = try reader.events(types: Self.urgentTypes, after: urgentFrom, limit: limit)
                 return ahead.filter { $0.seq > from + Int64(limit) }

@@ -205,23 +205,49 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
-    /// The last heartbeat written, nil when none was. Throws when it cannot be read: nil would read as "a new
+    /// The last heartbeat written, nil when none was (blocking: from a thread; async code calls `newest()`). Throws when it cannot be read: nil would read as "a new
     /// ledger" and the gap since the last run would go unrecorded.
     public func lastHeartbeat() throws -> Date? {
         try queue.sync { try db.scalarString("SELECT at FROM heartbeat WHERE id = 1").flatMap(RFC3339.parse) }
     }
 
-    /// The newest event, nil for an empty ledger; throws when it cannot be read.
+    /// The newest event, nil for an empty ledger; throws when it cannot be read (blocking: from a thread).
     public func lastEvent() throws -> LedgerEvent? {
         try queue.sync {
             try db.statement("SELECT seq, at, type, body, prev_hash, hash FROM events ORDER BY seq DESC LIMIT 1").first { LedgerReader.event($0) }
         }
     }
 
+    /// The newest event and the last heartbeat, for async callers (the daemon's start): read on the writer's queue
+    /// without a thread of the cooperative pool waiting for it.
+    public func newest() async throws -> (event: LedgerEvent?, heartbeat: Date?) {
+        try await withCheckedThrowingContinuation { c in
+            queue.async {
+                c.resume(with: Result {
+                    (try self.db.statement("SELECT seq, at, type, body, prev_hash, hash FROM events ORDER BY seq DESC LIMIT 1").first { LedgerReader.event($0) },
+                     try self.db.scalarString("SELECT at FROM heartbeat WHERE id = 1").flatMap(RFC3339.parse))
+                })
+            }
+        }
+    }
+
+    /// `close()` for async callers: the queued appends are written and the connection closed on the writer's queue
+    /// (a slow disk's last commit takes its 300 ms there, not on a pool thread).
+    public func finish() async {
+        isClosed.withLock { $0 = true }
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            queue.async {
+                self.drain()
+                self.db.close()
+                c.resume()
+            }
+        }
+    }
+
     /// Runs `body` on the writer's connection, on the writer's queue; for tests that provoke failures.
     func withDatabaseForTesting<T>(_ body: (Database) -> T) -> T { queue.sync { body(db) } }
 
-    /// Waits for queued appends, then closes the connection; later appends fail.
+    /// Waits for queued appends, then closes the connection; later appends fail. Blocking: async code calls `finish()`.
     public func close() {
         isClosed.withLock { $0 = true }
         queue.sync {

@@ -2,8 +2,8 @@ import ColdChain
 import FoundationEssentials
 
 /// A read connection to the ledger, separate from the writer so queries never wait for commits (WAL).
-/// Use one reader from one thread or queue at a time.
-public final class LedgerReader: @unchecked Sendable {
+/// Not Sendable: a reader is opened, used and closed where the query runs.
+public final class LedgerReader {
     let db: Database
 
     public init(path: String) throws {

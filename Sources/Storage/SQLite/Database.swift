@@ -1,9 +1,9 @@
 import CSQLite
 import FoundationEssentials
 
-/// One SQLite connection. Not thread-safe: each connection is used by one thread or serial queue at a time,
-/// which is why it is `@unchecked Sendable` (it may be handed to that queue, never shared between queues).
-public final class Database: @unchecked Sendable {
+/// One SQLite connection. Not thread-safe, so not Sendable (as GRDB's `Database`): a connection is made and used on
+/// one thread or serial queue; what crosses threads is its owner (`Ledger`, whose queue serializes it).
+public final class Database {
     let handle: OpaquePointer
     public let path: String
     private var statements: [String: Statement] = [:]
