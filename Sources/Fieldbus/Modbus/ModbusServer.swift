@@ -7,6 +7,9 @@ import Synchronization
 
 /// A Modbus server on TCP (any number of unit ids) or RTU (one unit id, as libmodbus's RTU server filters on
 /// it), for coldchain-sim and the tests. Each request is answered by `handler`.
+///
+/// `@unchecked Sendable`, guard: the libmodbus context is used only by the serving thread; `thread` and `listener`
+/// are set by `start()` and `stop()`, which the one owner calls (never concurrently), and `stopping` is a mutex.
 public final class ModbusServer: @unchecked Sendable {
     public enum Request: Sendable, Equatable {
         case readRegisters(table: DeviceProfile.Table, address: Int, count: Int)
