@@ -30,6 +30,16 @@ public final class ControlClient {
         return reply
     }
 
+    /// Sends a request and reads its reply straight as `R`, with the result's JSON text as the daemon wrote it (what
+    /// `--json` prints): the line is decoded once, not parsed into a tree and decoded again.
+    public func call<R: Decodable>(_ request: ControlRequest, as type: R.Type) throws -> TypedReply<R> {
+        try fd.writeAll(request.line)
+        guard let line = try readLine() else {
+            throw Errno("the daemon closed the connection without answering", code: ECONNRESET)
+        }
+        return try TypedReply(line: line)
+    }
+
     /// Sends a request whose result comes in parts (`ControlParts`): `header` is called with the reply's result,
     /// then `part` with each part, read as `P`, as it arrives. Returns the reply and the end's value (nil when the
     /// daemon refused, or answered in one line); a failure after the parts began is thrown.
@@ -66,5 +76,35 @@ public final class ControlClient {
             }
         }
         return ready.removeFirst()
+    }
+}
+
+/// A reply read as its type. A refusal is a `failure`; a reply that is not JSON, or an answer that is not an `R`
+/// (a daemon of another version), is thrown (`EPROTO`, or the decoding error naming the key).
+public enum TypedReply<R: Decodable> {
+    case ok(R, json: String)
+    case failure(ControlFailure)
+
+    struct Envelope: Decodable {
+        var ok: Bool
+        var result: R?
+    }
+
+    /// What the daemon writes before an answer's result: `ControlReply.line` is `{"ok":true,"result":...}`.
+    static var okPrefix: [UInt8] { Array(#"{"ok":true,"result":"#.utf8) }
+
+    init(line: [UInt8]) throws {
+        let prefix = Self.okPrefix
+        if line.count > prefix.count, line.starts(with: prefix), line.last == UInt8(ascii: "}") {
+            let envelope = try JSONDecoder().decode(Envelope.self, from: Data(line))
+            guard let result = envelope.result else { throw Errno("the daemon's answer has no result", code: EPROTO) }
+            self = .ok(result, json: String(decoding: line[prefix.count..<(line.count - 1)], as: UTF8.self))
+            return
+        }
+        guard let reply = ControlReply.parse(line) else { throw Errno("the daemon sent a reply that is not JSON", code: EPROTO) }
+        switch reply {
+        case .failure(let f): self = .failure(f)
+        case .ok(let v): self = .ok(try v.decode(R.self), json: v.serialized)
+        }
     }
 }

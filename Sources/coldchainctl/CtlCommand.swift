@@ -76,16 +76,20 @@ enum CtlCommand {
         text.replacingAll("<GS>", with: "\u{1D}").replacingAll("\\x1d", with: "\u{1D}").replacingAll("\\x1D", with: "\u{1D}")
     }
 
-    /// The result of one request, or the exit status to leave with (the reason already printed).
-    static func reply(_ ctx: CtlContext, _ request: ControlRequest) throws(ExitCode) -> JSONValue {
-        try call(ctx, request).get()
-    }
-
-    /// A reply read as its type: a reply that does not fit (a daemon of another version) is said, not shown as blanks.
-    static func decode<R: Decodable>(_ value: JSONValue, as type: R.Type) throws(ExitCode) -> R {
-        do { return try value.decode(R.self) } catch {
-            printError("coldchainctl: the daemon's answer is not what this coldchainctl \(Version.current) reads (\(error)); is coldchaind the same version?")
+    /// One request and its answer read as `R` in one decoding, with the result's JSON as the daemon sent it (what
+    /// `--json` prints); the reason already printed when it fails.
+    static func ask<R: Decodable>(_ ctx: CtlContext, _ request: ControlRequest, as type: R.Type) throws(ExitCode) -> (R, json: String) {
+        let client = try connect(ctx).get()
+        let answer: TypedReply<R>
+        do { answer = try client.call(request, as: R.self) } catch let e as DecodingError {
+            printError("coldchainctl: the daemon's answer is not what this coldchainctl \(Version.current) reads (\(e)); is coldchaind the same version?")
             throw ExitCode(.failure)
+        } catch {
+            throw lostConnection(ctx, error)
+        }
+        switch answer {
+        case .ok(let value, let json): return (value, json)
+        case .failure(let f): throw refused(f, request, ctx)
         }
     }
 

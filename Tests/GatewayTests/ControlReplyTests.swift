@@ -17,6 +17,8 @@ import TestSupport
         guard case .ok(let value) = reply else { Issue.record("\(what): \(reply)"); return }
         let typed = try value.decode(T.self)
         #expect(try JSONValue(encoding: typed) == value, "\(what) loses or changes keys when read as \(T.self)")
+        // The tree is encoded straight from the type; JSONEncoder's text, parsed, is the same tree.
+        #expect(try JSONValue.parse(JSONEncoder().encode(typed)) == value, "\(what): the tree encoder and JSONEncoder differ")
     }
 
     @Test func everyReplyReadsBackAsItsTypeKeyForKey() async throws {

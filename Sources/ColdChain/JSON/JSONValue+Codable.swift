@@ -2,9 +2,10 @@ import FoundationEssentials
 
 extension JSONValue {
     /// A `Codable` value (a control reply) as a tree: written by the one serializer, so keys come out sorted as
-    /// every other line the daemon writes. Throws for a value JSON cannot hold (a NaN).
+    /// every other line the daemon writes. Throws for a value JSON cannot hold (a NaN). Encoded straight into the
+    /// tree (TreeEncoder), not through JSON text.
     public init(encoding value: some Encodable) throws {
-        self = try JSONValue.parse(JSONEncoder().encode(value))
+        self = try TreeEncoder.encode(value)
     }
 
     /// This tree read as `T`; the error names the key path that does not fit.

@@ -31,9 +31,8 @@ extension Typed {
                        render: @escaping @Sendable (Reply, CtlArgs) -> Void,
                        outcome: @escaping @Sendable (Reply) -> ExitStatus = { _ in .ok }) -> CLIForm {
         CLIForm(options: options, flags: flags, positionals: positionals) { args, ctx throws(ExitCode) in
-            let value = try CtlCommand.reply(ctx, request(try build(args)))
-            let decoded = try CtlCommand.decode(value, as: Reply.self)
-            if ctx.json { CtlCommand.print(value.serialized) } else { render(decoded, args) }
+            let (decoded, json) = try CtlCommand.ask(ctx, request(try build(args)), as: Reply.self)
+            if ctx.json { CtlCommand.print(json) } else { render(decoded, args) }
             return outcome(decoded)
         }
     }

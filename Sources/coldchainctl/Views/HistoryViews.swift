@@ -115,7 +115,7 @@ extension CtlCommand {
             fflush(nil)
             while let line = try client.readLine() {
                 if ctx.json { print(String(decoding: line, as: UTF8.self)); fflush(nil); continue }
-                guard let v = try? JSONValue.parse(Data(line)), let w = try? v.decode(WatchLine.self) else { continue }
+                guard let w = try? JSONDecoder().decode(WatchLine.self, from: Data(line)) else { continue }
                 print(describe(w.event))
                 fflush(nil)
             }

@@ -24,7 +24,7 @@ extension CtlCommand {
         }
         guard a.all("--ledger").count <= 1 else { throw usageError("verify --ledger needs one file") }
         let report: VerifyReport
-        var raw: JSONValue?
+        var raw: String?
         if let file = a.value("--ledger") {
             do {
                 report = try LedgerCopy.verify(path: file, anchors: anchors)
@@ -36,13 +36,11 @@ extension CtlCommand {
                 return .failure
             }
         } else {
-            let value = try reply(ctx, Commands.Verify.request(.init(anchors: anchors.map { "\($0.seq):\($0.hash)" })))
-            report = try decode(value, as: VerifyReport.self)
-            raw = value
+            (report, raw) = try ask(ctx, Commands.Verify.request(.init(anchors: anchors.map { "\($0.seq):\($0.hash)" })), as: VerifyReport.self)
         }
         if ctx.json {
-            guard let json = raw ?? (try? JSONValue(encoding: report)) else { return .failure }
-            print(json.serialized)
+            guard let json = raw ?? (try? JSONValue(encoding: report))?.serialized else { return .failure }
+            print(json)
         } else {
             renderVerify(report)
         }

@@ -16,9 +16,8 @@ extension CtlCommand {
         }
         let format = a.value("--format") ?? "text"
         guard ["text", "csv", "html"].contains(format) else { throw usageError("--format is text, csv or html") }
-        let value = try reply(ctx, Commands.Report.request(.init(month: month, fridge: a.value("--fridge"))))
-        if ctx.json { return try output(value.serialized + "\n", to: a.value("--out")) }
-        let sheet = try decode(value, as: RecordSheet.self)
+        let (sheet, json) = try ask(ctx, Commands.Report.request(.init(month: month, fridge: a.value("--fridge"))), as: Commands.Report.Reply.self)
+        if ctx.json { return try output(json + "\n", to: a.value("--out")) }
         let calendar = PeopleTime.calendar
         switch format {
         case "csv": return try output(SheetText.csv(sheet), to: a.value("--out"))
@@ -29,9 +28,9 @@ extension CtlCommand {
 
     static func chart(_ a: CtlArgs, _ ctx: CtlContext) throws(ExitCode) -> ExitStatus {
         let since = try a.value("--since").map { v throws(ExitCode) in try duration(v, key: "since", in: 60...ControlArguments.maxChartWindow) }
-        let value = try reply(ctx, Commands.Chart.request(.init(fridge: a.positional[0], since: since)))
-        if ctx.json { return try output(value.serialized + "\n", to: a.value("--out")) }
-        return try output(ChartSVG.render(try decode(value, as: ChartData.self), calendar: PeopleTime.calendar), to: a.value("--out"))
+        let (chart, json) = try ask(ctx, Commands.Chart.request(.init(fridge: a.positional[0], since: since)), as: Commands.Chart.Reply.self)
+        if ctx.json { return try output(json + "\n", to: a.value("--out")) }
+        return try output(ChartSVG.render(chart, calendar: PeopleTime.calendar), to: a.value("--out"))
     }
 
     /// `text` to standard output, or to `path` (written beside it first, then renamed: never half a file).

@@ -55,7 +55,7 @@ extension CtlCommand {
     /// The command cards: their barcode content, for printing as Code 128 and sticking on the fridge.
     static func cards(_ ctx: CtlContext) -> ExitStatus {
         var fridges: [String] = []
-        if case .success(let list) = call(ctx, Commands.Fridges.request), let typed = try? list.decode([FridgeStatus].self) {
+        if let (typed, _) = try? ask(ctx, Commands.Fridges.request, as: [FridgeStatus].self) {
             fridges = typed.map(\.id)
         } else {
             printError("coldchainctl: (listing mode cards only; fridge cards need the daemon)")
