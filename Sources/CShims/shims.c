@@ -96,3 +96,27 @@ int cc_build_id(char *out, int capacity) {
     dl_iterate_phdr(cc_build_id_phdr, &s);
     return s.length;
 }
+
+#include <stdlib.h>
+#include <errno.h>
+
+int cc_open_pty(int *master, int *slave, char *name, int capacity) {
+    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0) return -1;
+    if (grantpt(m) != 0 || unlockpt(m) != 0 || ptsname_r(m, name, (size_t)capacity) != 0) {
+        int e = errno;
+        close(m);
+        errno = e;
+        return -1;
+    }
+    int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0) {
+        int e = errno;
+        close(m);
+        errno = e;
+        return -1;
+    }
+    *master = m;
+    *slave = s;
+    return 0;
+}

@@ -37,4 +37,9 @@ int cc_clock_state(int *unsync);
 /// Read from the program's own PT_NOTE segments in memory (dl_iterate_phdr), not from a file.
 int cc_build_id(char *out, int capacity);
 
+/// A new pseudo-terminal with both ends opened O_CLOEXEC in the open calls themselves (openpty(3) sets no flag, and
+/// setting it afterwards leaves a window in which a child started by another thread inherits them): posix_openpt,
+/// grantpt, unlockpt, ptsname_r, then open(2) of the slave. Returns 0, or -1 with errno set (nothing left open).
+int cc_open_pty(int *master, int *slave, char *name, int capacity);
+
 #endif
