@@ -47,6 +47,7 @@ install: release
 	# Debug information off (coldchaind 30.5 -> 25.1 MB); the symbols stay, so a crash's backtrace still names functions.
 	strip --strip-debug $(DESTDIR)$(PREFIX)/bin/coldchaind $(DESTDIR)$(PREFIX)/bin/coldchainctl $(DESTDIR)$(PREFIX)/bin/coldchain-sim
 	install -m 0644 Devices/*.json5 $(DESTDIR)$(PREFIX)/share/coldchaind/devices/
+	test -e $(DESTDIR)/etc/coldchaind/catalogue.csv || install -m 0644 Config/catalogue.csv $(DESTDIR)/etc/coldchaind/catalogue.csv
 	sed 's|devices_dir: "../Devices"|devices_dir: "devices"|' Config/demo.json5 > $(DESTDIR)$(PREFIX)/share/coldchaind/demo.json5
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/coldchaind/README.md
 	install -m 0644 systemd/coldchaind.service $(DESTDIR)/lib/systemd/system/coldchaind.service

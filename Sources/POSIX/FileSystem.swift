@@ -13,3 +13,23 @@ public func freeBytes(at path: String) throws -> Int64 {
     let (bytes, overflow) = Int64(clamping: st.f_bavail).multipliedReportingOverflow(by: Int64(clamping: st.f_frsize))
     return overflow ? Int64.max : bytes
 }
+
+/// A file someone else wrote (a catalogue, a secret), read with a bound: a regular file only (not /dev/zero, not a
+/// FIFO that would block), at most `limit` bytes. Longer is `nil` with `truncated` false, unless `truncating`.
+///
+/// The corresponding C functions are open(2) with O_NONBLOCK, fstat(2) and read(2).
+public func readRegularFile(_ path: String, limit: Int, truncating: Bool = false) throws -> [UInt8]? {
+    let fd = try FileDescriptor(path: path, flags: O_RDONLY | O_NONBLOCK)
+    defer { fd.close() }
+    var st = stat()
+    _ = try systemCall("fstat \(path)") { fstat(fd.rawValue, &st) }
+    guard st.st_mode & S_IFMT == S_IFREG else { throw Errno("'\(path)' is not a regular file", code: EINVAL) }
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while out.count <= limit {
+        let n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
+        if n == 0 { return out }
+        out += chunk[0..<n]
+    }
+    return truncating ? Array(out.prefix(limit)) : nil
+}

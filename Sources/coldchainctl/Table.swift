@@ -14,9 +14,10 @@ struct Table {
     var text: String {
         let all = [header] + rows
         var widths = [Int](repeating: 0, count: header.count)
-        for r in all { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+        // Display columns, not characters: a Chinese name is two columns a character.
+        for r in all { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.displayWidth) } }
         return all.map { r in
-            r.enumerated().map { i, c in i == r.count - 1 ? c : c + String(repeating: " ", count: widths[i] - c.count) }
+            r.enumerated().map { i, c in i == r.count - 1 ? c : c.padded(toColumns: widths[i]) }
                 .joined(separator: "  ")
         }.joined(separator: "\n")
     }

@@ -41,6 +41,7 @@ extension GatewayConfig {
         }
         lines.append("scanners  \(scanners.count)")
         for s in scanners { lines.append("  \(s.id): \(s.device) \(s.baud) baud → \(s.fridge), mode \(s.mode)") }
+        if let file = catalogueFile { lines.append("catalogue \(catalogue.products.count) product(s) from \(file)") }
         if let p = platform {
             lines.append("platform  \(p.url) (\(p.format.rawValue))")
         } else {

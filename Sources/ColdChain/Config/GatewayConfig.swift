@@ -158,12 +158,15 @@ public struct GatewayConfig: Sendable {
     public var notify: NotifyPlan?
     /// When a forward step of the system clock is followed (`clock: { max_step, confirm_after }`).
     public var clock = RecordClock.Policy()
+    /// The product catalogue's file (`catalogue`), and what it holds once the loader has read it.
+    public var catalogueFile: String?
+    public var catalogue = Catalogue()
 
     public static let defaultPath = "/etc/coldchaind/coldchaind.json5"
     public static let defaultSocket = "/run/coldchaind/control.sock"
     public static let defaultDevicesDir = "/usr/share/coldchaind/devices"
     static let topKeys = ["gateway", "storage", "control", "devices_dir", "buses", "fridges", "scanners", "platform",
-                          "alarm_command", "report", "power", "inputs", "notify", "clock"]
+                          "alarm_command", "report", "power", "inputs", "notify", "clock", "catalogue"]
 }
 
 extension GatewayConfig {
@@ -256,6 +259,7 @@ extension GatewayConfig {
         let scanners = decodeScanners(top, fridgeIDs: declaredIDs(top, "fridges"))
         let platform = decodePlatform(top, configDir: configDir)
         let alarmCommand = top.string("alarm_command", required: false, maxLength: ConfigObject.maxPath).map { resolve($0, against: configDir) }
+        let catalogueFile = top.string("catalogue", required: false, maxLength: ConfigObject.maxPath).map { resolve($0, against: configDir) }
         let power = decodePower(top, configDir: configDir)
         let inputs = decodeInputs(top, busIDs: busIDs, fridgeIDs: declaredIDs(top, "fridges"), sensorIDs: Set(fridges.flatMap(\.sensors).map(\.id)))
         let notify = top.object("notify", allowed: NotifyPlan.keys, required: false).flatMap { NotifyPlan.decode($0, configDir: configDir) }
@@ -270,6 +274,7 @@ extension GatewayConfig {
                                    buses: buses, fridges: fridges, scanners: scanners, platform: platform,
                                    alarmCommand: alarmCommand, profiles: used, report: report, power: power, inputs: inputs, notify: notify)
         config.clock = clockPolicy
+        config.catalogueFile = catalogueFile
         return config
     }
 

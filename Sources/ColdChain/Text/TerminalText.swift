@@ -55,3 +55,34 @@ extension String {
         return out
     }
 }
+
+extension String {
+    /// Columns a terminal gives this text: East Asian wide and fullwidth characters (汉字, ｆｕｌｌｗｉｄｔｈ) take two,
+    /// combining marks and zero-width characters none, everything else one. (Unicode's East_Asian_Width W and F
+    /// ranges, as wcwidth(3) has them, without a locale.)
+    public var displayWidth: Int {
+        var n = 0
+        for c in self {
+            guard let s = c.unicodeScalars.first else { continue }
+            n += Self.isWide(s.value) ? 2 : (s.properties.generalCategory == .format ? 0 : 1)
+        }
+        return n
+    }
+
+    /// The text followed by spaces up to `columns` display columns.
+    public func padded(toColumns columns: Int) -> String {
+        let w = displayWidth
+        return w >= columns ? self : self + String(repeating: " ", count: columns - w)
+    }
+
+    static func isWide(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+             0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6,
+             0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD:
+            return true
+        default:
+            return false
+        }
+    }
+}

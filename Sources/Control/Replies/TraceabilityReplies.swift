@@ -7,12 +7,14 @@ public typealias ScanRow = Recorded<Scan>
 public struct StockGroup: Codable, Sendable, Equatable {
     public var fridge: String
     public var product: String
+    /// The product's name from the catalogue; absent when it does not know the product.
+    public var name: String?
     public var lot: String?
     /// YYYY-MM-DD.
     public var expiry: String?
     public var count: Int
-    public init(fridge: String, product: String, lot: String?, expiry: String?, count: Int) {
-        self.fridge = fridge; self.product = product; self.lot = lot; self.expiry = expiry; self.count = count
+    public init(fridge: String, product: String, name: String? = nil, lot: String?, expiry: String?, count: Int) {
+        self.fridge = fridge; self.product = product; self.name = name; self.lot = lot; self.expiry = expiry; self.count = count
     }
 }
 
@@ -25,6 +27,8 @@ public struct HoldRemovedReply: Codable, Sendable, Equatable {
 public struct DoseHistory: Codable, Sendable, Equatable {
     public var dose: String
     public var product: String
+    /// The product's name from the catalogue (null when it does not know the product).
+    public var name: String?
     /// "in stock", "out" or "never scanned in".
     public var status: String
     public var fridge: String?
@@ -34,9 +38,9 @@ public struct DoseHistory: Codable, Sendable, Equatable {
     public var exposures: [Exposure]
     public var holds: [Hold]
 
-    public init(dose: String, product: String, status: String, fridge: String?, lot: String?, expiry: String?, scans: [DoseScan],
-                exposures: [Exposure], holds: [Hold]) {
-        self.dose = dose; self.product = product; self.status = status; self.fridge = fridge; self.lot = lot; self.expiry = expiry
+    public init(dose: String, product: String, name: String? = nil, status: String, fridge: String?, lot: String?, expiry: String?,
+                scans: [DoseScan], exposures: [Exposure], holds: [Hold]) {
+        self.dose = dose; self.product = product; self.name = name; self.status = status; self.fridge = fridge; self.lot = lot; self.expiry = expiry
         self.scans = scans; self.exposures = exposures; self.holds = holds
     }
 
@@ -74,11 +78,12 @@ public struct DoseHistory: Codable, Sendable, Equatable {
         }
     }
 
-    enum CodingKeys: String, CodingKey { case dose, product, status, fridge, lot, expiry, scans, exposures, holds }
+    enum CodingKeys: String, CodingKey { case dose, product, name, status, fridge, lot, expiry, scans, exposures, holds }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(dose, forKey: .dose); try c.encode(product, forKey: .product); try c.encode(status, forKey: .status)
+        try c.encode(dose, forKey: .dose); try c.encode(product, forKey: .product); try c.encode(name, forKey: .name)
+        try c.encode(status, forKey: .status)
         try c.encode(fridge, forKey: .fridge); try c.encode(lot, forKey: .lot); try c.encode(expiry, forKey: .expiry)
         try c.encode(scans, forKey: .scans); try c.encode(exposures, forKey: .exposures); try c.encode(holds, forKey: .holds)
     }

@@ -34,10 +34,39 @@ public enum ConfigLoader {
         }
         let config = GatewayConfig.decode(root, file: path, configDir: configDir, problems: problems,
                                           profiles: profiles, brokenProfiles: broken)
-        if let config { checkFiles(config, problems: problems) }
+        var loaded = config
+        if let config {
+            checkFiles(config, problems: problems)
+            if let file = config.catalogueFile { loaded?.catalogue = loadCatalogue(file, problems: problems) }
+        }
         let all = profileProblems + problems.list
-        guard let config, !all.contains(where: { !$0.isWarning }) else { return .failure(ConfigError(all)) }
-        return .success((config, all))
+        guard let loaded, !all.contains(where: { !$0.isWarning }) else { return .failure(ConfigError(all)) }
+        return .success((loaded, all))
+    }
+
+    /// The catalogue file's products. A file that cannot be read or whose header is wrong is an error (a typo must
+    /// not quietly leave every dose nameless); a bad row is a warning naming the row, and the other rows load.
+    static func loadCatalogue(_ file: String, problems: ConfigProblems) -> Catalogue {
+        let bytes: [UInt8]
+        do {
+            guard let read = try readRegularFile(file, limit: Catalogue.maxBytes) else {
+                problems.add("catalogue", "'\(file)' is larger than \(Catalogue.maxBytes >> 20) MiB; a catalogue holds at most \(Catalogue.maxProducts) products")
+                return Catalogue()
+            }
+            bytes = read
+        } catch {
+            problems.add("catalogue", "cannot read '\(file)': \(error)")
+            return Catalogue()
+        }
+        switch Catalogue.parse(csv: bytes) {
+        case .failure(let e):
+            problems.add("catalogue", "\(file): \(e.description)")
+            return Catalogue()
+        case .success(let (catalogue, refusals)):
+            for r in refusals.prefix(20) { problems.add("catalogue", "\(file) \(r.description); that product is left out", warning: true) }
+            if refusals.count > 20 { problems.add("catalogue", "\(file): \(refusals.count - 20) more rows refused", warning: true) }
+            return catalogue
+        }
     }
 
     /// Checks what can only be checked on this machine: readable token, executable alarm command, writable state.

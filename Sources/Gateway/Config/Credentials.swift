@@ -1,4 +1,5 @@
 import FoundationEssentials
+import POSIX
 
 /// A secret given as a file, or else as a systemd credential (`LoadCredential=NAME:...` puts it in
 /// `$CREDENTIALS_DIRECTORY/NAME`): the platform token, upsd's password. The first non-empty one wins; never logged.
@@ -9,8 +10,8 @@ enum Credentials {
     static func read(file: String?, credential name: String, clean: (String) -> String) -> String? {
         let candidates = [file, ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"].map { $0 + "/" + name }]
         for path in candidates.compactMap({ $0 }) {
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            let text = clean(String(decoding: data.prefix(maxBytes), as: UTF8.self))
+            guard let data = (try? readRegularFile(path, limit: maxBytes, truncating: true)) ?? nil else { continue }
+            let text = clean(String(decoding: data, as: UTF8.self))
             if !text.isEmpty { return text }
         }
         return nil

@@ -43,6 +43,7 @@ extension ControlCommands {
     }
 
     func recentScans(limit: Int) async throws -> ControlReply {
+        let catalogue = config.catalogue
         return try await read { reader in
             // The newest `limit` straight from the index: reading the last 200,000 events to keep 20 held them all.
             let all = try reader.latest(types: [Scan.type.rawValue], limit: limit)
@@ -51,7 +52,9 @@ extension ControlCommands {
             guard bytes <= ControlProtocol.maxReply else { throw AnswerTooLarge(bytes: bytes) }
             return all.compactMap { e -> ScanRow? in
                 guard case .scan(let scan)? = (try? e.typed()) ?? nil else { return nil }
-                return ScanRow(seq: e.seq, at: e.recordedAt, body: scan)
+                // The product's name, when the catalogue knows it, as a note beside the recorded body.
+                let name = scan.product.flatMap { catalogue.name($0) }
+                return ScanRow(seq: e.seq, at: e.recordedAt, body: scan, notes: name.map { ["name": $0] } ?? [:])
             }
         }
     }

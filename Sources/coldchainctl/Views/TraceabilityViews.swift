@@ -7,25 +7,27 @@ extension CtlCommand {
     static func renderScans(_ rows: [ScanRow], _ a: CtlArgs) {
         func cells(_ r: ScanRow, _ time: (String) -> String) -> [String] {
             let s = r.body
-            return [time(r.at), s.scanner, s.fridge, s.mode.rawValue, s.verdict, s.dose ?? s.code["raw"]?.stringValue ?? ""]
+            return [time(r.at), s.scanner, s.fridge, s.mode.rawValue, s.verdict, s.dose ?? s.code["raw"]?.stringValue ?? "", r.notes["name"] ?? ""]
         }
-        if a.has("--csv") { return printCSV(["at", "scanner", "fridge", "mode", "verdict", "dose_or_code"], rows.map { cells($0) { $0 } }) }
-        var t = Table(["TIME", "SCANNER", "FRIDGE", "MODE", "VERDICT", "DOSE / CODE"])
+        if a.has("--csv") { return printCSV(["at", "scanner", "fridge", "mode", "verdict", "dose_or_code", "name"], rows.map { cells($0) { $0 } }) }
+        var t = Table(["TIME", "SCANNER", "FRIDGE", "MODE", "VERDICT", "DOSE / CODE", "NAME"])
         for r in rows { t.add(cells(r, PeopleTime.local)) }
         print(t.rows.isEmpty ? "no scans yet" : t.text + "\n" + PeopleTime.zoneLine)
     }
 
     static func renderInventory(_ groups: [StockGroup], _ a: CtlArgs) {
         if a.has("--csv") {
-            return printCSV(["expiry", "fridge", "product", "lot", "doses"], groups.map { [$0.expiry ?? "", $0.fridge, $0.product, $0.lot ?? "", String($0.count)] })
+            return printCSV(["expiry", "fridge", "product", "name", "lot", "doses"],
+                            groups.map { [$0.expiry ?? "", $0.fridge, $0.product, $0.name ?? "", $0.lot ?? "", String($0.count)] })
         }
-        var t = Table(["EXPIRY", "FRIDGE", "PRODUCT", "LOT", "DOSES"])
-        for g in groups { t.add([g.expiry ?? "-", g.fridge, g.product, g.lot ?? "-", String(g.count)]) }
+        var t = Table(["EXPIRY", "FRIDGE", "NAME", "PRODUCT", "LOT", "DOSES"])
+        for g in groups { t.add([g.expiry ?? "-", g.fridge, g.name ?? "-", g.product, g.lot ?? "-", String(g.count)]) }
         print(t.rows.isEmpty ? "no doses in stock" : t.text)
     }
 
     static func renderLookup(_ r: DoseHistory) {
         print("dose      \(r.dose)")
+        if let name = r.name { print("product   \(name) (\(r.product))") }
         print("status    \(r.status)" + (r.fridge.map { " (fridge \($0))" } ?? ""))
         if let e = r.expiry { print("expiry    \(e)") }
         for s in r.scans { print("scan      \(PeopleTime.local(s.at)) \(s.mode.rawValue) fridge \(s.fridge) → \(s.verdict)") }
