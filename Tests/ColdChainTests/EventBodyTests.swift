@@ -1,6 +1,7 @@
 import ColdChain
 import Foundation
 import Testing
+import TestSupport
 
 /// Typed event bodies: strict reading that names the key, and writing that reads back to the same value.
 @Suite struct EventBodyTests {
@@ -23,7 +24,7 @@ import Testing
     }
 
     @Test func generatedBodiesReadBackToTheSameValue() throws {
-        var rng = SystemRandomNumberGenerator()
+        var rng = Seeded.forTest()
         for _ in 0..<500 {
             let t = Date(timeIntervalSince1970: Double(Int.random(in: 1_700_000_000_000...1_900_000_000_000, using: &rng)) / 1000)
             let state = ExcursionState(id: Int.random(in: 1...10_000, using: &rng), fridge: "F\(Int.random(in: 1...9, using: &rng))", sensor: "S",

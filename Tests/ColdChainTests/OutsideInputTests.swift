@@ -1,6 +1,7 @@
 import ColdChain
 import Foundation
 import Testing
+import TestSupport
 
 /// Parsers and formatters that outside input reaches: each is total (no trap for any input) and bounded.
 @Suite struct OutsideInputTests {
@@ -30,7 +31,7 @@ import Testing
     }
 
     @Test func durationFuzz() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = Seeded.forTest()
         let alphabet = Array("0123456789.emshd -+naifx\u{0}\u{1b}٣")
         for _ in 0..<20_000 {
             let text = String((0..<Int.random(in: 0...12, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
@@ -77,7 +78,7 @@ import Testing
     }
 
     @Test func retryAfterFuzz() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = Seeded.forTest()
         let alphabet = Array("0123456789 ,:-+.eEnaiGMTFriDec\u{0}\u{ff}")
         for _ in 0..<20_000 {
             let text = String((0..<Int.random(in: 0...32, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })

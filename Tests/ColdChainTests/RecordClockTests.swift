@@ -2,6 +2,7 @@ import ColdChain
 import FoundationEssentials
 import Synchronization
 import Testing
+import TestSupport
 
 /// A steady clock the test moves by hand.
 final class ManualSteady: MonotonicClock {
@@ -119,7 +120,7 @@ final class ManualSteady: MonotonicClock {
     /// Property: whatever the system clock does, the recorded times never decrease, each step is reported once
     /// (at most one per call), only the newest are kept, and the shift is the sum of the forward corrections.
     @Test func recordedTimesNeverDecrease() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = Seeded.forTest()
         for _ in 0..<50 {
             let system = ManualClock(ledgerNewest.addingTimeInterval(Double.random(in: -400...10, using: &rng) * day)), steady = ManualSteady()
             let clock = RecordClock(system: system, steady: steady, floor: ledgerNewest)

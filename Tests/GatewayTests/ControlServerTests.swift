@@ -194,7 +194,7 @@ func readReplies(_ fd: FileDescriptor, count: Int) throws -> [String] {
     /// Random bytes as requests: every line gets exactly one reply and the server keeps serving.
     @Test func fuzzedRequestsAlwaysGetAReply() async throws {
         let s = try RunningServer()
-        var rng = SystemRandomNumberGenerator()
+        var rng = Seeded.forTest()
         let pieces = ["{", "}", "\"cmd\"", ":", "\"echo\"", ",", "\"args\"", "[", "]", "null", "1", "\\", "\"", " ", "\u{0}", "\u{1d}", "é", "\r"]
         for _ in 0..<20 {
             let fd = try rawConnect(s.path)

@@ -139,7 +139,7 @@ import TestSupport
         let reader = try LedgerReader(path: f.config.storage.path)
         let scans = try ScanHub(config: f.config, ledger: f.ledger, monitor: f.hub, reader: reader, log: Log(collect: { _ in }))
         reader.close()
-        var rng = SystemRandomNumberGenerator()
+        var rng = Seeded.forTest()
         for k in 0..<500 {
             let garbage = (0..<Int.random(in: 1...30, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             scans.record(scanner: "desk", bytes: garbage.filter { $0 != 0x0D && $0 != 0x0A }, at: f.t0.addingTimeInterval(Double(k) * 0.01))
