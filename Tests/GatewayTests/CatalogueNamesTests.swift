@@ -43,6 +43,37 @@ import TestSupport
         #expect(unknown["name"] == .null)
     }
 
+    /// A scan on the watch stream carries the product's name beside the record (the body stays as recorded).
+    @Test func theWatchStreamNamesTheScannedProduct() async throws {
+        let dir = TempDir("cc-names")
+        dir.write("catalogue.csv", Self.catalogue)
+        let f = try HubFixture(dir: dir, top: #"catalogue: "catalogue.csv", "#)
+        let reader = try LedgerReader(path: f.config.storage.path)
+        let scans = try ScanHub(config: f.config, ledger: f.ledger, monitor: f.hub, reader: reader, log: Log(collect: { _ in }))
+        reader.close()
+        let commands = ControlCommands(config: f.config, ledger: f.ledger, hub: f.hub, scans: scans, uplink: UplinkState(),
+                                       startedAt: f.t0, clock: ManualClock(f.t0))
+        let path = dir.file("control.sock")
+        let logger = Log(collect: { _ in })
+        let server = try ControlServer(listener: try ControlSocket.bind(path: path, group: nil, log: logger), path: path, handler: commands, log: logger)
+        let task = Task { try await server.run() }
+        defer { task.cancel() }
+        let t0 = f.t0
+        let found = try await offPool { () -> WatchEvent? in
+            let client = try ControlClient(path: path)
+            guard case .ok = try client.call(Commands.Watch.request) else { return nil }
+            #expect(scans.record(scanner: "desk", bytes: DiskFullTests.dose(1), at: t0) != nil)
+            for _ in 0..<20 {
+                guard let line = try client.readLine() else { return nil }
+                let event = try JSONDecoder().decode(WatchLine.self, from: Data(line)).event
+                if event.type == "scan" { return event }
+            }
+            return nil
+        }
+        #expect(found?.notes == ["name": "乙型肝炎疫苗(酿酒酵母)"], "\(String(describing: found))")
+        #expect(found?.body["product"] == "gs1:09506000134352" && found?.body["name"] == nil, "the recorded body is unchanged")
+    }
+
     @Test func theConfigCheckNamesTheRowAndRefusesAWrongFile() throws {
         let dir = TempDir("cc-names")
         dir.write("devices/generic-int16-x10.json5", genericProfile)

@@ -49,6 +49,29 @@ import TestSupport
         #expect(report("low")?["value"] == 0.5 && report("low")?["minValue"] == 0.5, "\(String(describing: report("low")))")
     }
 
+    /// Delivery bills (the fixture's, from the scan hub): the bill is the receiving's business transaction, on the
+    /// scans against it and on the bill's own events, and the document still validates.
+    @Test func billsAreTheReceivingsBusinessTransaction() throws {
+        let dir = TempDir("cc-epcis")
+        let copy = dir.file("ledger.sqlite")
+        try FileManager.default.copyItem(atPath: EventFixtureTests.billPath, toPath: copy)
+        let reader = try LedgerReader(path: copy)
+        defer { reader.close() }
+        let events = try reader.events(after: 0, limit: 1000)
+        let doc = EPCISFormat.document(events, gateway: "gw-test-01", now: Date(timeIntervalSince1970: 1_795_100_000))
+        let path = dir.file("epcis.json")
+        _ = FileManager.default.createFile(atPath: path, contents: doc)
+        let r = shell("\(packageRoot())/.build/pyvenv/bin/python \(packageRoot())/Tests/Interop/validate_epcis.py \(sharedFolder())/epcis/EPCIS-JSON-Schema.json \(path) 2>&1")
+        #expect(r.status == 0 && r.output.contains("valid"), "\(r.output)")
+        let list = try #require(try JSONValue.parse(doc)["epcisBody"]?["eventList"]?.arrayValue)
+        let ck1: JSONValue = [["type": "desadv", "bizTransaction": "urn:coldchain:gw-test-01:bill:CK-1"]]
+        #expect(list.filter { $0["cc:type"] == "scan" && $0["bizTransactionList"] == ck1 }.count == 2, "both scans received against CK-1")
+        #expect(list.contains { $0["cc:type"] == "bill.received" && $0["bizTransactionList"] == ck1 && $0["epcList"]?.arrayValue?.count == 2 })
+        #expect(list.contains { $0["cc:type"] == "bill.closed" && $0["epcList"] == ["https://id.gs1.org/01/09506000134352/21/B2"] },
+                "a bill closed by hand lists the missing doses")
+        #expect(list.contains { $0["cc:verdict"] == "not_on_bill" && $0["bizTransactionList"] == nil })
+    }
+
     /// A document that breaks the schema is caught: the validator is not a formality.
     @Test func theValidatorRejectsABrokenDocument() throws {
         let dir = TempDir("cc-epcis")

@@ -14,17 +14,20 @@ import TestSupport
 /// written by the producers that added them, and Tests/Fixtures/clock-event-types.sqlite the clock's (`clock.behind`,
 /// `clock.corrected`, `clock.ahead`, from the hub over a RecordClock), and Tests/Fixtures/site-event-types.sqlite the power and door
 /// events (and an excursion with its cause), from the hub, and Tests/Fixtures/notify-event-types.sqlite the notify
-/// attempts (`alarm.notified`), from the NotifyCenter against the robot stand-in. Together they hold every recorded type.
+/// attempts (`alarm.notified`), from the NotifyCenter against the robot stand-in, and Tests/Fixtures/bill-event-types.sqlite
+/// the delivery bills (`bill.received`, `bill.closed` by hand and by the last scan), from the scan hub. Together they
+/// hold every recorded type.
 ///
 /// Regenerate (only the file of the types you add, never to make a test pass):
 /// `COLDCHAIN_WRITE_FIXTURE=1 swift test --filter EventFixtureTests` (the first), `=2` (the second), `=3` (the third),
-/// `=4` (the fourth), `=5` (the fifth)
+/// `=4` (the fourth), `=5` (the fifth), `=6` (the bills)
 @Suite(.serialized) struct EventFixtureTests {
     static let path = packageRoot() + "/Tests/Fixtures/every-event-type.sqlite"
     static let recordsPath = packageRoot() + "/Tests/Fixtures/records-event-types.sqlite"
     static let clockPath = packageRoot() + "/Tests/Fixtures/clock-event-types.sqlite"
     static let sitePath = packageRoot() + "/Tests/Fixtures/site-event-types.sqlite"
     static let notifyPath = packageRoot() + "/Tests/Fixtures/notify-event-types.sqlite"
+    static let billPath = packageRoot() + "/Tests/Fixtures/bill-event-types.sqlite"
 
     @Test func theFixturesHoldEveryEventTypeAndVerify() async throws {
         switch ProcessInfo.processInfo.environment["COLDCHAIN_WRITE_FIXTURE"] {
@@ -33,10 +36,11 @@ import TestSupport
         case "3"?: try Self.writeClock()
         case "4"?: try Self.writeSite()
         case "5"?: try Self.writeNotify()
+        case "6"?: try Self.writeBills()
         default: break
         }
         var types: Set<String> = []
-        for file in [Self.path, Self.recordsPath, Self.clockPath, Self.sitePath, Self.notifyPath] {
+        for file in [Self.path, Self.recordsPath, Self.clockPath, Self.sitePath, Self.notifyPath, Self.billPath] {
             // A copy: opening the committed file would create -wal and -shm files beside it.
             let dir = TempDir("cc-fixture")
             let copy = dir.file("ledger.sqlite")
@@ -140,6 +144,31 @@ import TestSupport
     }
 
     /// Copies the fixture's ledger to `path`, compacted, without -wal and -shm files.
+    /// Writes the bills' fixture: two bills from the scan hub, one closed by its last scan, one by hand with a dose
+    /// missing and one on no bill.
+    static func writeBills() throws {
+        let f = try HubFixture()
+        let reader = try LedgerReader(path: f.config.storage.path)
+        let scans = try ScanHub(config: f.config, ledger: f.ledger, monitor: f.hub, reader: reader, log: Log(collect: { _ in }))
+        reader.close()
+        func at(_ minutes: Double) -> Date { f.t0.addingTimeInterval(minutes * 60) }
+        let csv = """
+            bill,sender,date,code,lot,expiry,name
+            CK-1,县疾控中心,2026-11-18,81000010000000000001,202509B017,2027-08-31,乙型肝炎疫苗(酿酒酵母)
+            CK-1,县疾控中心,2026-11-18,81000010000000000002,202509B017,2027-08-31,乙型肝炎疫苗(酿酒酵母)
+            CK-2,县疾控中心,2026-11-18,(01)09506000134352(17)271231(10)L1(21)B1,,,
+            CK-2,县疾控中心,2026-11-18,(01)09506000134352(17)271231(10)L1(21)B2,,,
+
+            """
+        for p in try BillTests.parts(csv) { _ = try scans.receive(p, uid: 1000, at: at(1)).get() }   // bill.received ×2
+        _ = scans.record(scanner: "desk", bytes: Array("81000010000000000001".utf8), at: at(2))
+        _ = scans.record(scanner: "desk", bytes: Array("81000010000000000002".utf8), at: at(3))        // bill.closed, automatic
+        _ = scans.record(scanner: "desk", bytes: Array("(01)09506000134352(17)271231(10)L1(21)B1".utf8), at: at(4))
+        _ = scans.record(scanner: "desk", bytes: Array("81234560000000000009".utf8), at: at(5))         // not_on_bill
+        _ = try scans.closeBill("CK-2", by: "王丽", note: "B2 short", uid: 1000, at: at(6)).get()       // bill.closed by hand
+        try Self.save(f, to: Self.billPath)
+    }
+
     static func save(_ f: HubFixture, to path: String) throws {
         f.ledger.withDatabaseForTesting { db in try? db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
         f.ledger.close()

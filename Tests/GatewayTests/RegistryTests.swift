@@ -26,6 +26,11 @@ import Testing
         s(Commands.Chart.self, .init(fridge: "F2", since: nil)),
         s(Commands.Alarms.self, .init(since: nil)), s(Commands.Alarms.self, .init(since: DurationArgument("30d", key: "since", in: 60...86400 * 3660))),
         s(Commands.NotifyTest.self, .init(channel: nil)), s(Commands.NotifyTest.self, .init(channel: "duty")),
+        s(Commands.ReceiveImport.self, .init(bill: "CK-1", sender: "县疾控", date: "2026-12-03", part: 1, parts: 2, refused: 1, lines: [
+            .init(row: 2, code: "81000010000000000001", lot: "L1", expiry: "2027-08-31", name: "乙肝疫苗"),
+            .init(row: 4, code: "(01)09506000134352(21)A1", lot: nil, expiry: nil, name: nil)])),
+        s(Commands.ReceiveStatus.self, .init(bill: nil)), s(Commands.ReceiveStatus.self, .init(bill: "CK-1")),
+        s(Commands.ReceiveClose.self, .init(bill: "CK-1", by: "王丽", note: nil)),
     ]
 
     static func s<C: ControlCommand>(_ c: C.Type, _ a: C.Arguments) -> (any ControlCommand.Type, ControlRequest) { (c, c.request(a)) }

@@ -50,6 +50,9 @@ public enum EventType: String, Sendable, CaseIterable {
     case alarmNotified = "alarm.notified"
     /// Not recorded: what `alarm_command` is sent every `repeat` while an alarm stays open.
     case alarmReminder = "alarm.reminder"
+    /// A delivery bill's part as it arrived, and the end of receiving against it (Events/BillEvents).
+    case billReceived = "bill.received"
+    case billClosed = "bill.closed"
 }
 
 extension EventType {

@@ -36,6 +36,8 @@ public enum TypedEvent: Sendable, Equatable {
     case doorOpened(DoorOpened)
     case doorClosed(DoorClosed)
     case alarmNotified(AlarmNotified)
+    case billReceived(BillReceived)
+    case billClosed(BillClosed)
 
     /// Decodes a stored body of type `type`; nil for a type this build does not know (a newer gateway's).
     public init?(type: String, body: JSONValue) throws(EventBodyError) {
@@ -76,6 +78,8 @@ public enum TypedEvent: Sendable, Equatable {
         case .doorOpened: self = .doorOpened(try DoorOpened(json: body))
         case .doorClosed: self = .doorClosed(try DoorClosed(json: body))
         case .alarmNotified: self = .alarmNotified(try AlarmNotified(json: body))
+        case .billReceived: self = .billReceived(try BillReceived(json: body))
+        case .billClosed: self = .billClosed(try BillClosed(json: body))
         }
     }
 
@@ -117,6 +121,8 @@ public enum TypedEvent: Sendable, Equatable {
         case .doorOpened(let b): b
         case .doorClosed(let b): b
         case .alarmNotified(let b): b
+        case .billReceived(let b): b
+        case .billClosed(let b): b
         }
     }
 

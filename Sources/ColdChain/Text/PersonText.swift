@@ -23,6 +23,19 @@ public enum PersonText {
         return nil
     }
 
+    /// A field of a file another program wrote (a catalogue's name, a bill's sender), checked as a person's text:
+    /// at most `max` characters, no control characters, and `problem`'s rules; kept in NFC. Empty is nil, or the
+    /// refusal when `required`.
+    public static func field(_ value: String, _ name: String, max: Int, required: Bool) -> Result<String?, FieldProblem> {
+        if value.isEmpty { return required ? .failure(FieldProblem("\(name) is empty")) : .success(nil) }
+        guard value.count <= max else { return .failure(FieldProblem("\(name) is \(value.count) characters long; at most \(max)")) }
+        if let bad = value.unicodeScalars.first(where: { String.needsEscape($0) }) {
+            return .failure(FieldProblem("\(name) contains a control character (\(String(bad).escapedForTerminal))"))
+        }
+        if let problem = problem(value) { return .failure(FieldProblem("\(name) \(problem)")) }
+        return .success(normalized(value))
+    }
+
     /// `s` in Unicode normalization form C, so that a name typed with a combining accent (`e` + U+0301) and one typed
     /// precomposed (`é`) are one name in the record, as Debian and the W3C ask of stored text.
     ///
@@ -32,6 +45,12 @@ public enum PersonText {
     public static func normalized(_ s: String) -> String {
         s.utf8.allSatisfy { $0 < 0x80 } ? s : String(decoding: s._nfcCodeUnits, as: UTF8.self)
     }
+}
+
+/// Why one field of a row is refused.
+public struct FieldProblem: Error, Sendable, Equatable {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
 }
 
 /// A temperature as a person writes it: an optional sign, digits, an optional decimal point and digits. Not hex

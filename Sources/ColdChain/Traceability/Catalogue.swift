@@ -89,19 +89,14 @@ public struct Catalogue: Sendable, Equatable {
         } else {
             return .failure(RowProblem("code '\(code.truncated(30).escapedForTerminal)' is neither a 14-digit GTIN nor a 7-digit product id"))
         }
-        func text(_ value: String, _ field: String, max: Int, required: Bool) -> Result<String?, RowProblem> {
-            if value.isEmpty { return required ? .failure(RowProblem("\(field) is empty")) : .success(nil) }
-            guard value.count <= max else { return .failure(RowProblem("\(field) is \(value.count) characters long; at most \(max)")) }
-            if let bad = value.unicodeScalars.first(where: { String.needsEscape($0) }) {
-                return .failure(RowProblem("\(field) contains a control character (\(String(bad).escapedForTerminal))"))
-            }
-            if let problem = PersonText.problem(value) { return .failure(RowProblem("\(field) \(problem)")) }
-            return .success(PersonText.normalized(value))
-        }
         let name: String?, manufacturer: String?, specification: String?
-        switch text(f[1], "name", max: maxName, required: true) { case .success(let v): name = v; case .failure(let r): return .failure(r) }
-        switch text(f[2], "manufacturer", max: maxManufacturer, required: false) { case .success(let v): manufacturer = v; case .failure(let r): return .failure(r) }
-        switch text(f[3], "specification", max: maxSpecification, required: false) { case .success(let v): specification = v; case .failure(let r): return .failure(r) }
+        do throws(FieldProblem) {
+            name = try PersonText.field(f[1], "name", max: maxName, required: true).get()
+            manufacturer = try PersonText.field(f[2], "manufacturer", max: maxManufacturer, required: false).get()
+            specification = try PersonText.field(f[3], "specification", max: maxSpecification, required: false).get()
+        } catch {
+            return .failure(RowProblem(error.reason))
+        }
         var doses: Int?
         if !f[4].isEmpty {
             guard f[4].utf8.count <= 4, let n = Int(f[4]), (1...1000).contains(n) else {

@@ -50,6 +50,8 @@ public struct ExcursionSpan: Sendable, Equatable {
 
 public enum Verdict: String, Sendable {
     case ok, expired, duplicate, held, unrecognised, exposed, fefo
+    /// Scanned in while delivery bills are open, and on none of them: received, and flagged (a warning, not a refusal).
+    case notOnBill = "not_on_bill"
     case notInStock = "not_in_stock"
     case alreadyOut = "already_out"
 }
@@ -63,19 +65,33 @@ public enum DoseVerifier {
         public var moves: Bool
     }
 
-    /// The dose's identity fields from a parse, or nil when it names no single dose.
-    public static func identity(_ scan: ParsedScan) -> (key: String, product: String, lot: String?, expiry: GS1Date?, code: String)? {
+    /// What the open delivery bills say of a dose being scanned in.
+    public enum BillCheck: Sendable, Equatable {
+        /// No bill is open: receiving is not checked against bills.
+        case notInUse
+        /// The dose is a line of this bill, which gives its lot and expiry (a Chinese code carries neither).
+        case on(bill: String, lot: String?, expiry: GS1Date?)
+        /// Bills are open and the dose is on none of them.
+        case onNone(open: Int)
+    }
+
+    /// The dose's identity fields from a parse, or nil when it names no single dose. A bill's line gives the lot
+    /// and expiry the code does not carry (never overriding what the code says).
+    public static func identity(_ scan: ParsedScan, bill: BillCheck = .notInUse) -> (key: String, product: String, lot: String?, expiry: GS1Date?, code: String)? {
         guard let key = scan.doseKey, let product = scan.product else { return nil }
         var lot: String?, expiry: GS1Date?
         if case .gs1(let g) = scan.code { lot = g.lot; expiry = g.expiry }
+        if case .on(_, let l, let e) = bill { lot = lot ?? l; expiry = expiry ?? e }
         return (key, product, lot, expiry, scan.raw)
     }
 
     static func isExpired(_ e: GS1Date?, today: GS1Date) -> Bool { e.map { $0 < today } ?? false }
 
-    /// Scan-in: ok, expired, duplicate (already in stock), held, unrecognised.
-    public static func scanIn(_ scan: ParsedScan, fridge: String, stock: [String: Dose], holds: [Hold], today: GS1Date) -> Outcome {
-        guard let id = identity(scan) else {
+    /// Scan-in: ok, expired, duplicate (already in stock), held, unrecognised; `not_on_bill` (received, flagged) when
+    /// bills are open and the dose is on none.
+    public static func scanIn(_ scan: ParsedScan, fridge: String, stock: [String: Dose], holds: [Hold], today: GS1Date,
+                              bill: BillCheck = .notInUse) -> Outcome {
+        guard let id = identity(scan, bill: bill) else {
             return Outcome(verdict: .unrecognised, detail: ["reason": .string(reason(scan))], moves: false)
         }
         if isExpired(id.expiry, today: today) {
@@ -87,8 +103,15 @@ public enum DoseVerifier {
         if let d = stock[id.key] {
             return Outcome(verdict: .duplicate, detail: ["fridge": .string(d.fridge), "in_at": .string(RFC3339.format(d.inAt))], moves: false)
         }
-        return Outcome(verdict: .ok, detail: [:], moves: true)
+        switch bill {
+        case .notInUse: return Outcome(verdict: .ok, detail: [:], moves: true)
+        case .on(let b, _, _): return Outcome(verdict: .ok, detail: ["bill": .string(b)], moves: true)
+        case .onNone(let open): return Outcome(verdict: .notOnBill, detail: ["open_bills": .number(Double(open))], moves: true)
+        }
     }
+
+    /// Whether a verdict refuses the dose (the nurse is told; the fridge's output pulses). `not_on_bill` receives it.
+    public static func refuses(_ v: Verdict) -> Bool { v != .ok && v != .notOnBill }
 
     /// Scan-out (administered, transferred, discarded): ok, expired, exposed, held, not_in_stock, already_out, fefo.
     /// Discarding a dose that is expired, exposed or held is the right thing to do: those are noted, not refused.

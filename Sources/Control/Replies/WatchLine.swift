@@ -17,9 +17,13 @@ public struct WatchEvent: Codable, Sendable, Equatable {
     public var recorded: Bool
     /// Why it was not recorded.
     public var error: String?
+    /// What the gateway knows beside the record: a scanned product's name from the catalogue (`name`).
+    public var notes: [String: String]?
 
-    public init(id: String?, seq: Int64?, at: String, type: String, body: JSONValue, recorded: Bool, error: String?) {
+    public init(id: String?, seq: Int64?, at: String, type: String, body: JSONValue, recorded: Bool, error: String?,
+                notes: [String: String]? = nil) {
         self.id = id; self.seq = seq; self.at = at; self.type = type; self.body = body; self.recorded = recorded; self.error = error
+        self.notes = notes
     }
 
     /// The body as its type; nil for a type this build does not know or a body that does not fit it.

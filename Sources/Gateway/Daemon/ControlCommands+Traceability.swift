@@ -43,7 +43,7 @@ extension ControlCommands {
     }
 
     func recentScans(limit: Int) async throws -> ControlReply {
-        let catalogue = config.catalogue
+        let scans = self.scans
         return try await read { reader in
             // The newest `limit` straight from the index: reading the last 200,000 events to keep 20 held them all.
             let all = try reader.latest(types: [Scan.type.rawValue], limit: limit)
@@ -53,7 +53,7 @@ extension ControlCommands {
             return all.compactMap { e -> ScanRow? in
                 guard case .scan(let scan)? = (try? e.typed()) ?? nil else { return nil }
                 // The product's name, when the catalogue knows it, as a note beside the recorded body.
-                let name = scan.product.flatMap { catalogue.name($0) }
+                let name = scan.product.flatMap { scans.productName($0) }
                 return ScanRow(seq: e.seq, at: e.recordedAt, body: scan, notes: name.map { ["name": $0] } ?? [:])
             }
         }

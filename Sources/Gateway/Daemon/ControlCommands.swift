@@ -297,15 +297,20 @@ final class ControlCommands: ControlHandling {
     func watch(_ connection: ControlConnection) throws -> ControlReply {
         let hub = self.hub
         let gateway = config.gateway.id
+        let scans = self.scans
         let listener = hub.addNewsListener { news in
-            let event: WatchEvent
+            var event: WatchEvent
+            let body: TypedEvent
             switch news {
             case .recorded(let e, let typed):
+                body = typed
                 event = WatchEvent(id: e.id(gateway: gateway), seq: e.seq, at: e.recordedAt, type: e.type, body: typed.body.json, recorded: true, error: nil)
             case .notRecorded(let e, let typed, let reason):
                 // No id and no seq: it is in no ledger. The nurse sees the verdict and that it was not recorded.
+                body = typed
                 event = WatchEvent(id: nil, seq: nil, at: RFC3339.format(e.at), type: e.type, body: typed.body.json, recorded: false, error: reason)
             }
+            if case .scan(let s) = body, let name = s.product.flatMap({ scans.productName($0) }) { event.notes = ["name": name] }
             if let line = try? JSONValue(encoding: WatchLine(event: event)) { connection.send(line) }
         }
         connection.startStream { hub.removeListener(listener) }

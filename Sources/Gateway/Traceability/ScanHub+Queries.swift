@@ -65,7 +65,8 @@ extension ScanHub {
     /// Doses in stock grouped by fridge, product, lot and expiry, earliest expiry first.
     public func inventory(fridge: String?, expiringWithin: Double?, now: Date) -> [StockGroup] {
         let limit = expiringWithin.map { calendar.day(at: now.addingTimeInterval($0)) }
-        let doses = monitor.state.withLock { Array($0.scans.stock.values) }.filter { d in
+        let (all, names) = monitor.state.withLock { (Array($0.scans.stock.values), $0.scans.billNames) }
+        let doses = all.filter { d in
             guard fridge == nil || d.fridge == fridge else { return false }
             guard let limit else { return true }
             return d.expiry.map { $0 <= limit } ?? false
@@ -78,7 +79,7 @@ extension ScanHub {
         return groups.values.sorted { a, b in
             (a.0.expiry?.description ?? "9999", a.0.fridge, a.0.product) < (b.0.expiry?.description ?? "9999", b.0.fridge, b.0.product)
         }.map { d, n in
-            StockGroup(fridge: d.fridge, product: d.product, name: config.catalogue.name(d.product), lot: d.lot, expiry: d.expiry?.description, count: n)
+            StockGroup(fridge: d.fridge, product: d.product, name: config.catalogue.name(d.product) ?? names[d.product], lot: d.lot, expiry: d.expiry?.description, count: n)
         }
     }
 
@@ -106,7 +107,7 @@ extension ScanHub {
         let exposures = excursions.filter { x in fridgeStays.contains { $0.0 == x.fridge && x.start < ($0.2 ?? now) && (x.end ?? now) > $0.1 } }
             .sorted { $0.id < $1.id }
         return DoseHistory(
-            dose: id.key, product: id.product, name: config.catalogue.name(id.product), status: dose != nil ? "in stock" : out ? "out" : "never scanned in", fridge: dose?.fridge,
+            dose: id.key, product: id.product, name: productName(id.product), status: dose != nil ? "in stock" : out ? "out" : "never scanned in", fridge: dose?.fridge,
             lot: id.lot, expiry: id.expiry?.description,
             scans: scansOfDose.map { e, b in
                 .init(seq: e.seq, at: e.recordedAt, mode: b.mode, fridge: b.fridge, verdict: b.verdict, moved: b.moved, scanner: b.scanner)

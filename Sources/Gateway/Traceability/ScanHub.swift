@@ -21,6 +21,10 @@ public final class ScanHub: Sendable {
         /// Doses taken out by the changes of the batch being recorded: not in the ledger yet, so the dose index
         /// cannot say they went out (a second scan-out in the same batch is `already_out`). Empty between batches.
         var recentlyOut: Set<String> = []
+        /// Delivery bills being received against, the bill each dose is on, and the names bills give products.
+        var bills: [String: OpenBill] = [:]
+        var billOfDose: [String: String] = [:]
+        var billNames: [String: String] = [:]
     }
 
     let config: GatewayConfig
@@ -48,12 +52,22 @@ public final class ScanHub: Sendable {
         // The stock from the scans that put each dose in (the ledger's stock table), then everything else that
         // shapes a verdict. Scans and the other kinds touch different parts of the state, so the order between
         // the two reads does not matter; within each it is the ledger's.
-        let types: [EventType] = [.scannerSwitched, .holdAdded, .holdRemoved, .excursionOpened, .excursionClosed, .excursionPeak]
+        let types: [EventType] = [.scannerSwitched, .holdAdded, .holdRemoved, .excursionOpened, .excursionClosed, .excursionPeak,
+                                  .billReceived, .billClosed]
+        var billSeq: [String: Int64] = [:]
         for e in try reader.stockScans() + reader.events(types: types.map(\.rawValue)) {
             do {
-                if let typed = try e.typed() { Self.apply(typed, at: e.at, to: &s) }
+                guard let typed = try e.typed() else { continue }
+                if case .billReceived(let b) = typed, billSeq[b.bill] == nil { billSeq[b.bill] = e.seq }
+                Self.apply(typed, at: e.at, to: &s)
             } catch {
                 log.warning("ledger event \(e.seq): \(error); skipped while restoring stock and holds")
+            }
+        }
+        // Which lines of the open bills were scanned in, and what came on no bill: the scans since the oldest of them.
+        if let from = s.bills.keys.compactMap({ billSeq[$0] }).min() {
+            for e in try reader.events(types: [Scan.type.rawValue], in: from...Int64.max) {
+                if case .scan(let b)? = try? e.typed() { Self.track(b, in: &s) }
             }
         }
         // Through the recorder, so that it lands in order with any change already queued.
@@ -73,6 +87,7 @@ public final class ScanHub: Sendable {
             if b.isIn {
                 s.stock[key] = Dose(key: key, product: b.product ?? "", lot: b.lot, expiry: b.expiry.flatMap { GS1Date.parseISO($0) },
                                     fridge: b.fridge, inAt: at, code: b.code["raw"]?.stringValue ?? key)
+                track(b, in: &s)
             } else {
                 s.stock[key] = nil
                 s.recentlyOut.insert(key)
@@ -88,7 +103,29 @@ public final class ScanHub: Sendable {
         case .excursionOpened(let b): note(b.excursion, end: nil, in: &s)
         case .excursionPeak(let b): note(b.excursion, end: nil, in: &s)
         case .excursionClosed(let b): note(b.excursion, end: b.end, in: &s)
+        case .billReceived(let b):
+            var bill = s.bills[b.bill] ?? OpenBill(id: b.bill, sender: b.sender, date: b.date, parts: b.parts)
+            bill.partsReceived.insert(b.part)
+            for l in b.lines {
+                bill.lines[l.dose] = l
+                s.billOfDose[l.dose] = b.bill
+                if let n = l.name, s.billNames[l.product] == nil { s.billNames[l.product] = n }
+            }
+            s.bills[b.bill] = bill
+        case .billClosed(let c):
+            guard let bill = s.bills.removeValue(forKey: c.bill) else { return }
+            for d in bill.lines.keys where s.billOfDose[d] == c.bill { s.billOfDose[d] = nil }
         default: break
+        }
+    }
+
+    /// A dose received: a line of its bill scanned, or one on no bill noted on every open bill.
+    static func track(_ b: Scan, in s: inout State) {
+        guard b.moved, b.isIn, let key = b.dose, !s.bills.isEmpty else { return }
+        if let id = s.billOfDose[key] {
+            s.bills[id]?.scanned.insert(key)
+        } else if b.verdict == Verdict.notOnBill.rawValue {
+            for id in s.bills.keys { s.bills[id]?.unexpected.append(key) }
         }
     }
 
@@ -139,7 +176,16 @@ public final class ScanHub: Sendable {
                 event = .scan(s)
             }
             judged.withLock { $0 = event }
-            return event.map { [NewEvent($0, at: now)] } ?? []
+            var events = event.map { [NewEvent($0, at: now)] } ?? []
+            // The last line of a bill scanned in closes it, in the same transaction as the scan.
+            if case .scan(let sc)? = event, sc.moved, sc.isIn, let dose = sc.dose, let billID = hub.scans.billOfDose[dose],
+               var open = hub.scans.bills[billID], open.isComplete {
+                open.scanned.insert(dose)
+                if open.scanned.count == open.lines.count {
+                    events.append(NewEvent(open.closed(automatic: true, by: nil, note: nil, uid: nil), at: now))
+                }
+            }
+            return events
         }, done: { [self] outcome in
             let event = judged.withLock { $0 }
             var verdict: Scan?, fridge: String?
@@ -188,15 +234,24 @@ public final class ScanHub: Sendable {
         // In id order: a dictionary's order differs from one instance to the next, and the verdict's detail lists
         // the excursions in the order given (the recorder's replay test found two ledgers differing only in that).
         let holds = s.holds.values.sorted { $0.id < $1.id }, excursions = s.excursions.values.sorted { $0.id < $1.id }
+        // Receiving is checked against the open bills; a bill's line gives a Chinese code its lot and expiry.
+        var bill = DoseVerifier.BillCheck.notInUse
+        if direction == Scan.Key.into, let key = scan.doseKey, !s.bills.isEmpty {
+            if let b = s.billOfDose[key], let line = s.bills[b]?.lines[key] {
+                bill = .on(bill: b, lot: line.lot, expiry: line.expiry.flatMap { GS1Date.parseISO($0) })
+            } else {
+                bill = .onNone(open: s.bills.count)
+            }
+        }
         let outcome = direction == Scan.Key.into
-            ? DoseVerifier.scanIn(scan, fridge: current.fridge, stock: s.stock, holds: holds, today: today)
+            ? DoseVerifier.scanIn(scan, fridge: current.fridge, stock: s.stock, holds: holds, today: today, bill: bill)
             : DoseVerifier.scanOut(scan, mode: current.mode, stock: s.stock, wentOut: wentOut, holds: holds,
                                    excursions: excursions, now: now, today: today)
-        let id = DoseVerifier.identity(scan)
+        let id = DoseVerifier.identity(scan, bill: bill)
         // A dose comes out of the fridge it went into.
         let fridge = direction == "out" ? id.flatMap { s.stock[$0.key]?.fridge } ?? current.fridge : current.fridge
         return .scan(Scan(scanner: scanner, fridge: fridge, mode: current.mode, direction: direction, verdict: outcome.verdict.rawValue,
-                          refused: outcome.verdict != .ok, moved: outcome.moves, detail: .object(outcome.detail), code: scan.json,
+                          refused: DoseVerifier.refuses(outcome.verdict), moved: outcome.moves, detail: .object(outcome.detail), code: scan.json,
                           dose: id?.key, product: id?.product, lot: id?.lot, expiry: id?.expiry?.description))
     }
 

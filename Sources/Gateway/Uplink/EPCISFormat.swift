@@ -60,6 +60,8 @@ enum EPCISFormat {
             if scan.moved && scan.isIn { o["action"] = "ADD" }
             o["bizLocation"] = ["id": .string(place)]
             o["cc:verdict"] = .string(scan.verdict)
+            // Received against a delivery bill: the bill is the receiving's business transaction (a despatch advice).
+            if let bill = scan.detail["bill"]?.stringValue { o["bizTransactionList"] = billTransaction(bill, gateway: gateway) }
         case .reading(let r)?:
             o["epcList"] = [.string(sensorURI ?? place)]
             o["bizStep"] = "storing"
@@ -70,11 +72,25 @@ enum EPCISFormat {
         case .excursionOpened(let x)?: excursionReport(x.excursion)
         case .excursionPeak(let x)?: excursionReport(x.excursion)
         case .excursionClosed(let x)?: excursionReport(x.excursion)
+        case .billReceived(let b)?:
+            o["epcList"] = .array(b.lines.compactMap { doseURI($0.dose) }.map { .string($0) })
+            o["bizTransactionList"] = billTransaction(b.bill, gateway: gateway)
+            o["cc:data"] = ["bill": .string(b.bill), "sender": .string(b.sender), "date": .string(b.date), "part": .number(Double(b.part)),
+                            "parts": .number(Double(b.parts)), "refused": .number(Double(b.refused))]
+        case .billClosed(let c)?:
+            o["epcList"] = .array(c.missing.compactMap(doseURI).map { .string($0) })
+            o["bizTransactionList"] = billTransaction(c.bill, gateway: gateway)
+            o["cc:data"] = b
         default:
             o["epcList"] = [.string(sensorURI ?? place)]
             o["cc:data"] = b
         }
         return .object(o)
+    }
+
+    /// A delivery bill as a CBV business transaction (type `desadv`, a despatch advice).
+    static func billTransaction(_ bill: String, gateway: String) -> JSONValue {
+        [["type": "desadv", "bizTransaction": .string("urn:coldchain:\(gateway):bill:\(bill.percentEncoded)")]]
     }
 
     /// CBV 2.0 business step and disposition of a scan.

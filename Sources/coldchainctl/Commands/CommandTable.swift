@@ -147,3 +147,19 @@ extension CtlCommand {
         return lines.joined(separator: "\n")
     }
 }
+
+extension Commands.ReceiveImport: Typed {
+    static let form = CLIForm(positionals: 1...1) { a, ctx throws(ExitCode) in try CtlCommand.receiveImport(a.positional[0], ctx) }
+}
+
+extension Commands.ReceiveStatus: Typed {
+    static let form = remote(positionals: 0...1, { a throws(ExitCode) in .init(bill: a.positional.first) },
+                             render: { r, _ in CtlCommand.renderBillStatus(r) })
+}
+
+extension Commands.ReceiveClose: Typed {
+    static let form = remote(options: ["--by", "--note"], positionals: 1...1, { a throws(ExitCode) in
+        guard let by = a.value("--by") else { throw CtlCommand.usageError("receive close needs --by NAME: who checked the delivery") }
+        return .init(bill: a.positional[0], by: by, note: a.value("--note"))
+    }, render: { r, _ in CtlCommand.renderBillClosed(r) })
+}

@@ -153,6 +153,9 @@ extension CtlCommand {
         case .powerKnown(let p)?: text = "power readable again after \(DurationText.describe(p.unknownSeconds)): " + power(p.facts)
         case .doorOpened(let d)?: text = "door \(d.input) of \(d.fridge) opened"
         case .doorClosed(let d)?: text = "door \(d.input) of \(d.fridge) closed after \(DurationText.describe(d.openSeconds))"
+        case .scan(let s)?:
+            text = "scan \(s.scanner) \(s.fridge) \(s.mode.rawValue): \(s.verdict.uppercased())\(s.refused ? " (refused)" : "") "
+                + (s.dose ?? s.code["raw"]?.stringValue ?? "?") + (e.notes?["name"].map { " \($0)" } ?? "")
         case .inspectionRecorded(let c)?:
             text = "\(c.fridge) thermometer \(c.celsius) °C by \(c.by)" + (c.difference.map { " (\($0) °C from probe \(c.probeSensor ?? ""))" } ?? "")
                 + (c.flagged ? " FLAGGED" : "")
