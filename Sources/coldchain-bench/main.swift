@@ -1,3 +1,4 @@
+import ColdChain
 import Glibc
 
 let usage = """
@@ -8,6 +9,7 @@ let usage = """
            coldchain-bench uplink [--events N] [--batch N] [--receiver Tests/Interop/platform_receiver.py]
            coldchain-bench control [--seconds N]   (daemon memory under a client that never reads, and 60 parallel large queries)
            coldchain-bench history [--years N] [--dir DIR]   (every CLI query at 1 day and N years of history, as ratios)
+           coldchain-bench stock [--doses 20000] [--products 20000] [--bill 100000]   (inventory with a catalogue, a bill's import)
            coldchain-bench slowdisk [--seconds N] [--delays 0,300] [--sensors 8,32]   (the daemon under an fsync-delay shim)
            coldchain-bench soak [--minutes N] [--failing-channels]   (the daemon's memory every minute, 32 sensors at 1 s)
            coldchain-bench append-loop --ledger FILE [--threads N]   (the crash test's child)
@@ -53,6 +55,11 @@ func benchMain(_ args: [String]) -> Int32 {
     case "soak":
         guard let minutes = Int(options["--minutes"] ?? "60"), (1...10_000).contains(minutes) else { print(usage); return 64 }
         return SoakBench.run(minutes: minutes, failingChannels: flags.contains("--failing-channels"))
+    case "stock":
+        guard let doses = Int(options["--doses"] ?? "20000"), (1...1_000_000).contains(doses),
+              let products = Int(options["--products"] ?? "20000"), (1...Catalogue.maxProducts).contains(products),
+              let lines = Int(options["--bill"] ?? "100000"), (1...DeliveryBill.maxLines).contains(lines) else { print(usage); return 64 }
+        return StockBench.run(doses: doses, products: products, billLines: lines)
     case "append-loop":
         guard let path = options["--ledger"] else { print(usage); return 64 }
         return AppendLoop.run(ledgerPath: path, threads: Int(options["--threads"] ?? "") ?? 4)

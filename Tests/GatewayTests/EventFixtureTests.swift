@@ -15,7 +15,8 @@ import TestSupport
 /// `clock.corrected`, `clock.ahead`, from the hub over a RecordClock), and Tests/Fixtures/site-event-types.sqlite the power and door
 /// events (and an excursion with its cause), from the hub, and Tests/Fixtures/notify-event-types.sqlite the notify
 /// attempts (`alarm.notified`), from the NotifyCenter against the robot stand-in, and Tests/Fixtures/bill-event-types.sqlite
-/// the delivery bills (`bill.received`, `bill.closed` by hand and by the last scan), from the scan hub. Together they
+/// the delivery bills (`bill.received`, `bill.closed` by hand and by the last scan) and an exposure's assessment
+/// (`assessment.recorded`), from the scan hub. Together they
 /// hold every recorded type.
 ///
 /// Regenerate (only the file of the types you add, never to make a test pass):
@@ -166,6 +167,9 @@ import TestSupport
         _ = scans.record(scanner: "desk", bytes: Array("(01)09506000134352(17)271231(10)L1(21)B1".utf8), at: at(4))
         _ = scans.record(scanner: "desk", bytes: Array("81234560000000000009".utf8), at: at(5))         // not_on_bill
         _ = try scans.closeBill("CK-2", by: "王丽", note: "B2 short", uid: 1000, at: at(6)).get()       // bill.closed by hand
+        f.feed(11.0, minutes: 8, from: 10)
+        f.feed(5.0, minutes: 3, from: 19)
+        _ = try scans.assess(excursion: 1, decision: .release, codes: [], by: "王丽", note: "县疾控: 继续使用", uid: 1000, at: at(30)).get()  // assessment.recorded
         try Self.save(f, to: Self.billPath)
     }
 

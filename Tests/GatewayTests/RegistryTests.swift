@@ -31,6 +31,8 @@ import Testing
             .init(row: 4, code: "(01)09506000134352(21)A1", lot: nil, expiry: nil, name: nil)])),
         s(Commands.ReceiveStatus.self, .init(bill: nil)), s(Commands.ReceiveStatus.self, .init(bill: "CK-1")),
         s(Commands.ReceiveClose.self, .init(bill: "CK-1", by: "王丽", note: nil)),
+        s(Commands.Assess.self, .init(excursion: 3, decision: .release, doses: [], by: "王丽", note: "县疾控: 继续使用")),
+        s(Commands.Assess.self, .init(excursion: 4, decision: .discard, doses: ["81000010000000000001", "\u{1D}0109506000134352"], by: "Li", note: "destroy")),
     ]
 
     static func s<C: ControlCommand>(_ c: C.Type, _ a: C.Arguments) -> (any ControlCommand.Type, ControlRequest) { (c, c.request(a)) }

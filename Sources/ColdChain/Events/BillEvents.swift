@@ -97,3 +97,34 @@ public struct BillClosed: EventBody {
                   note: try r.optionalString("note"), uid: try r.optionalInt("uid"))
     }
 }
+
+/// `assessment.recorded`: what the county CDC decided about doses exposed to an excursion: keep using them (release)
+/// or destroy them (discard). The doses are listed (all the excursion's exposed doses in stock when none were named),
+/// so the decision is the record's, not recomputed.
+public struct AssessmentRecorded: EventBody {
+    public static let type = EventType.assessmentRecorded
+    public var typed: TypedEvent { .assessmentRecorded(self) }
+    public enum Decision: String, Sendable, Codable { case release, discard }
+    public var excursion: Int
+    public var fridge: String
+    public var decision: Decision
+    public var doses: [String]
+    public var by: String
+    public var note: String
+    public var uid: Int?
+
+    public init(excursion: Int, fridge: String, decision: Decision, doses: [String], by: String, note: String, uid: Int?) {
+        self.excursion = excursion; self.fridge = fridge; self.decision = decision; self.doses = doses; self.by = by; self.note = note; self.uid = uid
+    }
+    public var json: JSONValue {
+        var w = BodyWriter()
+        w.set("excursion", excursion as Int?); w.set("fridge", fridge); w.set("decision", decision.rawValue)
+        w.set("doses", .array(doses.map { .string($0) })); w.set("by", by); w.set("note", note); w.set("uid", uid)
+        return w.json
+    }
+    public init(json: JSONValue) throws(EventBodyError) {
+        let r = try BodyReader(json, Self.type)
+        self.init(excursion: try r.int("excursion"), fridge: try r.string("fridge"), decision: try r.enumValue("decision"), doses: try r.strings("doses"),
+                  by: try r.string("by"), note: try r.string("note"), uid: try r.optionalInt("uid"))
+    }
+}

@@ -53,6 +53,8 @@ public enum EventType: String, Sendable, CaseIterable {
     /// A delivery bill's part as it arrived, and the end of receiving against it (Events/BillEvents).
     case billReceived = "bill.received"
     case billClosed = "bill.closed"
+    /// The decision on doses exposed to an excursion: released for use, or to be discarded.
+    case assessmentRecorded = "assessment.recorded"
 }
 
 extension EventType {

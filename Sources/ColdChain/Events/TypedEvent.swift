@@ -38,6 +38,7 @@ public enum TypedEvent: Sendable, Equatable {
     case alarmNotified(AlarmNotified)
     case billReceived(BillReceived)
     case billClosed(BillClosed)
+    case assessmentRecorded(AssessmentRecorded)
 
     /// Decodes a stored body of type `type`; nil for a type this build does not know (a newer gateway's).
     public init?(type: String, body: JSONValue) throws(EventBodyError) {
@@ -80,6 +81,7 @@ public enum TypedEvent: Sendable, Equatable {
         case .alarmNotified: self = .alarmNotified(try AlarmNotified(json: body))
         case .billReceived: self = .billReceived(try BillReceived(json: body))
         case .billClosed: self = .billClosed(try BillClosed(json: body))
+        case .assessmentRecorded: self = .assessmentRecorded(try AssessmentRecorded(json: body))
         }
     }
 
@@ -123,6 +125,7 @@ public enum TypedEvent: Sendable, Equatable {
         case .alarmNotified(let b): b
         case .billReceived(let b): b
         case .billClosed(let b): b
+        case .assessmentRecorded(let b): b
         }
     }
 

@@ -172,6 +172,9 @@ public struct RecordSheetBuilder {
             note("clock", "system clock \(DurationText.describe(b.aheadSeconds)) ahead of the record; not followed until confirmed")
         case .clockCorrected(let b):
             note("clock", "system clock stepped \(b.offsetSeconds >= 0 ? "forward" : "back") \(DurationText.describe(abs(b.offsetSeconds)))")
+        case .assessmentRecorded(let b) where b.fridge == fridge.id:
+            note("assessment", "excursion \(b.excursion): \(b.doses.count) dose(s) "
+                 + (b.decision == .release ? "released for use" : "to be discarded") + " by \(b.by): \(b.note)")
         case .inspectionRecorded(let b) where b.fridge == fridge.id:
             let check = SheetCheck(at: at, b)
             if t < noons[i] { days[i].amChecks.append(check) } else { days[i].pmChecks.append(check) }

@@ -116,8 +116,12 @@ public enum DoseVerifier {
     /// Scan-out (administered, transferred, discarded): ok, expired, exposed, held, not_in_stock, already_out, fefo.
     /// Discarding a dose that is expired, exposed or held is the right thing to do: those are noted, not refused.
     /// `wentOut` says whether a dose has ever been taken out; it is asked only about a dose not in stock.
+    ///
+    /// `decisions`: what was decided about this dose's exposures, by excursion. A released exposure no longer
+    /// refuses it (the release is noted); one to be discarded still does, and says so.
     public static func scanOut(_ scan: ParsedScan, mode: ScannerMode, stock: [String: Dose], wentOut: (String) -> Bool, holds: [Hold],
-                               excursions: [ExcursionSpan], now: Date, today: GS1Date) -> Outcome {
+                               excursions: [ExcursionSpan], now: Date, today: GS1Date,
+                               decisions: [Int: AssessmentRecorded.Decision] = [:]) -> Outcome {
         guard let id = identity(scan) else {
             return Outcome(verdict: .unrecognised, detail: ["reason": .string(reason(scan))], moves: false)
         }
@@ -129,12 +133,15 @@ public enum DoseVerifier {
             problems.append((.held, ["hold": .number(Double(h.id)), "reason": .string(h.reason), "source": .string(h.source)]))
         }
         if isExpired(dose.expiry, today: today) { problems.append((.expired, ["expiry": .string(dose.expiry!.description)])) }
-        let exposures = excursions.filter { $0.fridge == dose.fridge && $0.start < now && ($0.end ?? now) > dose.inAt }
+        let exposedTo = exposures(of: dose, in: excursions, now: now)
+        let released = exposedTo.filter { decisions[$0.id] == .release }.map(\.id)
+        let exposures = exposedTo.filter { decisions[$0.id] != .release }
         if !exposures.isEmpty {
             problems.append((.exposed, ["excursions": .array(exposures.map { e in
                 var o: [String: JSONValue] = ["id": .number(Double(e.id)), "start": .string(RFC3339.format(e.start)), "peak_c": .number(e.peakC),
                                               "duration_s": .number((e.end ?? now).timeIntervalSince(e.start).rounded())]
                 if let end = e.end { o["end"] = .string(RFC3339.format(end)) }
+                if let d = decisions[e.id] { o["decision"] = .string(d.rawValue) }
                 return .object(o)
             })]))
         }
@@ -144,12 +151,18 @@ public enum DoseVerifier {
             return Outcome(verdict: .ok, detail: detail, moves: true)
         }
         if let first = problems.first { return Outcome(verdict: first.0, detail: first.1, moves: false) }
+        let releasedNote: [String: JSONValue] = released.isEmpty ? [:] : ["released": .array(released.map { .number(Double($0)) })]
         // First expiry, first out: an earlier-expiring dose of the same product in this fridge should go first.
         if let mine = dose.expiry, let earlier = stock.values.filter({ $0.product == dose.product && $0.fridge == dose.fridge && $0.key != dose.key })
             .compactMap({ d in d.expiry.map { (d, $0) } }).filter({ $0.1 < mine && !isExpired($0.1, today: today) }).min(by: { $0.1 < $1.1 }) {
             return Outcome(verdict: .fefo, detail: ["earlier": .string(earlier.0.code), "earlier_expiry": .string(earlier.1.description)], moves: false)
         }
-        return Outcome(verdict: .ok, detail: [:], moves: true)
+        return Outcome(verdict: .ok, detail: releasedNote, moves: true)
+    }
+
+    /// The excursions a dose in stock sat through: in its fridge, after it went in (the `exposed` rule).
+    public static func exposures(of dose: Dose, in excursions: [ExcursionSpan], now: Date) -> [ExcursionSpan] {
+        excursions.filter { $0.fridge == dose.fridge && $0.start < now && ($0.end ?? now) > dose.inAt }
     }
 
     /// Why a scan names no single dose.

@@ -4,7 +4,7 @@ import ColdChain
 /// parser and usage, and `help` are read from here.
 public enum Commands {
     public static let all: [any ControlCommand.Type] = [
-        Status.self, Fridges.self, Readings.self, Excursions.self, Ack.self, Check.self, Watch.self, Scans.self, Inventory.self,
+        Status.self, Fridges.self, Readings.self, Excursions.self, Ack.self, Assess.self, Check.self, Watch.self, Scans.self, Inventory.self,
         Lookup.self, HoldAdd.self, HoldList.self, HoldRemove.self, ReceiveImport.self, ReceiveStatus.self, ReceiveClose.self, Outbox.self, UplinkRetry.self, BackupNow.self, Report.self,
         Chart.self, Alarms.self, NotifyTest.self, Verify.self, Version.self, Help.self,
     ]

@@ -46,3 +46,50 @@ extension Commands {
         }
     }
 }
+
+extension Commands {
+    /// The decision on doses exposed to an ended excursion (the county CDC's): released for use, or to be discarded.
+    public enum Assess: ControlCommand {
+        public typealias Reply = Recorded<AssessmentRecorded>
+        public static let wire = WireName("assess")
+        public static let synopsis = "EXCURSION --release|--discard [--dose CODE]... --by NAME --note TEXT"
+        public static let summary = "record the decision on doses that sat through an ended excursion (all of\nthem, or those named): released for use, or to be discarded"
+
+        public struct Arguments: CommandArguments {
+            public var excursion: Int
+            public var decision: AssessmentRecorded.Decision
+            public var doses: [String]
+            public var by: String
+            public var note: String
+            public init(excursion: Int, decision: AssessmentRecorded.Decision, doses: [String], by: String, note: String) {
+                self.excursion = excursion; self.decision = decision; self.doses = doses; self.by = by; self.note = note
+            }
+            public init(checking a: ControlArguments) throws(ControlFailure) {
+                excursion = try a.required(try a.integer("excursion", in: 1...Int(Int32.max)), "which excursion? (assess EXCURSION ...)")
+                guard let d = AssessmentRecorded.Decision(rawValue: try a.string("decision", maxLength: 16) ?? "") else {
+                    throw ControlFailure(.invalidArgument, "decision is release or discard (--release | --discard)")
+                }
+                decision = d
+                switch a.values["doses"] {
+                case nil, .null?: doses = []
+                case .array(let list)? where list.count <= 10_000:
+                    doses = []
+                    for item in list {
+                        guard let s = item.stringValue, s.utf8.count <= ControlArguments.maxCode,
+                              !s.unicodeScalars.contains(where: { String.needsEscape($0) && $0 != "\u{1D}" }) else {
+                            throw ControlFailure(.invalidArgument, "doses must be codes (at most \(ControlArguments.maxCode) characters, no control characters)")
+                        }
+                        doses.append(s)
+                    }
+                default: throw ControlFailure(.invalidArgument, "doses must be a list of at most 10000 codes")
+                }
+                by = try a.required(try a.personText("by", maxLength: 100), "who decided? (--by NAME)")
+                note = try a.required(try a.personText("note", maxLength: ControlArguments.maxNote), "say why (--note TEXT: the CDC's assessment)")
+            }
+            public var wire: [String: JSONValue] {
+                wireObject([("excursion", .number(Double(excursion))), ("decision", .string(decision.rawValue)),
+                            ("doses", doses.isEmpty ? nil : .array(doses.map { .string($0) })), ("by", .string(by)), ("note", .string(note))])
+            }
+        }
+    }
+}

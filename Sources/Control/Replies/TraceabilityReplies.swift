@@ -13,8 +13,13 @@ public struct StockGroup: Codable, Sendable, Equatable {
     /// YYYY-MM-DD.
     public var expiry: String?
     public var count: Int
-    public init(fridge: String, product: String, name: String? = nil, lot: String?, expiry: String?, count: Int) {
+    /// Excursions these doses sat through that await a decision (`assess`), and those decided: discard.
+    public var exposed: [Int]?
+    public var discard: [Int]?
+    public init(fridge: String, product: String, name: String? = nil, lot: String?, expiry: String?, count: Int, exposed: [Int]? = nil,
+                discard: [Int]? = nil) {
         self.fridge = fridge; self.product = product; self.name = name; self.lot = lot; self.expiry = expiry; self.count = count
+        self.exposed = exposed; self.discard = discard
     }
 }
 

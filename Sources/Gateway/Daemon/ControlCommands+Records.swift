@@ -9,7 +9,7 @@ extension ControlCommands {
     static let recordKinds: [EventType] = [.excursionOpened, .excursionClosed, .alarmOpened, .alarmAcknowledged, .alarmClosed, .sensorNoData,
                                            .sensorRecovered, .gatewayGap, .ledgerUnrecorded, .inspectionRecorded, .powerLost, .powerRestored,
                                            .powerBatteryLow, .powerUnknown, .doorOpened, .doorClosed, .clockBehind, .clockCorrected, .clockAhead,
-                                           .alarmNotified]
+                                           .alarmNotified, .assessmentRecorded]
 
     /// `report daily --month YYYY-MM [--fridge F]`: the record sheet of each fridge (or one), with its month's chart.
     func reportDaily(year: Int, month: Int, fridge only: String?) async throws -> ControlReply {

@@ -130,6 +130,14 @@ final class ControlCommands: ControlHandling {
                                 + (used >= notify.plan.smsPerDay ? "; further SMS are refused and recorded until older ones age out (notify.sms_per_day)" : ""))
             }
         }
+        let exposure = scans.exposure(now: now)
+        for (x, doses) in exposure.awaiting.sorted(by: { $0.key < $1.key }) {
+            problems.append("stock: \(doses.count) dose(s) in \(exposure.fridges[x] ?? "?") sat through excursion \(x) and await a decision: "
+                            + "coldchainctl assess \(x) --release|--discard --by NAME --note TEXT")
+        }
+        for (x, doses) in exposure.toDiscard.sorted(by: { $0.key < $1.key }) {
+            problems.append("stock: \(doses.count) dose(s) from excursion \(x) are to be discarded: scan them in discard mode")
+        }
         let site = hub.siteStatus()
         for p in site.power {
             switch p.state {

@@ -65,21 +65,27 @@ extension ScanHub {
     /// Doses in stock grouped by fridge, product, lot and expiry, earliest expiry first.
     public func inventory(fridge: String?, expiringWithin: Double?, now: Date) -> [StockGroup] {
         let limit = expiringWithin.map { calendar.day(at: now.addingTimeInterval($0)) }
-        let (all, names) = monitor.state.withLock { (Array($0.scans.stock.values), $0.scans.billNames) }
+        let (all, names, exposure) = monitor.state.withLock { ($0.scans.stock.values.map { $0 }, $0.scans.billNames, Self.exposure($0.scans, now: now)) }
+        var exposedTo: [String: [Int]] = [:], discardFor: [String: [Int]] = [:]
+        for (x, doses) in exposure.awaiting { for d in doses { exposedTo[d, default: []].append(x) } }
+        for (x, doses) in exposure.toDiscard { for d in doses { discardFor[d, default: []].append(x) } }
         let doses = all.filter { d in
             guard fridge == nil || d.fridge == fridge else { return false }
             guard let limit else { return true }
             return d.expiry.map { $0 <= limit } ?? false
         }
-        var groups: [String: (Dose, Int)] = [:]
+        // Exposed doses are grouped apart: they are not to be used until someone decides.
+        var groups: [String: (Dose, Int, [Int], [Int])] = [:]
         for d in doses {
-            let k = "\(d.fridge)|\(d.product)|\(d.lot ?? "")|\(d.expiry?.description ?? "")"
-            groups[k] = (groups[k]?.0 ?? d, (groups[k]?.1 ?? 0) + 1)
+            let x = (exposedTo[d.key] ?? []).sorted(), dx = (discardFor[d.key] ?? []).sorted()
+            let k = "\(d.fridge)|\(d.product)|\(d.lot ?? "")|\(d.expiry?.description ?? "")|\(x)|\(dx)"
+            groups[k] = (groups[k]?.0 ?? d, (groups[k]?.1 ?? 0) + 1, x, dx)
         }
         return groups.values.sorted { a, b in
             (a.0.expiry?.description ?? "9999", a.0.fridge, a.0.product) < (b.0.expiry?.description ?? "9999", b.0.fridge, b.0.product)
-        }.map { d, n in
-            StockGroup(fridge: d.fridge, product: d.product, name: config.catalogue.name(d.product) ?? names[d.product], lot: d.lot, expiry: d.expiry?.description, count: n)
+        }.map { d, n, x, dx in
+            StockGroup(fridge: d.fridge, product: d.product, name: config.catalogue.name(d.product) ?? names[d.product], lot: d.lot,
+                       expiry: d.expiry?.description, count: n, exposed: x.isEmpty ? nil : x, discard: dx.isEmpty ? nil : dx)
         }
     }
 

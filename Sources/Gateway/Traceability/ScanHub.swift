@@ -25,6 +25,8 @@ public final class ScanHub: Sendable {
         var bills: [String: OpenBill] = [:]
         var billOfDose: [String: String] = [:]
         var billNames: [String: String] = [:]
+        /// What was decided about each dose's exposures, by excursion (kept while the dose is in stock).
+        var decisions: [String: [Int: AssessmentRecorded.Decision]] = [:]
     }
 
     let config: GatewayConfig
@@ -53,7 +55,7 @@ public final class ScanHub: Sendable {
         // shapes a verdict. Scans and the other kinds touch different parts of the state, so the order between
         // the two reads does not matter; within each it is the ledger's.
         let types: [EventType] = [.scannerSwitched, .holdAdded, .holdRemoved, .excursionOpened, .excursionClosed, .excursionPeak,
-                                  .billReceived, .billClosed]
+                                  .billReceived, .billClosed, .assessmentRecorded]
         var billSeq: [String: Int64] = [:]
         for e in try reader.stockScans() + reader.events(types: types.map(\.rawValue)) {
             do {
@@ -90,6 +92,7 @@ public final class ScanHub: Sendable {
                 track(b, in: &s)
             } else {
                 s.stock[key] = nil
+                s.decisions[key] = nil
                 s.recentlyOut.insert(key)
             }
         case .scannerSwitched(let b):
@@ -112,6 +115,8 @@ public final class ScanHub: Sendable {
                 if let n = l.name, s.billNames[l.product] == nil { s.billNames[l.product] = n }
             }
             s.bills[b.bill] = bill
+        case .assessmentRecorded(let a):
+            for d in a.doses { s.decisions[d, default: [:]][a.excursion] = a.decision }
         case .billClosed(let c):
             guard let bill = s.bills.removeValue(forKey: c.bill) else { return }
             for d in bill.lines.keys where s.billOfDose[d] == c.bill { s.billOfDose[d] = nil }
@@ -246,7 +251,7 @@ public final class ScanHub: Sendable {
         let outcome = direction == Scan.Key.into
             ? DoseVerifier.scanIn(scan, fridge: current.fridge, stock: s.stock, holds: holds, today: today, bill: bill)
             : DoseVerifier.scanOut(scan, mode: current.mode, stock: s.stock, wentOut: wentOut, holds: holds,
-                                   excursions: excursions, now: now, today: today)
+                                   excursions: excursions, now: now, today: today, decisions: scan.doseKey.flatMap { s.decisions[$0] } ?? [:])
         let id = DoseVerifier.identity(scan, bill: bill)
         // A dose comes out of the fridge it went into.
         let fridge = direction == "out" ? id.flatMap { s.stock[$0.key]?.fridge } ?? current.fridge : current.fridge

@@ -163,3 +163,17 @@ extension Commands.ReceiveClose: Typed {
         return .init(bill: a.positional[0], by: by, note: a.value("--note"))
     }, render: { r, _ in CtlCommand.renderBillClosed(r) })
 }
+
+extension Commands.Assess: Typed {
+    static let form = remote(options: ["--dose", "--by", "--note"], flags: ["--release", "--discard"], positionals: 1...1, { a throws(ExitCode) in
+        guard let id = Int(a.positional[0]) else { throw CtlCommand.usageError("assess EXCURSION (the number excursions shows) --release|--discard ...") }
+        guard a.has("--release") != a.has("--discard") else { throw CtlCommand.usageError("assess needs --release or --discard (one of them)") }
+        guard let by = a.value("--by") else { throw CtlCommand.usageError("assess needs --by NAME: who decided") }
+        guard let note = a.value("--note") else { throw CtlCommand.usageError("assess needs --note TEXT: the assessment's reason") }
+        return .init(excursion: id, decision: a.has("--release") ? .release : .discard, doses: a.all("--dose").map(CtlCommand.withFNC1), by: by, note: note)
+    }, render: { r, _ in
+        let b = r.body
+        CtlCommand.print("excursion \(b.excursion): \(b.doses.count) dose(s) " + (b.decision == .release ? "released for use" : "to be discarded: scan them in discard mode")
+                         + " (ledger event \(r.seq))")
+    })
+}

@@ -17,11 +17,15 @@ extension CtlCommand {
 
     static func renderInventory(_ groups: [StockGroup], _ a: CtlArgs) {
         if a.has("--csv") {
-            return printCSV(["expiry", "fridge", "product", "name", "lot", "doses"],
-                            groups.map { [$0.expiry ?? "", $0.fridge, $0.product, $0.name ?? "", $0.lot ?? "", String($0.count)] })
+            return printCSV(["expiry", "fridge", "product", "name", "lot", "doses", "exposed_awaiting_decision", "exposed_to_discard"],
+                            groups.map { [$0.expiry ?? "", $0.fridge, $0.product, $0.name ?? "", $0.lot ?? "", String($0.count),
+                                          ($0.exposed ?? []).map(String.init).joined(separator: " "), ($0.discard ?? []).map(String.init).joined(separator: " ")] })
         }
-        var t = Table(["EXPIRY", "FRIDGE", "NAME", "PRODUCT", "LOT", "DOSES"])
-        for g in groups { t.add([g.expiry ?? "-", g.fridge, g.name ?? "-", g.product, g.lot ?? "-", String(g.count)]) }
+        var t = Table(["EXPIRY", "FRIDGE", "NAME", "PRODUCT", "LOT", "DOSES", "EXPOSED"])
+        for g in groups {
+            let exposed = (g.exposed ?? []).map { "excursion \($0): decide" } + (g.discard ?? []).map { "excursion \($0): DISCARD" }
+            t.add([g.expiry ?? "-", g.fridge, g.name ?? "-", g.product, g.lot ?? "-", String(g.count), exposed.isEmpty ? "" : "EXPOSED " + exposed.joined(separator: ", ")])
+        }
         print(t.rows.isEmpty ? "no doses in stock" : t.text)
     }
 

@@ -35,3 +35,15 @@ extension Commands.Check: Handled {
         try await c.daemon.check(a.fridge, celsius: a.celsius, by: a.by, note: a.note, peer: c.peer)
     }
 }
+
+extension Commands.Assess: Handled {
+    static func handle(_ a: Arguments, _ c: CommandContext) async throws -> ControlReply {
+        let scans = c.daemon.scans, now = c.daemon.clock.now(), uid = c.peer.uid
+        switch try await onQueue(c.daemon.writeQueue, {
+            scans.assess(excursion: a.excursion, decision: a.decision, codes: a.doses, by: a.by, note: a.note, uid: uid, at: now)
+        }) {
+        case .success(let r): return try reply(r)
+        case .failure(let f): return .failure(f)
+        }
+    }
+}
