@@ -91,6 +91,32 @@ func uplinkConfig(port: Int, dir: TempDir) -> String {
         #expect(await d.stop() == 0)
     }
 
+    /// Delivery bills from the platform: recorded part by part as from a file, a 304 when unchanged, and a bill
+    /// received and closed is not opened again by the next download.
+    @Test func platformDeliveriesAreReceivedOnceAndNotReopened() async throws {
+        let dir = TempDir("cc-deliveries")
+        let receiver = try Receiver(dir: dir, plan: [])
+        dir.write("received.jsonl.deliveries", #"[{"bill":"P-1","sender":"县疾控中心","date":"2026-12-01","lines":[{"code":"81000010000000000001","lot":"L1","expiry":"2027-08-31","name":"乙肝疫苗"},{"code":"81000010000000000002","lot":"L1","expiry":"2027-08-31"},{"code":"bad"}]}]"#)
+        let config = uplinkConfig(port: receiver.port, dir: dir).replacingOccurrences(of: #"timeout: "2s" }"#, with: #"timeout: "2s", holds_interval: "10s" }"#)
+        let d = try InProcessDaemon(dir: dir, configText: config)
+        try await d.waitReady()
+        let sock = d.config.control.socket
+        #expect(try await waitUntil(10) {
+            guard case .ok(let list) = try await call(sock, Commands.ReceiveStatus.request(.init(bill: nil))) else { return false }
+            return list.arrayValue?.first?["bill"] == "P-1" && list.arrayValue?.first?["expected"] == 2
+        })
+        #expect(d.log.contains("deliveries: 1 of the platform's bill lines refused (first: line 3"))
+        guard case .ok = try await call(sock, Commands.ReceiveClose.request(.init(bill: "P-1", by: "王丽", note: nil))) else { Issue.record("close"); return }
+        // The platform still lists it: the next downloads record nothing.
+        dir.write("received.jsonl.deliveries", #"[{"bill":"P-1","sender":"县疾控中心","date":"2026-12-01","lines":[{"code":"81000010000000000001"}]}]"#)
+        #expect(try await waitUntil(30) { ((try? String(contentsOfFile: receiver.store + ".deliveries.gets", encoding: .utf8)) ?? "").split(separator: "\n").filter { $0 == "200" }.count >= 2 })
+        try await Task.sleep(nanoseconds: 500_000_000)
+        #expect(try d.events().filter { $0.type == "bill.received" }.count == 1)
+        guard case .ok(let open) = try await call(sock, Commands.ReceiveStatus.request(.init(bill: nil))) else { Issue.record("status"); return }
+        #expect(open == [])
+        #expect(await d.stop() == 0)
+    }
+
     /// The holds download fails three times at start, with an hour between downloads: it is tried again on the
     /// uplink's back-off (1, 2, 4 s), so the platform's hold applies within seconds, not after the hour (hardening 2,
     /// minor: holds that failed at start were next fetched after the whole holds_interval).

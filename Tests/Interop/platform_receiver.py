@@ -6,7 +6,8 @@ PLAN is a comma-separated list, one item per POST in order, then every request s
   | retry-after:VALUE (503 with that Retry-After, as given: nan, -inf ...) | redirect:CODE:URL (CODE with Location URL)
   | 400esc (a 400 whose body carries terminal escape sequences) | drip (200 headers, then a byte a second)
   | huge:MB (a 200 whose body is MB megabytes)
-Stored events go to STORE as JSON lines {"id", "seq", "type"}. GET /v1/holds answers the JSON in STORE.holds
+Stored events go to STORE as JSON lines {"id", "seq", "type"}. GET /v1/deliveries answers the JSON in
+STORE.deliveries (or []) the same way, its statuses in STORE.deliveries.gets. GET /v1/holds answers the JSON in STORE.holds
 (or no holds) with an ETag, 304 when If-None-Match matches; each GET's status is appended to STORE.gets. When
 STORE.holds-redirect exists, GET answers 307 to the URL it holds. While STORE.holds-down holds a number N > 0, a GET
 of the holds answers 503 and N goes down by one. Every request is logged to STORE.requests as a
@@ -48,7 +49,11 @@ class Handler(BaseHTTPRequestHandler):
         self.note(0)
         if os.path.exists(store + ".holds-redirect"):
             return self.reply(307, b"", {"Location": open(store + ".holds-redirect").read().strip()})
-        if not self.path.startswith("/v1/holds"):
+        if self.path.startswith("/v1/holds"):
+            kind, empty = ".holds", b'{"holds":[]}'
+        elif self.path.startswith("/v1/deliveries"):
+            kind, empty = ".deliveries", b'[]'
+        else:
             return self.reply(404)
         down = store + ".holds-down"
         if os.path.exists(down) and int(open(down).read().strip() or "0") > 0:
@@ -59,10 +64,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(503, b'{"error":"down"}')
         if self.headers.get("Authorization") != "Bearer " + token:
             return self.reply(401, b'{"error":"bad token"}')
-        body = open(store + ".holds", "rb").read() if os.path.exists(store + ".holds") else b'{"holds":[]}'
+        body = open(store + kind, "rb").read() if os.path.exists(store + kind) else empty
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
         status = 304 if self.headers.get("If-None-Match") == etag else 200
-        with open(store + ".gets", "a") as f:
+        with open(store + (".gets" if kind == ".holds" else kind + ".gets"), "a") as f:
             f.write(str(status) + "\n")
         if status == 304:
             self.send_response(304)

@@ -87,20 +87,28 @@ public struct GatewayDaemon: Sendable {
             let commands = ControlCommands(config: config, ledger: ledger, hub: hub, scans: scans, uplink: uplink, startedAt: startedAt,
                                            clock: clock, anchorProblem: anchorProblem, backups: backups, calendar: calendar,
                                            ledgerSince: ledgerSince, notify: notify)
-            services = [
+            // Built a part at a time: one expression of them all was past what the type checker does in reasonable time.
+            var all: [any Service] = [
                 try ControlServer(listener: listener, path: config.control.socket, handler: commands, log: log),
                 HeartbeatService(ledger: ledger, interval: config.storage.heartbeat, clock: clock, notifier: notifier, log: log),
                 MonitorTickService(hub: hub, clock: clock, every: 5),
-            ] + (notify.map { [NotifyService(center: $0, hub: hub, clock: clock)] }
-                 ?? config.alarmCommand.map { [AlarmNotifier(command: $0, hub: hub, config: config, clock: clock, log: log)] } ?? [])
-              + (config.power.nut.map { [UPSService(power: config.power, nut: $0, hub: hub, clock: clock, log: log)] } ?? [])
-              + config.buses.map { BusPoller(bus: $0, config: config, hub: hub, clock: clock, log: log, backOff: pollBackOff) }
-              + config.scanners.map { ScannerReader(scanner: $0, hub: scans, clock: clock, log: log) }
-              + (backups.map { [BackupService(backups: $0, clock: clock, startedAt: startedAt, calendar: calendar)] } ?? [])
-              + (config.platform.map { [UplinkService(platform: $0, gateway: config.gateway.id, token: Self.token($0), ledger: ledger,
-                                                      state: uplink, clock: clock, log: log),
-                                        HoldsSync(platform: $0, gateway: config.gateway.id, token: Self.token($0), scans: scans,
-                                                  clock: clock, log: log)] } ?? [])
+            ]
+            if let notify {
+                all.append(NotifyService(center: notify, hub: hub, clock: clock))
+            } else if let command = config.alarmCommand {
+                all.append(AlarmNotifier(command: command, hub: hub, config: config, clock: clock, log: log))
+            }
+            if let nut = config.power.nut { all.append(UPSService(power: config.power, nut: nut, hub: hub, clock: clock, log: log)) }
+            all += config.buses.map { BusPoller(bus: $0, config: config, hub: hub, clock: clock, log: log, backOff: pollBackOff) } as [any Service]
+            all += config.scanners.map { ScannerReader(scanner: $0, hub: scans, clock: clock, log: log) } as [any Service]
+            if let backups { all.append(BackupService(backups: backups, clock: clock, startedAt: startedAt, calendar: calendar)) }
+            if let p = config.platform {
+                let gateway = config.gateway.id, token = Self.token(p)
+                all.append(UplinkService(platform: p, gateway: gateway, token: token, ledger: ledger, state: uplink, clock: clock, log: log))
+                all.append(HoldsSync(platform: p, gateway: gateway, token: token, scans: scans, clock: clock, log: log))
+                all.append(DeliveriesSync(platform: p, gateway: gateway, token: token, scans: scans, clock: clock, log: log))
+            }
+            services = all
         } catch {
             log.error("cannot start: \(error)")
             await ledger.finish()

@@ -32,6 +32,10 @@ extension ScanHub {
         var conflict: ControlFailure?
         let outcome = monitor.commit { hub in
             let s = hub.scans
+            if s.closedBills.contains(a.bill) {
+                conflict = ControlFailure(.conflict, "bill \(a.bill) was closed; a closed bill is not received again")
+                return []
+            }
             if let open = s.bills[a.bill] {
                 guard open.sender == senderText, open.date == day.description, open.parts == a.parts else {
                     conflict = ControlFailure(.conflict, "bill \(a.bill) is open with sender \(open.sender), date \(open.date) and \(open.parts) part(s); this part says otherwise")
@@ -92,6 +96,11 @@ extension ScanHub {
             return .success([BillStatus(b)])
         }
         return .success(bills.keys.sorted().map { BillStatus(bills[$0]!) })
+    }
+
+    /// Whether a bill from the platform still has something to record: not closed, and not every part on record.
+    func wantsBill(_ id: String) -> Bool {
+        monitor.state.withLock { s in !s.scans.closedBills.contains(id) && s.scans.bills[id]?.isComplete != true }
     }
 
     /// A product's name: the catalogue's, else the one a delivery bill gave.

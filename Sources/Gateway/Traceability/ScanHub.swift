@@ -25,6 +25,8 @@ public final class ScanHub: Sendable {
         var bills: [String: OpenBill] = [:]
         var billOfDose: [String: String] = [:]
         var billNames: [String: String] = [:]
+        /// Bills closed: never opened again (the platform may list a delivery for days after it was received).
+        var closedBills: Set<String> = []
         /// What was decided about each dose's exposures, by excursion (kept while the dose is in stock).
         var decisions: [String: [Int: AssessmentRecorded.Decision]] = [:]
     }
@@ -118,6 +120,7 @@ public final class ScanHub: Sendable {
         case .assessmentRecorded(let a):
             for d in a.doses { s.decisions[d, default: [:]][a.excursion] = a.decision }
         case .billClosed(let c):
+            s.closedBills.insert(c.bill)
             guard let bill = s.bills.removeValue(forKey: c.bill) else { return }
             for d in bill.lines.keys where s.billOfDose[d] == c.bill { s.billOfDose[d] = nil }
         default: break
