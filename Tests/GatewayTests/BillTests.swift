@@ -1,5 +1,6 @@
 import ColdChain
 import Control
+import Fieldbus
 import FoundationEssentials
 @testable import Gateway
 import Storage
@@ -176,6 +177,45 @@ import TestSupport
         #expect(closed.status == 0 && closed.out.contains("0 of 30 scanned, 30 missing, 0 on no bill"), "\(closed.out) \(closed.err)")
         let gone = try await ctl(["receive", "status", "CK2026-1203-001"])
         #expect(gone.status == 1 && gone.err.contains("no open bill CK2026-1203-001"))
+        #expect(await d.stop() == 0)
+    }
+
+    /// End to end with a scanner on a real pty: the example bill imported with coldchainctl, 28 of its doses and 2
+    /// others typed on the scanner, `receive status` (2 missing, 2 unexpected), closing (the event lists them), and a
+    /// Chinese code whose bill says it expired, refused as `expired`.
+    @Test func aPtyScannerReceivesAgainstTheExampleBill() async throws {
+        let probes = Probes()
+        probes.set(1, .celsius(5.0))
+        probes.set(2, .celsius(5.0))
+        let server = try ModbusServer(tcpHost: "127.0.0.1", port: 0) { probes.handle($0, $1) }
+        try server.start()
+        defer { server.stop() }
+        let dir = TempDir("cc-billpty")
+        let scanner = try FakeScanner(link: dir.file("scanner"))
+        let d = try InProcessDaemon(dir: dir, configText: scannerConfig(port: server.port, link: dir.file("scanner")))
+        try await d.waitReady()
+        #expect(try await waitUntil(5) { d.log.contains("scanner desk: reading") })
+        let sock = d.config.control.socket
+        func ctl(_ args: [String]) async throws -> (status: Int32, out: String, err: String) {
+            try await offPool { try run("coldchainctl", ["--socket", sock] + args) }
+        }
+        let bill = try Self.exampleBill() + "CK2026-1203-001,某某县疾病预防控制中心,2026-12-03,81000010000000009999,OLD,2026-01-31,\n"
+        let file = dir.write("bill.csv", bill)
+        #expect(try await ctl(["receive", "import", file]).status == 0)
+        let codes = Self.codes(bill)
+        for c in codes.prefix(28) + ["81234560000000000001", "81234560000000000002", "81000010000000009999"] { scanner.type(c + "\r") }
+        func scans() throws -> [JSONValue] { try d.events().filter { $0.type == "scan" }.map { $0.bodyValue } }
+        let arrived = try await waitUntil(15) { try scans().count == 31 }
+        #expect(arrived, "\((try? scans().count) ?? 0) scans; the daemon's log: \(d.log.all.suffix(20))")
+        let verdicts = try scans().map { $0["verdict"]?.stringValue ?? "?" }
+        #expect(verdicts == Array(repeating: "ok", count: 28) + ["not_on_bill", "not_on_bill", "expired"], "\(verdicts)")
+        let status = try await ctl(["--json", "receive", "status", "CK2026-1203-001"])
+        let s = try JSONValue.parse(Data(status.out.utf8)).arrayValue?.first
+        #expect(s?["expected"] == 31 && s?["scanned"] == 28 && s?["missing"] == 3 && s?["unexpected"] == 2, "\(status.out)")
+        let closed = try await ctl(["receive", "close", "CK2026-1203-001", "--by", "王丽"])
+        #expect(closed.status == 0 && closed.out.contains("28 of 31 scanned, 3 missing, 2 on no bill"), "\(closed.out) \(closed.err)")
+        let event = try #require(try d.events().last { $0.type == "bill.closed" }?.bodyValue)
+        #expect(event["missing"]?.arrayValue?.count == 3 && event["unexpected"] == ["cn:81234560000000000001", "cn:81234560000000000002"])
         #expect(await d.stop() == 0)
     }
 }

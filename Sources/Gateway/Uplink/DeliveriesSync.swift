@@ -19,28 +19,12 @@ struct DeliveriesSync: Service {
 
     func run() async throws {
         let client = PlatformClient(platform: platform, token: token, clock: clock, label: "deliveries")
-        var etag: String?
-        var failing = false
-        var retry = 1.0
-        while true {
-            var next = platform.holdsInterval
-            switch await client.get(path: "/v1/deliveries?gateway=\(gateway)", etag: etag) {
-            case .unchanged: failing = false; retry = 1
-            case .failed(let why):
-                if !failing { log.warning("deliveries: cannot fetch from the platform: \(why)") }
-                failing = true
-                next = min(retry, platform.holdsInterval)
-                retry = min(retry * 2, UplinkService.maxBackOff)
-            case .changed(let data, let tag):
-                failing = false
-                retry = 1
-                guard data.count <= Self.maxBody else {
-                    log.warning("deliveries: the platform's answer is over \(Self.maxBody >> 20) MiB; ignored")
-                    break
-                }
-                if record([UInt8](data)) { etag = tag }   // else the next download brings the list again
+        await PlatformPoll(client: client, path: "/v1/deliveries?gateway=\(gateway)", interval: platform.holdsInterval, what: "deliveries", log: log).run { data in
+            guard data.count <= Self.maxBody else {
+                log.warning("deliveries: the platform's answer is over \(Self.maxBody >> 20) MiB; ignored")
+                return false
             }
-            guard await sleep(seconds: next) else { return }
+            return record([UInt8](data))
         }
     }
 

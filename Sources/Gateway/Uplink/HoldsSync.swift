@@ -15,37 +15,19 @@ struct HoldsSync: Service {
 
     func run() async throws {
         let client = PlatformClient(platform: platform, token: token, clock: clock, label: "holds")
-        var etag: String?
-        var failing = false
-        // A failed download is tried again on the uplink's back-off (1 s doubling to 5 min), not after the whole
-        // holds_interval: holds that failed at start were otherwise unknown for 5 minutes.
-        var retry = 1.0
-        while true {
-            var next = platform.holdsInterval
-            switch await client.get(path: "/v1/holds?gateway=\(gateway)", etag: etag) {
-            case .unchanged: failing = false; retry = 1
-            case .failed(let why):
-                if !failing { log.warning("holds: cannot fetch from the platform: \(why); keeping the ones known") }
-                failing = true
-                next = min(retry, platform.holdsInterval)
-                retry = min(retry * 2, UplinkService.maxBackOff)
-            case .changed(let data, let tag):
-                failing = false
-                retry = 1
-                // Bounded: the list is kept in memory and each hold becomes a ledger event.
-                guard data.count <= Self.maxBody, let list = (try? JSONValue.parse(data))?["holds"]?.arrayValue, list.count <= Self.maxHolds else {
-                    log.warning("holds: the platform's answer is not a \"holds\" list of at most \(Self.maxHolds) (or is over \(Self.maxBody >> 20) MiB); ignored")
-                    break
-                }
-                let holds = list.compactMap(Self.hold)
-                if holds.count < list.count { log.warning("holds: \(list.count - holds.count) of the platform's holds are malformed and were ignored") }
-                guard let (added, removed) = scans.syncPlatformHolds(holds, at: clock.now()) else {
-                    break  // not recorded: the ETag is not kept, so the next download brings the list again
-                }
-                if added + removed > 0 { log.notice("holds: \(added) added, \(removed) removed by the platform") }
-                etag = tag
+        await PlatformPoll(client: client, path: "/v1/holds?gateway=\(gateway)", interval: platform.holdsInterval, what: "holds",
+                           meanwhile: "; keeping the ones known", log: log).run { data in
+            // Bounded: the list is kept in memory and each hold becomes a ledger event.
+            guard data.count <= Self.maxBody, let list = (try? JSONValue.parse(data))?["holds"]?.arrayValue, list.count <= Self.maxHolds else {
+                log.warning("holds: the platform's answer is not a \"holds\" list of at most \(Self.maxHolds) (or is over \(Self.maxBody >> 20) MiB); ignored")
+                return false
             }
-            guard await sleep(seconds: next) else { return }
+            let holds = list.compactMap(Self.hold)
+            if holds.count < list.count { log.warning("holds: \(list.count - holds.count) of the platform's holds are malformed and were ignored") }
+            // Not recorded: the ETag is not kept, so the next download brings the list again.
+            guard let (added, removed) = scans.syncPlatformHolds(holds, at: clock.now()) else { return false }
+            if added + removed > 0 { log.notice("holds: \(added) added, \(removed) removed by the platform") }
+            return true
         }
     }
 }
