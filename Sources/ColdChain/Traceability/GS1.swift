@@ -101,7 +101,7 @@ public enum GS1 {
 }
 
 /// A calendar date from a GS1 YYMMDD field.
-public struct GS1Date: Sendable, Equatable, Comparable, CustomStringConvertible {
+public struct GS1Date: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var year: Int
     public var month: Int
     public var day: Int

@@ -18,7 +18,12 @@ extension ScanHub {
         // Per fridge, the ended excursions by their end: a dose sat through those that ended after it went in, so
         // each dose looks only at the few since then (status reads this; years of excursions must not cost it).
         let byFridge = Dictionary(grouping: s.excursions.values.filter { $0.end != nil }, by: \.fridge).mapValues { $0.sorted { $0.end! < $1.end! } }
-        for dose in s.stock.values.sorted(by: { $0.key < $1.key }) {
+        guard !byFridge.isEmpty else { return out }
+        defer {
+            for k in out.awaiting.keys { out.awaiting[k]!.sort() }
+            for k in out.toDiscard.keys { out.toDiscard[k]!.sort() }
+        }
+        for dose in s.stock.values {
             guard let xs = byFridge[dose.fridge] else { continue }
             var lo = 0, hi = xs.count
             while lo < hi { let mid = (lo + hi) / 2; if xs[mid].end! > dose.inAt { hi = mid } else { lo = mid + 1 } }
