@@ -3,6 +3,7 @@ import Control
 import FoundationEssentials
 import Glibc
 import POSIX
+import Synchronization
 
 /// `coldchainctl`: the technician's command line over the daemon's control socket. The commands are the table in
 /// CommandTable.swift; their renderers are in Views/.
@@ -32,6 +33,7 @@ enum CtlCommand {
                 let sub = table.filter { $0.words.count > 1 && $0.words[0] == first }.map { $0.words[1] }
                 throw usageError(sub.isEmpty ? "unknown command '\(first)'" : "\(first) \(sub.joined(separator: "|"))")
             }
+            running.withLock { $0 = spec }
             return try spec.run(try CtlArgs(rest, spec: spec), ctx).rawValue
         } catch {
             return error.status.rawValue
@@ -39,10 +41,21 @@ enum CtlCommand {
     }
 
     /// Prints the problem and the usage; the caller throws what it returns (exit 64).
+    /// Prints the problem, the usage line of the command being run (when one is), and where the rest is; the caller
+    /// throws what it returns (exit 64). The whole help was 35 lines for a missing `--note`.
     static func usageError(_ message: String) -> ExitCode {
-        printError("coldchainctl: \(message)\n\(usage)")
+        var text = "coldchainctl: \(message)"
+        if let spec = running.withLock({ $0 }) {
+            text += "\nusage: coldchainctl \(spec.usageLine)\n(coldchainctl help \(spec.words.joined(separator: " ")) says more)"
+        } else {
+            text += "\n(coldchainctl help lists every command)"
+        }
+        printError(text)
         return ExitCode(.usage)
     }
+
+    /// The command being run, for its usage line in an error.
+    static let running = Mutex<CtlSpec?>(nil)
 
     /// A duration the person typed, checked here with the daemon's bounds and words (exit 64 when out of range).
     static func duration(_ text: String, key: String, in range: ClosedRange<Double>) throws(ExitCode) -> DurationArgument {

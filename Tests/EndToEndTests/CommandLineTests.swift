@@ -113,6 +113,18 @@ import TestSupport
         #expect(try run("coldchainctl", socket + ["hold", "list", "--json"]).status == 69)
     }
 
+    /// The help fits an 80-column terminal (East Asian wide characters counted as two), `help COMMAND` gives one
+    /// command's rows, and a usage error gives the command's one usage line, not the whole help (35 lines before).
+    @Test func helpFitsEightyColumnsAndAUsageErrorIsItsCommandsLine() throws {
+        let help = try run("coldchainctl", ["help"])
+        for line in help.out.split(separator: "\n") { #expect(String(line).displayWidth <= 80, "\(line)") }
+        let one = try run("coldchainctl", ["help", "receive"])
+        #expect(one.status == 0 && one.out.contains("receive import FILE") && one.out.contains("receive close BILL") && !one.out.contains("status  "))
+        let r = try run("coldchainctl", ["--socket", "/tmp/no-such-dir/control.sock", "ack", "1"])
+        #expect(r.status == 64 && r.err.contains("usage: coldchainctl ack ALARM --note TEXT") && r.err.contains("coldchainctl help ack"), "\(r.err)")
+        #expect(r.err.split(separator: "\n").count == 3, "\(r.err)")
+    }
+
     /// The simulator is its own module: it links neither the daemon's library nor FoundationNetworking.
     /// The platform is reached over libcurl: no executable links FoundationNetworking (it tripled the static daemon).
     @Test func nothingLinksFoundationNetworkingAndTheDaemonLinksLibcurl() throws {

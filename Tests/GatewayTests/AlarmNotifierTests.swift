@@ -65,9 +65,12 @@ import TestSupport
         // A descriptor the daemon holds without O_CLOEXEC, as a library's socket may be.
         let leaky = open("/dev/null", O_RDONLY)
         defer { close(leaky) }
-        let notifier = AlarmNotifier(command: cmd, hub: f.hub, config: f.config, clock: SystemClock(), log: Log(collect: { _ in }), timeLimit: 5)
+        // Generous bounds: a guard against a hang, not a measure (a full run on 2 cores once took the 5 s limit here).
+        let log = LogCapture()
+        let notifier = AlarmNotifier(command: cmd, hub: f.hub, config: f.config, clock: SystemClock(), log: Log(collect: { log.append($0) }), timeLimit: 30)
         notifier.submit(["event": ["type": "alarm.opened"]])
-        #expect(try await waitUntil(10) { FileManager.default.fileExists(atPath: out + ".sig") && ((try? String(contentsOfFile: out + ".sig", encoding: .utf8)) ?? "").contains("SigIgn") })
+        #expect(try await waitUntil(60) { FileManager.default.fileExists(atPath: out + ".sig") && ((try? String(contentsOfFile: out + ".sig", encoding: .utf8)) ?? "").contains("SigIgn") },
+                "\(log.all)")
         let fds = try String(contentsOfFile: out + ".fds", encoding: .utf8).split(separator: "\n").compactMap { Int($0) }.sorted()
         // ls itself opens one descriptor to read /proc/self/fd: 0, 1, 2 and that one.
         #expect(fds.count == 4 && fds.prefix(3) == [0, 1, 2], "\(fds)")

@@ -47,7 +47,7 @@ extension Commands {
     public enum Report: ControlCommand {
         public typealias Reply = RecordSheet
         public static let wire = WireName("report", "kind", "daily", isDefault: true, typed: false)
-        public static let synopsis = "daily --month YYYY-MM [--fridge F] [--format text|csv|html] [--out FILE]"
+        public static let synopsis = "daily [--month YYYY-MM] [--fridge F] [--format text|csv|html] [--out FILE]"
         public static let summary = "the temperature record sheet (冷链设备温度记录表): per fridge and day, the\nmorning and afternoon record beside the manual checks, min, max, mean,\nminutes out of range, excursions, alarms, gaps, the ledger head; html: A4 pages"
 
         public struct Arguments: CommandArguments {

@@ -123,7 +123,14 @@ extension Commands.Version: Typed {
 }
 
 extension Commands.Help: Typed {
-    static let form = CLIForm { _, _ throws(ExitCode) in CtlCommand.print(CtlCommand.usage); return .ok }
+    /// `help`, or `help COMMAND` (its usage line and what it does).
+    static let form = CLIForm(positionals: 0...2) { a, _ throws(ExitCode) in
+        guard !a.positional.isEmpty else { CtlCommand.print(CtlCommand.usage); return .ok }
+        let specs = CtlCommand.table.filter { Array($0.words.prefix(a.positional.count)) == a.positional }
+        guard !specs.isEmpty else { throw CtlCommand.usageError("no command '\(a.positional.joined(separator: " "))'") }
+        CtlCommand.print(specs.map { CtlCommand.usageRows($0).joined(separator: "\n") }.joined(separator: "\n"))
+        return .ok
+    }
 }
 
 extension CtlCommand {
@@ -134,16 +141,36 @@ extension CtlCommand {
         return (spec, Array(args.dropFirst(spec.words.count)))
     }
 
+    /// A command's rows of the help, in 80 columns: its usage line, then what it does (beside it when the usage is
+    /// short, under it otherwise), wrapped at spaces.
+    static func usageRows(_ spec: CtlSpec) -> [String] {
+        let left = "  " + spec.usageLine
+        let text = spec.summary.split(separator: "\n").joined(separator: " ")
+        let indent = left.displayWidth < 25 ? 26 : 8
+        let lines = wrap(text, width: 80 - indent)
+        let pad = String(repeating: " ", count: indent)
+        if left.displayWidth < 25 { return [left.padded(toColumns: indent) + lines[0]] + lines.dropFirst().map { pad + $0 } }
+        return wrap(spec.usageLine, width: 78).enumerated().map { "  " + ($0.offset > 0 ? "    " : "") + $0.element } + lines.map { pad + $0 }
+    }
+
+    /// `text` cut at spaces into lines of at most `width` display columns (a longer word stands alone).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = [], line = ""
+        for word in text.split(separator: " ") {
+            let w = String(word)
+            if line.isEmpty { line = w } else if line.displayWidth + 1 + w.displayWidth <= width { line += " " + w } else { lines.append(line); line = w }
+        }
+        return lines + [line]
+    }
+
     static var usage: String {
         var lines = ["usage: coldchainctl [--socket PATH] [--json] COMMAND [ARGS]"]
-        for spec in table {
-            let left = "  " + spec.usageLine
-            let parts = spec.summary.split(separator: "\n").map(String.init)
-            lines.append((left.count < 26 ? left.padding(26) : left + "   ") + parts[0])
-            lines += parts.dropFirst().map { String(repeating: " ", count: 26) + $0 }
-        }
-        lines.append("Socket: --socket PATH, else $COLDCHAIN_SOCKET, else \(GatewayConfig.defaultSocket).")
-        lines.append("Exit status: 0 ok, 1 the command reported a failure, 64 usage, 69 daemon unreachable.")
+        for spec in table { lines += usageRows(spec) }
+        lines.append("Socket: --socket PATH, else $COLDCHAIN_SOCKET, else")
+        lines.append("        \(GatewayConfig.defaultSocket).")
+        lines.append("Exit status: 0 ok, 1 the command reported a failure, 64 usage,")
+        lines.append("             69 daemon unreachable.")
+        lines.append("coldchainctl help COMMAND: one command's usage.")
         return lines.joined(separator: "\n")
     }
 }

@@ -24,7 +24,7 @@ extension CtlCommand {
             } else if csv {
                 Swift.print(CSV.byteOrderMark + CSV.line(every == nil ? ["at", "sensor", "c", "h"] : ["from", "sensor", "count", "min_c", "max_c", "mean_c"]))
             } else {
-                print(every == nil ? "TIME                 SENSOR          TEMP      HUMIDITY" : "FROM                 SENSOR          N      MIN       MAX       MEAN")
+                print(every == nil ? "TIME                 SENSOR          TEMP           HUMIDITY" : "FROM                 SENSOR          N      MIN       MAX       MEAN")
             }
         }
         do {
@@ -36,7 +36,11 @@ extension CtlCommand {
                 for r in part.readings ?? [] {
                     if ctx.json { Swift.print((rows == 0 ? "" : ",") + (try JSONValue(encoding: r)).serialized, terminator: "") }
                     else if csv { print(CSV.line([r.at, r.sensor, CSV.number(r.celsius), CSV.number(r.humidity)])) }
-                    else { print(PeopleTime.local(r.at) + "  " + r.sensor.padding(14) + "  " + "\(r.celsius) °C".padding(8) + "  " + (r.humidity.map { "\($0) %" } ?? "")) }
+                    else {
+                        // Outside 2–8 °C is marked, so a night at 11 °C stands out of a screen of readings.
+                        let mark = r.celsius > 8 ? " HIGH" : r.celsius < 2 ? " LOW" : ""
+                        print(PeopleTime.local(r.at) + "  " + r.sensor.padding(14) + "  " + "\(r.celsius) °C\(mark)".padding(13) + "  " + (r.humidity.map { "\($0) %" } ?? ""))
+                    }
                     rows += 1
                 }
                 for b in part.buckets ?? [] {

@@ -4,6 +4,10 @@ import Storage
 
 extension CtlCommand {
     static func renderOutbox(_ r: UplinkStatus) {
+        if r.state == .notConfigured {
+            print("no platform is configured: nothing is forwarded, and nothing waits (the ledger keeps every event)")
+            return
+        }
         print("state         \(r.state.rawValue)")
         print("pending       \(r.pending ?? 0) events" + (r.oldestPendingAt.map { ", oldest from \(PeopleTime.local($0))" } ?? ""))
         print("last success  \(r.lastSuccess.map(PeopleTime.local) ?? "never")")

@@ -7,8 +7,10 @@ import Glibc
 /// A4 page per fridge, with the month's chart). Headings are Chinese with English beneath.
 extension CtlCommand {
     static func report(_ a: CtlArgs, _ ctx: CtlContext) throws(ExitCode) -> ExitStatus {
-        guard a.positional == ["daily"] else { throw usageError("report daily --month YYYY-MM [--fridge F] [--format text|csv|html] [--out FILE]") }
-        guard let text = a.value("--month") else { throw usageError("report daily needs --month YYYY-MM") }
+        guard a.positional == ["daily"] else { throw usageError("report daily [--month YYYY-MM] [--fridge F] [--format text|csv|html] [--out FILE]") }
+        // Without --month, this month (the clinic's local calendar).
+        let today = PeopleTime.calendar.day(at: Date())
+        let text = a.value("--month") ?? "\(today.year)-\(today.month < 10 ? "0" : "")\(today.month)"
         let month: MonthArgument
         do { month = try MonthArgument(text) } catch {
             printError("coldchainctl: \(error.message) (invalid_argument)")

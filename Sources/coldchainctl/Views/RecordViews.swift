@@ -22,7 +22,8 @@ extension CtlCommand {
         }
         let at = r.probeAt.map { " at \(PeopleTime.local($0))" } ?? ""
         if r.flagged {
-            print("DIFFERS from probe \(sensor.escapedForTerminal) (\(probe) °C\(at)) by \(difference) °C, more than \(InspectionRecorded.tolerance) °C: "
+            // The size of the difference, and which way (it printed "by -5.3 °C").
+            print("DIFFERS from probe \(sensor.escapedForTerminal) (\(probe) °C\(at)) by \(abs(difference)) °C (the thermometer reads \(difference < 0 ? "lower" : "higher")), more than \(InspectionRecorded.tolerance) °C: "
                   + "flagged in the record; check the thermometer and the probe")
         } else {
             print("agrees with probe \(sensor.escapedForTerminal) (\(probe) °C\(at)) within \(InspectionRecorded.tolerance) °C (difference \(difference) °C)")
