@@ -3,6 +3,7 @@ import Control
 import Fieldbus
 import FoundationEssentials
 @testable import Gateway
+import Glibc
 import Storage
 import Testing
 import TestSupport
@@ -157,6 +158,10 @@ import TestSupport
         func ctl(_ args: [String]) async throws -> (status: Int32, out: String, err: String) {
             try await offPool { try run("coldchainctl", ["--socket", sock] + args) }
         }
+        // `watch` shows each bill event as a line a person reads.
+        let watch = try Subprocess("coldchainctl", ["--socket", sock, "watch"], outputDir: dir.path)
+        defer { watch.signal(SIGTERM) }
+        #expect(try await waitUntil(10) { watch.stdout.contains("watching") })
         let imported = try await ctl(["receive", "import", file])
         #expect(imported.status == 0 && imported.out.contains("bill CK2026-1203-001 from 某某县疾病预防控制中心, 2026-12-03: 30 of 30 line(s) recorded"),
                 "\(imported.out) \(imported.err)")
@@ -175,6 +180,10 @@ import TestSupport
         #expect(noBy.status == 64 && noBy.err.contains("receive close needs --by NAME"))
         let closed = try await ctl(["receive", "close", "CK2026-1203-001", "--by", "王丽", "--note", "delivery did not come"])
         #expect(closed.status == 0 && closed.out.contains("0 of 30 scanned, 30 missing, 0 on no bill"), "\(closed.out) \(closed.err)")
+        #expect(try await waitUntil(10) { watch.stdout.contains("bill.closed") }, "\(watch.stdout)")
+        #expect(watch.stdout.contains("bill.received       bill CK2026-1203-001 from 某某县疾病预防控制中心: part 1 of 1, 30 line(s)"), "\(watch.stdout)")
+        #expect(watch.stdout.contains("bill.closed         bill CK2026-1203-001 closed by 王丽: 0 of 30 scanned, 30 missing, 0 on no bill"), "\(watch.stdout)")
+        #expect(!watch.stdout.contains("{\""), "no JSON in a person's watch: \(watch.stdout)")
         let gone = try await ctl(["receive", "status", "CK2026-1203-001"])
         #expect(gone.status == 1 && gone.err.contains("no open bill CK2026-1203-001"))
         #expect(await d.stop() == 0)

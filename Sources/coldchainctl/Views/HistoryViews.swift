@@ -163,6 +163,31 @@ extension CtlCommand {
         case .inspectionRecorded(let c)?:
             text = "\(c.fridge) thermometer \(c.celsius) °C by \(c.by)" + (c.difference.map { " (\($0) °C from probe \(c.probeSensor ?? ""))" } ?? "")
                 + (c.flagged ? " FLAGGED" : "")
+        case .probeFault(let f)?: text = "PROBE FAULT \(f.fridge)/\(f.sensor): \(f.reason)"
+        case .sensorNoData(let n)?: text = "NO DATA from \(n.fridge)/\(n.sensor) since \(PeopleTime.local(n.since))"
+        case .sensorRecovered(let r)?: text = "data again from \(r.fridge)/\(r.sensor) after \(DurationText.describe(r.silentSeconds))"
+        case .gatewayStarted(let g)?: text = "gateway \(g.gateway) started, version \(g.version)"
+        case .gatewayStopped(let g)?: text = "gateway stopped (\(g.reason)) after \(DurationText.describe(g.uptimeSeconds))"
+        case .gatewayGap(let g)?: text = "NOT RECORDING for \(DurationText.describe(g.seconds)) from \(PeopleTime.local(g.from)) (\(g.previousEnd))"
+        case .configLoaded(let c)?: text = "config \(c.file): \(c.fridges.count) fridge(s), \(c.sensors) sensor(s), \(c.scanners) scanner(s)"
+        case .ledgerUnrecorded(let u)?: text = "LEDGER COULD NOT WRITE from \(PeopleTime.local(u.from)) to \(PeopleTime.local(u.to)): \(u.error)"
+        case .holdAdded(let h)?: text = "hold \(h.hold) on \(h.product)" + (h.lot.map { " lot \($0)" } ?? "") + (h.code.map { " code \($0)" } ?? "") + ": \(h.reason) (\(h.source))"
+        case .holdRemoved(let h)?: text = "hold \(h.hold) lifted" + (h.source.map { " (\($0))" } ?? "")
+        case .scannerSwitched(let s)?: text = "scanner \(s.scanner) now" + (s.mode.map { " mode \($0.rawValue)" } ?? "") + (s.fridge.map { " fridge \($0)" } ?? "")
+        case .scannerNoise(let n)?: text = "scanner \(n.scanner): \(n.ended ? "quiet again" : "LINE NOISE, \(n.count) unrecognised codes")"
+        case .backupCompleted(let b)?: text = "backup \(b.full ? "full copy" : "extended") \(b.file) to event \(b.headSeq)"
+        case .backupFailed(let b)?: text = "BACKUP FAILED in \(b.dir): \(b.error)"
+        case .clockBehind(let c)?: text = "CLOCK BEHIND the record by \(DurationText.describe(c.behindSeconds))"
+        case .clockCorrected(let c)?: text = "clock stepped \(c.offsetSeconds >= 0 ? "forward" : "back") \(DurationText.describe(abs(c.offsetSeconds)))"
+        case .clockAhead(let c)?: text = "CLOCK AHEAD of the record by \(DurationText.describe(c.aheadSeconds)), not followed until confirmed"
+        case .alarmNotified(let n)?:
+            text = "alarm \(n.alarm) \(n.kind.rawValue) to \(n.channel) (\(n.recipient)): " + (n.ok ? "sent" : "FAILED, attempt \(n.attempt)" + (n.error.map { ": \($0)" } ?? ""))
+        case .billReceived(let b)?: text = "bill \(b.bill) from \(b.sender): part \(b.part) of \(b.parts), \(b.lines.count) line(s)"
+        case .billClosed(let b)?:
+            text = "bill \(b.bill) closed\(b.automatic ? " (every line scanned)" : b.by.map { " by \($0)" } ?? ""): \(b.scanned) of \(b.expected) scanned, "
+                + "\(b.missing.count) missing, \(b.unexpected.count) on no bill"
+        case .assessmentRecorded(let a)?:
+            text = "excursion \(a.excursion): \(a.doses.count) dose(s) " + (a.decision == .release ? "RELEASED for use" : "TO BE DISCARDED") + " by \(a.by): \(a.note)"
         default: text = e.body.serialized
         }
         if !e.recorded { text = "NOT RECORDED (\(e.error ?? "ledger error")): " + text }
