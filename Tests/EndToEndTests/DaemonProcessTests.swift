@@ -40,6 +40,10 @@ func startDaemon(_ dir: TempDir, config: String) throws -> Subprocess {
         let status = try run("coldchainctl", ["--socket", sock, "status"])
         #expect(status.out.contains("gateway   gw-e2e — E2E clinic"))
         #expect(status.out.contains("F1      Fridge one"))
+        // The lines above the tables fit 80 columns: a long value wraps under its key.
+        for line in status.out.split(separator: "\n").prefix(while: { !$0.hasPrefix("FRIDGE") }) {
+            #expect(String(line).displayWidth <= 80, "\(line)")
+        }
         let json = try run("coldchainctl", ["--socket", sock, "--json", "status"])
         let parsed = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
         #expect((parsed?["gateway"] as? [String: Any])?["id"] as? String == "gw-e2e")

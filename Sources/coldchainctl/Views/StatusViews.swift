@@ -4,16 +4,17 @@ import FoundationEssentials
 
 extension CtlCommand {
     static func renderStatus(_ s: StatusReply) {
-        for p in s.problems { print("!! \(p)") }
+        // In 80 columns: a long value goes on under its key, not past the edge (the storage line was 96).
+        for p in s.problems { print(hanging("!! ", p)) }
         if !s.problems.isEmpty { print("") }
-        print("gateway   \(s.gateway.id) — \(s.gateway.site)")
-        print("version   \(s.version) (pid \(s.pid)), up \(DurationText.describe(s.uptimeSeconds)) since \(PeopleTime.local(s.startedAt)) (\(PeopleTime.calendar.zoneName(at: Date())))")
-        print("ledger    \(s.ledger.path): \(s.ledger.headSeq) events, \(ByteSize.text(Double(s.ledger.sizeBytes)))")
+        field("gateway", "\(s.gateway.id) — \(s.gateway.site)")
+        field("version", "\(s.version) (pid \(s.pid)), up \(DurationText.describe(s.uptimeSeconds)) since \(PeopleTime.local(s.startedAt)) (\(PeopleTime.calendar.zoneName(at: Date())))")
+        field("ledger", "\(s.ledger.path): \(s.ledger.headSeq) events, \(ByteSize.text(Double(s.ledger.sizeBytes)))")
         if let c = s.clock {
-            print("clock     \(c.summary)" + (c.behind ? ": system \(PeopleTime.local(c.system)), record \(PeopleTime.local(c.recorded))" : ""))
+            field("clock", "\(c.summary)" + (c.behind ? ": system \(PeopleTime.local(c.system)), record \(PeopleTime.local(c.recorded))" : ""))
         }
         if let o = s.ledger.outlook {
-            print("storage   \(ByteSize.text(o.bytesPerDay)) a day (\(o.measured ? "measured" : "estimated from the sensors")), "
+            field("storage", "\(ByteSize.text(o.bytesPerDay)) a day (\(o.measured ? "measured" : "estimated from the sensors")), "
                   + "\(ByteSize.text(Double(o.freeBytes))) free" + (o.daysUntilFull.map { days in
                       // From the daemon's answer: checked before Int() (NaN or a huge value would trap).
                       !(days.isFinite && days >= 0) ? "" : days > 36_500 ? ": more than 100 years"
@@ -22,15 +23,15 @@ extension CtlCommand {
         }
         if s.platform.configured {
             let u = s.uplink
-            print("platform  \(s.platform.url ?? "?") (\(s.platform.format ?? "?")): \(u.state.rawValue), \(u.pending ?? 0) pending"
+            field("platform", "\(s.platform.url ?? "?") (\(s.platform.format ?? "?")): \(u.state.rawValue), \(u.pending ?? 0) pending"
                   + (u.lastError.map { ", last error: \($0)" } ?? ""))
         } else {
-            print("platform  \(s.platform.state ?? "not configured")")
+            field("platform", s.platform.state ?? "not configured")
         }
-        if let b = s.backup { print("backup    " + backupLine(b)) }
-        for p in s.power ?? [] { print("power     " + powerLine(p)) }
+        if let b = s.backup { field("backup", backupLine(b)) }
+        for p in s.power ?? [] { field("power", powerLine(p)) }
         for d in s.doors ?? [] {
-            print("door      \(d.input) of \(d.fridge): " + (d.open.map { $0 ? "OPEN" : "closed" } ?? "not read yet")
+            field("door", "\(d.input) of \(d.fridge): " + (d.open.map { $0 ? "OPEN" : "closed" } ?? "not read yet")
                   + (d.since.map { " since \(PeopleTime.local($0))" } ?? ""))
         }
         print("")
@@ -41,9 +42,21 @@ extension CtlCommand {
         }
         if !b.rows.isEmpty { print(""); print(b.text) }
         print("")
-        print(s.alarms.isEmpty ? "no open alarms" : "open alarms: " + s.alarms.map { a in
+        print(s.alarms.isEmpty ? "no open alarms" : hanging("open alarms: ", s.alarms.map { a in
             "\(a.id) (\(a.fridge == "*" ? "all fridges" : a.fridge) \(a.cause.rawValue)\(a.acknowledged ? ", acknowledged" : ""))"
-        }.joined(separator: "; "))
+        }.joined(separator: "; ")))
+    }
+
+    /// `key` padded to 10 columns and `value` wrapped to the rest of 80, its further lines under the value.
+    static func field(_ key: String, _ value: String) {
+        print(hanging(key.padded(toColumns: 10), value))
+    }
+
+    /// `lead` then `text` wrapped at spaces to 80 display columns, further lines indented by the lead's width.
+    static func hanging(_ lead: String, _ text: String) -> String {
+        let indent = lead.displayWidth
+        let lines = wrap(text, width: 80 - indent)
+        return ([lead + lines[0]] + lines.dropFirst().map { String(repeating: " ", count: indent) + $0 }).joined(separator: "\n")
     }
 
     static func powerLine(_ p: PowerStatus) -> String {
