@@ -54,7 +54,7 @@ import TestSupport
         // Opened and left open: door.opened, then after 3 s the door alarm (the output goes on); the fridge warms
         // and its excursion, started with the door open, carries the cause.
         probes.setBit(5, 0, true)
-        #expect(try await waitUntil(15) { try types(d).contains("alarm.opened") })
+        #expect(try await waitUntil(60) { try types(d).contains("alarm.opened") }, "\(d.log.all.suffix(20))")
         let alarm = try #require(try d.events().first { $0.type == "alarm.opened" }?.bodyValue)
         #expect(alarm["cause"] == "door" && alarm["fridge"] == "F1" && alarm["sensor"] == "F1-door")
         #expect(try await waitUntil(10) { probes.coilWrites.withLock { $0 }.contains { $0.0 == 9 && $0.1 == 1 && $0.2 } })
