@@ -106,20 +106,14 @@ public struct DeliveryBill: Sendable, Equatable {
         mutating func refuse(_ row: Int, _ reason: String) { refusals.append(.init(row: row, reason: reason)) }
 
         public mutating func add(row: Int, bill: String, sender: String, date: String, code: String, lot: String, expiry: String, name: String) {
-            guard DeliveryBill.isBillID(bill) else {
-                return refuse(row, bill.isEmpty ? "bill is empty" : "bill '\(bill.truncated(40).escapedForTerminal)' may use only letters, digits, '.', '_', '-' and '/' (at most 64)")
-            }
-            let senderText: String, nameText: String?
-            switch PersonText.field(sender, "sender", max: DeliveryBill.maxSender, required: true) {
-            case .success(let s): senderText = s!
+            let senderText: String, day: GS1Date, nameText: String?
+            switch DeliveryBill.header(bill: bill, sender: sender, date: date) {
+            case .success(let h): (senderText, day) = h
             case .failure(let p): return refuse(row, p.reason)
             }
             switch PersonText.field(name, "name", max: DeliveryBill.maxName, required: false) {
             case .success(let n): nameText = n
             case .failure(let p): return refuse(row, p.reason)
-            }
-            guard let day = GS1Date.parseISO(date), (2000...2099).contains(day.year) else {
-                return refuse(row, "date '\(date.truncated(20).escapedForTerminal)' is not a day YYYY-MM-DD")
             }
             let parsed = TraceCodeParser.parse(Array(code.utf8), currentYear: currentYear)
             guard let dose = parsed.doseKey, let product = parsed.product else {
@@ -158,6 +152,23 @@ public struct DeliveryBill: Sendable, Equatable {
             firstRowOfDose[dose] = row
             bills[index[bill]!].lines.append(Line(dose: dose, product: product, lot: lotValue, expiry: expiryValue, name: nameText, row: row, code: code))
         }
+    }
+
+    /// A bill's own fields checked: its number, its sender (kept in NFC) and its day. The same words for a file's row
+    /// and for a part the daemon is sent.
+    public static func header(bill: String, sender: String, date: String) -> Result<(sender: String, date: GS1Date), FieldProblem> {
+        guard isBillID(bill) else {
+            return .failure(FieldProblem(bill.isEmpty ? "bill is empty" : "bill '\(bill.truncated(40).escapedForTerminal)' may use only letters, digits, '.', '_', '-' and '/' (at most 64)"))
+        }
+        let senderText: String
+        switch PersonText.field(sender, "sender", max: maxSender, required: true) {
+        case .success(let s): senderText = s!
+        case .failure(let p): return .failure(p)
+        }
+        guard let day = GS1Date.parseISO(date), (2000...2099).contains(day.year) else {
+            return .failure(FieldProblem("date '\(date.truncated(20).escapedForTerminal)' is not a day YYYY-MM-DD"))
+        }
+        return .success((senderText, day))
     }
 
     /// A bill number: letters, digits, '.', '_', '-' and '/', 1 to 64 (CK2026-1203/001).

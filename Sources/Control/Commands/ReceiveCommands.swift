@@ -10,6 +10,19 @@ extension Commands {
         public static let summary = "send a delivery bill (CSV or JSON, README): each line's lot and expiry\nattach to its code; the rows refused are listed"
         public static let maxParts = DeliveryBill.maxLines / BillReceived.maxLines
 
+        /// A bill as it is sent: parts of at most `BillReceived.maxLines` lines, the file's refused rows counted on
+        /// the first. One definition for coldchainctl's import and the platform's deliveries.
+        public static func parts(of bill: DeliveryBill, refused: Int = 0) -> [Arguments] {
+            let chunks = stride(from: 0, to: bill.lines.count, by: BillReceived.maxLines).map {
+                bill.lines[$0..<min($0 + BillReceived.maxLines, bill.lines.count)]
+            }
+            return chunks.enumerated().map { i, chunk in
+                Arguments(bill: bill.id, sender: bill.sender, date: bill.date.description, part: i + 1, parts: chunks.count,
+                          refused: i == 0 ? refused : 0,
+                          lines: chunk.map { Line(row: $0.row, code: $0.code, lot: $0.lot, expiry: $0.expiry?.description, name: $0.name) })
+            }
+        }
+
         public struct Line: Sendable, Equatable {
             public var row: Int
             public var code: String

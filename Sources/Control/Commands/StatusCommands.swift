@@ -56,7 +56,7 @@ extension Commands {
         public static let wire = WireName("verify")
         public static let synopsis = "[--ledger FILE] [--anchor SEQ:HASH]..."
         public static let summary = "check the hash chain (and the head the platform confirmed, and each anchor\ngiven: from a backup, a record sheet); names the first broken event.\nWith --ledger, a ledger file, without a running daemon"
-        static let anchorForm = "an anchor is SEQ:HASH, the hash 64 hex digits or its first 16 or more (e.g. 1200:9f86d081884c7d65)"
+        public static let anchorForm = "an anchor is SEQ:HASH, the hash 64 hex digits or its first 16 or more (e.g. 1200:9f86d081884c7d65)"
 
         public struct Arguments: CommandArguments {
             public var anchors: [String]

@@ -172,7 +172,7 @@ final class ControlCommands: ControlHandling {
         var anchors: [LedgerAnchor] = []
         for text in given {
             guard let a = LedgerAnchor.parse(text) else {
-                throw ControlFailure(.invalidArgument, "an anchor is SEQ:HASH, the hash 64 hex digits or its first 16 or more (e.g. 1200:9f86d081884c7d65)")
+                throw ControlFailure(.invalidArgument, Commands.Verify.anchorForm)
             }
             anchors.append(a)
         }

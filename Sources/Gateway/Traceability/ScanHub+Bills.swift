@@ -9,24 +9,17 @@ extension ScanHub {
     /// file); a line whose dose is on another open bill is refused with both bills. A part already on record is
     /// not written twice, so a bill interrupted half-way is completed by sending it again.
     public func receive(_ a: Commands.ReceiveImport.Arguments, uid: UInt32?, at t: Date) -> Result<BillPartReply, ControlFailure> {
+        // The bill's own fields refuse the part whole; then each line is read as a file's row would be.
+        let senderText: String, day: GS1Date
+        switch DeliveryBill.header(bill: a.bill, sender: a.sender, date: a.date) {
+        case .success(let h): (senderText, day) = h
+        case .failure(let p): return .failure(ControlFailure(.invalidArgument, p.reason))
+        }
         var builder = DeliveryBill.Builder(currentYear: calendar.day(at: t).year)
         for l in a.lines {
             builder.add(row: l.row, bill: a.bill, sender: a.sender, date: a.date, code: l.code, lot: l.lot ?? "", expiry: l.expiry ?? "", name: l.name ?? "")
         }
         let (parsed, lineRefusals) = builder.result
-        // The bill's own fields are checked with its first line; a part whose every line fails on them is refused whole.
-        if parsed.isEmpty, let first = lineRefusals.first, !a.lines.isEmpty,
-           first.reason.hasPrefix("bill") || first.reason.hasPrefix("sender") || first.reason.hasPrefix("date") {
-            return .failure(ControlFailure(.invalidArgument, first.reason))
-        }
-        guard DeliveryBill.isBillID(a.bill) else { return .failure(ControlFailure(.invalidArgument, "bill '\(a.bill.truncated(40).escapedForTerminal)' is not a bill number")) }
-        let senderText: String
-        switch PersonText.field(a.sender, "sender", max: DeliveryBill.maxSender, required: true) {
-        case .success(let s?): senderText = s
-        case .success(nil): return .failure(ControlFailure(.invalidArgument, "sender is empty"))
-        case .failure(let p): return .failure(ControlFailure(.invalidArgument, p.reason))
-        }
-        guard let day = GS1Date.parseISO(a.date) else { return .failure(ControlFailure(.invalidArgument, "date '\(a.date.truncated(20))' is not a day YYYY-MM-DD")) }
         let lines = parsed.first?.lines ?? []
         var reply: BillPartReply?
         var conflict: ControlFailure?

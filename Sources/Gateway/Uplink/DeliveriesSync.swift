@@ -43,11 +43,7 @@ struct DeliveriesSync: Service {
             }
         }
         for bill in bills where scans.wantsBill(bill.id) {
-            let chunks = stride(from: 0, to: bill.lines.count, by: BillReceived.maxLines).map { Array(bill.lines[$0..<min($0 + BillReceived.maxLines, bill.lines.count)]) }
-            for (i, chunk) in chunks.enumerated() {
-                let part = Commands.ReceiveImport.Arguments(bill: bill.id, sender: bill.sender, date: bill.date.description, part: i + 1,
-                                                            parts: chunks.count, refused: 0,
-                                                            lines: chunk.map { .init(row: $0.row, code: $0.code, lot: $0.lot, expiry: $0.expiry?.description, name: $0.name) })
+            for part in Commands.ReceiveImport.parts(of: bill) {
                 switch scans.receive(part, uid: nil, at: now) {
                 case .success(let r):
                     if !r.alreadyRecorded { log.notice("deliveries: bill \(bill.id) part \(r.part) of \(r.parts): \(r.recorded) line(s)" + (r.refused.isEmpty ? "" : ", \(r.refused.count) refused")) }

@@ -38,14 +38,8 @@ extension CtlCommand {
         let client = try connect(ctx).get()
         var replies: [BillPartReply] = []
         for bill in bills {
-            let chunks = stride(from: 0, to: bill.lines.count, by: BillReceived.maxLines).map { Array(bill.lines[$0..<min($0 + BillReceived.maxLines, bill.lines.count)]) }
-            for (i, chunk) in chunks.enumerated() {
-                let request = Commands.ReceiveImport.request(.init(
-                    bill: bill.id, sender: bill.sender, date: bill.date.description, part: i + 1, parts: chunks.count,
-                    refused: i == 0 ? refused.count : 0,
-                    lines: chunk.map { l in
-                        .init(row: l.row, code: l.code, lot: l.lot, expiry: l.expiry?.description, name: l.name)
-                    }))
+            for part in Commands.ReceiveImport.parts(of: bill, refused: refused.count) {
+                let request = Commands.ReceiveImport.request(part)
                 do {
                     switch try client.call(request, as: BillPartReply.self) {
                     case .ok(let r, _): replies.append(r)
