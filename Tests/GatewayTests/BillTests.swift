@@ -15,13 +15,7 @@ import TestSupport
     static func parts(_ csv: String) throws -> [Commands.ReceiveImport.Arguments] {
         let (bills, refused) = try DeliveryBill.parse(csv: Array(csv.utf8), currentYear: 2026).get()
         #expect(refused == [])
-        return bills.flatMap { b in
-            let chunks = stride(from: 0, to: b.lines.count, by: BillReceived.maxLines).map { Array(b.lines[$0..<min($0 + BillReceived.maxLines, b.lines.count)]) }
-            return chunks.enumerated().map { i, c in
-                Commands.ReceiveImport.Arguments(bill: b.id, sender: b.sender, date: b.date.description, part: i + 1, parts: chunks.count, refused: 0,
-                                                 lines: c.map { .init(row: $0.row, code: $0.code, lot: $0.lot, expiry: $0.expiry?.description, name: $0.name) })
-            }
-        }
+        return bills.flatMap { Commands.ReceiveImport.parts(of: $0) }
     }
 
     static func exampleBill() throws -> String { try String(contentsOfFile: packageRoot() + "/Config/bill-example.csv", encoding: .utf8) }
@@ -194,17 +188,9 @@ import TestSupport
     /// others typed on the scanner, `receive status` (2 missing, 2 unexpected), closing (the event lists them), and a
     /// Chinese code whose bill says it expired, refused as `expired`.
     @Test func aPtyScannerReceivesAgainstTheExampleBill() async throws {
-        let probes = Probes()
-        probes.set(1, .celsius(5.0))
-        probes.set(2, .celsius(5.0))
-        let server = try ModbusServer(tcpHost: "127.0.0.1", port: 0) { probes.handle($0, $1) }
-        try server.start()
-        defer { server.stop() }
-        let dir = TempDir("cc-billpty")
-        let scanner = try FakeScanner(link: dir.file("scanner"))
-        let d = try InProcessDaemon(dir: dir, configText: scannerConfig(port: server.port, link: dir.file("scanner")))
-        try await d.waitReady()
-        #expect(try await waitUntil(5) { d.log.contains("scanner desk: reading") })
+        let rig = try await ScannerRig("cc-billpty")
+        defer { rig.server.stop() }
+        let (dir, scanner, d) = (rig.dir, rig.scanner, rig.daemon)
         let sock = d.config.control.socket
         func ctl(_ args: [String]) async throws -> (status: Int32, out: String, err: String) {
             // A bound for a hang, not a measure: a loaded CI machine once starved the whole test process for 30 s.

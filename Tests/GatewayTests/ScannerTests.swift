@@ -41,19 +41,35 @@ func scannerConfig(port: Int, link: String) -> String {
         with: "alarm_output: { bus: \"lan\", unit: 9, coil: 3 } } ],\n  scanners: [ { id: \"desk\", device: \"\(link)\", fridge: \"F1\", mode: \"in\", silence: \"1s\" } ] }")
 }
 
-@Suite(.serialized) struct ScannerTests {
-    @Test func scansOnAPtyThroughToAnExposedVerdict() async throws {
-        let probes = Probes()
+/// A daemon reading one scanner on a pty, its fridge's probes served at 5 °C over loopback Modbus; ready once the
+/// scanner is being read. The caller stops `server`.
+struct ScannerRig {
+    let probes = Probes()
+    let server: ModbusServer
+    let dir: TempDir
+    let scanner: FakeScanner
+    let daemon: InProcessDaemon
+
+    init(_ name: String) async throws {
+        let probes = self.probes
         probes.set(1, .celsius(5.0))
         probes.set(2, .celsius(5.0))
-        let server = try ModbusServer(tcpHost: "127.0.0.1", port: 0) { probes.handle($0, $1) }
+        server = try ModbusServer(tcpHost: "127.0.0.1", port: 0) { probes.handle($0, $1) }
         try server.start()
-        defer { server.stop() }
-        let dir = TempDir("cc-scan")
-        let scanner = try FakeScanner(link: dir.file("scanner"))
-        let d = try InProcessDaemon(dir: dir, configText: scannerConfig(port: server.port, link: dir.file("scanner")))
-        try await d.waitReady()
+        dir = TempDir(name)
+        scanner = try FakeScanner(link: dir.file("scanner"))
+        daemon = try InProcessDaemon(dir: dir, configText: scannerConfig(port: server.port, link: dir.file("scanner")))
+        try await daemon.waitReady()
+        let d = daemon
         #expect(try await waitUntil(5) { d.log.contains("scanner desk: reading") })
+    }
+}
+
+@Suite(.serialized) struct ScannerTests {
+    @Test func scansOnAPtyThroughToAnExposedVerdict() async throws {
+        let rig = try await ScannerRig("cc-scan")
+        defer { rig.server.stop() }
+        let (probes, scanner, d) = (rig.probes, rig.scanner, rig.daemon)
         let sock = d.config.control.socket
         func scans() throws -> [JSONValue] { try d.events().filter { $0.type == "scan" }.map(\.bodyValue) }
 
