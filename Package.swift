@@ -51,6 +51,9 @@ let package = Package(
         .testTarget(name: "FieldbusTests", dependencies: ["Fieldbus", "ColdChain", "POSIX", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Control", "Storage", "ColdChain", "POSIX", "TestSupport"]),
         .testTarget(name: "PlatformHTTPTests", dependencies: ["PlatformHTTP", "TestSupport"]),
+        // What a person sees: every human renderer of coldchainctl against golden text, in 80 columns.
+        .testTarget(name: "ViewTests", dependencies: ["coldchainctl", "Control", "ColdChain", "Storage", "TestSupport"],
+                    exclude: ["Golden", "Replies"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ColdChain", "Control", "Storage", "POSIX", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

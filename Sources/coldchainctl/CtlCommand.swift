@@ -20,15 +20,16 @@ enum CtlCommand {
                     guard let v = args.popFirst() else { throw usageError("--socket needs a path") }
                     ctx.socket = v
                 case "--json": ctx.json = true
+                case "--wide": break   // in Presentation.forProcess
                 case "--help", "-h": print(usage); return ExitStatus.ok.rawValue
                 case "--version": print("coldchainctl \(Version.current)"); return ExitStatus.ok.rawValue
                 default: throw usageError("unknown option '\(a)'")
                 }
             }
             guard let first = args.first else { throw usageError("no command given") }
-            // Options may also follow the command (coldchainctl status --json).
-            let words = args.filter { $0 != "--json" }
-            if words.count != args.count { ctx.json = true }
+            // Options may also follow the command (coldchainctl status --json, alarms --wide).
+            let words = args.filter { $0 != "--json" && $0 != "--wide" }
+            if args.contains("--json") { ctx.json = true }
             guard let (spec, rest) = find(Array(words)) else {
                 let sub = table.filter { $0.words.count > 1 && $0.words[0] == first }.map { $0.words[1] }
                 throw usageError(sub.isEmpty ? "unknown command '\(first)'" : "\(first) \(sub.joined(separator: "|"))")
@@ -159,16 +160,32 @@ enum CtlCommand {
     /// code, a platform's error text) are shown escaped, lines stay lines. `--json` output has none to escape
     /// (the JSON writer escapes them), so it passes unchanged.
     static func print(_ s: String, terminator: String = "\n") {
+        if let capture = Presentation.current.capture { capture.write(visible(s) + terminator, error: false); return }
         Swift.print(visible(s), terminator: terminator)
+    }
+
+    /// Text as it is, for output that escapes its own (JSON, CSV) or is a file's bytes (HTML, SVG).
+    static func raw(_ s: String, terminator: String = "\n") {
+        if let capture = Presentation.current.capture { capture.write(s + terminator, error: false); return }
+        Swift.print(s, terminator: terminator)
     }
 
     static func visible(_ s: String) -> String {
         s.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).escapedForTerminal }.joined(separator: "\n")
     }
 
+    /// At a terminal, a long message wraps at 80 columns under its first word; into a pipe or a log it stays one
+    /// line a message, for grep.
     static func printError(_ s: String) {
-        let text = visible(s)
+        var text = visible(s)
+        if Presentation.current.capture == nil && isatty(2) == 1 {
+            text = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                let l = String(line)
+                return l.displayWidth <= 80 ? l : Table.wrap(l, width: 78).joined(separator: "\n  ")
+            }.joined(separator: "\n")
+        }
         var line = text.hasSuffix("\n") ? text : text + "\n"
+        if let capture = Presentation.current.capture { capture.write(line, error: true); return }
         line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     }
 }

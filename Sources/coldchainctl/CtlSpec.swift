@@ -27,6 +27,9 @@ struct CtlArgs {
     var values: [String: [String]] = [:]
     var flags: Set<String> = []
 
+    /// Arguments already split (a renderer's test).
+    init(flags: Set<String> = [], values: [String: [String]] = [:]) { self.flags = flags; self.values = values }
+
     func value(_ option: String) -> String? { values[option]?.last }
     func all(_ option: String) -> [String] { values[option] ?? [] }
     func has(_ flag: String) -> Bool { flags.contains(flag) }

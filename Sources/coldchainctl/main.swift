@@ -1,3 +1,4 @@
 import Glibc
 
-exit(CtlCommand.main(Array(CommandLine.arguments.dropFirst())))
+let arguments = Array(CommandLine.arguments.dropFirst())
+exit(Presentation.$current.withValue(.forProcess(arguments)) { CtlCommand.main(arguments) })

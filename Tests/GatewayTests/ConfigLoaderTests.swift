@@ -133,6 +133,10 @@ func loadConfig(_ text: String, profile: String = genericProfile, extra: (TempDi
         ("notify command without alarm_command", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["c"] } ], channels: { c: { type: "command" } } }, scanners: ["#, "notify: channel 'c' runs alarm_command, which is not set"),
         ("notify url file", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["d"] } ], channels: { d: { type: "wecom", url_file: "/nonexistent/u" } } }, scanners: ["#, "notify.channels.d.url_file: cannot read '/nonexistent/u'"),
         ("notify cause", #"scanners: ["#, #"notify: { levels: [ { after: "0s", to: ["d"] } ], causes: { fire: [] }, channels: { d: { type: "wecom" } } }, scanners: ["#, "notify.causes.fire: unknown key 'fire'"),
+        ("buzzer pattern step", "coil: 0 } },", #"coil: 0, patterns: { exposed: "600 10 600" } } },"#, "fridges[0].alarm_output.patterns.exposed: '10' is not a whole number of milliseconds from 20 to 5000"),
+        ("buzzer pattern too long", "coil: 0 } },", #"coil: 0, patterns: { other: "5000 1000 5000" } } },"#, "fridges[0].alarm_output.patterns.other: lasts 11.0 s; at most 10 s"),
+        ("buzzer pattern class", "coil: 0 } },", #"coil: 0, patterns: { refused: "100" } } },"#, "fridges[0].alarm_output.patterns.refused: unknown key 'refused'"),
+        ("scanner output bus", #"mode: "in" } ]"#, #"mode: "in", output: { bus: "can", coil: 1 } } ]"#, "scanners[0].output.bus: no bus 'can'"),
         ("list expected", #"scanners: [ { id: "desk", device: "/dev/null", fridge: "F1", mode: "in" } ],"#, #"scanners: { id: "desk" },"#, "scanners: expected a list"),
     ]
 

@@ -64,7 +64,7 @@ import TestSupport
 
         try roundTrips(try .result(commands.status()), as: StatusReply.self, "status")
         #expect(commands.status().scanners.count == 1 && commands.status().alarms.first?.acknowledged == true)
-        try roundTrips(try .result(f.hub.fridgeStatus()), as: [FridgeStatus].self, "fridges")
+        try roundTrips(try .result(f.hub.fridgeStatus(now: Date())), as: [FridgeStatus].self, "fridges")
         try roundTrips(excursionRows, as: [ExcursionRow].self, "excursions")
         try roundTrips(try await commands.recentScans(limit: 100), as: [ScanRow].self, "scans")
         try roundTrips(try commands.inventory(fridge: nil, expiring: nil), as: [StockGroup].self, "inventory")

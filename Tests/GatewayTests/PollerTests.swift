@@ -4,6 +4,7 @@ import Fieldbus
 import Foundation
 @testable import Gateway
 import Glibc
+import POSIX
 import Storage
 import Synchronization
 import Testing
@@ -14,6 +15,8 @@ final class Probes: Sendable {
     enum Mode: Sendable { case celsius(Double), raw(UInt16), silent, exception(Int) }
     let modes = Mutex<[Int: Mode]>([:])
     let coilWrites = Mutex<[(Int, Int, Bool)]>([])
+    /// Every coil write with when it arrived (monotonic seconds): a buzzer's pattern read back.
+    let coilLog = Mutex<[(unit: Int, coil: Int, on: Bool, at: Double)]>([])
     let reads = Mutex<[Int: Int]>([:])
 
     /// Digital inputs (door switches, mains relays) by unit and address; a unit whose mode is silent or an
@@ -30,6 +33,7 @@ final class Probes: Sendable {
         switch request {
         case .writeCoil(let address, let on):
             coilWrites.withLock { $0.append((unit, address, on)) }
+            coilLog.withLock { $0.append((unit, address, on, monotonicSeconds())) }
             return .done
         case .readBits(_, let address, let count):
             bitReads.withLock { $0 += 1 }

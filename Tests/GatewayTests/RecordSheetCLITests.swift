@@ -35,7 +35,7 @@ import TestSupport
         // Text: the bilingual heading, a missing afternoon check on the 15th.
         let text = try await offPool { try run("coldchainctl", socket + ["report", "daily", "--month", "2026-10"]) }
         #expect(text.status == 0 && text.out.contains("冷链设备温度记录表 / Cold-chain equipment temperature record"), "\(text.err)")
-        let fifteenth = text.out.split(separator: "\n").first { $0.hasPrefix("2026-10-15") }.map(String.init) ?? ""
+        let fifteenth = text.out.split(separator: "\n").first { $0.hasPrefix("10-15") }.map(String.init) ?? ""
         #expect(fifteenth.components(separatedBy: "缺 missing").count == 2, "one missing check on the 15th: \(fifteenth)")
 
         // HTML: printed by Chromium to PDF (one A4 page for the one fridge) and to a picture with ink on it.

@@ -50,12 +50,32 @@ public struct GatewayConfig: Sendable {
         public var poll: Double
     }
 
+    /// A coil that drives a buzzer or light: a fridge's alarm output, or a scanner's own (the desk's buzzer).
     public struct AlarmOutput: Sendable, Equatable {
         public var bus: String
         public var unit: Int
         public var coil: Int
-        /// Pulse the output briefly when a scan is refused, so the nurse hears it.
+        /// Signal a refused scan's pattern, so the nurse hears it.
         public var pulseOnRefusal: Bool
+        /// Chirp on an accepted scan (off by default: a fridge's alarm sounder chirping all day is noise; a desk
+        /// buzzer the nurse listens to wants it).
+        public var chirpOnAccept: Bool = false
+        /// The pattern of each class of verdict (`patterns`), the defaults where not given.
+        public var patterns: [SignalClass: SignalPattern] = [:]
+
+        public init(bus: String, unit: Int, coil: Int, pulseOnRefusal: Bool, chirpOnAccept: Bool = false, patterns: [SignalClass: SignalPattern] = [:]) {
+            self.bus = bus; self.unit = unit; self.coil = coil; self.pulseOnRefusal = pulseOnRefusal; self.chirpOnAccept = chirpOnAccept
+            self.patterns = patterns
+        }
+
+        /// Which coil: two outputs naming the same one are one buzzer.
+        public var key: String { "\(bus)/\(unit)/\(coil)" }
+
+        /// The pattern this output signals for a verdict, or nil when it stays quiet for it.
+        public func pattern(for c: SignalClass) -> SignalPattern? {
+            if c == .accepted ? !chirpOnAccept : !pulseOnRefusal { return nil }
+            return patterns[c] ?? c.defaultPattern
+        }
     }
 
     public struct Fridge: Sendable, Equatable {
@@ -74,6 +94,8 @@ public struct GatewayConfig: Sendable {
         public var mode: ScannerMode
         /// Inter-character silence that ends a code, for scanners that send no terminator.
         public var silence: Double
+        /// Its own buzzer (at the vaccination desk), signalled instead of the fridge's alarm output.
+        public var output: AlarmOutput? = nil
     }
 
     /// How the uplink writes batches: the native JSON of `POST /v1/events`, or EPCIS 2.0 documents to `/capture`.
@@ -256,7 +278,7 @@ extension GatewayConfig {
         // not again at each sensor that uses it.
         let busIDs = declaredIDs(top, "buses")
         let fridges = decodeFridges(top, busIDs: busIDs, profiles: profiles, brokenProfiles: brokenProfiles, buses: buses)
-        let scanners = decodeScanners(top, fridgeIDs: declaredIDs(top, "fridges"))
+        let scanners = decodeScanners(top, fridgeIDs: declaredIDs(top, "fridges"), busIDs: busIDs)
         let platform = decodePlatform(top, configDir: configDir)
         let alarmCommand = top.string("alarm_command", required: false, maxLength: ConfigObject.maxPath).map { resolve($0, against: configDir) }
         let catalogueFile = top.string("catalogue", required: false, maxLength: ConfigObject.maxPath).map { resolve($0, against: configDir) }
@@ -397,14 +419,7 @@ extension GatewayConfig {
                     warnSerialMismatch(s, bus: buses.first { $0.id == bus }, profile: profiles[profile]!)
                 }
             }
-            var output: AlarmOutput?
-            if let o = f.object("alarm_output", allowed: ["bus", "unit", "coil", "pulse_on_refusal"], required: false) {
-                let bus = reference(o, "bus", to: busIDs, what: "bus")
-                let unit = o.integer("unit", in: 0...247, default: 1)
-                let coil = o.integer("coil", in: 0...65535, default: 0)
-                let pulse = o.bool("pulse_on_refusal", default: true)
-                if let bus, let unit, let coil { output = AlarmOutput(bus: bus, unit: unit, coil: coil, pulseOnRefusal: pulse) }
-            }
+            let output = decodeOutput(f, "alarm_output", busIDs: busIDs)
             if let id, let name, let rules {
                 fridges.append(Fridge(id: id, name: name, alarm: rules, sensors: sensors, alarmOutput: output))
             }
@@ -424,19 +439,44 @@ extension GatewayConfig {
         }
     }
 
-    static func decodeScanners(_ top: ConfigObject, fridgeIDs: Set<String>) -> [Scanner] {
+    /// An output coil and how it signals scans: a fridge's `alarm_output`, a scanner's `output`.
+    static func decodeOutput(_ parent: ConfigObject, _ key: String, busIDs: Set<String>) -> AlarmOutput? {
+        guard let o = parent.object(key, allowed: ["bus", "unit", "coil", "pulse_on_refusal", "chirp_on_accept", "patterns"], required: false) else {
+            return nil
+        }
+        let bus = reference(o, "bus", to: busIDs, what: "bus")
+        let unit = o.integer("unit", in: 0...247, default: 1)
+        let coil = o.integer("coil", in: 0...65535, default: 0)
+        let pulse = o.bool("pulse_on_refusal", default: true)
+        let chirp = o.bool("chirp_on_accept", default: false)
+        var patterns: [SignalClass: SignalPattern] = [:]
+        if let p = o.object("patterns", allowed: SignalClass.allCases.map(\.rawValue), required: false) {
+            for c in SignalClass.allCases {
+                guard let text = p.string(c.rawValue, required: false, maxLength: 100), let node = p.child(c.rawValue) else { continue }
+                switch SignalPattern.parse(text) {
+                case .success(let pattern): patterns[c] = pattern
+                case .failure(let e): node.problem(e.message)
+                }
+            }
+        }
+        guard let bus, let unit, let coil else { return nil }
+        return AlarmOutput(bus: bus, unit: unit, coil: coil, pulseOnRefusal: pulse, chirpOnAccept: chirp, patterns: patterns)
+    }
+
+    static func decodeScanners(_ top: ConfigObject, fridgeIDs: Set<String>, busIDs: Set<String>) -> [Scanner] {
         var seen: [String: String] = [:]
         var scanners: [Scanner] = []
         for n in top.array("scanners") {
-            guard let s = n.object(allowed: ["id", "device", "baud", "fridge", "mode", "silence"]) else { continue }
+            guard let s = n.object(allowed: ["id", "device", "baud", "fridge", "mode", "silence", "output"]) else { continue }
             let id = uniqueID(s, seen: &seen, what: "scanner")
             let device = s.string("device", maxLength: ConfigObject.maxPath)
             let baud = baudRate(s)
             let fridge = reference(s, "fridge", to: fridgeIDs, what: "fridge")
             let mode: ScannerMode? = s.choice("mode", default: ScannerMode.in)
             let silence = s.duration("silence", in: 0.005...5, default: 0.05)
+            let output = decodeOutput(s, "output", busIDs: busIDs)
             if let id, let device, let baud, let fridge, let mode, let silence {
-                scanners.append(Scanner(id: id, device: device, baud: baud, fridge: fridge, mode: mode, silence: silence))
+                scanners.append(Scanner(id: id, device: device, baud: baud, fridge: fridge, mode: mode, silence: silence, output: output))
             }
         }
         return scanners

@@ -69,6 +69,16 @@ public struct ClinicCalendar: Sendable {
         return "\(Self.two(s / 3600)):\(Self.two(s / 60 % 60))"
     }
 
+    /// `t` as short as a table can say it without losing the day: `09:15:02` on the day of `now`, `11-30 09:15` in
+    /// its year, `2025-11-30 09:15` before. A status table's 19-column times were what pushed it past 80 columns.
+    public func briefText(_ t: Date, now: Date) -> String {
+        let full = localText(t)
+        let (tDays, _) = local(t), (nowDays, _) = local(now)
+        if tDays == nowDays { return String(full.dropFirst(11)) }
+        if full.prefix(4) == localText(now).prefix(4) { return String(full.dropFirst(5).prefix(11)) }
+        return String(full.prefix(16))
+    }
+
     /// The zone as an offset, `UTC+08:00`.
     public func zoneName(at t: Date) -> String {
         let o = Int64(offsetSeconds(at: t)), a = abs(o)

@@ -11,14 +11,20 @@ public struct FridgeStatus: Codable, Sendable, Equatable {
     /// The newest reading of any of its sensors.
     public var celsius: Double?
     public var at: String?
+    /// True when a sensor's newest reading is older than half its `comm_loss_after` while its state still says ok
+    /// or warning: the value shown may no longer be the fridge's. Absent otherwise.
+    public var stale: Bool?
 
-    enum CodingKeys: String, CodingKey { case id, name, state, sensors, alarms, at, alarmRule = "alarm_rule", celsius = "c" }
+    enum CodingKeys: String, CodingKey { case id, name, state, sensors, alarms, at, stale, alarmRule = "alarm_rule", celsius = "c" }
 
     public init(id: String, name: String, state: SensorState, alarmRule: String, sensors: [SensorStatus], alarms: [AlarmSummary],
-                celsius: Double?, at: String?) {
+                celsius: Double?, at: String?, stale: Bool? = nil) {
         self.id = id; self.name = name; self.state = state; self.alarmRule = alarmRule; self.sensors = sensors; self.alarms = alarms
-        self.celsius = celsius; self.at = at
+        self.celsius = celsius; self.at = at; self.stale = stale
     }
+
+    /// The state a person is shown: `stale` over ok or warning.
+    public var shownState: String { stale == true ? "stale" : state.rawValue }
 }
 
 public struct SensorStatus: Codable, Sendable, Equatable {
@@ -31,13 +37,18 @@ public struct SensorStatus: Codable, Sendable, Equatable {
     public var at: String?
     /// The last probe fault, until a good reading.
     public var fault: String?
+    /// As the fridge's `stale`, for this sensor.
+    public var stale: Bool?
 
-    enum CodingKeys: String, CodingKey { case id, state, bus, unit, at, fault, celsius = "c", humidity = "h" }
+    enum CodingKeys: String, CodingKey { case id, state, bus, unit, at, fault, stale, celsius = "c", humidity = "h" }
 
-    public init(id: String, state: SensorState, bus: String, unit: Int, celsius: Double?, humidity: Double?, at: String?, fault: String?) {
+    public init(id: String, state: SensorState, bus: String, unit: Int, celsius: Double?, humidity: Double?, at: String?, fault: String?,
+                stale: Bool? = nil) {
         self.id = id; self.state = state; self.bus = bus; self.unit = unit; self.celsius = celsius; self.humidity = humidity
-        self.at = at; self.fault = fault
+        self.at = at; self.fault = fault; self.stale = stale
     }
+
+    public var shownState: String { stale == true ? "stale" : state.rawValue }
 }
 
 /// An open alarm as `status`, `fridges` and `alarm_command`'s reminder show it.

@@ -24,20 +24,25 @@ public struct StatusReply: Codable, Sendable, Equatable {
     /// Power sources (a UPS through NUT, mains inputs) and door switches; absent from a daemon before them.
     public var power: [PowerStatus]?
     public var doors: [DoorStatus]?
+    /// Each configured scanner: its mode and fridge now, its link, its last scan since the daemon started.
+    public var scannerStates: [ScannerStatus]?
+    /// Excursions and alarms of the last 24 hours, open or closed: ten seconds after an excursion ended, `status`
+    /// said `ok` and `no open alarms`. Absent when the ledger could not be read.
+    public var recent: RecentHistory?
 
     enum CodingKeys: String, CodingKey {
-        case problems, gateway, version, pid, ledger, scanners, fridges, buses, alarms, platform, uplink, backup, clock, power, doors
-        case startedAt = "started_at", uptimeSeconds = "uptime_s"
+        case problems, gateway, version, pid, ledger, scanners, fridges, buses, alarms, platform, uplink, backup, clock, power, doors, recent
+        case startedAt = "started_at", uptimeSeconds = "uptime_s", scannerStates = "scanner_states"
     }
 
     public init(problems: [String], gateway: GatewayIdentity, version: String, pid: Int, startedAt: String, uptimeSeconds: Double,
                 ledger: LedgerInfo, scanners: [NoisyScanner], fridges: [FridgeStatus], buses: [BusStatus], alarms: [AlarmSummary],
                 platform: PlatformInfo, uplink: UplinkStatus, backup: BackupStatus? = nil, clock: ClockInfo? = nil,
-                power: [PowerStatus]? = nil, doors: [DoorStatus]? = nil) {
+                power: [PowerStatus]? = nil, doors: [DoorStatus]? = nil, scannerStates: [ScannerStatus]? = nil, recent: RecentHistory? = nil) {
         self.problems = problems; self.gateway = gateway; self.version = version; self.pid = pid; self.startedAt = startedAt
         self.uptimeSeconds = uptimeSeconds; self.ledger = ledger; self.scanners = scanners; self.fridges = fridges; self.buses = buses
         self.alarms = alarms; self.platform = platform; self.uplink = uplink; self.backup = backup; self.clock = clock
-        self.power = power; self.doors = doors
+        self.power = power; self.doors = doors; self.scannerStates = scannerStates; self.recent = recent
     }
 }
 
@@ -91,6 +96,42 @@ public struct LedgerInfo: Codable, Sendable, Equatable {
 }
 
 /// A scanner line producing unrecognised codes faster than a person scans.
+public struct ScannerStatus: Codable, Sendable, Equatable {
+    public var id: String
+    public var device: String
+    public var mode: ScannerMode
+    public var fridge: String
+    /// Whether its device is open now, since when, and why not.
+    public var up: Bool
+    public var since: String?
+    public var error: String?
+    public var lastScan: LastScan?
+
+    public struct LastScan: Codable, Sendable, Equatable {
+        public var at: String
+        public var verdict: String
+        public var refused: Bool
+        public init(at: String, verdict: String, refused: Bool) { self.at = at; self.verdict = verdict; self.refused = refused }
+    }
+
+    enum CodingKeys: String, CodingKey { case id, device, mode, fridge, up, since, error, lastScan = "last_scan" }
+
+    public init(id: String, device: String, mode: ScannerMode, fridge: String, up: Bool, since: String?, error: String?, lastScan: LastScan?) {
+        self.id = id; self.device = device; self.mode = mode; self.fridge = fridge; self.up = up; self.since = since; self.error = error
+        self.lastScan = lastScan
+    }
+}
+
+/// What happened in the last 24 hours that a person should still hear of.
+public struct RecentHistory: Codable, Sendable, Equatable {
+    public var hours: Int
+    public var excursions: [ExcursionRow]
+    public var alarms: [AlarmRecord]
+    public init(hours: Int, excursions: [ExcursionRow], alarms: [AlarmRecord]) {
+        self.hours = hours; self.excursions = excursions; self.alarms = alarms
+    }
+}
+
 public struct NoisyScanner: Codable, Sendable, Equatable {
     public var scanner: String
     public var since: String

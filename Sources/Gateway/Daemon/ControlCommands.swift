@@ -156,9 +156,9 @@ final class ControlCommands: ControlHandling {
         return StatusReply(problems: problems, gateway: GatewayIdentity(id: config.gateway.id, site: config.gateway.site),
                            version: Version.current, pid: Int(getpid()), startedAt: RFC3339.format(startedAt),
                            uptimeSeconds: now.timeIntervalSince(startedAt).rounded(), ledger: ledgerInfo, scanners: noisy,
-                           fridges: hub.fridgeStatus(), buses: hub.busStatus(), alarms: hub.openAlarms.map(\.summary), platform: platform,
+                           fridges: hub.fridgeStatus(now: now), buses: hub.busStatus(), alarms: hub.openAlarms.map(\.summary), platform: platform,
                            uplink: uplinkStatus(), backup: backups?.status(), clock: clockInfo,
-                           power: site.power, doors: site.doors)
+                           power: site.power, doors: site.doors, scannerStates: config.scanners.isEmpty ? nil : scans.scannerStates())
     }
 
     func clockStatus(now: Date) -> ClockInfo? {
@@ -261,7 +261,11 @@ final class ControlCommands: ControlHandling {
     }
 
     func excursions(openOnly onlyOpen: Bool) async throws -> ControlReply {
-        return try await read { reader in
+        try await read { reader in try self.excursionRows(reader).filter { !onlyOpen || $0.open } }
+    }
+
+    /// Every excursion as it stands: the newest event of each.
+    func excursionRows(_ reader: LedgerReader) throws -> [ExcursionRow] {
             var byID: [Int: ExcursionRow] = [:]
             for e in try reader.latestExcursionEvents() {
                 // The newest event of each excursion says how it stands; a closed one has its end and duration.
@@ -275,8 +279,25 @@ final class ControlCommands: ControlHandling {
                 default: continue
                 }
             }
-            return byID.keys.sorted().compactMap { byID[$0] }.filter { !onlyOpen || $0.open }
-        }
+            return byID.keys.sorted().compactMap { byID[$0] }
+    }
+
+    /// `status`'s memory: the excursions and alarms of the last `hours`, open or closed, from the ledger (so a
+    /// restart does not forget them). Read on the read queue: it never waits for a write.
+    func recentHistory(hours: Int = 24) async -> RecentHistory? {
+        let now = clock.now(), from = now.addingTimeInterval(-Double(hours) * 3600)
+        let path = ledger.path, queue = readQueue
+        return try? await heavy.run({
+            try await onQueue(queue) {
+                let reader = try LedgerReader(path: path)
+                defer { reader.close() }
+                let excursions = try self.excursionRows(reader).filter { row in
+                    row.open || (row.end.flatMap(RFC3339.parse).map { $0 >= from } ?? false)
+                }
+                let alarms = try Self.alarms(reader, from: from).alarms
+                return RecentHistory(hours: hours, excursions: excursions, alarms: alarms)
+            }
+        }, drained: {})
     }
 
     func openRow(_ x: ExcursionState) -> ExcursionRow {

@@ -70,6 +70,7 @@ final class BusPoller: Service, Sendable {
             return
         }
         activeClient.withLock { $0 = client }
+        hub.onOutputSignal(bus: bus.id) { [wake] in wake.signal() }
         defer {
             activeClient.withLock { $0 = nil }
             client.close()
@@ -154,8 +155,10 @@ final class BusPoller: Service, Sendable {
             }
             guard client.isConnected else { continue }
             now = monotonicSeconds()
-            guard let i = due.indices.min(by: { due[$0] < due[$1] }) else { _ = pause(1); continue }
-            if due[i] > now { _ = pause(min(due[i] - now, 1)); continue }
+            // A verdict pattern's next step is due as much as a poll: 100 ms chirps want the coil switched on time.
+            let edge = hub.nextOutputEdge(bus: bus.id, after: now).map { max(0.001, $0 - now) } ?? 1
+            guard let i = due.indices.min(by: { due[$0] < due[$1] }) else { _ = pause(min(edge, 1)); continue }
+            if due[i] > now { _ = pause(min(due[i] - now, edge, 1)); continue }
 
             if i >= sensors.count {
                 let k = i - sensors.count

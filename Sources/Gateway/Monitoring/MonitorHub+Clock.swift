@@ -16,7 +16,6 @@ extension MonitorHub {
             for sensor in Array(s.monitors.keys) { s.monitors[sensor]?.clockStepped(by: delta) }
             for id in Array(s.alarms.keys) { s.alarms[id]?.lastNotified.addTimeInterval(delta) }
             live.withLock { l in
-                for fridge in Array(l.pulses.keys) { l.pulses[fridge]?.addTimeInterval(delta) }
                 for id in Array(l.repeatedAt.keys) { l.repeatedAt[id]?.addTimeInterval(delta) }
             }
             s.site.clockStepped(by: delta)

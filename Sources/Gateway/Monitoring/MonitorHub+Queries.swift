@@ -2,6 +2,7 @@ import ColdChain
 import Control
 import Fieldbus
 import FoundationEssentials
+import POSIX
 import Storage
 
 extension MonitorHub {
@@ -36,18 +37,44 @@ extension MonitorHub {
         }
     }
 
-    /// Whether each alarm output should be on: while its fridge has an unacknowledged alarm (GSP's on-site alarm),
-    /// and while the ledger cannot write (a data interruption alarms too, GSP appendix 3 art. 6: nothing is being
-    /// recorded, and no alarm could be). A refused scan's pulse counts too, where the output has `pulse_on_refusal`.
-    public func desiredOutputs(at now: Date = Date()) -> [(bus: String, unit: Int, coil: Int, on: Bool)] {
+    /// Whether each output coil should be on. A fridge's alarm output is steadily on while the fridge has an
+    /// unacknowledged alarm (GSP's on-site alarm) and while the ledger cannot write (a data interruption alarms too,
+    /// GSP appendix 3 art. 6: nothing is being recorded, and no alarm could be). A scan's verdict pattern plays over
+    /// that: its on steps switch a quiet output on, and cut gaps into a steady one, so a refusal still shows while
+    /// an alarm sounds. A scanner's own output (the desk's buzzer) has only the patterns.
+    public func desiredOutputs(monotonic now: Double = monotonicSeconds()) -> [(bus: String, unit: Int, coil: Int, on: Bool)] {
         let alarms = state.withLock { Array($0.alarms.values) }
-        let pulses = live.withLock { $0.pulses }
+        let signals = live.withLock { l in
+            for (k, run) in l.signals where run.pattern.isOn(at: now - run.start) == nil { l.signals[k] = nil }
+            return l.signals
+        }
         let notRecording = ledger.writeFailure != nil
-        return config.fridges.compactMap { f in
-            f.alarmOutput.map { o in
-                let pulsing = o.pulseOnRefusal && (pulses[f.id].map { now < $0 } ?? false)
-                return (o.bus, o.unit, o.coil, notRecording || pulsing || alarms.contains { $0.concerns(fridge: f.id) && !$0.acknowledged })
-            }
+        var outputs: [(output: GatewayConfig.AlarmOutput, steady: Bool)] = config.fridges.compactMap { f in
+            f.alarmOutput.map { ($0, notRecording || alarms.contains { a in a.concerns(fridge: f.id) && !a.acknowledged }) }
+        }
+        for sc in config.scanners {
+            guard let o = sc.output else { continue }
+            outputs.append((o, false))
+        }
+        // One coil, one answer: a scanner may share its fridge's output.
+        var steady: [String: Bool] = [:], order: [GatewayConfig.AlarmOutput] = []
+        for (o, on) in outputs {
+            if steady[o.key] == nil { order.append(o) }
+            steady[o.key] = (steady[o.key] ?? false) || on
+        }
+        return order.map { o in
+            let base = steady[o.key] ?? false
+            let pattern = signals[o.key].flatMap { $0.pattern.isOn(at: now - $0.start) }
+            return (o.bus, o.unit, o.coil, pattern.map { $0 != base } ?? base)
+        }
+    }
+
+    /// The next moment (monotonic) an output of `bus` changes by a pattern's step; nil when none is playing.
+    public func nextOutputEdge(bus: String, after now: Double = monotonicSeconds()) -> Double? {
+        let keys = Set(config.fridges.compactMap(\.alarmOutput).filter { $0.bus == bus }.map(\.key)
+                       + config.scanners.compactMap(\.output).filter { $0.bus == bus }.map(\.key))
+        return live.withLock { l in
+            keys.compactMap { k in l.signals[k].flatMap { run in run.pattern.nextEdge(after: now - run.start).map { run.start + $0 } } }.min()
         }
     }
 
@@ -83,7 +110,9 @@ extension MonitorHub {
     public var openAlarms: [Alarm] { state.withLock { $0.alarms.values.sorted { $0.id < $1.id } } }
 
     /// Each fridge's state, last temperature and open alarms, for `status` and `fridges`.
-    public func fridgeStatus() -> [FridgeStatus] {
+    /// `now`: a sensor whose newest reading is older than half its `comm_loss_after` is shown `stale` (a sensor
+    /// silent for 55 s showed `ok` with its old value; `no_data` comes only at `comm_loss_after`).
+    public func fridgeStatus(now: Date) -> [FridgeStatus] {
         state.withLock { s in
             config.fridges.map { f in
                 let order: [SensorState] = [.unknown, .ok, .warning, .noData, .excursion]
@@ -91,14 +120,17 @@ extension MonitorHub {
                 let worst = states.max { (order.firstIndex(of: $0) ?? 0) < (order.firstIndex(of: $1) ?? 0) } ?? .unknown
                 let sensors = f.sensors.map { sensor in
                     let last = s.lastReading[sensor.id]
-                    return SensorStatus(id: sensor.id, state: s.monitors[sensor.id]?.state ?? .unknown, bus: sensor.bus, unit: sensor.unit,
+                    let state = s.monitors[sensor.id]?.state ?? .unknown
+                    let stale = (state == .ok || state == .warning) && last.map { now.timeIntervalSince($0.0) > f.alarm.commLossAfter / 2 } == true
+                    return SensorStatus(id: sensor.id, state: state, bus: sensor.bus, unit: sensor.unit,
                                         celsius: last.map { Self.rounded($0.1) }, humidity: last?.2.map { Self.rounded($0, 10) },
-                                        at: last.map { RFC3339.format($0.0) }, fault: s.lastFault[sensor.id])
+                                        at: last.map { RFC3339.format($0.0) }, fault: s.lastFault[sensor.id], stale: stale ? true : nil)
                 }
                 let latest = f.sensors.compactMap { s.lastReading[$0.id] }.max { $0.0 < $1.0 }
+                let stale = (worst == .ok || worst == .warning) && sensors.contains { $0.stale == true }
                 return FridgeStatus(id: f.id, name: f.name, state: worst, alarmRule: f.alarm.name, sensors: sensors,
                                     alarms: s.alarms.values.filter { $0.concerns(fridge: f.id) }.sorted { $0.id < $1.id }.map(\.summary),
-                                    celsius: latest.map { Self.rounded($0.1) }, at: latest.map { RFC3339.format($0.0) })
+                                    celsius: latest.map { Self.rounded($0.1) }, at: latest.map { RFC3339.format($0.0) }, stale: stale ? true : nil)
             }
         }
     }

@@ -1,7 +1,8 @@
 import ColdChain
-import FoundationEssentials
-import Storage
 import Control
+import FoundationEssentials
+import POSIX
+import Storage
 import Synchronization
 
 /// An alarm as the nurse sees it: opened by an excursion or by a silent sensor, acknowledged with a note,
@@ -52,7 +53,10 @@ public final class MonitorHub: Sendable {
     /// the recorder (the recorder's working copy must never carry it back over a newer value).
     struct Live {
         var busHealth: [String: BusHealth] = [:]
-        var pulses: [String: Date] = [:]    // fridge → alarm output on until
+        /// Output coil (`AlarmOutput.key`) → the verdict pattern it is signalling, from a monotonic start.
+        var signals: [String: (pattern: SignalPattern, start: Double)] = [:]
+        /// Bus → how to wake its poller early, for a pattern's first edge.
+        var wakers: [String: @Sendable () -> Void] = [:]
         var repeatedAt: [Int: Date] = [:]   // alarm → last repeat to alarm_command
     }
 
@@ -178,9 +182,22 @@ public final class MonitorHub: Sendable {
         commit { _ in make() }
     }
 
-    /// Switches the fridge's alarm output on for a moment (a refused scan), where the output allows it.
-    public func pulse(fridge: String, seconds: Double, from now: Date) {
-        live.withLock { $0.pulses[fridge] = now.addingTimeInterval(seconds) }
+    /// Signals a scan's verdict on the scanner's own output, else its fridge's alarm output, in the pattern of the
+    /// verdict's class, where the output signals that class. Times are monotonic: a pattern lasts what it says
+    /// whatever the wall clock does.
+    public func signal(_ c: SignalClass, scanner: String, fridge: String, at now: Double = monotonicSeconds()) {
+        let output = config.scanners.first { $0.id == scanner }?.output ?? config.fridges.first { $0.id == fridge }?.alarmOutput
+        guard let output, let pattern = output.pattern(for: c) else { return }
+        let wake = live.withLock { l in
+            l.signals[output.key] = (pattern, now)
+            return l.wakers[output.bus]
+        }
+        wake?()
+    }
+
+    /// A bus poller's way to be woken when one of its outputs starts a pattern.
+    func onOutputSignal(bus: String, _ wake: @escaping @Sendable () -> Void) {
+        live.withLock { $0.wakers[bus] = wake }
     }
 
     /// Tells listeners of an event the ledger refused: it exists nowhere else.

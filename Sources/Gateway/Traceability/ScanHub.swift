@@ -29,6 +29,8 @@ public final class ScanHub: Sendable {
         var closedBills: Set<String> = []
         /// What was decided about each dose's exposures, by excursion (kept while the dose is in stock).
         var decisions: [String: [Int: AssessmentRecorded.Decision]] = [:]
+        /// Each scanner's last scan since the daemon started (the stock's scans restored at start-up are not it).
+        var lastScan: [String: ScannerStatus.LastScan] = [:]
     }
 
     let config: GatewayConfig
@@ -40,9 +42,8 @@ public final class ScanHub: Sendable {
     let doseIndex: Mutex<LedgerReader>
     /// Per scanner: are its unrecognised codes a person's, or line noise? (Not ledger state: what it decides is.)
     let noise = Mutex<[String: ScanNoiseGate]>([:])
-
-    /// How long a refused scan switches the fridge's alarm output on.
-    static let refusalPulse = 2.0
+    /// Per scanner: is its device open, since when, and why not (the reader says; not ledger state).
+    let links = Mutex<[String: (up: Bool, since: Date, error: String?)]>([:])
 
     /// The clinic's calendar: expiry verdicts and `inventory --expiring` judge dates on it.
     public let calendar: ClinicCalendar
@@ -74,6 +75,7 @@ public final class ScanHub: Sendable {
                 if case .scan(let b)? = try? e.typed() { Self.track(b, in: &s) }
             }
         }
+        s.lastScan = [:]
         // Through the recorder, so that it lands in order with any change already queued.
         let restored = s
         monitor.commit { hub in
@@ -87,6 +89,7 @@ public final class ScanHub: Sendable {
     static func apply(_ typed: TypedEvent, at: Date, to s: inout State) {
         switch typed {
         case .scan(let b):
+            s.lastScan[b.scanner] = .init(at: RFC3339.format(at), verdict: b.verdict, refused: b.refused)
             guard b.moved, let key = b.dose else { return }
             if b.isIn {
                 s.stock[key] = Dose(key: key, product: b.product ?? "", lot: b.lot, expiry: b.expiry.flatMap { GS1Date.parseISO($0) },
@@ -206,7 +209,7 @@ public final class ScanHub: Sendable {
             case .success(let written):
                 if let verdict {
                     log.info("scan \(scanner): \(verdict.verdict) \(verdict.dose ?? scan.raw)")
-                    if verdict.refused { monitor.pulse(fridge: verdict.fridge, seconds: Self.refusalPulse, from: now) }
+                    monitor.signal(SignalClass(verdict: verdict.verdict, refused: verdict.refused), scanner: scanner, fridge: verdict.fridge)
                 } else if event != nil {
                     log.notice("scanner \(scanner): \(scan.raw)")
                 } else {
@@ -215,7 +218,7 @@ public final class ScanHub: Sendable {
                 done?(written.first)
             case .failure(let refusal):
                 log.error("scan \(scanner) NOT RECORDED (\(refusal.reason)): \(scan.raw)")
-                if let fridge { monitor.pulse(fridge: fridge, seconds: Self.refusalPulse, from: now) }
+                if let fridge { monitor.signal(.other, scanner: scanner, fridge: fridge) }
                 done?(nil)
             }
         })
@@ -290,6 +293,25 @@ public final class ScanHub: Sendable {
     }
 
     /// Scanners whose line is noisy now, for `status`.
+    /// The reader's word on its device.
+    func link(_ scanner: String, up: Bool, at: Date, error: String? = nil) {
+        links.withLock { l in
+            if let old = l[scanner], old.up == up, old.error == error { return }
+            l[scanner] = (up, at, error)
+        }
+    }
+
+    public func scannerStates() -> [ScannerStatus] {
+        let links = self.links.withLock { $0 }
+        let (modes, last) = monitor.state.withLock { ($0.scans.modes, $0.scans.lastScan) }
+        return config.scanners.map { sc in
+            let mode = modes[sc.id] ?? (sc.mode, sc.fridge), link = links[sc.id]
+            return ScannerStatus(id: sc.id, device: sc.device, mode: mode.mode, fridge: mode.fridge, up: link?.up ?? false,
+                                 since: link.map { RFC3339.format($0.since) }, error: link?.error ?? (link == nil ? "not opened yet" : nil),
+                                 lastScan: last[sc.id])
+        }
+    }
+
     public func noisyScanners() -> [NoisyScanner] {
         noise.withLock { gates in
             gates.keys.sorted().compactMap { id in

@@ -38,6 +38,7 @@ final class ScannerReader: Service, Sendable {
                 port = try SerialPort(path: scanner.device, baud: scanner.baud)
             } catch {
                 if !reportedMissing { log.warning("scanner \(scanner.id): cannot open \(scanner.device): \(error); retrying with back-off") }
+                hub.link(scanner.id, up: false, at: clock.now(), error: "cannot open \(scanner.device): \(error)")
                 reportedMissing = true
                 let until = monotonicSeconds() + delay
                 while !isStopped && monotonicSeconds() < until { usleep(100_000) }
@@ -45,11 +46,15 @@ final class ScannerReader: Service, Sendable {
                 continue
             }
             log.notice("scanner \(scanner.id): reading \(scanner.device) at \(scanner.baud) baud")
+            hub.link(scanner.id, up: true, at: clock.now())
             reportedMissing = false
             delay = 0.5
             read(port)
             port.close()
-            if !isStopped { log.warning("scanner \(scanner.id): \(scanner.device) went away; reopening") }
+            if !isStopped {
+                log.warning("scanner \(scanner.id): \(scanner.device) went away; reopening")
+                hub.link(scanner.id, up: false, at: clock.now(), error: "\(scanner.device) went away")
+            }
         }
     }
 

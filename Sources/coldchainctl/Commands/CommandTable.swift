@@ -147,24 +147,15 @@ extension CtlCommand {
         let left = "  " + spec.usageLine
         let text = spec.summary.split(separator: "\n").joined(separator: " ")
         let indent = left.displayWidth < 25 ? 26 : 8
-        let lines = wrap(text, width: 80 - indent)
+        let lines = Table.wrap(text, width: 80 - indent)
         let pad = String(repeating: " ", count: indent)
         if left.displayWidth < 25 { return [left.padded(toColumns: indent) + lines[0]] + lines.dropFirst().map { pad + $0 } }
-        return wrap(spec.usageLine, width: 78).enumerated().map { "  " + ($0.offset > 0 ? "    " : "") + $0.element } + lines.map { pad + $0 }
-    }
-
-    /// `text` cut at spaces into lines of at most `width` display columns (a longer word stands alone).
-    static func wrap(_ text: String, width: Int) -> [String] {
-        var lines: [String] = [], line = ""
-        for word in text.split(separator: " ") {
-            let w = String(word)
-            if line.isEmpty { line = w } else if line.displayWidth + 1 + w.displayWidth <= width { line += " " + w } else { lines.append(line); line = w }
-        }
-        return lines + [line]
+        return Table.wrap(spec.usageLine, width: 78).enumerated().map { "  " + ($0.offset > 0 ? "    " : "") + $0.element } + lines.map { pad + $0 }
     }
 
     static var usage: String {
-        var lines = ["usage: coldchainctl [--socket PATH] [--json] COMMAND [ARGS]"]
+        var lines = ["usage: coldchainctl [--socket PATH] [--json] [--wide] COMMAND [ARGS]",
+                     "(tables fit 80 columns; --wide shows every column in full)"]
         for spec in table { lines += usageRows(spec) }
         lines.append("Socket: --socket PATH, else $COLDCHAIN_SOCKET, else")
         lines.append("        \(GatewayConfig.defaultSocket).")

@@ -20,16 +20,17 @@ extension CtlCommand {
                      r.alarms.map { cells($0) { $0 } })
             return
         }
-        var t = Table(["ID", "FRIDGE", "SOURCE", "CAUSE", "OPENED", "TO ACK", "TO CLOSE", "HANDLED", "LEVELS", "SENT", "FAILED", "NOTE"])
-        for x in r.alarms { t.add(cells(x, time: PeopleTime.local)) }
+        var t = Table(["ID", "FRIDGE", "SOURCE", "CAUSE", "OPENED", "TO ACK", "TO CLOSE", "HANDLED", "LEVELS", "SENT", "FAILED", "NOTE"],
+                      wrap: ["NOTE", "CAUSE"], optional: ["LEVELS", "SENT", "FAILED", "HANDLED"])
+        for x in r.alarms { t.add(cells(x, time: PeopleTime.brief)) }
         print(t.rows.isEmpty ? "no alarms since \(PeopleTime.local(r.since))" : t.text)
         let order = HandlingBucket.allCases.map { "\($0.rawValue): \(r.buckets[$0.rawValue] ?? 0)" }
-        print("handled (acknowledged) " + order.joined(separator: ", ") + "; not acknowledged: \(r.unacknowledged)")
+        print(hanging("handled (acknowledged) ", order.joined(separator: ", ") + "; not acknowledged: \(r.unacknowledged)"))
         print(PeopleTime.zoneLine)
     }
 
     static func renderNotifyTest(_ results: [NotifyTestResult]) {
-        var t = Table(["CHANNEL", "TYPE", "RECIPIENT", "RESULT"])
+        var t = Table(["CHANNEL", "TYPE", "RECIPIENT", "RESULT"], wrap: ["RESULT", "RECIPIENT"])
         for x in results { t.add([x.channel, x.kind, x.recipient, x.ok ? "sent" : "FAILED: " + (x.error ?? "?").escapedForTerminal]) }
         print(t.rows.isEmpty ? "no channels" : t.text)
     }

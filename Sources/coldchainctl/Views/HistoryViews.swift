@@ -20,9 +20,9 @@ extension CtlCommand {
                 // Keys sorted as the serializer sorts them: `fridge` < `readings` < `since` < `summary`, and
                 // `buckets` first of all.
                 let opening = every != nil ? "{" : String(JSONValue.object(["fridge": .string(h.fridge)]).serialized.dropLast()) + ","
-                Swift.print(opening + "\"\(list)\":[", terminator: "")
+                raw(opening + "\"\(list)\":[", terminator: "")
             } else if csv {
-                Swift.print(CSV.byteOrderMark + CSV.line(every == nil ? ["at", "sensor", "c", "h"] : ["from", "sensor", "count", "min_c", "max_c", "mean_c"]))
+                raw(CSV.byteOrderMark + CSV.line(every == nil ? ["at", "sensor", "c", "h"] : ["from", "sensor", "count", "min_c", "max_c", "mean_c"]))
             } else {
                 print(every == nil ? "TIME                 SENSOR          TEMP           HUMIDITY" : "FROM                 SENSOR          N      MIN       MAX       MEAN")
             }
@@ -34,7 +34,7 @@ extension CtlCommand {
                 begin(h)
             }, part: { part in
                 for r in part.readings ?? [] {
-                    if ctx.json { Swift.print((rows == 0 ? "" : ",") + (try JSONValue(encoding: r)).serialized, terminator: "") }
+                    if ctx.json { raw((rows == 0 ? "" : ",") + (try JSONValue(encoding: r)).serialized, terminator: "") }
                     else if csv { print(CSV.line([r.at, r.sensor, CSV.number(r.celsius), CSV.number(r.humidity)])) }
                     else {
                         // Outside 2–8 °C is marked, so a night at 11 °C stands out of a screen of readings.
@@ -44,7 +44,7 @@ extension CtlCommand {
                     rows += 1
                 }
                 for b in part.buckets ?? [] {
-                    if ctx.json { Swift.print((rows == 0 ? "" : ",") + (try JSONValue(encoding: b)).serialized, terminator: "") }
+                    if ctx.json { raw((rows == 0 ? "" : ",") + (try JSONValue(encoding: b)).serialized, terminator: "") }
                     else if csv { print(CSV.line([b.from, b.sensor, String(b.count), CSV.number(b.minC), CSV.number(b.maxC), CSV.number(b.meanC)])) }
                     else {
                         print(PeopleTime.local(b.from) + "  " + b.sensor.padding(14) + "  " + String(b.count).padding(5) + "  " + "\(b.minC) °C".padding(8)
@@ -62,12 +62,12 @@ extension CtlCommand {
             if ctx.json {
                 var rest: [String: JSONValue] = ["since": .string(h.since), "summary": try JSONValue(encoding: summary)]
                 if let e = h.every { rest["every"] = .string(e); rest["fridge"] = .string(h.fridge) }
-                Swift.print("]," + String(JSONValue.object(rest).serialized.dropFirst()))
+                raw("]," + String(JSONValue.object(rest).serialized.dropFirst()))
             } else if !csv {
                 if rows == 0 { print("no readings since \(PeopleTime.local(h.since))") }
                 if summary.count > 0 {
                     print("")
-                    print("\(summary.count) readings since \(PeopleTime.local(h.since)): min \(summary.minC ?? 0) °C, max \(summary.maxC ?? 0) °C, mean \(summary.meanC ?? 0) °C, MKT \(summary.mktC ?? 0) °C")
+                    print(hanging("", "\(summary.count) readings since \(PeopleTime.local(h.since)): min \(summary.minC ?? 0) °C, max \(summary.maxC ?? 0) °C, mean \(summary.meanC ?? 0) °C, MKT \(summary.mktC ?? 0) °C"))
                 }
                 print(PeopleTime.zoneLine)
             }
@@ -95,14 +95,14 @@ extension CtlCommand {
                      rows.map { cells($0) { $0 } })
             return
         }
-        var t = Table(header)
-        for r in rows { t.add(cells(r, time: PeopleTime.local)) }
+        var t = Table(header, wrap: ["CAUSE", "RULE"], optional: ["°C·MIN", "RULE", "SENSOR"])
+        for r in rows { t.add(cells(r, time: PeopleTime.brief)) }
         print(t.rows.isEmpty ? "no excursions" : t.text + "\n" + PeopleTime.zoneLine)
     }
 
     /// A whole table as CSV (the byte-order mark first), RFC 3339 UTC times as in the record.
     static func printCSV(_ header: [String], _ rows: [[String]]) {
-        Swift.print(CSV.byteOrderMark + CSV.line(header))
+        raw(CSV.byteOrderMark + CSV.line(header))
         for r in rows { print(CSV.line(r)) }
     }
 
@@ -120,7 +120,7 @@ extension CtlCommand {
             while let line = try client.readLine() {
                 if ctx.json { print(String(decoding: line, as: UTF8.self)); fflush(nil); continue }
                 guard let w = try? JSONDecoder().decode(WatchLine.self, from: Data(line)) else { continue }
-                print(describe(w.event))
+                raw(describe(w.event))
                 fflush(nil)
             }
             printError("coldchainctl: the daemon closed the stream")
@@ -131,66 +131,111 @@ extension CtlCommand {
         }
     }
 
-    /// One line per event for a person watching.
+    /// One line per event for a person watching: the local time, the verdict or state first (coloured at a
+    /// terminal), then what it concerns; wrapped under itself to fit 80 columns. A scan was 6–8 lines of JSON
+    /// with the verdict last.
     static func describe(_ e: WatchEvent) -> String {
-        var text: String
+        var (state, paint, text) = headline(e)
+        if !e.recorded { state = "NOT RECORDED (\(e.error ?? "ledger error")): " + state; paint = .red }
+        // Escaped here, not when printed: the colour added below must reach the terminal (the caller prints raw).
+        state = state.escapedForTerminal
+        text = text.escapedForTerminal
+        let time = PeopleTime.brief(e.at)
+        let lead = time + "  "
+        let width = Presentation.current.width ?? Int.max
+        let room = width == Int.max ? width : max(20, width - lead.displayWidth - 2)
+        let lines = text.isEmpty ? [""] : Table.wrap(text, width: room, taken: state.displayWidth)
+        let indent = String(repeating: " ", count: lead.displayWidth + 2)
+        // Escape codes take no columns: the state is painted after the wrapping.
+        var out = lead + (paint.map { $0(state) } ?? state) + (lines[0].isEmpty ? "" : "  " + lines[0])
+        for l in lines.dropFirst() { out += "\n" + indent + l }
+        return out
+    }
+
+    /// The state or verdict, its colour, and the rest of an event's line.
+    static func headline(_ e: WatchEvent) -> (String, Paint?, String) {
+        func since(_ d: Date) -> String { PeopleTime.brief(d) }
+        func since(_ d: String) -> String { PeopleTime.brief(d) }
         func excursion(_ x: ExcursionState) -> String {
-            "excursion \(x.id) \(x.fridge)/\(x.sensor) \(x.side.rawValue): min \(x.minC) max \(x.maxC) °C since \(PeopleTime.local(x.start))"
-                + (x.cause.map { ", cause: \($0.rawValue)" } ?? "")
+            "\(x.fridge)/\(x.sensor) \(x.side.rawValue), \(x.minC)–\(x.maxC) °C since \(since(x.start))"
+                + (x.cause.map { ", cause \($0.rawValue)" } ?? "") + " (excursion \(x.id))"
         }
         func power(_ f: PowerFacts) -> String {
             f.source.escapedForTerminal + (f.status.map { " (\($0.escapedForTerminal))" } ?? "")
-                + (f.charge.map { ", charge \($0) %" } ?? "") + (f.runtimeSeconds.map { ", runtime \($0) s" } ?? "")
+                + (f.charge.map { ", charge \($0) %" } ?? "") + (f.runtimeSeconds.map { ", runtime \(DurationText.describe($0))" } ?? "")
         }
         switch e.typed {
-        case .reading(let r)?: text = "\(r.sensor) \(r.celsius) °C" + (r.humidity.map { " \($0) %" } ?? "")
-        case .excursionOpened(let x)?: text = excursion(x.excursion)
-        case .excursionPeak(let x)?: text = excursion(x.excursion)
-        case .excursionClosed(let x)?: text = excursion(x.excursion)
-        case .alarmOpened(let a)?: text = "alarm \(a.alarm) \(a.fridge)/\(a.sensor) \(a.cause.rawValue)"
-        case .alarmAcknowledged(let a)?: text = "alarm \(a.alarm) \(a.fridge)/\(a.sensor) \(a.note)"
-        case .alarmClosed(let a)?: text = "alarm \(a.alarm) \(a.fridge)/\(a.sensor) \(a.reason)"
-        case .powerLost(let p)?: text = "power lost: " + power(p.facts)
-        case .powerRestored(let p)?: text = "power restored after \(DurationText.describe(p.offSeconds)): " + power(p.facts)
-        case .powerBatteryLow(let p)?: text = "BATTERY LOW, the gateway expects to go down: " + power(p.facts)
-        case .powerUnknown(let p)?: text = "power unknown: \(p.source.escapedForTerminal): \(p.error.escapedForTerminal)"
-        case .powerKnown(let p)?: text = "power readable again after \(DurationText.describe(p.unknownSeconds)): " + power(p.facts)
-        case .doorOpened(let d)?: text = "door \(d.input) of \(d.fridge) opened"
-        case .doorClosed(let d)?: text = "door \(d.input) of \(d.fridge) closed after \(DurationText.describe(d.openSeconds))"
-        case .scan(let s)?:
-            text = "scan \(s.scanner) \(s.fridge) \(s.mode.rawValue): \(s.verdict.uppercased())\(s.refused ? " (refused)" : "") "
-                + (s.dose ?? s.code["raw"]?.stringValue ?? "?") + (e.notes?["name"].map { " \($0)" } ?? "")
+        case .reading(let r)?:
+            let out = r.celsius > 8 ? " HIGH" : r.celsius < 2 ? " LOW" : ""
+            return ("\(r.celsius) °C\(out)", out.isEmpty ? nil : .red, r.sensor + (r.humidity.map { ", \($0) %" } ?? ""))
+        case .excursionOpened(let x)?: return ("EXCURSION", .red, excursion(x.excursion))
+        case .excursionPeak(let x)?: return ("excursion peak", .yellow, excursion(x.excursion))
+        case .excursionClosed(let x)?: return ("excursion over", .green, excursion(x.excursion))
+        case .alarmOpened(let a)?: return ("ALARM \(a.alarm)", .red, "\(a.fridge)/\(a.sensor) \(a.cause.rawValue)")
+        case .alarmAcknowledged(let a)?: return ("alarm \(a.alarm) acknowledged", .green, "\(a.fridge)/\(a.sensor): \(a.note)")
+        case .alarmClosed(let a)?: return ("alarm \(a.alarm) closed", .green, "\(a.fridge)/\(a.sensor): \(a.reason)")
+        case .powerLost(let p)?: return ("POWER LOST", .red, power(p.facts))
+        case .powerRestored(let p)?: return ("power back", .green, "after \(DurationText.describe(p.offSeconds)): " + power(p.facts))
+        case .powerBatteryLow(let p)?: return ("BATTERY LOW", .red, "the gateway expects to go down: " + power(p.facts))
+        case .powerUnknown(let p)?: return ("POWER UNKNOWN", .yellow, "\(p.source.escapedForTerminal): \(p.error.escapedForTerminal)")
+        case .powerKnown(let p)?: return ("power readable", .green, "again after \(DurationText.describe(p.unknownSeconds)): " + power(p.facts))
+        case .doorOpened(let d)?: return ("DOOR OPEN", .yellow, "\(d.input) of \(d.fridge)")
+        case .doorClosed(let d)?: return ("door closed", .green, "\(d.input) of \(d.fridge), after \(DurationText.describe(d.openSeconds))")
+        case .scan(let s)?: return scanLine(s, name: e.notes?["name"])
         case .inspectionRecorded(let c)?:
-            text = "\(c.fridge) thermometer \(c.celsius) °C by \(c.by)" + (c.difference.map { " (\($0) °C from probe \(c.probeSensor ?? ""))" } ?? "")
-                + (c.flagged ? " FLAGGED" : "")
-        case .probeFault(let f)?: text = "PROBE FAULT \(f.fridge)/\(f.sensor): \(f.reason)"
-        case .sensorNoData(let n)?: text = "NO DATA from \(n.fridge)/\(n.sensor) since \(PeopleTime.local(n.since))"
-        case .sensorRecovered(let r)?: text = "data again from \(r.fridge)/\(r.sensor) after \(DurationText.describe(r.silentSeconds))"
-        case .gatewayStarted(let g)?: text = "gateway \(g.gateway) started, version \(g.version)"
-        case .gatewayStopped(let g)?: text = "gateway stopped (\(g.reason)) after \(DurationText.describe(g.uptimeSeconds))"
-        case .gatewayGap(let g)?: text = "NOT RECORDING for \(DurationText.describe(g.seconds)) from \(PeopleTime.local(g.from)) (\(g.previousEnd))"
-        case .configLoaded(let c)?: text = "config \(c.file): \(c.fridges.count) fridge(s), \(c.sensors) sensor(s), \(c.scanners) scanner(s)"
-        case .ledgerUnrecorded(let u)?: text = "LEDGER COULD NOT WRITE from \(PeopleTime.local(u.from)) to \(PeopleTime.local(u.to)): \(u.error)"
-        case .holdAdded(let h)?: text = "hold \(h.hold) on \(h.product)" + (h.lot.map { " lot \($0)" } ?? "") + (h.code.map { " code \($0)" } ?? "") + ": \(h.reason) (\(h.source))"
-        case .holdRemoved(let h)?: text = "hold \(h.hold) lifted" + (h.source.map { " (\($0))" } ?? "")
-        case .scannerSwitched(let s)?: text = "scanner \(s.scanner) now" + (s.mode.map { " mode \($0.rawValue)" } ?? "") + (s.fridge.map { " fridge \($0)" } ?? "")
-        case .scannerNoise(let n)?: text = "scanner \(n.scanner): \(n.ended ? "quiet again" : "LINE NOISE, \(n.count) unrecognised codes")"
-        case .backupCompleted(let b)?: text = "backup \(b.full ? "full copy" : "extended") \(b.file) to event \(b.headSeq)"
-        case .backupFailed(let b)?: text = "BACKUP FAILED in \(b.dir): \(b.error)"
-        case .clockBehind(let c)?: text = "CLOCK BEHIND the record by \(DurationText.describe(c.behindSeconds))"
-        case .clockCorrected(let c)?: text = "clock stepped \(c.offsetSeconds >= 0 ? "forward" : "back") \(DurationText.describe(abs(c.offsetSeconds)))"
-        case .clockAhead(let c)?: text = "CLOCK AHEAD of the record by \(DurationText.describe(c.aheadSeconds)), not followed until confirmed"
+            return (c.flagged ? "CHECK FLAGGED" : "check", c.flagged ? .red : nil,
+                    "\(c.fridge) thermometer \(c.celsius) °C by \(c.by)" + (c.difference.map { ", \(abs($0)) °C \($0 >= 0 ? "above" : "below") probe \(c.probeSensor ?? "")" } ?? ""))
+        case .probeFault(let f)?: return ("PROBE FAULT", .red, "\(f.fridge)/\(f.sensor): \(f.reason)")
+        case .sensorNoData(let n)?: return ("NO DATA", .red, "from \(n.fridge)/\(n.sensor) since \(since(n.since))")
+        case .sensorRecovered(let r)?: return ("data again", .green, "from \(r.fridge)/\(r.sensor) after \(DurationText.describe(r.silentSeconds))")
+        case .gatewayStarted(let g)?: return ("started", .green, "gateway \(g.gateway), version \(g.version)")
+        case .gatewayStopped(let g)?: return ("stopped", .yellow, "\(g.reason), after \(DurationText.describe(g.uptimeSeconds))")
+        case .gatewayGap(let g)?: return ("NOT RECORDING", .red, "for \(DurationText.describe(g.seconds)) from \(since(g.from)) (\(g.previousEnd))")
+        case .configLoaded(let c)?: return ("config", nil, "\(c.file): \(c.fridges.count) fridge(s), \(c.sensors) sensor(s), \(c.scanners) scanner(s)")
+        case .ledgerUnrecorded(let u)?: return ("LEDGER COULD NOT WRITE", .red, "from \(since(u.from)) to \(since(u.to)): \(u.error)")
+        case .holdAdded(let h)?:
+            return ("hold \(h.hold)", .yellow, "on \(h.product)" + (h.lot.map { " lot \($0)" } ?? "") + (h.code.map { " code \($0)" } ?? "") + ": \(h.reason) (\(h.source))")
+        case .holdRemoved(let h)?: return ("hold \(h.hold) lifted", .green, h.source.map { "(\($0))" } ?? "")
+        case .scannerSwitched(let s)?:
+            return ("scanner \(s.scanner)", nil, "now" + (s.mode.map { " mode \($0.rawValue)" } ?? "") + (s.fridge.map { " fridge \($0)" } ?? ""))
+        case .scannerNoise(let n)?:
+            return n.ended ? ("scanner quiet", .green, "\(n.scanner): quiet again") : ("LINE NOISE", .yellow, "\(n.scanner): \(n.count) unrecognised codes")
+        case .backupCompleted(let b)?: return ("backup", .green, "\(b.full ? "full copy" : "extended") \(b.file) to event \(b.headSeq)")
+        case .backupFailed(let b)?: return ("BACKUP FAILED", .red, "in \(b.dir): \(b.error)")
+        case .clockBehind(let c)?: return ("CLOCK BEHIND", .red, "the record by \(DurationText.describe(c.behindSeconds))")
+        case .clockCorrected(let c)?: return ("clock stepped", .yellow, "\(c.offsetSeconds >= 0 ? "forward" : "back") \(DurationText.describe(abs(c.offsetSeconds)))")
+        case .clockAhead(let c)?: return ("CLOCK AHEAD", .red, "of the record by \(DurationText.describe(c.aheadSeconds)), not followed until confirmed")
         case .alarmNotified(let n)?:
-            text = "alarm \(n.alarm) \(n.kind.rawValue) to \(n.channel) (\(n.recipient)): " + (n.ok ? "sent" : "FAILED, attempt \(n.attempt)" + (n.error.map { ": \($0)" } ?? ""))
-        case .billReceived(let b)?: text = "bill \(b.bill) from \(b.sender): part \(b.part) of \(b.parts), \(b.lines.count) line(s)"
+            return n.ok ? ("notice sent", .green, "alarm \(n.alarm) \(n.kind.rawValue) to \(n.channel) (\(n.recipient))")
+                : ("NOTICE FAILED", .red, "alarm \(n.alarm) \(n.kind.rawValue) to \(n.channel) (\(n.recipient)), attempt \(n.attempt)" + (n.error.map { ": \($0)" } ?? ""))
+        case .billReceived(let b)?: return ("bill", nil, "\(b.bill) from \(b.sender): part \(b.part) of \(b.parts), \(b.lines.count) line(s)")
         case .billClosed(let b)?:
-            text = "bill \(b.bill) closed\(b.automatic ? " (every line scanned)" : b.by.map { " by \($0)" } ?? ""): \(b.scanned) of \(b.expected) scanned, "
-                + "\(b.missing.count) missing, \(b.unexpected.count) on no bill"
+            return ("bill closed", b.missing.isEmpty && b.unexpected.isEmpty ? .green : .yellow,
+                    "\(b.bill)\(b.automatic ? " (every line scanned)" : b.by.map { " by \($0)" } ?? ""): \(b.scanned) of \(b.expected) scanned, "
+                        + "\(b.missing.count) missing, \(b.unexpected.count) on no bill")
         case .assessmentRecorded(let a)?:
-            text = "excursion \(a.excursion): \(a.doses.count) dose(s) " + (a.decision == .release ? "RELEASED for use" : "TO BE DISCARDED") + " by \(a.by): \(a.note)"
-        default: text = e.body.serialized
+            return (a.decision == .release ? "RELEASED" : "DISCARD", a.decision == .release ? .green : .red,
+                    "excursion \(a.excursion): \(a.doses.count) dose(s) by \(a.by): \(a.note)")
+        default: return (e.type, nil, e.body.serialized)
         }
-        if !e.recorded { text = "NOT RECORDED (\(e.error ?? "ledger error")): " + text }
-        return "\(PeopleTime.local(e.at))  \(e.type.padding(18))  \(text)"
+    }
+
+    /// A scan: the verdict, the product's name, lot and expiry, the fridge and the scanner; for `exposed`, the
+    /// excursions' peak and duration.
+    static func scanLine(_ s: Scan, name: String?) -> (String, Paint?, String) {
+        let verdict = s.refused ? "REFUSED \(s.verdict)" : s.verdict == "ok" ? "OK" : s.verdict.uppercased()
+        var parts: [String] = [s.mode.rawValue]
+        parts.append(name ?? s.product ?? s.dose ?? s.code["raw"]?.stringValue ?? "?")
+        if let lot = s.lot { parts.append("lot \(lot)") }
+        if let expiry = s.expiry { parts.append("exp \(expiry)") }
+        parts.append("\(s.fridge), scanner \(s.scanner)")
+        var text = parts.joined(separator: " · ")
+        if case .array(let list)? = s.detail["excursions"] {
+            for x in list {
+                guard let id = x["id"]?.doubleValue, let peak = x["peak_c"]?.doubleValue, let d = x["duration_s"]?.doubleValue else { continue }
+                text += "; excursion \(Int(id)): peak \(peak) °C for \(DurationText.describe(d))"
+            }
+        }
+        return (verdict, s.refused ? .red : .green, text)
     }
 }

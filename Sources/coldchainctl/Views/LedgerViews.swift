@@ -5,13 +5,13 @@ import Storage
 extension CtlCommand {
     static func renderOutbox(_ r: UplinkStatus) {
         if r.state == .notConfigured {
-            print("no platform is configured: nothing is forwarded, and nothing waits (the ledger keeps every event)")
+            print(hanging("", "no platform is configured: nothing is forwarded, and nothing waits (the ledger keeps every event)"))
             return
         }
         print("state         \(r.state.rawValue)")
         print("pending       \(r.pending ?? 0) events" + (r.oldestPendingAt.map { ", oldest from \(PeopleTime.local($0))" } ?? ""))
         print("last success  \(r.lastSuccess.map(PeopleTime.local) ?? "never")")
-        if let e = r.lastError { print("last error    \(e)") }
+        if let e = r.lastError { print(hanging("last error    ", e)) }
         if let t = r.nextAttempt { print("next attempt  \(PeopleTime.local(t))") }
         print(PeopleTime.zoneLine)
         if r.state == .rejected { print("The platform refused a batch: fix the cause, then `coldchainctl uplink retry`.") }
@@ -53,20 +53,22 @@ extension CtlCommand {
 
     static func renderVerify(_ r: VerifyReport) {
         if let broken = r.brokenAt {
-            print("ledger BROKEN at event \(broken): \(r.reason ?? "")")
+            print(hanging("ledger BROKEN at event \(broken): ", r.reason ?? ""))
             print("\(r.checked) events before it verify.")
         } else {
-            print("internally consistent: \(r.checked) events, head \(r.headSequence) \(r.headHash)")
+            // The hash on a line of its own: with it the line was 110 columns.
+            print("internally consistent: \(r.checked) events")
+            print("head \(r.headSequence) \(r.headHash)")
         }
         for c in r.anchors {
             let where_ = "anchor \(c.anchor.seq) (\(c.anchor.source))"
             switch c.result {
             case .matches: print("\(where_): matches")
-            case .differs: print("\(where_): DIFFERS: the ledger holds \(c.actual ?? "?") there, not \(c.anchor.hash): the record was rewritten after that head was taken")
-            case .missing: print("\(where_): MISSING: the ledger ends at \(r.headSequence): events were cut off its end")
+            case .differs: print(hanging("\(where_): ", "DIFFERS: the ledger holds \(c.actual ?? "?") there, not \(c.anchor.hash): the record was rewritten after that head was taken"))
+            case .missing: print(hanging("\(where_): ", "MISSING: the ledger ends at \(r.headSequence): events were cut off its end"))
             case .unchecked: print("\(where_): not checked (the chain breaks before it)")
             }
         }
-        if r.brokenAt == nil { print("proves: \(r.proves)") }
+        if r.brokenAt == nil { print(hanging("proves: ", r.proves)) }
     }
 }

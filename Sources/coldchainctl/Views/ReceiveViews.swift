@@ -19,7 +19,7 @@ extension CtlCommand {
             printError("coldchainctl: cannot read \(file): \(error)")
             return .failure
         }
-        let year = Calendar.current.component(.year, from: Date())
+        let year = PeopleTime.calendar.day(at: PeopleTime.now).year
         let isJSON = file.lowercased().hasSuffix(".json") || bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }).map { $0 == 0x7B || $0 == 0x5B } == true
         let parsed = isJSON ? DeliveryBill.parse(json: bytes, currentYear: year) : DeliveryBill.parse(csv: bytes, currentYear: year)
         let bills: [DeliveryBill], refused: [Catalogue.Refusal]
@@ -69,7 +69,7 @@ extension CtlCommand {
 
     static func renderBillStatus(_ bills: [BillStatus]) {
         guard !bills.isEmpty else { print("no open bills"); return }
-        var t = Table(["BILL", "SENDER", "DATE", "EXPECTED", "SCANNED", "MISSING", "UNEXPECTED"])
+        var t = Table(["BILL", "SENDER", "DATE", "EXPECTED", "SCANNED", "MISSING", "NO BILL"], wrap: ["SENDER"])
         for b in bills {
             t.add([b.bill, b.sender, b.date, String(b.expected) + (b.partsReceived < b.parts ? " (\(b.partsReceived)/\(b.parts) parts)" : ""),
                    String(b.scanned), String(b.missing), String(b.unexpected)])

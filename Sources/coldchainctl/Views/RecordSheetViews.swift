@@ -9,7 +9,7 @@ extension CtlCommand {
     static func report(_ a: CtlArgs, _ ctx: CtlContext) throws(ExitCode) -> ExitStatus {
         guard a.positional == ["daily"] else { throw usageError("report daily [--month YYYY-MM] [--fridge F] [--format text|csv|html] [--out FILE]") }
         // Without --month, this month (the clinic's local calendar).
-        let today = PeopleTime.calendar.day(at: Date())
+        let today = PeopleTime.calendar.day(at: PeopleTime.now)
         let text = a.value("--month") ?? "\(today.year)-\(today.month < 10 ? "0" : "")\(today.month)"
         let month: MonthArgument
         do { month = try MonthArgument(text) } catch {
@@ -37,7 +37,7 @@ extension CtlCommand {
 
     /// `text` to standard output, or to `path` (written beside it first, then renamed: never half a file).
     static func output(_ text: String, to path: String?) throws(ExitCode) -> ExitStatus {
-        guard let path else { Swift.print(text, terminator: ""); return .ok }
+        guard let path else { raw(text, terminator: ""); return .ok }
         let temp = path + ".part"
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: temp))
@@ -107,8 +107,10 @@ enum SheetText {
 
     static func header(_ sheet: RecordSheet, _ f: FridgeSheet) -> [String] {
         ["\(title.0) / \(title.1)",
-         "单位 Site: \(sheet.site)   网关 Gateway: \(sheet.gateway)   冰箱 Fridge: \(f.name) (\(f.id))   月份 Month: \(sheet.month)",
-         "范围 Range: \(c(f.lowC))–\(c(f.highC)) °C   上午 AM \(sheet.am), 下午 PM \(sheet.pm) (\(sheet.zone))   记录探头 Record probe: \(f.recordSensor)"]
+         "单位 Site: \(sheet.site)   月份 Month: \(sheet.month)",
+         "冰箱 Fridge: \(f.name) (\(f.id))   网关 Gateway: \(sheet.gateway)",
+         "范围 Range: \(c(f.lowC))–\(c(f.highC)) °C   记录探头 Record probe: \(f.recordSensor)",
+         "记录时间 Record times: 上午 AM \(sheet.am), 下午 PM \(sheet.pm) (\(sheet.zone))"]
     }
 
     static func cells(_ d: DaySheet, _ sheet: RecordSheet, _ calendar: ClinicCalendar) -> [String] {
@@ -118,14 +120,31 @@ enum SheetText {
          c(d.minC), c(d.maxC), c(d.meanC), String(d.minutesOutOfRange), events(d, calendar), head(d)]
     }
 
+    /// The sheet in 80 columns: a row per day with the readings and checks (values in °C, as the heading says), and
+    /// the day's events and gaps on the lines beneath it. The ledger head column is for `--wide`.
     static func text(_ sheet: RecordSheet, calendar: ClinicCalendar) -> String {
         var out: [String] = []
         for f in sheet.fridges {
-            out += header(sheet, f)
-            var t = Table(columns.map { "\($0.0) \($0.1)" })
-            for d in f.days { t.add(cells(d, sheet, calendar)) }
+            out += header(sheet, f).flatMap { $0.displayWidth <= 80 ? [$0] : Table.wrap($0, width: 80) }
+            var t = Table(["日期\nDate", "上午\nAM", "核查\ncheck", "下午\nPM", "核查\ncheck", "最低\nMin", "最高\nMax", "平均\nMean",
+                           "超范围\nOut min", "账本\nLedger head"],
+                          wrap: ["核查\ncheck"], optional: ["账本\nLedger head"], minimumWrap: 10)
+            for d in f.days {
+                let day = String(d.date.dropFirst(5))
+                guard started(d, sheet, calendar) else { t.add([day]); continue }
+                let brief = { (r: SheetReading?) in r.map { "\($0.c) \(hm($0.at, calendar))" } ?? "-" }
+                let check = { (l: [SheetCheck], pm: Bool) in
+                    l.isEmpty ? (d.complete || over(d, pm: pm, sheet, calendar) ? "缺 missing" : "")
+                        : l.map { k in "\(k.c) \(hm(k.at, calendar)) \(k.by)" + (k.differenceC.map { k.flagged ? " ⚠Δ\($0)" : " Δ\($0)" } ?? "") }
+                            .joined(separator: "; ")
+                }
+                t.add([day, brief(d.am), check(d.amChecks, false), brief(d.pm), check(d.pmChecks, true), c(d.minC), c(d.maxC), c(d.meanC),
+                       String(d.minutesOutOfRange), head(d)])
+                let notes = events(d, calendar)
+                if !notes.isEmpty { t.note(notes) }
+            }
             out.append(t.text)
-            out.append("账本头 = 当日最后一条记录 (序号:哈希前16位); ledger head = the day's last event (seq:first 16 hex digits of its hash): coldchainctl verify --anchor")
+            out += Table.wrap("账本头 = 当日最后一条记录 (序号:哈希前16位); ledger head = the day's last event (seq:first 16 hex digits of its hash)", width: 80)
             out.append("")
         }
         return out.joined(separator: "\n") + "\n"

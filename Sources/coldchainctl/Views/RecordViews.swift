@@ -26,7 +26,7 @@ extension CtlCommand {
             print("DIFFERS from probe \(sensor.escapedForTerminal) (\(probe) °C\(at)) by \(abs(difference)) °C (the thermometer reads \(difference < 0 ? "lower" : "higher")), more than \(InspectionRecorded.tolerance) °C: "
                   + "flagged in the record; check the thermometer and the probe")
         } else {
-            print("agrees with probe \(sensor.escapedForTerminal) (\(probe) °C\(at)) within \(InspectionRecorded.tolerance) °C (difference \(difference) °C)")
+            print("agrees with probe \(sensor.escapedForTerminal) (\(probe) °C\(at)) within \(InspectionRecorded.tolerance) °C (the thermometer reads \(abs(difference)) °C \(difference < 0 ? "lower" : "higher"))")
         }
     }
 }

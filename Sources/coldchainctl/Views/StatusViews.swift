@@ -8,7 +8,7 @@ extension CtlCommand {
         for p in s.problems { print(hanging("!! ", p)) }
         if !s.problems.isEmpty { print("") }
         field("gateway", "\(s.gateway.id) — \(s.gateway.site)")
-        field("version", "\(s.version) (pid \(s.pid)), up \(DurationText.describe(s.uptimeSeconds)) since \(PeopleTime.local(s.startedAt)) (\(PeopleTime.calendar.zoneName(at: Date())))")
+        field("version", "\(s.version) (pid \(s.pid)), up \(DurationText.describe(s.uptimeSeconds)) since \(PeopleTime.local(s.startedAt)) (\(PeopleTime.calendar.zoneName(at: PeopleTime.now)))")
         field("ledger", "\(s.ledger.path): \(s.ledger.headSeq) events, \(ByteSize.text(Double(s.ledger.sizeBytes)))")
         if let c = s.clock {
             field("clock", "\(c.summary)" + (c.behind ? ": system \(PeopleTime.local(c.system)), record \(PeopleTime.local(c.recorded))" : ""))
@@ -36,15 +36,46 @@ extension CtlCommand {
         }
         print("")
         printFridgeTable(s.fridges)
-        var b = Table(["BUS", "ENDPOINT", "LINK", "ERRORS", "BACKED OFF", "LAST ERROR"])
+        var b = Table(["BUS", "ENDPOINT", "LINK", "ERRORS", "BACKED OFF", "LAST ERROR"], wrap: ["LAST ERROR", "ENDPOINT", "BACKED OFF"])
         for bus in s.buses {
             b.add([bus.id, bus.endpoint, bus.connected ? "up" : "down", String(bus.errors), bus.backedOff.joined(separator: ","), bus.lastError ?? ""])
         }
         if !b.rows.isEmpty { print(""); print(b.text) }
+        if let scanners = s.scannerStates, !scanners.isEmpty { print(""); print(scannerTable(scanners)) }
         print("")
         print(s.alarms.isEmpty ? "no open alarms" : hanging("open alarms: ", s.alarms.map { a in
             "\(a.id) (\(a.fridge == "*" ? "all fridges" : a.fridge) \(a.cause.rawValue)\(a.acknowledged ? ", acknowledged" : ""))"
         }.joined(separator: "; ")))
+        if let r = s.recent { print(recentLines(r)) }
+        print(PeopleTime.zoneLine)
+    }
+
+    /// Scanners: mode and fridge now, the link, the last scan since the daemon started.
+    static func scannerTable(_ scanners: [ScannerStatus]) -> String {
+        var t = Table(["SCANNER", "MODE", "FRIDGE", "LINK", "LAST SCAN"], wrap: ["LAST SCAN", "LINK"])
+        for x in scanners {
+            let link = x.up ? "up" : "DOWN" + (x.error.map { ": \($0)" } ?? "")
+            let last = x.lastScan.map { "\(PeopleTime.brief($0.at)) \($0.refused ? "REFUSED " : "")\($0.verdict)" } ?? "none since start"
+            t.add([x.id, x.mode.rawValue, x.fridge, link, last])
+        }
+        return t.text
+    }
+
+    /// The last day's excursions and alarms, closed ones too.
+    static func recentLines(_ r: RecentHistory) -> String {
+        guard !r.excursions.isEmpty || !r.alarms.isEmpty else { return "no excursions or alarms in the last \(r.hours) hours" }
+        var t = Table(["LAST \(r.hours) H", "FRIDGE", "WHAT", "FROM", "TO", "DETAIL"], wrap: ["DETAIL", "WHAT"])
+        for x in r.excursions {
+            let e = x.excursion
+            t.add(["excursion \(e.id)", e.fridge, "\(e.side.rawValue) \(e.side == .high ? e.maxC : e.minC) °C", PeopleTime.brief(RFC3339.format(e.start)),
+                   x.end.map(PeopleTime.brief) ?? "open", DurationText.describe(x.durationSeconds) + (e.cause.map { ", cause \($0.rawValue)" } ?? "")])
+        }
+        for a in r.alarms {
+            let handled = a.acknowledgedAt.map { "acknowledged " + PeopleTime.brief($0) + (a.note.map { ": \($0)" } ?? "") } ?? "NOT ACKNOWLEDGED"
+            t.add(["alarm \(a.id)", a.fridge == "*" ? "all" : a.fridge, a.cause.rawValue, PeopleTime.brief(a.openedAt),
+                   a.closedAt.map(PeopleTime.brief) ?? "open", handled])
+        }
+        return "\n" + t.text
     }
 
     /// `key` padded to 10 columns and `value` wrapped to the rest of 80, its further lines under the value.
@@ -55,7 +86,7 @@ extension CtlCommand {
     /// `lead` then `text` wrapped at spaces to 80 display columns, further lines indented by the lead's width.
     static func hanging(_ lead: String, _ text: String) -> String {
         let indent = lead.displayWidth
-        let lines = wrap(text, width: 80 - indent)
+        let lines = Table.wrap(text, width: 80 - indent)
         return ([lead + lines[0]] + lines.dropFirst().map { String(repeating: " ", count: indent) + $0 }).joined(separator: "\n")
     }
 
@@ -82,9 +113,9 @@ extension CtlCommand {
     }
 
     static func printFridgeTable(_ fridges: [FridgeStatus]) {
-        var t = Table(["FRIDGE", "NAME", "STATE", "TEMP", "AT", "RULE", "ALARMS"])
+        var t = Table(["FRIDGE", "NAME", "STATE", "TEMP", "AT", "RULE", "ALARMS"], wrap: ["NAME", "RULE", "ALARMS"], optional: ["RULE"])
         for f in fridges {
-            t.add([f.id, f.name, f.state.rawValue, f.celsius.map { "\($0) °C" } ?? "-", f.at.map(PeopleTime.local) ?? "-", f.alarmRule,
+            t.add([f.id, f.name, f.shownState, f.celsius.map { "\($0) °C" } ?? "-", f.at.map(PeopleTime.brief) ?? "-", f.alarmRule,
                    f.alarms.map { String($0.id) }.joined(separator: ",")])
         }
         print(t.rows.isEmpty ? "no fridges configured" : t.text)
@@ -92,10 +123,10 @@ extension CtlCommand {
 
     static func renderFridges(_ fridges: [FridgeStatus]) {
         printFridgeTable(fridges)
-        var s = Table(["SENSOR", "FRIDGE", "STATE", "TEMP", "HUMIDITY", "AT", "BUS/UNIT", "FAULT"])
+        var s = Table(["SENSOR", "FRIDGE", "STATE", "TEMP", "HUMIDITY", "AT", "BUS/UNIT", "FAULT"], wrap: ["FAULT"], optional: ["HUMIDITY"])
         for f in fridges {
             for x in f.sensors {
-                s.add([x.id, f.id, x.state.rawValue, x.celsius.map { "\($0) °C" } ?? "-", x.humidity.map { "\($0) %" } ?? "-", x.at.map(PeopleTime.local) ?? "-",
+                s.add([x.id, f.id, x.shownState, x.celsius.map { "\($0) °C" } ?? "-", x.humidity.map { "\($0) %" } ?? "-", x.at.map(PeopleTime.brief) ?? "-",
                        "\(x.bus)/\(x.unit)", x.fault ?? ""])
             }
         }

@@ -10,8 +10,8 @@ extension CtlCommand {
             return [time(r.at), s.scanner, s.fridge, s.mode.rawValue, s.verdict, s.dose ?? s.code["raw"]?.stringValue ?? "", r.notes["name"] ?? ""]
         }
         if a.has("--csv") { return printCSV(["at", "scanner", "fridge", "mode", "verdict", "dose_or_code", "name"], rows.map { cells($0) { $0 } }) }
-        var t = Table(["TIME", "SCANNER", "FRIDGE", "MODE", "VERDICT", "DOSE / CODE", "NAME"])
-        for r in rows { t.add(cells(r, PeopleTime.local)) }
+        var t = Table(["TIME", "SCANNER", "FRIDGE", "MODE", "VERDICT", "DOSE / CODE", "NAME"], wrap: ["NAME"], optional: ["SCANNER"])
+        for r in rows { t.add(cells(r, PeopleTime.brief)) }
         print(t.rows.isEmpty ? "no scans yet" : t.text + "\n" + PeopleTime.zoneLine)
     }
 
@@ -21,7 +21,7 @@ extension CtlCommand {
                             groups.map { [$0.expiry ?? "", $0.fridge, $0.product, $0.name ?? "", $0.lot ?? "", String($0.count),
                                           ($0.exposed ?? []).map(String.init).joined(separator: " "), ($0.discard ?? []).map(String.init).joined(separator: " ")] })
         }
-        var t = Table(["EXPIRY", "FRIDGE", "NAME", "PRODUCT", "LOT", "DOSES", "EXPOSED"])
+        var t = Table(["EXPIRY", "FRIDGE", "NAME", "PRODUCT", "LOT", "DOSES", "EXPOSED"], wrap: ["NAME", "EXPOSED", "LOT"])
         for g in groups {
             let exposed = (g.exposed ?? []).map { "excursion \($0): decide" } + (g.discard ?? []).map { "excursion \($0): DISCARD" }
             t.add([g.expiry ?? "-", g.fridge, g.name ?? "-", g.product, g.lot ?? "-", String(g.count), exposed.isEmpty ? "" : "EXPOSED " + exposed.joined(separator: ", ")])
@@ -43,7 +43,7 @@ extension CtlCommand {
     }
 
     static func renderHolds(_ holds: [Hold]) {
-        var t = Table(["ID", "PRODUCT", "LOT", "CODE", "SOURCE", "REASON"])
+        var t = Table(["ID", "PRODUCT", "LOT", "CODE", "SOURCE", "REASON"], wrap: ["REASON", "CODE", "SOURCE"])
         for h in holds { t.add([String(h.id), h.product, h.lot ?? "-", h.code ?? "-", h.source, h.reason]) }
         print(t.rows.isEmpty ? "no holds" : t.text)
     }
@@ -51,7 +51,7 @@ extension CtlCommand {
     /// Parses locally: a technician tests a scanner even when the daemon is down.
     static func decode(_ code: String, _ ctx: CtlContext) -> ExitStatus {
         // The clinic's year, as the daemon judges it (the century of a two-digit expiry year depends on it).
-        let year = ClinicCalendar(offset: LocalTime.utcOffset).day(at: Date()).year
+        let year = PeopleTime.calendar.day(at: PeopleTime.now).year
         let scan = TraceCodeParser.parse(Array(withFNC1(code).utf8), currentYear: year)
         if ctx.json { print(scan.json.serialized) } else { scan.description.forEach { print($0) } }
         if case .unrecognised = scan.code { return .failure }

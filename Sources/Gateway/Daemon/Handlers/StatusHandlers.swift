@@ -5,11 +5,15 @@ import POSIX
 import Storage
 
 extension Commands.Status: Handled {
-    static func handle(_ a: NoArguments, _ c: CommandContext) async throws -> ControlReply { try reply(c.daemon.status()) }
+    static func handle(_ a: NoArguments, _ c: CommandContext) async throws -> ControlReply {
+        var status = c.daemon.status()
+        status.recent = await c.daemon.recentHistory()
+        return try reply(status)
+    }
 }
 
 extension Commands.Fridges: Handled {
-    static func handle(_ a: NoArguments, _ c: CommandContext) async throws -> ControlReply { try reply(c.daemon.hub.fridgeStatus()) }
+    static func handle(_ a: NoArguments, _ c: CommandContext) async throws -> ControlReply { try reply(c.daemon.hub.fridgeStatus(now: c.daemon.clock.now())) }
 }
 
 extension Commands.Watch: Handled {
