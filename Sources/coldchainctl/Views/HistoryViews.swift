@@ -115,7 +115,8 @@ extension CtlCommand {
         }
         do {
             guard case .ok = try client.call(Commands.Watch.request) else { return .failure }
-            if !ctx.json { print("watching \(ctx.socket) (Ctrl-C to stop); \(PeopleTime.zoneLine)") }
+            // (Not the socket's path: a long one wrapped the first line.)
+            if !ctx.json { raw("watching \(Paint.bold("coldchaind")) (Ctrl-C to stop); \(PeopleTime.zoneLine)") }
             fflush(nil)
             while let line = try client.readLine() {
                 if ctx.json { print(String(decoding: line, as: UTF8.self)); fflush(nil); continue }
