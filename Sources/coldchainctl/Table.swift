@@ -16,7 +16,7 @@ struct Table {
     /// The narrowest a wrapping column goes (or its title, if wider).
     var minimumWrap: Int
     /// Lines under a row, across the table from its second column: a record sheet day's events.
-    var notes: [Int: String] = [:]
+    var notes: [Int: [String]] = [:]
 
     init(_ header: [String], wrap: [String] = [], optional: [String] = [], minimumWrap: Int = 12) {
         self.header = header
@@ -29,10 +29,10 @@ struct Table {
     /// newline in a cell must not forge a row, an escape sequence must not reach the terminal).
     mutating func add(_ row: [String]) { rows.append(row.map(\.escapedForTerminal)) }
 
-    /// A line of text under the last row added, wrapped across the table.
+    /// A line of text under the last row added (after any before it), wrapped across the table.
     mutating func note(_ text: String) {
         guard !rows.isEmpty else { return }
-        notes[rows.count - 1] = text.escapedForTerminal
+        notes[rows.count - 1, default: []].append(text.escapedForTerminal)
     }
 
     var text: String { render(width: Presentation.current.width) }
@@ -84,10 +84,10 @@ struct Table {
                 while line.hasSuffix(" ") { line.removeLast() }
                 lines.append(line)
             }
-            if r > 0, let note = notes[r - 1], let first = columns.first {
+            if r > 0, let first = columns.first {
                 let indent = natural[first] + 2
                 let room = max(20, (width ?? max(80, total(columns, natural))) - indent)
-                lines += Self.wrap(note, width: room).map { String(repeating: " ", count: indent) + $0 }
+                for note in notes[r - 1] ?? [] { lines += Self.wrap(note, width: room).map { String(repeating: " ", count: indent) + $0 } }
             }
         }
         if !left.isEmpty {

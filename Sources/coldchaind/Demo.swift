@@ -63,7 +63,7 @@ enum Demo {
               \(ctl) --socket \(c.control.socket) status
               \(ctl) --socket \(c.control.socket) watch
               \(ctl) --socket \(c.control.socket) excursions
-              \(ctl) --socket \(c.control.socket) ack 1 --note "door closed, vaccines quarantined"
+              \(ctl) --socket \(c.control.socket) ack 1 --by 王丽 --note "door closed, vaccines quarantined"
               \(ctl) --socket \(c.control.socket) readings F2 --since 10m
               \(ctl) --socket \(c.control.socket) verify
             Stop with Ctrl-C; run again and the ledger carries on (with a gap event for the time it was down).

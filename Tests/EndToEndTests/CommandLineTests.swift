@@ -95,6 +95,7 @@ import TestSupport
             (["hold", "remove", "x"], "hold remove ID"),
             (["uplink"], "coldchainctl: uplink retry"),
             (["ack", "1"], "ack needs --note TEXT"),
+            (["ack", "1", "--note", "door shut"], "ack needs --by NAME"),
             (["scans", "--limit", "lots"], "limit: 'lots' is not a whole number from 1 to 10000"),
             (["scans", "--limit", "0"], "limit: '0' is not a whole number from 1 to 10000"),
             (["readings", "F1", "--since", "800000d"], "since: 800000d is out of range"),
@@ -121,7 +122,7 @@ import TestSupport
         let one = try run("coldchainctl", ["help", "receive"])
         #expect(one.status == 0 && one.out.contains("receive import FILE") && one.out.contains("receive close BILL") && !one.out.contains("status  "))
         let r = try run("coldchainctl", ["--socket", "/tmp/no-such-dir/control.sock", "ack", "1"])
-        #expect(r.status == 64 && r.err.contains("usage: coldchainctl ack ALARM --note TEXT") && r.err.contains("coldchainctl help ack"), "\(r.err)")
+        #expect(r.status == 64 && r.err.contains("usage: coldchainctl ack ALARM --by NAME --note TEXT") && r.err.contains("coldchainctl help ack"), "\(r.err)")
         #expect(r.err.split(separator: "\n").count == 3, "\(r.err)")
     }
 

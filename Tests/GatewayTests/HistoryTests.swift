@@ -69,6 +69,9 @@ import TestSupport
             return (reply, rows, header)
         }
         guard case .ok = bucketReply, let start = bucketHeader.flatMap({ RFC3339.parse($0.since) }) else { Issue.record("\(bucketReply)"); return }
+        // On the hour (the clinic's clock; UTC here, whose hours are any whole-hour zone's), not at the minute the
+        // window happened to start.
+        #expect(Int(start.timeIntervalSince1970) % 3600 == 0, "\(start)")
         var expected: [Int: [Double]] = [:]
         for (t, c) in points where t >= start { expected[Int(((t.timeIntervalSince(start)) * 1000).rounded() / 3_600_000), default: []].append(c) }
         #expect(bucketRows.count == expected.count)

@@ -13,11 +13,13 @@ import TestSupport
     @Test func theSheetExportsAndPrintsAndTheChartRenders() async throws {
         let dir = TempDir("cc-sheet")
         dir.write("devices/generic-int16-x10.json5", genericProfile)
-        let config = try ConfigLoader.load(path: dir.write("coldchaind.json5", validConfig)).get().0
+        // The fridge's model and place, as an inspector wants them on the sheet.
+        let configText = validConfig.replacingOccurrences(of: #"name: "Fridge 1","#, with: #"name: "接种台冰箱", model: "海尔 HYC-310", location: "预防接种门诊二楼","#)
+        let config = try ConfigLoader.load(path: dir.write("coldchaind.json5", configText)).get().0
         let seeded = try Ledger(path: config.storage.path)
         _ = try RecordSheetTests.month(seeded)
         seeded.close()
-        let d = try InProcessDaemon(dir: dir)
+        let d = try InProcessDaemon(dir: dir, configText: configText)
         try await d.waitReady()
         let socket = ["--socket", d.config.control.socket]
 
@@ -47,9 +49,20 @@ import TestSupport
         #expect(printed.status == 0, "\(printed.output)")
         let pages = try await offPool { shell("python3 -c \"import re; print(len(re.findall(rb'/Type\\s*/Page[^s]', open('\(pdf)','rb').read())))\"") }
         #expect(pages.output.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "A4 pages: \(pages.output)")
+        // The printed text, as pdftotext (poppler) reads it back: Chinese first, a person for each acknowledgement,
+        // the probe fault, the fridge's model and place, the ledger head without a command line.
+        let read = try await offPool { shell("pdftotext -layout \(pdf) - 2>&1") }
+        let printedText = read.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for expected in ["冷链设备温度记录表", "接种台冰箱", "海尔 HYC-310", "预防接种门诊二楼", "由 王丽 确认", "acknowledged by", "探头 F1-air 故障",
+                         "超温 1", "账本头"] {
+            #expect(printedText.contains(expected), "'\(expected)' not in the printed sheet: \(read.output.prefix(3000))")
+        }
+        #expect(!printedText.contains("coldchainctl") && !printedText.contains("uid 1000"), "\(read.output.prefix(3000))")
         let shot = try await offPool { shell("\(chromium) --screenshot=\(png) --window-size=900,1273 file://\(html) 2>&1") }
         #expect(shot.status == 0, "\(shot.output)")
         let ink = try await offPool { shell("python3 \(packageRoot())/Tests/Interop/png_ink.py \(png)") }
+        // Kept for a person to look at: .build/artefacts/record-sheet.pdf and .png.
+        _ = try await offPool { shell("mkdir -p \(packageRoot())/.build/artefacts && cp \(pdf) \(packageRoot())/.build/artefacts/record-sheet.pdf && cp \(png) \(packageRoot())/.build/artefacts/record-sheet.png") }
         let inked = Int(ink.output.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
         #expect(inked > 10_000, "the rendered sheet is blank: \(ink.output)")
 

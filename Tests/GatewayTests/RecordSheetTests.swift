@@ -43,13 +43,18 @@ import TestSupport
                     add(AlarmNotified(alarm: 1, level: 0, kind: .opened, channel: "county", recipient: "137****0003", ok: false, error: "x", attempt: 1), t)
                 }
                 if day == 10 && (h, m) == (12, 10) {
-                    add(AlarmAcknowledged(alarm: 1, fridge: "F1", sensor: "F1-air", note: "door closed, doses quarantined", uid: 1000), t)
+                    add(AlarmAcknowledged(alarm: 1, fridge: "F1", sensor: "F1-air", note: "door closed, doses quarantined", uid: 1000, by: "王丽"), t)
                 }
                 if day == 10 && (h, m) == (12, 20) {
                     let x = ExcursionState(id: 1, fridge: "F1", sensor: "F1-air", side: .high, rule: "gsp-high", limitC: 8, start: local(10, 12, 0),
                                            minC: 10, maxC: 10, degreeMinutes: 40)
                     add(ExcursionClosed(x, end: t, durationSeconds: 1200), t)
                     add(AlarmClosed(alarm: 1, fridge: "F1", sensor: "F1-air", reason: "back in range"), t)
+                }
+                // The 12th: the probe faulty from 09:02 until the 09:05 reading.
+                if day == 12 && (h, m) == (9, 0) {
+                    add(ProbeFault(sensor: "F1-air", fridge: "F1", reason: "raw value -32768 means probe fault"), t.addingTimeInterval(120))
+                    add(ProbeFault(sensor: "F1-air", fridge: "F1", reason: "raw value -32768 means probe fault"), t.addingTimeInterval(180))
                 }
                 // The 25th: a UPS cut 03:00–03:40 (every fridge), another fridge's mains input, F1's door 10:00–10:07.
                 if day == 25 && (h, m) == (3, 0) {

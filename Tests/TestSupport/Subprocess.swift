@@ -26,10 +26,16 @@ public final class Subprocess: @unchecked Sendable {
         stderrPath = outputDir + "/\(tag).err"
         _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        let out = FileHandle(forWritingAtPath: stdoutPath), err = FileHandle(forWritingAtPath: stderrPath)
+        process.standardOutput = out
+        process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        // The child has its own copies: the parent's are closed now, not when Foundation lets go of the Process.
+        // They were kept: 700 open files by the end of a run, and libmodbus's select() aborts on a descriptor
+        // past FD_SETSIZE (1024), which a loaded run reached.
+        try? out?.close()
+        try? err?.close()
     }
 
     public var pid: Int32 { process.processIdentifier }

@@ -61,8 +61,9 @@ import TestSupport
         try expectRendered("verify", Commands.Verify.self, golden: "verify") { CtlCommand.renderVerify($0) }
     }
 
+    /// (The sheet is cut in the daemon's zone, UTC here: rendered in it.)
     @Test func recordSheetText() throws {
-        try expectRendered("report-daily", Commands.Report.self, golden: "report-daily") { CtlCommand.raw(SheetText.text($0, calendar: .fixed(hours: 8)), terminator: "") }
+        try expectRendered("report-daily", Commands.Report.self, golden: "report-daily") { CtlCommand.raw(SheetText.text($0, calendar: .utc), terminator: "") }
     }
 
     @Test func help() {
@@ -78,5 +79,20 @@ import TestSupport
         for line in text.split(separator: "\n") { #expect(String(line).displayWidth <= 40, "\(line)") }
         #expect(text.split(separator: "\n").count == 4, "\(text)")   // the title and 100 columns in 36-column lines
         #expect(text.replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: " ", with: "").contains(String(repeating: "冷", count: 50)))
+    }
+}
+
+/// A morning or afternoon record far from its time is marked and said, once its half-day is over.
+@Suite struct SheetNoteTests {
+    @Test func aRecordFarFromItsTimeIsNoted() {
+        let day = DaySheet(date: "2026-11-04", am: SheetReading(at: "2026-11-04T02:05:00.000Z", c: 5.1),
+                           pm: SheetReading(at: "2026-11-04T08:35:00.000Z", c: 5.2), readings: 10, complete: true)
+        let sheet = RecordSheet(gateway: "gw", site: "站", month: "2026-11", zone: "UTC+08:00", am: "08:30", pm: "16:30",
+                                generatedAt: "2026-11-05T00:00:00.000Z", fridges: [])
+        let notes = SheetText.notes(day, sheet, .fixed(hours: 8))
+        #expect(notes.map(\.zh) == ["上午记录取自 10:05，距 08:30 1小时35分（当时无更近的读数）"], "\(notes)")
+        #expect(notes.map(\.en) == ["AM record taken at 10:05, 1h35m from 08:30 (no nearer reading)"])
+        #expect(SheetText.record(day.am, target: "08:30", day: day, sheet, .fixed(hours: 8), unit: false) == "5.1 10:05*")
+        #expect(SheetText.record(day.pm, target: "16:30", day: day, sheet, .fixed(hours: 8), unit: false) == "5.2 16:35")
     }
 }

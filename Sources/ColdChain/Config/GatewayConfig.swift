@@ -81,6 +81,9 @@ public struct GatewayConfig: Sendable {
     public struct Fridge: Sendable, Equatable {
         public var id: String
         public var name: String
+        /// Make and model, and where it stands: printed on the record sheet for the inspector.
+        public var model: String? = nil
+        public var location: String? = nil
         public var alarm: AlarmRules
         public var sensors: [Sensor]
         public var alarmOutput: AlarmOutput?
@@ -389,7 +392,7 @@ extension GatewayConfig {
         var seenSensors: [String: String] = [:]
         var fridges: [Fridge] = []
         for n in top.array("fridges") {
-            guard let f = n.object(allowed: ["id", "name", "alarm", "sensors", "alarm_output"]) else { continue }
+            guard let f = n.object(allowed: ["id", "name", "model", "location", "alarm", "sensors", "alarm_output"]) else { continue }
             let id = uniqueID(f, seen: &seenFridges, what: "fridge")
             let name = f.string("name", required: false) ?? id
             var rules: AlarmRules?
@@ -421,7 +424,8 @@ extension GatewayConfig {
             }
             let output = decodeOutput(f, "alarm_output", busIDs: busIDs)
             if let id, let name, let rules {
-                fridges.append(Fridge(id: id, name: name, alarm: rules, sensors: sensors, alarmOutput: output))
+                fridges.append(Fridge(id: id, name: name, model: f.string("model", required: false), location: f.string("location", required: false),
+                                      alarm: rules, sensors: sensors, alarmOutput: output))
             }
         }
         return fridges

@@ -220,16 +220,22 @@ public struct AlarmAcknowledged: EventBody {
     public var sensor: String
     public var note: String
     public var uid: Int
-    public init(alarm: Int, fridge: String, sensor: String, note: String, uid: Int) {
-        self.alarm = alarm; self.fridge = fridge; self.sensor = sensor; self.note = note; self.uid = uid
+    /// Who acknowledged, by name (`ack --by`; else the account of `uid`): the record sheet shows a person, not a
+    /// uid. Absent in events before it.
+    public var by: String?
+    public init(alarm: Int, fridge: String, sensor: String, note: String, uid: Int, by: String? = nil) {
+        self.alarm = alarm; self.fridge = fridge; self.sensor = sensor; self.note = note; self.uid = uid; self.by = by
     }
     public var json: JSONValue {
-        ["alarm": .number(Double(alarm)), "fridge": .string(fridge), "sensor": .string(sensor), "note": .string(note), "uid": .number(Double(uid))]
+        var o: [String: JSONValue] = ["alarm": .number(Double(alarm)), "fridge": .string(fridge), "sensor": .string(sensor), "note": .string(note),
+                                      "uid": .number(Double(uid))]
+        if let by { o["by"] = .string(by) }
+        return .object(o)
     }
     public init(json: JSONValue) throws(EventBodyError) {
         let r = try BodyReader(json, Self.type)
         self.init(alarm: try r.int("alarm"), fridge: try r.string("fridge"), sensor: try r.string("sensor"), note: try r.string("note"),
-                  uid: try r.int("uid"))
+                  uid: try r.int("uid"), by: try r.optionalString("by"))
     }
 }
 

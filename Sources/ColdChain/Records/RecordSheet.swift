@@ -36,11 +36,16 @@ public struct FridgeSheet: Codable, Sendable, Equatable {
     public var days: [DaySheet]
     /// The month's curve for the printed chart.
     public var chart: ChartData?
+    /// The fridge's make and model and where it stands (config `model`, `location`), for the inspector.
+    public var model: String?
+    public var location: String?
 
-    enum CodingKeys: String, CodingKey { case id, name, days, chart, lowC = "low_c", highC = "high_c", recordSensor = "record_sensor" }
+    enum CodingKeys: String, CodingKey { case id, name, days, chart, model, location, lowC = "low_c", highC = "high_c", recordSensor = "record_sensor" }
 
-    public init(id: String, name: String, lowC: Double?, highC: Double?, recordSensor: String, days: [DaySheet], chart: ChartData? = nil) {
+    public init(id: String, name: String, lowC: Double?, highC: Double?, recordSensor: String, days: [DaySheet], chart: ChartData? = nil,
+                model: String? = nil, location: String? = nil) {
         self.id = id; self.name = name; self.lowC = lowC; self.highC = highC; self.recordSensor = recordSensor; self.days = days; self.chart = chart
+        self.model = model; self.location = location
     }
 }
 
@@ -66,19 +71,21 @@ public struct DaySheet: Codable, Sendable, Equatable {
     public var head: SheetHead?
     /// False for a day not yet over (or in the future): its figures are so far.
     public var complete: Bool
+    /// True for a day that ended before the gateway began recording: not installed, not missing. Absent otherwise.
+    public var notInstalled: Bool?
 
     enum CodingKeys: String, CodingKey {
         case date, am, pm, readings, events, head, complete
         case amChecks = "am_checks", pmChecks = "pm_checks", minC = "min_c", maxC = "max_c", meanC = "mean_c"
-        case minutesOutOfRange = "minutes_out_of_range", noData = "no_data"
+        case minutesOutOfRange = "minutes_out_of_range", noData = "no_data", notInstalled = "not_installed"
     }
 
     public init(date: String, am: SheetReading? = nil, pm: SheetReading? = nil, amChecks: [SheetCheck] = [], pmChecks: [SheetCheck] = [],
                 minC: Double? = nil, maxC: Double? = nil, meanC: Double? = nil, readings: Int = 0, minutesOutOfRange: Int = 0,
-                events: [SheetNote] = [], noData: [SheetSpan] = [], head: SheetHead? = nil, complete: Bool = true) {
+                events: [SheetNote] = [], noData: [SheetSpan] = [], head: SheetHead? = nil, complete: Bool = true, notInstalled: Bool? = nil) {
         self.date = date; self.am = am; self.pm = pm; self.amChecks = amChecks; self.pmChecks = pmChecks; self.minC = minC; self.maxC = maxC
         self.meanC = meanC; self.readings = readings; self.minutesOutOfRange = minutesOutOfRange; self.events = events; self.noData = noData
-        self.head = head; self.complete = complete
+        self.head = head; self.complete = complete; self.notInstalled = notInstalled
     }
 }
 
@@ -106,13 +113,15 @@ public struct SheetNote: Codable, Sendable, Equatable {
     public var at: String
     /// excursion, alarm, acknowledged, gap, no_data, unrecorded, power, door, clock
     public var kind: String
-    /// What happened, without times (a renderer writes `at`, `from` and `to` in the reader's time).
+    /// What happened, without times (a renderer writes `at`, `from` and `to` in the reader's time): in English,
+    /// and in Chinese (`zh`), which the sheet shows first.
     public var text: String
+    public var zh: String?
     /// The period it concerns, when it is one (an excursion since, a gap from and to).
     public var from: String?
     public var to: String?
-    public init(at: String, kind: String, text: String, from: Date? = nil, to: Date? = nil) {
-        self.at = at; self.kind = kind; self.text = text; self.from = from.map { RFC3339.format($0) }; self.to = to.map { RFC3339.format($0) }
+    public init(at: String, kind: String, text: String, zh: String? = nil, from: Date? = nil, to: Date? = nil) {
+        self.at = at; self.kind = kind; self.text = text; self.zh = zh; self.from = from.map { RFC3339.format($0) }; self.to = to.map { RFC3339.format($0) }
     }
 }
 

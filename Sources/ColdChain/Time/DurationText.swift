@@ -34,14 +34,25 @@ public enum DurationText {
         if seconds < 0 { return "-" + describe(-seconds) }
         // Past about 31,000 years whole units stop meaning anything (and past 9.2e18 s Int would trap).
         if seconds >= 1e12 { return "\(seconds)s" }
-        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
+        return units(seconds, ["d", "h", "m", "s", "ms"])
+    }
+
+    /// Whole days, hours, minutes and seconds with `names` (then milliseconds, under a second). Finite, 0 ≤ s < 1e12.
+    private static func units(_ seconds: Double, _ names: [String]) -> String {
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))\(names[4])" }
         var s = Int(seconds.rounded())
         var parts = ""
-        for (unit, size) in [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)] where s >= size {
+        for (unit, size) in zip(names, [86400, 3600, 60, 1]) where s >= size {
             parts += "\(s / size)\(unit)"
             s %= size
         }
         return parts
+    }
+
+    /// The same in Chinese, for the record sheet: `1小时5分`, `45秒`, `2天3小时`.
+    public static func chinese(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0, seconds < 1e12 else { return describe(seconds) }
+        return units(seconds, ["天", "小时", "分", "秒", "毫秒"])
     }
 }
 

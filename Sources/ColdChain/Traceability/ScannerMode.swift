@@ -15,4 +15,14 @@ public enum ScannerMode: String, Sendable, CaseIterable, Codable {
         case .discard: "doses destroyed (expired, damaged)"
         }
     }
+
+    /// The same for the nurse, in Chinese: the card's large words.
+    public var chineseMeaning: String {
+        switch self {
+        case .in: "入库：疫苗放入冰箱"
+        case .out: "接种：疫苗已使用"
+        case .transfer: "调出：疫苗送往他处"
+        case .discard: "报废：疫苗销毁（过期、损坏）"
+        }
+    }
 }

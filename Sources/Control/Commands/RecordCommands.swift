@@ -4,18 +4,25 @@ extension Commands {
     public enum Ack: ControlCommand {
         public typealias Reply = AckReply
         public static let wire = WireName("ack")
-        public static let synopsis = "ALARM --note TEXT"
+        public static let synopsis = "ALARM --by NAME --note TEXT"
         public static let summary = "acknowledge an alarm (silences the alarm output; the excursion stays open)"
 
         public struct Arguments: CommandArguments {
             public var alarm: Int
             public var note: String
-            public init(alarm: Int, note: String) { self.alarm = alarm; self.note = note }
+            /// Who acknowledges; without it the daemon names the account that asked.
+            public var by: String?
+            public init(alarm: Int, note: String, by: String? = nil) { self.alarm = alarm; self.note = note; self.by = by }
             public init(checking a: ControlArguments) throws(ControlFailure) {
-                alarm = try a.required(try a.integer("alarm", in: 1...Int(Int32.max)), "which alarm? (ack ID --note TEXT)")
+                alarm = try a.required(try a.integer("alarm", in: 1...Int(Int32.max)), "which alarm? (ack ID --by NAME --note TEXT)")
                 note = try a.personText("note", maxLength: ControlArguments.maxNote) ?? ""
+                by = try a.personText("by", maxLength: 100)
             }
-            public var wire: [String: JSONValue] { ["alarm": .number(Double(alarm)), "note": .string(note)] }
+            public var wire: [String: JSONValue] {
+                var w: [String: JSONValue] = ["alarm": .number(Double(alarm)), "note": .string(note)]
+                if let by { w["by"] = .string(by) }
+                return w
+            }
         }
     }
 

@@ -206,7 +206,15 @@ final class ControlCommands: ControlHandling {
         _ = try config.fridge(fridge)
         let now = clock.now()
         let seconds = window?.seconds ?? 86400
-        let from = now.addingTimeInterval(-seconds)
+        var start = now.addingTimeInterval(-seconds)
+        // Buckets start on the clinic's clock: a 15-minute bucket at 22:45, not at 22:57:21 (the window's start,
+        // moved back to the bucket's boundary in local time).
+        if let every {
+            let offset = Double(calendar.offsetSeconds(at: start))
+            let local = start.timeIntervalSince1970 + offset
+            start = Date(timeIntervalSince1970: (local / every.seconds).rounded(.down) * every.seconds - offset)
+        }
+        let from = start
         if let every, seconds / every.seconds > ControlArguments.maxBuckets {
             throw ControlFailure(.invalidArgument, "--every \(every.text) over \(window?.text ?? "24h") is more than \(Int(ControlArguments.maxBuckets)) buckets; ask for wider buckets")
         }
@@ -304,9 +312,10 @@ final class ControlCommands: ControlHandling {
         ExcursionRow(excursion: x, open: true, end: nil, durationSeconds: clock.now().timeIntervalSince(x.start).rounded())
     }
 
-    func acknowledge(alarm id: Int, note: String, peer: PeerInfo) async throws -> ControlReply {
+    func acknowledge(alarm id: Int, note: String, by: String?, peer: PeerInfo) async throws -> ControlReply {
         let hub = self.hub, now = clock.now()
-        let result = try await onQueue(writeQueue) { hub.acknowledge(alarm: id, note: note, uid: peer.uid, at: now) }
+        let name = by ?? UserName.of(uid: Int(peer.uid))
+        let result = try await onQueue(writeQueue) { hub.acknowledge(alarm: id, note: note, uid: peer.uid, by: name, at: now) }
         switch result {
         case .success(let e): return try .result(AckReply(acknowledged: id, seq: e.seq, uid: peer.uid))
         case .failure(let f): return .failure(f)

@@ -10,7 +10,7 @@ extension MonitorHub {
 
     /// Acknowledges an alarm: the note is required and the peer's uid is recorded. An excursion behind it stays
     /// open until it ends; acknowledging only silences the local alarm output.
-    public func acknowledge(alarm id: Int, note: String, uid: UInt32, at t: Date) -> Result<LedgerEvent, ControlFailure> {
+    public func acknowledge(alarm id: Int, note: String, uid: UInt32, by: String? = nil, at t: Date) -> Result<LedgerEvent, ControlFailure> {
         let trimmed = note.trimmingWhitespace
         guard !trimmed.isEmpty else { return .failure(ControlFailure(.invalidArgument, "a note is required: say what was done (--note TEXT)")) }
         var failure: ControlFailure?
@@ -26,7 +26,7 @@ extension MonitorHub {
             }
             a.acknowledged = true
             s.alarms[id] = a
-            return [NewEvent(AlarmAcknowledged(alarm: id, fridge: a.fridge, sensor: a.sensor, note: trimmed, uid: Int(uid)), at: t)]
+            return [NewEvent(AlarmAcknowledged(alarm: id, fridge: a.fridge, sensor: a.sensor, note: trimmed, uid: Int(uid), by: by), at: t)]
         }
         if let failure { return .failure(failure) }
         switch outcome {

@@ -22,12 +22,14 @@ extension Commands.Excursions: Typed {
 }
 
 extension Commands.Ack: Typed {
-    static let form = remote(options: ["--note"], positionals: 1...1, { a throws(ExitCode) in
-        guard let id = Int(a.positional[0]) else { throw CtlCommand.usageError("ack ALARM --note TEXT (ALARM is the number status shows)") }
+    static let form = remote(options: ["--note", "--by"], positionals: 1...1, { a throws(ExitCode) in
+        guard let id = Int(a.positional[0]) else { throw CtlCommand.usageError("ack ALARM --by NAME --note TEXT (ALARM is the number status shows)") }
         guard let note = a.value("--note") else {
             throw CtlCommand.usageError("ack needs --note TEXT: say what was done (e.g. \"door closed, vaccines checked\")")
         }
-        return .init(alarm: id, note: note)
+        // The record sheet names who acknowledged: a person, not the account coldchainctl runs as (it named uid 0).
+        guard let by = a.value("--by") else { throw CtlCommand.usageError("ack needs --by NAME: who acknowledges (the record sheet names them)") }
+        return .init(alarm: id, note: note, by: by)
     }, render: { r, _ in CtlCommand.print("alarm \(r.acknowledged) acknowledged (ledger event \(r.seq))") })
 }
 

@@ -49,7 +49,9 @@ extension CtlCommand {
     static let local: [CtlSpec] = [
         CtlSpec(words: ["decode"], synopsis: "CODE", summary: "how a scanned code parses (nothing is recorded; \\x1d or <GS> for FNC1)",
                 positionals: 1...1, run: { a, ctx throws(ExitCode) in decode(a.positional[0], ctx) }),
-        CtlSpec(words: ["cards"], summary: "the command barcodes to print and stick on each fridge", run: { _, ctx throws(ExitCode) in cards(ctx) }),
+        CtlSpec(words: ["cards"], synopsis: "[--html] [--out FILE]",
+                summary: "the command barcodes to print and stick on each fridge (--html: a page of Code 128 barcodes)",
+                options: ["--out"], flags: ["--html"], run: { a, ctx throws(ExitCode) in try cards(a, ctx) }),
     ]
 
     /// Every command, in the registry's order, with the local ones before `verify` (which also runs without the

@@ -70,7 +70,6 @@ enum SheetText {
     static func hm(_ rfc: String, _ calendar: ClinicCalendar) -> String {
         RFC3339.parse(rfc).map { String(calendar.localText($0).dropFirst(11).prefix(5)) } ?? rfc
     }
-    static func reading(_ r: SheetReading?, _ calendar: ClinicCalendar) -> String { r.map { "\($0.c) °C \(hm($0.at, calendar))" } ?? "-" }
     static func checks(_ list: [SheetCheck], _ day: DaySheet, _ calendar: ClinicCalendar, half: Bool) -> String {
         guard !list.isEmpty else { return day.complete || half ? "缺 missing" : "" }
         return list.map { k in
@@ -83,13 +82,49 @@ enum SheetText {
         let text = calendar.localText(t)
         return text.hasPrefix(date) ? String(text.dropFirst(11).prefix(5)) : String(text.dropFirst(5).prefix(11))
     }
-    static func events(_ d: DaySheet, _ calendar: ClinicCalendar) -> String {
-        (d.events.map { n in
-            let period = [n.from.map { "from " + when($0, day: d.date, calendar) }, n.to.map { "to " + when($0, day: d.date, calendar) }].compactMap { $0 }
-            return "\(hm(n.at, calendar)) \(n.text)" + (period.isEmpty ? "" : " (\(period.joined(separator: " ")))")
-        } + d.noData.map { s in
-            s.minutes >= 1_440 ? "无数据 no data all day" : "无数据 no data \(hm(s.from, calendar))–\(hm(s.to, calendar)) (\(s.minutes) min)"
-        }).joined(separator: "; ")
+    /// The day's notes, each in Chinese and in English: what happened, the record's gaps, and a morning or
+    /// afternoon record taken far from its time.
+    static func notes(_ d: DaySheet, _ sheet: RecordSheet, _ calendar: ClinicCalendar) -> [(zh: String, en: String)] {
+        var out: [(String, String)] = []
+        for (half, r, target) in [("上午", d.am, sheet.am), ("下午", d.pm, sheet.pm)] {
+            // Only once the half-day is over: before, a nearer reading may still come.
+            guard let r, over(d, pm: half == "下午", sheet, calendar), let off = offMinutes(r, target: target, day: d.date, calendar),
+                  off > farMinutes else { continue }
+            let gap = DurationText.describe(Double(off * 60)), zhGap = DurationText.chinese(Double(off * 60))
+            out.append(("\(half)记录取自 \(hm(r.at, calendar))，距 \(target) \(zhGap)（当时无更近的读数）",
+                        "\(half == "上午" ? "AM" : "PM") record taken at \(hm(r.at, calendar)), \(gap) from \(target) (no nearer reading)"))
+        }
+        for n in d.events {
+            let from = n.from.map { when($0, day: d.date, calendar) }, to = n.to.map { when($0, day: d.date, calendar) }
+            let zhPeriod = [from.map { "自 " + $0 }, to.map { "至 " + $0 }].compactMap { $0 }.joined(separator: " ")
+            let enPeriod = [from.map { "from " + $0 }, to.map { "to " + $0 }].compactMap { $0 }.joined(separator: " ")
+            let at = hm(n.at, calendar)
+            out.append(("\(at) \(n.zh ?? n.text)" + (zhPeriod.isEmpty ? "" : "（\(zhPeriod)）"),
+                        "\(at) \(n.text)" + (enPeriod.isEmpty ? "" : " (\(enPeriod))")))
+        }
+        for s in d.noData {
+            out.append(s.minutes >= 1_440 ? ("全天无数据", "no data all day")
+                       : ("无数据 \(hm(s.from, calendar))–\(hm(s.to, calendar))（\(s.minutes) 分）", "no data \(hm(s.from, calendar))–\(hm(s.to, calendar)) (\(s.minutes) min)"))
+        }
+        return out
+    }
+
+    /// A record further than this from its time (08:30, 16:30) is noted: the inspector asks why.
+    static let farMinutes = 60
+
+    /// Minutes between a record's local time and its target `HH:MM` on day `date`.
+    static func offMinutes(_ r: SheetReading, target: String, day date: String, _ calendar: ClinicCalendar) -> Int? {
+        guard let t = RFC3339.parse(r.at), let day = GS1Date.parseISO(date) else { return nil }
+        let parts = target.split(separator: ":").compactMap { Int($0) }
+        guard parts.count == 2 else { return nil }
+        return Int((abs(t.timeIntervalSince(calendar.instant(day, minutes: parts[0] * 60 + parts[1]))) / 60).rounded())
+    }
+
+    /// A record's cell: its value and time, with `*` when far from its time (the note says how far).
+    static func record(_ r: SheetReading?, target: String, day: DaySheet, _ sheet: RecordSheet, _ calendar: ClinicCalendar, unit: Bool) -> String {
+        guard let r else { return "-" }
+        let far = over(day, pm: target == sheet.pm, sheet, calendar) && (offMinutes(r, target: target, day: day.date, calendar) ?? 0) > farMinutes
+        return "\(r.c)\(unit ? " °C" : "") \(hm(r.at, calendar))\(far ? "*" : "")"
     }
     static func head(_ d: DaySheet) -> String { d.head.map { "\($0.seq):\($0.hash)" } ?? (d.complete ? "-" : "(day not over)") }
     /// Whether the half-day has passed (a check can only be missing once its half-day is over).
@@ -106,18 +141,24 @@ enum SheetText {
     }
 
     static func header(_ sheet: RecordSheet, _ f: FridgeSheet) -> [String] {
-        ["\(title.0) / \(title.1)",
+        let where_ = [f.model.map { "型号 Model: \($0)" }, f.location.map { "位置 Location: \($0)" }].compactMap { $0 }
+        return ["\(title.0) / \(title.1)",
          "单位 Site: \(sheet.site)   月份 Month: \(sheet.month)",
-         "冰箱 Fridge: \(f.name) (\(f.id))   网关 Gateway: \(sheet.gateway)",
+         "冰箱 Fridge: \(f.name) (\(f.id))   网关 Gateway: \(sheet.gateway)"] + (where_.isEmpty ? [] : [where_.joined(separator: "   ")]) + [
          "范围 Range: \(c(f.lowC))–\(c(f.highC)) °C   记录探头 Record probe: \(f.recordSensor)",
          "记录时间 Record times: 上午 AM \(sheet.am), 下午 PM \(sheet.pm) (\(sheet.zone))"]
     }
 
+    static let notInstalled = ("未安装", "not installed")
+    /// What the ledger head is for, without a command line (an inspector's sheet is not a terminal).
+    static let anchorNote = ("账本头：当日最后一条记录的序号和哈希前16位，可与网关账本核对，证明此后记录未被改动。",
+                             "Ledger head: the day's last event (sequence number and the first 16 hex digits of its hash), to check the gateway's ledger against: it proves the record was not changed after this sheet was printed.")
+
     static func cells(_ d: DaySheet, _ sheet: RecordSheet, _ calendar: ClinicCalendar) -> [String] {
         if !started(d, sheet, calendar) { return [d.date] + Array(repeating: "", count: columns.count - 1) }
-        return [d.date, reading(d.am, calendar), checks(d.amChecks, d, calendar, half: over(d, pm: false, sheet, calendar)),
-         reading(d.pm, calendar), checks(d.pmChecks, d, calendar, half: over(d, pm: true, sheet, calendar)),
-         c(d.minC), c(d.maxC), c(d.meanC), String(d.minutesOutOfRange), events(d, calendar), head(d)]
+        return [d.date, record(d.am, target: sheet.am, day: d, sheet, calendar, unit: true), checks(d.amChecks, d, calendar, half: over(d, pm: false, sheet, calendar)),
+         record(d.pm, target: sheet.pm, day: d, sheet, calendar, unit: true), checks(d.pmChecks, d, calendar, half: over(d, pm: true, sheet, calendar)),
+         c(d.minC), c(d.maxC), c(d.meanC), String(d.minutesOutOfRange), "", head(d)]
     }
 
     /// The sheet in 80 columns: a row per day with the readings and checks (values in °C, as the heading says), and
@@ -132,19 +173,19 @@ enum SheetText {
             for d in f.days {
                 let day = String(d.date.dropFirst(5))
                 guard started(d, sheet, calendar) else { t.add([day]); continue }
-                let brief = { (r: SheetReading?) in r.map { "\($0.c) \(hm($0.at, calendar))" } ?? "-" }
+                if d.notInstalled == true { t.add([day]); t.note("\(notInstalled.0) \(notInstalled.1)"); continue }
+                let brief = { (r: SheetReading?, target: String) in record(r, target: target, day: d, sheet, calendar, unit: false) }
                 let check = { (l: [SheetCheck], pm: Bool) in
                     l.isEmpty ? (d.complete || over(d, pm: pm, sheet, calendar) ? "缺 missing" : "")
                         : l.map { k in "\(k.c) \(hm(k.at, calendar)) \(k.by)" + (k.differenceC.map { k.flagged ? " ⚠Δ\($0)" : " Δ\($0)" } ?? "") }
                             .joined(separator: "; ")
                 }
-                t.add([day, brief(d.am), check(d.amChecks, false), brief(d.pm), check(d.pmChecks, true), c(d.minC), c(d.maxC), c(d.meanC),
-                       String(d.minutesOutOfRange), head(d)])
-                let notes = events(d, calendar)
-                if !notes.isEmpty { t.note(notes) }
+                t.add([day, brief(d.am, sheet.am), check(d.amChecks, false), brief(d.pm, sheet.pm), check(d.pmChecks, true), c(d.minC), c(d.maxC),
+                       c(d.meanC), String(d.minutesOutOfRange), head(d)])
+                for n in notes(d, sheet, calendar) { t.note(n.zh); t.note(n.en) }
             }
             out.append(t.text)
-            out += Table.wrap("账本头 = 当日最后一条记录 (序号:哈希前16位); ledger head = the day's last event (seq:first 16 hex digits of its hash)", width: 80)
+            out += Table.wrap(anchorNote.0, width: 80) + Table.wrap(anchorNote.1, width: 80)
             out.append("")
         }
         return out.joined(separator: "\n") + "\n"
@@ -175,7 +216,7 @@ enum SheetText {
                  """
                  <style>
                  @page { size: A4 portrait; margin: 8mm; }
-                 body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; font-size: 6pt; line-height: 1.12; color: #000; margin: 0; }
+                 body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; font-size: 6pt; line-height: 1.05; color: #000; margin: 0; }
                  section.page { page-break-after: always; break-after: page; page-break-inside: avoid; }
                  section.page:last-child { page-break-after: auto; break-after: auto; }
                  h1 { font-size: 11pt; margin: 0 0 1mm 0; } h1 small { font-weight: normal; font-size: 8pt; }
@@ -184,10 +225,11 @@ enum SheetText {
                  th, td { border: 0.4pt solid #555; padding: 0.2mm 0.6mm; vertical-align: top; overflow: hidden; }
                  th small { display: block; font-weight: normal; color: #444; }
                  td { white-space: nowrap; } td.events { white-space: normal; }
-                 col.date { width: 13mm; } col.r { width: 15mm; } col.k { width: 26mm; } col.n { width: 7.5mm; } col.o { width: 9mm; } col.h { width: 27mm; }
-                 td.events, td.check { font-size: 5.5pt; } td.head { font-family: monospace; font-size: 5.5pt; white-space: nowrap; }
-                 tr.out td { background: #fbe3e3; } .missing { color: #a00; } .flag { color: #a00; font-weight: bold; }
-                 svg { display: block; width: 100%; height: auto; max-height: 55mm; margin-top: 1.5mm; }
+                 col.date { width: 13mm; } col.r { width: 15mm; } col.k { width: 23mm; } col.n { width: 7.5mm; } col.o { width: 9mm; } col.h { width: 21mm; }
+                 td.events, td.check { font-size: 5.5pt; } td.events small { font-size: 4.8pt; } td.head { font-family: monospace; font-size: 4.6pt; white-space: nowrap; }
+                 tr.out td { background: #fbe3e3; } tr.absent td { color: #666; } .missing { color: #a00; } .flag { color: #a00; font-weight: bold; }
+                 td.events small, p.sign small { color: #444; }
+                 svg { display: block; width: 100%; height: auto; max-height: 46mm; margin-top: 1mm; }
                  p.sign { margin-top: 1.5mm; }
                  </style></head><body>
                  """]
@@ -200,7 +242,13 @@ enum SheetText {
                      + "<col class=\"n\"><col class=\"n\"><col class=\"n\"><col class=\"o\"><col><col class=\"h\"></colgroup>")
             h.append("<thead><tr>" + columns.map { "<th>\(e($0.0))<small>\(e($0.1))</small></th>" }.joined() + "</tr></thead><tbody>")
             for d in f.days {
+                if d.notInstalled == true {
+                    h.append("<tr class=\"absent\"><td>\(e(d.date))</td><td colspan=\"\(columns.count - 1)\">\(e(notInstalled.0)) <small>\(e(notInstalled.1))</small></td></tr>")
+                    continue
+                }
                 var row = cells(d, sheet, calendar).map(e)
+                // Chinese, then English in small type on the same line: one A4 page a fridge still.
+                row[9] = notes(d, sheet, calendar).map { "\(e($0.zh)) <small>\(e($0.en))</small>" }.joined(separator: "<br>")
                 for k in [2, 4] where row[k].hasPrefix("缺") { row[k] = "<span class=\"missing\">\(row[k])</span>" }
                 for k in [2, 4] { row[k] = row[k].replacingAll("⚠", with: "<span class=\"flag\">⚠</span>").replacingAll("; ", with: "<br>") }
                 h.append("<tr\(d.minutesOutOfRange > 0 ? " class=\"out\"" : "")>" + row.enumerated().map { i, v in
@@ -209,7 +257,7 @@ enum SheetText {
             }
             h.append("</tbody></table>")
             if let chart = f.chart { h.append(ChartSVG.render(chart, calendar: calendar, width: 1000, height: 300)) }
-            h.append("<p class=\"sign\">账本头 = 当日最后一条记录 (序号:哈希前16位), ledger head: <code>coldchainctl verify --anchor SEQ:HASH</code>. "
+            h.append("<p class=\"sign\">\(e(anchorNote.0)) <small>\(e(anchorNote.1))</small><br>"
                      + "生成 Generated \(e(calendar.localText(RFC3339.parse(sheet.generatedAt) ?? Date()))) (\(e(sheet.zone))). "
                      + "审核人 Reviewed by: ____________ 日期 Date: ____________</p>")
             h.append("</section>")

@@ -59,16 +59,18 @@ extension CtlCommand {
     }
 
     /// The command cards: their barcode content, for printing as Code 128 and sticking on the fridge.
-    static func cards(_ ctx: CtlContext) -> ExitStatus {
-        var fridges: [String] = []
+    static func cards(_ a: CtlArgs, _ ctx: CtlContext) throws(ExitCode) -> ExitStatus {
+        var fridges: [(id: String, name: String)] = []
         if let (typed, _) = try? ask(ctx, Commands.Fridges.request, as: [FridgeStatus].self) {
-            fridges = typed.map(\.id)
+            fridges = typed.map { ($0.id, $0.name) }
         } else {
             printError("coldchainctl: (listing mode cards only; fridge cards need the daemon)")
         }
-        let cards = ScannerMode.allCases.map { ScannerCommand.mode($0) } + fridges.map { ScannerCommand.fridge($0) }
+        let cards = ScannerMode.allCases.map { ScannerCommand.mode($0) } + fridges.map { ScannerCommand.fridge($0.id) }
         if ctx.json { print(JSONValue.array(cards.map { .string($0.text) }).serialized); return .ok }
-        print("Print each as a Code 128 barcode (content in the first column) and stick it where the nurse scans:")
+        if a.has("--html") { return try output(CardsPage.html(cards, fridgeNames: Dictionary(fridges.map { ($0.id, $0.name) }) { a, _ in a }), to: a.value("--out")) }
+        print("Print each as a Code 128 barcode (content in the first column) and stick it where the nurse scans,")
+        print("or print the page `coldchainctl cards --html --out cards.html` makes:")
         for c in cards {
             let meaning: String
             switch c {

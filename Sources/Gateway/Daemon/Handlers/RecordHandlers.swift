@@ -26,7 +26,7 @@ extension Commands.Alarms: Handled {
 
 extension Commands.Ack: Handled {
     static func handle(_ a: Arguments, _ c: CommandContext) async throws -> ControlReply {
-        try await c.daemon.acknowledge(alarm: a.alarm, note: a.note, peer: c.peer)
+        try await c.daemon.acknowledge(alarm: a.alarm, note: a.note, by: a.by, peer: c.peer)
     }
 }
 
