@@ -43,9 +43,9 @@ install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coldchaind/devices $(DESTDIR)/etc/coldchaind \
 		$(DESTDIR)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d \
 		$(DESTDIR)$(PREFIX)/share/doc/coldchaind
-	install -m 0755 $(RELEASE_DIR)/coldchaind $(RELEASE_DIR)/coldchainctl $(RELEASE_DIR)/coldchain-sim $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(RELEASE_DIR)/coldchaind $(RELEASE_DIR)/coldchainctl $(RELEASE_DIR)/coldchain-sim $(RELEASE_DIR)/coldchain-web $(DESTDIR)$(PREFIX)/bin/
 	# Debug information off (coldchaind 30.5 -> 25.1 MB); the symbols stay, so a crash's backtrace still names functions.
-	strip --strip-debug $(DESTDIR)$(PREFIX)/bin/coldchaind $(DESTDIR)$(PREFIX)/bin/coldchainctl $(DESTDIR)$(PREFIX)/bin/coldchain-sim
+	strip --strip-debug $(DESTDIR)$(PREFIX)/bin/coldchaind $(DESTDIR)$(PREFIX)/bin/coldchainctl $(DESTDIR)$(PREFIX)/bin/coldchain-sim $(DESTDIR)$(PREFIX)/bin/coldchain-web
 	install -m 0644 Devices/*.json5 $(DESTDIR)$(PREFIX)/share/coldchaind/devices/
 	test -e $(DESTDIR)/etc/coldchaind/catalogue.csv || install -m 0644 Config/catalogue.csv $(DESTDIR)/etc/coldchaind/catalogue.csv
 	sed 's|devices_dir: "../Devices"|devices_dir: "devices"|' Config/demo.json5 > $(DESTDIR)$(PREFIX)/share/coldchaind/demo.json5

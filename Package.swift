@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "coldchainctl", targets: ["coldchainctl"]),
         .executable(name: "coldchain-sim", targets: ["coldchain-sim"]),
         .executable(name: "coldchain-bench", targets: ["coldchain-bench"]),
+        .executable(name: "coldchain-web", targets: ["coldchain-web"]),
         // The slow-disk shim (LD_PRELOAD) for `coldchain-bench slowdisk` and the slow-disk test; never linked.
         .library(name: "coldchain-fsync-delay", type: .dynamic, targets: ["CFsyncDelay"]),
     ],
@@ -21,6 +22,8 @@ let package = Package(
                        providers: [.apt(["libmodbus-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
+                       providers: [.apt(["libmicrohttpd-dev"])]),
         .target(name: "CShims"),
         // The raw C reference loops the benchmark compares against.
         .target(name: "CRawBench", cSettings: [.unsafeFlags(["-I/usr/include/modbus"])],
@@ -35,6 +38,8 @@ let package = Package(
         .target(name: "Control", dependencies: ["ColdChain", "POSIX"]),
         // The platform's HTTP client: the only importer of libcurl.
         .target(name: "PlatformHTTP", dependencies: ["CCurl", "POSIX"]),
+        // coldchain-web's HTTP server: the only importer of libmicrohttpd.
+        .target(name: "WebServer", dependencies: ["CMicroHTTPD"]),
         .target(name: "Gateway", dependencies: ["ColdChain", "Storage", "Fieldbus", "Control", "POSIX", "CShims", "PlatformHTTP"]),
         // Simulated fridges for the demo, the tests and the benchmarks: never linked into coldchaind's library.
         .target(name: "Simulation", dependencies: ["ColdChain", "Fieldbus", "POSIX"]),
@@ -42,6 +47,7 @@ let package = Package(
         .executableTarget(name: "coldchaind", dependencies: ["Gateway", "POSIX"]),
         .executableTarget(name: "coldchainctl", dependencies: ["Control", "ColdChain", "Storage", "POSIX"]),
         .executableTarget(name: "coldchain-sim", dependencies: ["Simulation"]),
+        .executableTarget(name: "coldchain-web", dependencies: ["WebServer", "Control", "ColdChain", "POSIX"]),
         .executableTarget(name: "coldchain-bench", dependencies: ["Storage", "ColdChain", "CRawBench", "Fieldbus", "POSIX", "Control", "Gateway", "PlatformHTTP"]),
 
         // Helpers shared by the test targets (temporary folders, paths of the built executables).
