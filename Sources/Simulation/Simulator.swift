@@ -110,13 +110,7 @@ public enum Simulator {
             return 69
         }
         fflush(nil)
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGTERM)
-        sigaddset(&set, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-        var sig: Int32 = 0
-        sigwait(&set, &sig)
+        _ = TerminationSignals.wait()
         servers.forEach { $0.stop() }
         if let link = options["--rtu-pty"] { unlink(link) }
         print("coldchain-sim: stopped after \(served.withLock { $0 }) answers")

@@ -33,6 +33,7 @@ enum WebMain {
         guard host.hasPrefix("127.") else {
             return usage("plain HTTP is accepted only on a loopback address (127.x.x.x); TLS for the clinic's network is not built yet")
         }
+        TerminationSignals.block()
         let server: HTTPServer
         let daemonSocket = socket
         do {
@@ -43,14 +44,8 @@ enum WebMain {
         }
         print("coldchain-web: listening on http://\(host):\(server.port)/ (daemon at \(socket))")
         fflush(nil)
-        // Until SIGTERM or SIGINT.
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGTERM)
-        sigaddset(&set, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-        var signal: Int32 = 0
-        sigwait(&set, &signal)
+        // Until SIGTERM or SIGINT (blocked before the server's threads started, which inherit the mask).
+        _ = TerminationSignals.wait()
         server.stop()
         return 0
     }

@@ -58,6 +58,9 @@ import TestSupport
         _ = daemon.wait(seconds: 10)
         let down = Self.fetch("http://127.0.0.1:\(port)/")
         #expect(down.status == 503 && down.body.contains("coldchaind is not reachable"), "\(down)")
+        // SIGTERM stops it cleanly (its threads block the signal; the main thread waits for it).
+        web.signal(SIGTERM)
+        #expect(web.wait(seconds: 10) == 0, "\(web.stderr)")
     }
 
     @Test func plainHTTPOnlyOnLoopback() throws {
