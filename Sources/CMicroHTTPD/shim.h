@@ -5,26 +5,33 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 
-/* MHD_start_daemon is variadic, which Swift cannot call: one wrapper with the options coldchain-web sets.
-   An internal polling thread and a thread per connection (a handler may wait on the control socket), bound to one
-   IPv4 address, with the connection limits, the idle timeout and the per-connection memory (which bounds headers). */
+/* MHD_start_daemon is variadic, which Swift cannot call: one wrapper with the options coldchain-web sets, as an
+   MHD_OPTION_ARRAY. An internal polling thread and a thread per connection (a handler may wait on the control
+   socket), bound to one IPv4 address, with the connection limits, the idle timeout and the per-connection memory
+   (which bounds the request's headers); TLS through GnuTLS from PEM text when a certificate and key are given. */
 static inline struct MHD_Daemon *cc_mhd_start(const char *ipv4, uint16_t port, MHD_AccessHandlerCallback handler, void *context,
-                                              MHD_RequestCompletedCallback completed, unsigned int connections, unsigned int per_address,
-                                              unsigned int idle_seconds, size_t memory) {
-    struct sockaddr_in addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    if (inet_pton(AF_INET, ipv4, &addr.sin_addr) != 1) return NULL;
-    return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
-                            port, NULL, NULL, handler, context,
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                            MHD_OPTION_CONNECTION_LIMIT, connections,
-                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address,
-                            MHD_OPTION_CONNECTION_TIMEOUT, idle_seconds,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, context,
-                            MHD_OPTION_END);
+                                              unsigned int connections, unsigned int per_address, unsigned int idle_seconds,
+                                              size_t memory, const char *cert_pem, const char *key_pem) {
+    struct sockaddr_in local;
+    memset(&local, 0, sizeof local);
+    local.sin_family = AF_INET;
+    local.sin_port = htons(port);
+    if (inet_pton(AF_INET, ipv4, &local.sin_addr) != 1) return NULL;
+    struct MHD_OptionItem options[10];
+    int n = 0;
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &local };
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)connections, NULL };
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)per_address, NULL };
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)idle_seconds, NULL };
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)memory, NULL };
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+    if (cert_pem && key_pem) {
+        flags |= MHD_USE_TLS;
+        options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert_pem };
+        options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key_pem };
+    }
+    options[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+    return MHD_start_daemon(flags, port, NULL, NULL, handler, context, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }
 
 /* The port the daemon listens on (when 0 was asked for). */

@@ -53,8 +53,15 @@ public final class HTTPServer {
         init(_ handler: @escaping Handler) { self.handler = handler }
     }
 
-    /// Listens on `host` (an IPv4 address) and `port` (0: any free one).
-    public init(host: String, port: Int, limits: Limits = Limits(), handler: @escaping Handler) throws(HTTPServerError) {
+    /// TLS: the certificate (chain) and key as PEM text.
+    public struct TLS: Sendable {
+        public var certificatePEM: String
+        public var keyPEM: String
+        public init(certificatePEM: String, keyPEM: String) { self.certificatePEM = certificatePEM; self.keyPEM = keyPEM }
+    }
+
+    /// Listens on `host` (an IPv4 address) and `port` (0: any free one), over TLS when `tls` is given.
+    public init(host: String, port: Int, tls: TLS? = nil, limits: Limits = Limits(), handler: @escaping Handler) throws(HTTPServerError) {
         guard (0...65535).contains(port) else { throw HTTPServerError("port \(port) is out of range") }
         let box = Unmanaged.passRetained(Box(handler))
         guard let d = cc_mhd_start(host, UInt16(port), { cls, connection, url, method, _, _, uploadSize, _ in
@@ -67,9 +74,10 @@ public final class HTTPServer {
             let request = HTTPRequest(method: m, path: raw, query: "", remoteLoopback: true)
             let response = m == "GET" || m == "HEAD" ? box.handler(request) : .text(405, "only GET and HEAD\n")
             return HTTPServer.queue(response, on: connection, head: m == "HEAD")
-        }, box.toOpaque(), nil, limits.connections, limits.perAddress, limits.idleSeconds, limits.memoryBytes) else {
+        }, box.toOpaque(), limits.connections, limits.perAddress, limits.idleSeconds, limits.memoryBytes, tls?.certificatePEM, tls?.keyPEM) else {
             box.release()
-            throw HTTPServerError("cannot listen on \(host):\(port) (in use, or not an address of this machine)")
+            throw HTTPServerError("cannot listen on \(host):\(port) (in use, not an address of this machine"
+                                  + (tls == nil ? ")" : ", or the certificate and key are not a PEM pair)"))
         }
         daemon = d
         self.box = box

@@ -9,7 +9,7 @@ import TestSupport
 /// real daemon polling coldchain-sim, with Chinese fridge names and an open excursion and alarm. No line may wrap:
 /// tmux joins the rows of a wrapped line (`capture-pane -J`), so a joined line wider than 80 columns wrapped.
 @Suite(.serialized) struct TerminalTests {
-    @Test func statusFridgesAndWatchFitAnEightyColumnPane() throws {
+    @Test func statusFridgesAndWatchFitAnEightyColumnPane() async throws {
         let dir = TempDir("cc-tmux")
         let port = Int.random(in: 27000...29999)
         dir.write("devices/generic-int16-x10.json5", """
@@ -38,13 +38,12 @@ import TestSupport
         let sim = try Subprocess("coldchain-sim", ["--scenario", scenario, "--devices", dir.file("devices"), "--tcp", "127.0.0.1:\(port)"],
                                  outputDir: dir.path)
         defer { sim.signal(SIGTERM); _ = sim.wait(seconds: 5) }
-        let daemon = try startDaemon(dir, config: config)
+        // Blocking waits go off the cooperative pool (two threads here): other tests' daemons need them.
+        let daemon = try await offPool { try startDaemon(dir, config: config) }
         defer { daemon.signal(SIGTERM); _ = daemon.wait(seconds: 10) }
         let sock = dir.file("control.sock")
-        var alarmed = false
-        for _ in 0..<300 where !alarmed {
-            alarmed = (try? run("coldchainctl", ["--socket", sock, "--json", "alarms"]))?.out.contains("\"excursion\"") == true
-            if !alarmed { usleep(100_000) }
+        let alarmed = try await offPool {
+            poll(300, every: 100_000) { (try? run("coldchainctl", ["--socket", sock, "--json", "alarms"]))?.out.contains("\"excursion\"") == true }
         }
         #expect(alarmed, "no excursion alarm: \(daemon.stderr.suffix(2000))")
 
@@ -53,53 +52,67 @@ import TestSupport
         // it would never end, and Foundation's Process never saw the client exit (it stayed a zombie).
         let server = ["-L", "cc-\(getpid())-\(port)", "-f", "/dev/null"]
         let out = dir.file("tmux.out")
-        func tmux(_ args: [String]) -> (status: Int32, out: String) {
-            unlink(out)
-            guard let p = try? ChildProcess(path: "/usr/bin/tmux", arguments: server + args, stdout: out, stderr: out) else { return (-1, "") }
-            for _ in 0..<400 {
-                if let status = p.poll() { return (status, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "") }
-                usleep(50_000)
-            }
-            p.signal(SIGKILL)
-            _ = p.wait()
-            return (-1, "tmux \(args.first ?? "") did not finish")
+        func tmux(_ args: [String]) async -> (status: Int32, out: String) {
+            (try? await offPool { Self.tmux(server + args, output: out) }) ?? (-1, "")
         }
         let bin = URL(fileURLWithPath: binaryPath("coldchainctl")).deletingLastPathComponent().path
-        let started = tmux(["new-session", "-d", "-x", "80", "-y", "24", "-s", "t", "env", "-i", "PATH=\(bin):/usr/bin:/bin", "HOME=\(dir.path)",
+        let started = await tmux(["new-session", "-d", "-x", "80", "-y", "24", "-s", "t", "env", "-i", "PATH=\(bin):/usr/bin:/bin", "HOME=\(dir.path)",
                             "TERM=tmux-256color", "COLDCHAIN_SOCKET=\(sock)", "LANG=C.UTF-8", "PS1=$ ", "bash", "--norc", "--noprofile"])
         #expect(started.status == 0, "\(started.out)")
-        defer { _ = tmux(["kill-server"]) }
-        func type(_ keys: String...) { _ = tmux(["send-keys", "-t", "t"] + keys) }
-        func pane(escapes: Bool = false) -> String { tmux(["capture-pane", "-p", "-J"] + (escapes ? ["-e"] : []) + ["-S", "-", "-t", "t"]).out }
-        func waitFor(_ text: String) -> Bool {
-            for _ in 0..<100 { if pane().contains(text) { return true }; usleep(100_000) }
+        defer { _ = Self.tmux(server + ["kill-server"], output: out) }
+        func type(_ keys: String...) async { _ = await tmux(["send-keys", "-t", "t"] + keys) }
+        func pane(escapes: Bool = false) async -> String { await tmux(["capture-pane", "-p", "-J"] + (escapes ? ["-e"] : []) + ["-S", "-", "-t", "t"]).out }
+        func waitFor(_ text: String) async throws -> Bool {
+            for _ in 0..<100 {
+                if await pane().contains(text) { return true }
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
             return false
         }
         func wrapped(_ text: String) -> [String] {
             text.split(separator: "\n").map(String.init).filter { $0.replacing(/\u{1B}\[[0-9;]*m/, with: "").displayWidth > 80 }
         }
 
-        type("coldchainctl status; coldchainctl fridges; echo END-1", "Enter")
-        #expect(waitFor("END-1"), "\(pane())")
-        let tables = pane()
+        await type("coldchainctl status; coldchainctl fridges; echo END-1", "Enter")
+        let listed = try await waitFor("END-1")
+        let listedPane = await pane()
+        #expect(listed, "\(listedPane)")
+        let tables = await pane()
         #expect(tables.contains("冷藏室冰箱（二号）") && tables.contains("excursion") && tables.contains("LAST 24 H"), "\(tables)")
         #expect(wrapped(tables).isEmpty, "lines wider than the pane: \(wrapped(tables))")
 
         // watch, coloured at a terminal: the state of an out-of-range reading in bold red.
-        type("clear", "Enter")
-        type("coldchainctl watch", "Enter")
-        #expect(waitFor("°C HIGH"), "\(pane())")
-        let coloured = pane(escapes: true)
+        await type("clear", "Enter")
+        await type("coldchainctl watch", "Enter")
+        let watchedColoured = try await waitFor("°C HIGH")
+        let watchedPaneColoured = await pane()
+        #expect(watchedColoured, "\(watchedPaneColoured)")
+        let coloured = await pane(escapes: true)
         // (tmux writes the attributes its own way: bold and red as one sequence or two.)
         #expect(coloured.contains("\u{1B}[1m\u{1B}[31m") || coloured.contains("\u{1B}[1;31m"), "no colour at a terminal: \(coloured)")
         #expect(wrapped(coloured).isEmpty, "\(wrapped(coloured))")
-        type("C-c")
-        type("clear", "Enter")
+        await type("C-c")
+        await type("clear", "Enter")
         // NO_COLOR (no-color.org): the same lines without escape codes.
-        type("NO_COLOR=1 coldchainctl watch", "Enter")
-        #expect(waitFor("°C HIGH"), "\(pane())")
-        let plain = pane(escapes: true)
+        await type("NO_COLOR=1 coldchainctl watch", "Enter")
+        let watchedPlain = try await waitFor("°C HIGH")
+        let watchedPanePlain = await pane()
+        #expect(watchedPlain, "\(watchedPanePlain)")
+        let plain = await pane(escapes: true)
         #expect(!plain.contains("\u{1B}[31m") && !plain.contains("\u{1B}[1;31m"), "coloured despite NO_COLOR: \(plain)")
-        type("C-c")
+        await type("C-c")
+    }
+
+    /// One tmux command, its output in a file, through our own posix_spawn and waitpid (see above). Blocking.
+    static func tmux(_ args: [String], output out: String) -> (status: Int32, out: String) {
+        unlink(out)
+        guard let p = try? ChildProcess(path: "/usr/bin/tmux", arguments: args, stdout: out, stderr: out) else { return (-1, "") }
+        for _ in 0..<400 {
+            if let status = p.poll() { return (status, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "") }
+            usleep(50_000)
+        }
+        p.signal(SIGKILL)
+        _ = p.wait()
+        return (-1, "tmux \(args.first ?? "") did not finish")
     }
 }

@@ -121,6 +121,9 @@ import TestSupport
         try await Task.sleep(nanoseconds: 500_000_000)   // the poller is now waiting on its first answer
         #expect(await d.stop() == 0)
         #expect(try d.events().last?.type == "gateway.stopped")
-        #expect(!d.log.contains("did not stop within"), "the poller stopped by itself: \(d.log.all.filter { $0.contains("stop") })")
+        // The poller itself: other services may meet the group's 4 s deadline on a starved machine (a full parallel
+        // run did, twice, for the control service), which is a timing, not what this test is about.
+        #expect(d.log.contains("stopped bus lan") && !d.log.contains("service bus lan did not stop"),
+                "the poller stopped by itself: \(d.log.all.filter { $0.contains("stop") })")
     }
 }

@@ -7,14 +7,14 @@ import TestSupport
 /// `cards --html`: the command cards as Code 128 barcodes drawn by our code, rendered by Chromium and read back by
 /// zbarimg (Debian's zbar-tools), every card's content exactly.
 @Suite struct CardsTests {
-    @Test func theCardsPageDecodesWithZbarimg() throws {
+    @Test func theCardsPageDecodesWithZbarimg() async throws {
         let cards = ScannerMode.allCases.map { ScannerCommand.mode($0) } + [ScannerCommand.fridge("F1"), .fridge("F2-desk")]
         let dir = TempDir("cc-cards")
         let page = dir.write("cards.html", CardsPage.html(cards, fridgeNames: ["F1": "接种台冰箱"]))
         let png = dir.file("cards.png")
-        let shot = shell("chromium --headless=new --no-sandbox --disable-gpu --no-first-run --hide-scrollbars --window-size=800,1400 --screenshot=\(png) file://\(page) 2>&1")
+        let shot = try await offPool { shell("chromium --headless=new --no-sandbox --disable-gpu --no-first-run --hide-scrollbars --window-size=800,1400 --screenshot=\(png) file://\(page) 2>&1") }
         #expect(shot.status == 0, "\(shot.output)")
-        let read = shell("zbarimg --quiet --raw -Sdisable -Scode128.enable \(png) 2>/dev/null")
+        let read = try await offPool { shell("zbarimg --quiet --raw -Sdisable -Scode128.enable \(png) 2>/dev/null") }
         let decoded = Set(read.output.split(separator: "\n").map(String.init))
         #expect(decoded == Set(cards.map(\.text)), "zbarimg read: \(read.output)")
         try? FileManager.default.createDirectory(atPath: packageRoot() + "/.build/artefacts", withIntermediateDirectories: true)
