@@ -51,6 +51,7 @@ install: release
 	sed 's|devices_dir: "../Devices"|devices_dir: "devices"|' Config/demo.json5 > $(DESTDIR)$(PREFIX)/share/coldchaind/demo.json5
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/coldchaind/README.md
 	install -m 0644 systemd/coldchaind.service $(DESTDIR)/lib/systemd/system/coldchaind.service
+	install -m 0644 systemd/coldchain-web.service $(DESTDIR)/lib/systemd/system/coldchain-web.service
 	install -m 0644 systemd/coldchaind.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/coldchaind.conf
 	install -m 0644 systemd/coldchaind.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/coldchaind.conf
 	# The example config is installed only where none exists: an upgrade never overwrites a site's config.
@@ -69,7 +70,7 @@ install: release
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/coldchaind $(DESTDIR)$(PREFIX)/bin/coldchainctl $(DESTDIR)$(PREFIX)/bin/coldchain-sim
 	rm -rf $(DESTDIR)$(PREFIX)/share/coldchaind $(DESTDIR)$(PREFIX)/share/doc/coldchaind
-	rm -f $(DESTDIR)/lib/systemd/system/coldchaind.service $(DESTDIR)$(PREFIX)/lib/sysusers.d/coldchaind.conf \
+	rm -f $(DESTDIR)/lib/systemd/system/coldchaind.service $(DESTDIR)/lib/systemd/system/coldchain-web.service $(DESTDIR)$(PREFIX)/lib/sysusers.d/coldchaind.conf \
 		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/coldchaind.conf
 	@echo "kept /etc/coldchaind and /var/lib/coldchaind (the ledger must be kept for years: remove it deliberately)"
 
