@@ -27,18 +27,23 @@ import TestSupport
         return (o["status"] as? Int ?? -1, o["headers"] as? [String: String] ?? [:], o["body"] as? String ?? "")
     }
 
+    /// coldchaind on `config` in `dir`, and coldchain-web in front of it on a loopback port, listening.
+    static func start(_ dir: TempDir, config: String) async throws -> (daemon: Subprocess, web: Subprocess, port: Int) {
+        let daemon = try await offPool { try startDaemon(dir, config: config) }
+        let port = Int.random(in: 30000...32000)
+        let web = try Subprocess("coldchain-web", ["--listen", "127.0.0.1:\(port)", "--socket", dir.file("control.sock")], outputDir: dir.path)
+        _ = try await offPool { poll(100, every: 50_000) { web.stdout.contains("listening") } }
+        return (daemon, web, port)
+    }
+
     @Test func theOverviewComesThroughTheSocketWithItsHeadersAndEscapes() async throws {
         let dir = TempDir("cc-web")
         let config = writeDaemonConfig(dir)
         let hostile = "<img src=x onerror=alert(1)>冷藏"
         let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: #"name: "Fridge one""#, with: #"name: "\#(hostile)""#)
         try text.write(toFile: config, atomically: true, encoding: .utf8)
-        let daemon = try await offPool { try startDaemon(dir, config: config) }
-        defer { daemon.signal(SIGTERM); _ = daemon.wait(seconds: 10) }
-        let port = Int.random(in: 30000...32000)
-        let web = try Subprocess("coldchain-web", ["--listen", "127.0.0.1:\(port)", "--socket", dir.file("control.sock")], outputDir: dir.path)
-        defer { web.signal(SIGTERM); _ = web.wait(seconds: 10) }
-        _ = try await offPool { poll(100, every: 50_000) { web.stdout.contains("listening") } }
+        let (daemon, web, port) = try await Self.start(dir, config: config)
+        defer { daemon.signal(SIGTERM); _ = daemon.wait(seconds: 10); web.signal(SIGTERM); _ = web.wait(seconds: 10) }
         #expect(web.stdout.contains("listening on http://127.0.0.1:\(port)/"), "\(web.stderr)")
 
         let page = try await offPool { Self.fetch("http://127.0.0.1:\(port)/") }
@@ -98,6 +103,32 @@ import TestSupport
         #expect(linked.status == 64 && linked.err.contains("is not a regular file (a symlink is not followed)"), "\(linked.err)")
         let half = try await offPool { try run("coldchain-web", ["--cert", dir.file("cert.pem")]) }
         #expect(half.status == 64 && half.err.contains("--cert and --key go together"), "\(half.err)")
+    }
+
+    /// The attack list: a 100 MB body, Content-Length with Transfer-Encoding, 20 KiB of headers, a raw `../` path,
+    /// a slowloris request, 1,000 connections at once (Tests/Interop/web_attacks.py, raw sockets). Each gets a
+    /// clean refusal or is held to the limits, the server answers a plain request after each, and its resident
+    /// memory stays under 32 MB.
+    @Test func hostileClientsGetCleanRefusalsAndTheProcessStaysSmall() async throws {
+        let dir = TempDir("cc-web-attacks")
+        let config = writeDaemonConfig(dir)
+        let (daemon, web, port) = try await Self.start(dir, config: config)
+        defer { daemon.signal(SIGTERM); _ = daemon.wait(seconds: 10); web.signal(SIGTERM); _ = web.wait(seconds: 10) }
+        let pid = web.pid
+        let r = try await offPool { shell("python3 \(packageRoot())/Tests/Interop/web_attacks.py \(port) \(pid) 2>&1") }
+        print("web attacks: \(r.output)")
+        guard let o = try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any] else { Issue.record("\(r.output)"); return }
+        func part(_ k: String) -> [String: Any] { o[k] as? [String: Any] ?? [:] }
+        #expect(part("big_body")["answer"] as? String == "HTTP/1.1 405 Method Not Allowed" && part("big_body")["healthy_after"] as? Bool == true, "\(part("big_body"))")
+        #expect((part("big_body")["sent_mb"] as? Double ?? 100) < 100, "the body was not read to its end")
+        #expect((part("smuggling")["answer"] as? String)?.hasPrefix("HTTP/1.1 4") == true && part("smuggling")["healthy_after"] as? Bool == true)
+        #expect(part("big_headers")["answer"] as? String == "HTTP/1.1 431 Request Header Fields Too Large" && part("big_headers")["healthy_after"] as? Bool == true)
+        #expect(part("traversal")["answer"] as? String == "HTTP/1.1 404 Not Found")
+        #expect(part("slowloris")["others_served_meanwhile"] as? Bool == true)
+        #expect(part("thousand")["healthy_after"] as? Bool == true, "\(part("thousand"))")
+        #expect((o["peak_rss_kib"] as? Int ?? Int.max) < 32 * 1024, "resident memory: \(o["peak_rss_kib"] ?? "?") KiB")
+        // One line in the log for the whole flood (libmicrohttpd's error log wrote one per refused connection).
+        #expect(web.stderr.split(separator: "\n").count < 5, "\(web.stderr.prefix(500))")
     }
 
     @Test func plainHTTPOnlyOnLoopback() async throws {
