@@ -1,12 +1,10 @@
 import CMicroHTTPD
 import Glibc
 
-/// A request as the handler sees it: method, path (no query), the query's raw text, and the headers it asked about.
+/// A request as the handler sees it: its method and path (libmicrohttpd passes the path without the query).
 public struct HTTPRequest: Sendable {
     public var method: String
     public var path: String
-    public var query: String
-    public var remoteLoopback: Bool
 }
 
 /// What the handler answers: status, content type, body. Every response also gets the server's security headers.
@@ -71,7 +69,7 @@ public final class HTTPServer {
             // A body is refused, not read: GET and HEAD only for now (a 100 MB upload must not be buffered).
             if let uploadSize, uploadSize.pointee > 0 { return HTTPServer.no }
             let raw = String(cString: url)
-            let request = HTTPRequest(method: m, path: raw, query: "", remoteLoopback: true)
+            let request = HTTPRequest(method: m, path: raw)
             let response = m == "GET" || m == "HEAD" ? box.handler(request) : .text(405, "only GET and HEAD\n")
             return HTTPServer.queue(response, on: connection, head: m == "HEAD")
         }, box.toOpaque(), limits.connections, limits.perAddress, limits.idleSeconds, limits.memoryBytes, tls?.certificatePEM, tls?.keyPEM) else {

@@ -4,16 +4,21 @@ import Storage
 import Testing
 import TestSupport
 
+/// The device profile coldchain-sim's units answer to (temperature and humidity), in `dir`/devices.
+func writeSimulatorProfile(_ dir: TempDir) {
+    dir.write("devices/generic-int16-x10.json5", """
+        { id: "generic-int16-x10", vendor: "any", model: "int16 x10", invalid_raw: [-32768, 32767],
+          registers: { temperature_c: { table: "holding", address: 0, type: "int16", scale: 0.1 },
+                       humidity_pct: { table: "holding", address: 1, type: "uint16", scale: 0.1 } } }
+        """)
+}
+
 /// coldchaind polling coldchain-sim over loopback, both as child processes, as on a gateway.
 @Suite(.serialized) struct SimulatorEndToEndTests {
     @Test func scenarioProducesTheExpectedExcursionsAndAlarms() throws {
         let dir = TempDir("cc-sim-e2e")
         let port = Int.random(in: 27000...29999)   // below the ephemeral range (32768 up)
-        dir.write("devices/generic-int16-x10.json5", """
-            { id: "generic-int16-x10", vendor: "any", model: "int16 x10", invalid_raw: [-32768, 32767],
-              registers: { temperature_c: { table: "holding", address: 0, type: "int16", scale: 0.1 },
-                           humidity_pct: { table: "holding", address: 1, type: "uint16", scale: 0.1 } } }
-            """)
+        writeSimulatorProfile(dir)
         // F1 stays cold; F2 warms to 10 °C for a few seconds (an excursion after the 2 s delay), then its probe
         // reports a fault.
         let scenario = dir.write("scenario.json5", """

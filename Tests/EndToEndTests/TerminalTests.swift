@@ -12,11 +12,7 @@ import TestSupport
     @Test func statusFridgesAndWatchFitAnEightyColumnPane() async throws {
         let dir = TempDir("cc-tmux")
         let port = Int.random(in: 27000...29999)
-        dir.write("devices/generic-int16-x10.json5", """
-            { id: "generic-int16-x10", vendor: "any", model: "int16 x10", invalid_raw: [-32768, 32767],
-              registers: { temperature_c: { table: "holding", address: 0, type: "int16", scale: 0.1 },
-                           humidity_pct: { table: "holding", address: 1, type: "uint16", scale: 0.1 } } }
-            """)
+        writeSimulatorProfile(dir)
         // F2's door opens at once and it warms to 12 °C: an excursion (cause door) and its alarm within seconds.
         let scenario = dir.write("scenario.json5", """
             { units: [
@@ -62,21 +58,21 @@ import TestSupport
         defer { _ = Self.tmux(server + ["kill-server"], output: out) }
         func type(_ keys: String...) async { _ = await tmux(["send-keys", "-t", "t"] + keys) }
         func pane(escapes: Bool = false) async -> String { await tmux(["capture-pane", "-p", "-J"] + (escapes ? ["-e"] : []) + ["-S", "-", "-t", "t"]).out }
-        func waitFor(_ text: String) async throws -> Bool {
+        /// Waits up to 10 s for `text` in the pane; the pane as it was, when it never came.
+        func expectShown(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
             for _ in 0..<100 {
-                if await pane().contains(text) { return true }
+                if await pane().contains(text) { return }
                 try await Task.sleep(nanoseconds: 100_000_000)
             }
-            return false
+            let now = await pane()
+            Issue.record("'\(text)' never shown: \(now)", sourceLocation: sourceLocation)
         }
         func wrapped(_ text: String) -> [String] {
             text.split(separator: "\n").map(String.init).filter { $0.replacing(/\u{1B}\[[0-9;]*m/, with: "").displayWidth > 80 }
         }
 
         await type("coldchainctl status; coldchainctl fridges; echo END-1", "Enter")
-        let listed = try await waitFor("END-1")
-        let listedPane = await pane()
-        #expect(listed, "\(listedPane)")
+        try await expectShown("END-1")
         let tables = await pane()
         #expect(tables.contains("冷藏室冰箱（二号）") && tables.contains("excursion") && tables.contains("LAST 24 H"), "\(tables)")
         #expect(wrapped(tables).isEmpty, "lines wider than the pane: \(wrapped(tables))")
@@ -84,9 +80,7 @@ import TestSupport
         // watch, coloured at a terminal: the state of an out-of-range reading in bold red.
         await type("clear", "Enter")
         await type("coldchainctl watch", "Enter")
-        let watchedColoured = try await waitFor("°C HIGH")
-        let watchedPaneColoured = await pane()
-        #expect(watchedColoured, "\(watchedPaneColoured)")
+        try await expectShown("°C HIGH")
         let coloured = await pane(escapes: true)
         // (tmux writes the attributes its own way: bold and red as one sequence or two.)
         #expect(coloured.contains("\u{1B}[1m\u{1B}[31m") || coloured.contains("\u{1B}[1;31m"), "no colour at a terminal: \(coloured)")
@@ -95,9 +89,7 @@ import TestSupport
         await type("clear", "Enter")
         // NO_COLOR (no-color.org): the same lines without escape codes.
         await type("NO_COLOR=1 coldchainctl watch", "Enter")
-        let watchedPlain = try await waitFor("°C HIGH")
-        let watchedPanePlain = await pane()
-        #expect(watchedPlain, "\(watchedPanePlain)")
+        try await expectShown("°C HIGH")
         let plain = await pane(escapes: true)
         #expect(!plain.contains("\u{1B}[31m") && !plain.contains("\u{1B}[1;31m"), "coloured despite NO_COLOR: \(plain)")
         await type("C-c")

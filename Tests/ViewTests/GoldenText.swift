@@ -5,10 +5,11 @@ import TestSupport
 @testable import coldchainctl
 
 /// Renders as coldchainctl would in a UTC+8 clinic at 2026-12-02 15:10 local, into a capture.
-func rendered(width: Int? = 80, _ body: () throws -> Void) rethrows -> String {
+func rendered(width: Int? = 80, colour: Bool = false, _ body: () throws -> Void) rethrows -> String {
     let capture = Presentation.Capture()
     var p = Presentation()
     p.width = width
+    p.colour = colour
     p.calendar = .fixed(hours: 8)
     p.now = { Date(timeIntervalSince1970: 1_796_195_400) }   // 2026-12-02T07:10:00Z
     p.capture = capture

@@ -41,14 +41,7 @@ import TestSupport
     @Test func colourIsOnlyOnTheStateAndTakesNoColumns() throws {
         let events = try Self.oneOfEachType()
         let plain = rendered { for e in events { CtlCommand.raw(CtlCommand.describe(e)) } }
-        var p = Presentation.current
-        p.colour = true
-        let capture = Presentation.Capture()
-        p.capture = capture
-        p.calendar = .fixed(hours: 8)
-        p.now = { Date(timeIntervalSince1970: 1_796_195_400) }
-        Presentation.$current.withValue(p) { for e in events { CtlCommand.raw(CtlCommand.describe(e)) } }
-        let coloured = capture.output
+        let coloured = rendered(colour: true) { for e in events { CtlCommand.raw(CtlCommand.describe(e)) } }
         #expect(coloured.contains("\u{1B}[1;31mALARM"), "\(coloured)")
         // CtlCommand.print escapes control characters in text from outside: the colour is added after, or it
         // would show as \x1b. Without the codes the text is the plain text.

@@ -74,19 +74,26 @@ final class ControlCommands: ControlHandling {
         }
     }
 
-    func read(_ body: @escaping @Sendable (LedgerReader) throws -> some Encodable) async throws -> ControlReply {
+    /// `body` on a snapshot of the ledger: a reader of its own, on the read queue, within the bound on heavy queries.
+    func reading<T: Sendable>(_ body: @escaping @Sendable (LedgerReader) throws -> T, drained: @escaping @Sendable () -> Void = {}) async throws -> T {
         let path = ledger.path, queue = readQueue
-        return .ok(try await heavy.run({
+        return try await heavy.run({
             try await onQueue(queue) {
                 let reader = try LedgerReader(path: path)
                 defer { reader.close() }
-                let value = try JSONValue(encoding: try body(reader))
-                // Measured here, inside the bound: an answer too long to send is dropped before the next query runs
-                // (60 parallel 6 MB answers measured outside it peaked at 166 MB). The server checks again.
-                let size = value.serialized.utf8.count
-                guard size <= ControlProtocol.maxReply else { throw AnswerTooLarge(bytes: size) }
-                return value
+                return try body(reader)
             }
+        }, drained: drained)
+    }
+
+    func read(_ body: @escaping @Sendable (LedgerReader) throws -> some Encodable) async throws -> ControlReply {
+        .ok(try await reading({ reader in
+            let value = try JSONValue(encoding: try body(reader))
+            // Measured here, inside the bound: an answer too long to send is dropped before the next query runs
+            // (60 parallel 6 MB answers measured outside it peaked at 166 MB). The server checks again.
+            let size = value.serialized.utf8.count
+            guard size <= ControlProtocol.maxReply else { throw AnswerTooLarge(bytes: size) }
+            return value
         }, drained: {
             // A big answer's memory goes back to the system once no query runs (glibc would keep it).
             _ = cc_malloc_trim()
@@ -257,14 +264,10 @@ final class ControlCommands: ControlHandling {
         _ connection: ControlConnection, header: Header,
         _ body: @escaping @Sendable (LedgerReader, (any Encodable) throws -> Bool) throws -> End
     ) async throws -> ControlReply {
-        let path = ledger.path, queue = readQueue, highWater = ControlLimits().outputHighWater
-        return .ok(try await heavy.run({
-            try await onQueue(queue) {
-                let reader = try LedgerReader(path: path)
-                defer { reader.close() }
-                guard connection.beginParts(try JSONValue(encoding: header)) else { return .null }
-                return try JSONValue(encoding: try body(reader) { part in try connection.part(part, highWater: highWater) })
-            }
+        let highWater = ControlLimits().outputHighWater
+        return .ok(try await reading({ reader in
+            guard connection.beginParts(try JSONValue(encoding: header)) else { return .null }
+            return try JSONValue(encoding: try body(reader) { part in try connection.part(part, highWater: highWater) })
         }, drained: { _ = cc_malloc_trim() }))
     }
 
@@ -274,38 +277,32 @@ final class ControlCommands: ControlHandling {
 
     /// Every excursion as it stands: the newest event of each.
     func excursionRows(_ reader: LedgerReader) throws -> [ExcursionRow] {
-            var byID: [Int: ExcursionRow] = [:]
-            for e in try reader.latestExcursionEvents() {
-                // The newest event of each excursion says how it stands; a closed one has its end and duration.
-                let typed: TypedEvent? = (try? e.typed()) ?? nil
-                switch typed {
-                case .excursionOpened(let b)?: byID[b.excursion.id] = self.openRow(b.excursion)
-                case .excursionPeak(let b)?: byID[b.excursion.id] = self.openRow(b.excursion)
-                case .excursionClosed(let b)?:
-                    byID[b.excursion.id] = ExcursionRow(excursion: b.excursion, open: false, end: RFC3339.format(b.end),
-                                                        durationSeconds: b.durationSeconds)
-                default: continue
-                }
+        var byID: [Int: ExcursionRow] = [:]
+        for e in try reader.latestExcursionEvents() {
+            // The newest event of each excursion says how it stands; a closed one has its end and duration.
+            let typed: TypedEvent? = (try? e.typed()) ?? nil
+            switch typed {
+            case .excursionOpened(let b)?: byID[b.excursion.id] = self.openRow(b.excursion)
+            case .excursionPeak(let b)?: byID[b.excursion.id] = self.openRow(b.excursion)
+            case .excursionClosed(let b)?:
+                byID[b.excursion.id] = ExcursionRow(excursion: b.excursion, open: false, end: RFC3339.format(b.end),
+                                                    durationSeconds: b.durationSeconds)
+            default: continue
             }
-            return byID.keys.sorted().compactMap { byID[$0] }
+        }
+        return byID.keys.sorted().compactMap { byID[$0] }
     }
 
     /// `status`'s memory: the excursions and alarms of the last `hours`, open or closed, from the ledger (so a
     /// restart does not forget them). Read on the read queue: it never waits for a write.
     func recentHistory(hours: Int = 24) async -> RecentHistory? {
         let now = clock.now(), from = now.addingTimeInterval(-Double(hours) * 3600)
-        let path = ledger.path, queue = readQueue
-        return try? await heavy.run({
-            try await onQueue(queue) {
-                let reader = try LedgerReader(path: path)
-                defer { reader.close() }
-                let excursions = try self.excursionRows(reader).filter { row in
-                    row.open || (row.end.flatMap(RFC3339.parse).map { $0 >= from } ?? false)
-                }
-                let alarms = try Self.alarms(reader, from: from).alarms
-                return RecentHistory(hours: hours, excursions: excursions, alarms: alarms)
+        return try? await reading { reader in
+            let excursions = try self.excursionRows(reader).filter { row in
+                row.open || (row.end.flatMap(RFC3339.parse).map { $0 >= from } ?? false)
             }
-        }, drained: {})
+            return RecentHistory(hours: hours, excursions: excursions, alarms: try Self.alarms(reader, from: from).alarms)
+        }
     }
 
     func openRow(_ x: ExcursionState) -> ExcursionRow {

@@ -70,10 +70,12 @@ enum SheetText {
     static func hm(_ rfc: String, _ calendar: ClinicCalendar) -> String {
         RFC3339.parse(rfc).map { String(calendar.localText($0).dropFirst(11).prefix(5)) } ?? rfc
     }
-    static func checks(_ list: [SheetCheck], _ day: DaySheet, _ calendar: ClinicCalendar, half: Bool) -> String {
-        guard !list.isEmpty else { return day.complete || half ? "缺 missing" : "" }
+    /// A half-day's checks: value, time, who, and the difference from the probe (⚠ when flagged); `缺 missing` once
+    /// the half-day is over without one. `unit`: with °C (the HTML); without, the 80-column text whose heading says it.
+    static func checks(_ list: [SheetCheck], _ day: DaySheet, pm: Bool, _ sheet: RecordSheet, _ calendar: ClinicCalendar, unit: Bool) -> String {
+        guard !list.isEmpty else { return over(day, pm: pm, sheet, calendar) ? "缺 missing" : "" }
         return list.map { k in
-            "\(k.c) °C \(hm(k.at, calendar)) \(k.by)" + (k.differenceC.map { k.flagged ? " ⚠ Δ\($0)" : " Δ\($0)" } ?? "")
+            "\(k.c)\(unit ? " °C" : "") \(hm(k.at, calendar)) \(k.by)" + (k.differenceC.map { k.flagged ? (unit ? " ⚠ Δ" : " ⚠Δ") + "\($0)" : " Δ\($0)" } ?? "")
         }.joined(separator: "; ")
     }
     /// A time in the note of day `date`: `HH:MM` on that day, `MM-DD HH:MM` on another.
@@ -156,8 +158,8 @@ enum SheetText {
 
     static func cells(_ d: DaySheet, _ sheet: RecordSheet, _ calendar: ClinicCalendar) -> [String] {
         if !started(d, sheet, calendar) { return [d.date] + Array(repeating: "", count: columns.count - 1) }
-        return [d.date, record(d.am, target: sheet.am, day: d, sheet, calendar, unit: true), checks(d.amChecks, d, calendar, half: over(d, pm: false, sheet, calendar)),
-         record(d.pm, target: sheet.pm, day: d, sheet, calendar, unit: true), checks(d.pmChecks, d, calendar, half: over(d, pm: true, sheet, calendar)),
+        return [d.date, record(d.am, target: sheet.am, day: d, sheet, calendar, unit: true), checks(d.amChecks, d, pm: false, sheet, calendar, unit: true),
+         record(d.pm, target: sheet.pm, day: d, sheet, calendar, unit: true), checks(d.pmChecks, d, pm: true, sheet, calendar, unit: true),
          c(d.minC), c(d.maxC), c(d.meanC), String(d.minutesOutOfRange), "", head(d)]
     }
 
@@ -175,11 +177,7 @@ enum SheetText {
                 guard started(d, sheet, calendar) else { t.add([day]); continue }
                 if d.notInstalled == true { t.add([day]); t.note("\(notInstalled.0) \(notInstalled.1)"); continue }
                 let brief = { (r: SheetReading?, target: String) in record(r, target: target, day: d, sheet, calendar, unit: false) }
-                let check = { (l: [SheetCheck], pm: Bool) in
-                    l.isEmpty ? (d.complete || over(d, pm: pm, sheet, calendar) ? "缺 missing" : "")
-                        : l.map { k in "\(k.c) \(hm(k.at, calendar)) \(k.by)" + (k.differenceC.map { k.flagged ? " ⚠Δ\($0)" : " Δ\($0)" } ?? "") }
-                            .joined(separator: "; ")
-                }
+                let check = { (l: [SheetCheck], pm: Bool) in checks(l, d, pm: pm, sheet, calendar, unit: false) }
                 t.add([day, brief(d.am, sheet.am), check(d.amChecks, false), brief(d.pm, sheet.pm), check(d.pmChecks, true), c(d.minC), c(d.maxC),
                        c(d.meanC), String(d.minutesOutOfRange), head(d)])
                 for n in notes(d, sheet, calendar) { t.note(n.zh); t.note(n.en) }
