@@ -24,6 +24,8 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
                        providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt",
+                       providers: [.apt(["libcrypt-dev"])]),
         .target(name: "CShims"),
         // The raw C reference loops the benchmark compares against.
         .target(name: "CRawBench", cSettings: [.unsafeFlags(["-I/usr/include/modbus"])],
@@ -47,7 +49,7 @@ let package = Package(
         .executableTarget(name: "coldchaind", dependencies: ["Gateway", "POSIX"]),
         .executableTarget(name: "coldchainctl", dependencies: ["Control", "ColdChain", "Storage", "POSIX"]),
         .executableTarget(name: "coldchain-sim", dependencies: ["Simulation"]),
-        .executableTarget(name: "coldchain-web", dependencies: ["WebServer", "Control", "ColdChain", "POSIX"]),
+        .executableTarget(name: "coldchain-web", dependencies: ["WebServer", "CCrypt", "Control", "ColdChain", "POSIX"]),
         .executableTarget(name: "coldchain-bench", dependencies: ["Storage", "ColdChain", "CRawBench", "Fieldbus", "POSIX", "Control", "Gateway", "PlatformHTTP"]),
 
         // Helpers shared by the test targets (temporary folders, paths of the built executables).
@@ -60,6 +62,8 @@ let package = Package(
         // What a person sees: every human renderer of coldchainctl against golden text, in 80 columns.
         .testTarget(name: "ViewTests", dependencies: ["coldchainctl", "Control", "ColdChain", "Storage", "TestSupport"],
                     exclude: ["Golden", "Replies"]),
+        // coldchain-web's own rules: the login lock, sessions, the user file, forms, the pages' escaping.
+        .testTarget(name: "WebAppTests", dependencies: ["coldchain-web", "WebServer", "Control", "ColdChain", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ColdChain", "Control", "Storage", "POSIX", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

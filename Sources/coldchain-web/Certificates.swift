@@ -36,6 +36,17 @@ enum Certificates {
         }
         guard !host.isEmpty, host.count <= 253, allowed else { return WebMain.usage("--host: '\(host.truncated(60).escapedForTerminal)' is not a host name or IPv4 address") }
         let cert = dir + "/cert.pem", key = dir + "/key.pem"
+        // The folder is made (0700) when missing: openssl would only say "No such file or directory" in its own words.
+        var st = stat()
+        if lstat(dir, &st) != 0 {
+            guard mkdir(dir, 0o700) == 0 else {
+                WebMain.say("coldchain-web: cannot make the folder \(dir.escapedForTerminal): \(String(cString: strerror(errno)))")
+                return 73
+            }
+        } else if st.st_mode & S_IFMT != S_IFDIR {
+            WebMain.say("coldchain-web: \(dir.escapedForTerminal) is not a folder")
+            return 64
+        }
         for f in [cert, key] where access(f, F_OK) == 0 {
             WebMain.say("coldchain-web: \(f.escapedForTerminal) exists; not overwritten (remove it to make a new pair)")
             return 73

@@ -8,11 +8,13 @@ import WebServer
 /// coldchain-web: the clinic's screen, on the clinic's own network. It reaches the daemon only through the control
 /// socket, with the commands of the registry; the daemon gains no network listener.
 ///
-/// Walking skeleton (issue 23, first step): plain HTTP on a loopback address, the overview page. TLS, people and
-/// roles, the other pages, live updates and the desk's voice are still to come.
+/// People log in (UserFile, Sessions); pages follow the daemon's watch stream live (LiveFeed); the desk page speaks
+/// its verdicts (Speech).
 enum WebMain {
     static func main(_ args: [String]) -> Int32 {
+        if args.first == "user" { return UserCommand.run(args.dropFirst()) }
         var listen = "127.0.0.1:8080"
+        var users = UserFile.defaultPath, cache = "/var/cache/coldchain-web"
         var certFile: String?, keyFile: String?, makeCert: String?, certHost = "coldchain-gateway"
         var socket = ProcessInfo.processInfo.environment["COLDCHAIN_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? GatewayConfig.defaultSocket
         var rest = args[...]
@@ -24,6 +26,8 @@ enum WebMain {
             case "--key": guard let v = rest.popFirst() else { return usage("--key needs a PEM file") }; keyFile = v
             case "--make-cert": guard let v = rest.popFirst() else { return usage("--make-cert needs a folder") }; makeCert = v
             case "--host": guard let v = rest.popFirst() else { return usage("--host needs a name or address") }; certHost = v
+            case "--users": guard let v = rest.popFirst() else { return usage("--users needs a file") }; users = v
+            case "--cache": guard let v = rest.popFirst() else { return usage("--cache needs a folder") }; cache = v
             case "--help", "-h": print(help); return 0
             case "--version": print("coldchain-web \(ColdChain.Version.current)"); return 0
             default: return usage("unknown argument '\(a.truncated(40).escapedForTerminal)'")
@@ -45,11 +49,18 @@ enum WebMain {
             return usage("plain HTTP is accepted only on a loopback address (127.x.x.x); on the clinic's network give --cert and --key "
                          + "(coldchain-web --make-cert DIR makes a self-signed pair)")
         }
+        // Read once now, so that a broken user file is said at start (it is read again at each login).
+        let people: UserFile
+        do { people = try UserFile.read(users) } catch { return usage("\(error)") }
+        if people.people.isEmpty { say("coldchain-web: no one may log in yet: coldchain-web user add NAME --role technician --users \(users)") }
+        var st = stat()
+        if stat(cache, &st) != 0 || st.st_mode & S_IFMT != S_IFDIR { say("coldchain-web: \(cache) is not a folder: the desk page will have no voice") }
         TerminationSignals.block()
+        let app = WebApp(socket: socket, usersPath: users, secure: tls != nil, speech: Speech(folder: cache))
         let server: HTTPServer
-        let daemonSocket = socket
         do {
-            server = try HTTPServer(host: host, port: port, tls: tls) { request in route(request, socket: daemonSocket) }
+            try app.feed.start()
+            server = try HTTPServer(host: host, port: port, tls: tls) { request in app.handle(request) }
         } catch {
             say("coldchain-web: \(error)")
             return 69
@@ -58,39 +69,19 @@ enum WebMain {
         fflush(nil)
         // Until SIGTERM or SIGINT (blocked before the server's threads started, which inherit the mask).
         _ = TerminationSignals.wait()
+        app.feed.stop()
         server.stop()
         return 0
     }
 
-    static func route(_ r: HTTPRequest, socket: String) -> HTTPResponse {
-        switch r.path {
-        case "/": return overview(socket: socket)
-        case "/healthz": return .text(200, "ok\n")
-        case "/static/app.css": return HTTPResponse(status: 200, contentType: "text/css; charset=utf-8", body: Array(WebPages.stylesheet.utf8))
-        default: return .text(404, "not found\n")
-        }
-    }
-
-    static func overview(socket: String) -> HTTPResponse {
-        let calendar = ClinicCalendar(offset: LocalTime.utcOffset)
-        do {
-            let client = try ControlClient(path: socket)
-            switch try client.call(Commands.Status.request, as: Commands.Status.Reply.self) {
-            case .ok(let status, _):
-                return HTTPResponse(status: 200, contentType: "text/html; charset=utf-8", body: Array(WebPages.overview(status, calendar: calendar).utf8))
-            case .failure(let f):
-                return .text(502, "coldchaind refused: \(f.message)\n")
-            }
-        } catch {
-            return .text(503, "coldchaind is not reachable: is it running? (\(error))\n")
-        }
-    }
-
     static let help = """
-        usage: coldchain-web [--listen HOST:PORT] [--cert FILE --key FILE] [--socket PATH]
+        usage: coldchain-web [--listen HOST:PORT] [--cert FILE --key FILE] [--socket PATH] [--users FILE] [--cache DIR]
                coldchain-web --make-cert DIR [--host NAME-OR-ADDRESS]
+               coldchain-web user add NAME --role viewer|nurse|technician | user remove NAME | user list
         The clinic's web screen. Plain HTTP only on a loopback address (the default 127.0.0.1:8080); on the clinic's
         network, TLS from --cert and --key. --make-cert writes a self-signed pair (cert.pem, key.pem) into DIR once.
+        --users: who may log in (default /var/lib/coldchain-web/users); --cache: the spoken verdicts (default
+        /var/cache/coldchain-web).
         """
 
     static func usage(_ message: String) -> Int32 {

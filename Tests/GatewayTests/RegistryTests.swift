@@ -10,7 +10,8 @@ import Testing
     /// without a sample here fails `everyRegisteredCommandHasASample`.
     static let samples: [(any ControlCommand.Type, ControlRequest)] = try! [
         s(Commands.Status.self), s(Commands.Fridges.self), s(Commands.Watch.self), s(Commands.Outbox.self), s(Commands.UplinkRetry.self),
-        s(Commands.BackupNow.self), s(Commands.Help.self), s(Commands.Version.self), s(Commands.HoldList.self),
+        s(Commands.BackupNow.self), s(Commands.Help.self),
+        s(Commands.WebLoginLocked.self, .init(name: "王芳", address: "192.168.1.20", failures: 5, minutes: 15)), s(Commands.Version.self), s(Commands.HoldList.self),
         s(Commands.Verify.self, .init(anchors: [])), s(Commands.Verify.self, .init(anchors: ["12:" + String(repeating: "a", count: 64)])),
         s(Commands.Readings.self, .init(fridge: "F1", since: DurationArgument("24h", key: "since", in: 1...86400))),
         s(Commands.Readings.self, .init(fridge: "F2", since: nil, every: DurationArgument("15m", key: "every", in: 1...86400))),

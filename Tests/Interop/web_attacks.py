@@ -50,24 +50,33 @@ def healthy(within=10.0):
 
 peak = rss_kib()
 
+def flood(head, block, payload):
+    """Sends `head` then `block` until 100 MB of payload went or the server stopped reading; returns MB sent and
+    the first line of what came back."""
+    global peak
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(head)
+    sent, answer = 0, ""
+    try:
+        while sent < 104857600:
+            s.sendall(block)
+            sent += payload
+            peak = max(peak, rss_kib())
+    except (ConnectionResetError, BrokenPipeError, socket.timeout):
+        pass
+    try:
+        answer = s.recv(4096).split(b"\r\n", 1)[0].decode(errors="replace")
+    except OSError as e:
+        answer = type(e).__name__
+    s.close()
+    return {"sent_mb": round(sent / 1048576, 1), "answer": answer or "closed", "healthy_after": healthy()}
+
+
 # A 100 MB body: refused before it is read.
-s = socket.create_connection(("127.0.0.1", port), timeout=10)
-s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 104857600\r\n\r\n")
-sent, answer = 0, ""
-try:
-    block = b"x" * 65536
-    while sent < 104857600:
-        s.sendall(block)
-        sent += len(block)
-        peak = max(peak, rss_kib())
-except (ConnectionResetError, BrokenPipeError, socket.timeout):
-    pass
-try:
-    answer = s.recv(4096).split(b"\r\n", 1)[0].decode(errors="replace")
-except OSError as e:
-    answer = type(e).__name__
-s.close()
-results["big_body"] = {"sent_mb": round(sent / 1048576, 1), "answer": answer or "closed", "healthy_after": healthy()}
+results["big_body"] = flood(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 104857600\r\n\r\n", b"x" * 65536, 65536)
+# The same without a length (chunked): refused once 16 KiB have come, the rest not kept.
+results["big_chunked"] = flood(b"POST /alarms/ack HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                               b"Content-Type: application/x-www-form-urlencoded\r\n\r\n", b"10000\r\n" + b"x" * 65536 + b"\r\n", 65536)
 
 # Request smuggling: Content-Length and Transfer-Encoding together.
 results["smuggling"] = {"answer": request(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nG"),

@@ -43,3 +43,7 @@ int cc_build_id(char *out, int capacity);
 int cc_open_pty(int *master, int *slave, char *name, int capacity);
 
 #endif
+
+#include <sys/random.h>
+/* getrandom(2), which Glibc's Swift overlay does not import. */
+static inline long cc_getrandom(void *buffer, size_t length) { return (long)getrandom(buffer, length, 0); }

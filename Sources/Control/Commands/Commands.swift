@@ -6,7 +6,7 @@ public enum Commands {
     public static let all: [any ControlCommand.Type] = [
         Status.self, Fridges.self, Readings.self, Excursions.self, Ack.self, Assess.self, Check.self, Watch.self, Scans.self, Inventory.self,
         Lookup.self, HoldAdd.self, HoldList.self, HoldRemove.self, ReceiveImport.self, ReceiveStatus.self, ReceiveClose.self, Outbox.self, UplinkRetry.self, BackupNow.self, Report.self,
-        Chart.self, Alarms.self, NotifyTest.self, Verify.self, Version.self, Help.self,
+        Chart.self, Alarms.self, NotifyTest.self, Verify.self, Version.self, Help.self, WebLoginLocked.self,
     ]
 
     /// The `cmd` names the daemon knows, each once, in registry order (`help`'s reply).

@@ -15,11 +15,15 @@ public protocol ControlCommand: Sendable {
     static var summary: String { get }
     /// How to ask again so that the answer fits in `ControlProtocol.maxReply`.
     static var narrowing: String { get }
+    /// Whether a person types it (coldchainctl and its usage); false for what another program of ours sends
+    /// (coldchain-web's report of a locked login).
+    static var forPeople: Bool { get }
 }
 
 extension ControlCommand {
     public static var synopsis: String { "" }
     public static var narrowing: String { "ask for less" }
+    public static var forPeople: Bool { true }
     /// The words a person types: the name, and the selector's value when the name is shared (`hold add`).
     public static var words: [String] { wire.words }
 

@@ -89,4 +89,37 @@ extension Commands {
         public static let wire = WireName("help")
         public static let summary = "this text"
     }
+
+    /// coldchain-web's report that a name was locked after failed logins: the daemon writes it to its log (the
+    /// journal), where the technician's other security lines are. Sent by coldchain-web, never typed.
+    public enum WebLoginLocked: ControlCommand {
+        public typealias Reply = LoggedReply
+        public static let wire = WireName("web", "event", "login_locked", typed: false)
+        public static let summary = "coldchain-web: a name locked after failed logins, for the daemon's log"
+        public static var forPeople: Bool { false }
+
+        public struct Arguments: CommandArguments {
+            public var name: String
+            public var address: String
+            public var failures: Int
+            public var minutes: Int
+            public init(name: String, address: String, failures: Int, minutes: Int) {
+                self.name = name; self.address = address; self.failures = failures; self.minutes = minutes
+            }
+            public init(checking a: ControlArguments) throws(ControlFailure) {
+                name = try a.required(try a.personText("name", maxLength: 32), "which name was locked?")
+                let addr = try a.required(try a.string("address", maxLength: 45), "from which address?")
+                // An IPv4 or IPv6 address's characters only: it goes into a log line.
+                guard addr.unicodeScalars.allSatisfy({ "0123456789abcdefABCDEF.:".unicodeScalars.contains($0) }) else {
+                    throw ControlFailure(.invalidArgument, "address is an IP address")
+                }
+                address = addr
+                failures = try a.required(try a.integer("failures", in: 1...1000), "how many failures?")
+                minutes = try a.required(try a.integer("minutes", in: 1...1440), "locked for how many minutes?")
+            }
+            public var wire: [String: JSONValue] {
+                ["name": .string(name), "address": .string(address), "failures": .number(Double(failures)), "minutes": .number(Double(minutes))]
+            }
+        }
+    }
 }

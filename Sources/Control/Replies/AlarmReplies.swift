@@ -22,6 +22,8 @@ public struct AlarmRecord: Codable, Sendable, Equatable {
     public var openedAt: String
     public var acknowledgedAt: String?
     public var acknowledgedUID: Int?
+    /// Who acknowledged, by name (`ack --by`, or the person logged in to coldchain-web).
+    public var acknowledgedBy: String?
     public var note: String?
     public var closedAt: String?
     /// Seconds from opening to acknowledgement and to closing.
@@ -37,15 +39,15 @@ public struct AlarmRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, fridge, sensor, cause, note, bucket, levels, attempts, failed, folded
-        case openedAt = "opened_at", acknowledgedAt = "acknowledged_at", acknowledgedUID = "acknowledged_uid", closedAt = "closed_at"
+        case openedAt = "opened_at", acknowledgedAt = "acknowledged_at", acknowledgedUID = "acknowledged_uid", acknowledgedBy = "acknowledged_by", closedAt = "closed_at"
         case acknowledgeSeconds = "acknowledge_s", closeSeconds = "close_s"
     }
 
     public init(id: Int, fridge: String, sensor: String, cause: AlarmCause, openedAt: String, acknowledgedAt: String? = nil,
-                acknowledgedUID: Int? = nil, note: String? = nil, closedAt: String? = nil, acknowledgeSeconds: Double? = nil,
+                acknowledgedUID: Int? = nil, acknowledgedBy: String? = nil, note: String? = nil, closedAt: String? = nil, acknowledgeSeconds: Double? = nil,
                 closeSeconds: Double? = nil, bucket: HandlingBucket? = nil, levels: [Int] = [], attempts: Int = 0, failed: Int = 0, folded: Int = 0) {
         self.id = id; self.fridge = fridge; self.sensor = sensor; self.cause = cause; self.openedAt = openedAt
-        self.acknowledgedAt = acknowledgedAt; self.acknowledgedUID = acknowledgedUID; self.note = note; self.closedAt = closedAt
+        self.acknowledgedAt = acknowledgedAt; self.acknowledgedUID = acknowledgedUID; self.acknowledgedBy = acknowledgedBy; self.note = note; self.closedAt = closedAt
         self.acknowledgeSeconds = acknowledgeSeconds; self.closeSeconds = closeSeconds; self.bucket = bucket; self.levels = levels
         self.attempts = attempts; self.failed = failed; self.folded = folded
     }

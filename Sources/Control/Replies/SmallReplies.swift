@@ -53,3 +53,9 @@ public struct VersionReply: Codable, Sendable, Equatable {
         self.pid = pid; self.startedAt = startedAt; self.uptimeSeconds = uptimeSeconds
     }
 }
+
+/// A line the daemon wrote to its log at another program's request.
+public struct LoggedReply: Codable, Sendable, Equatable {
+    public var logged: Bool
+    public init(logged: Bool) { self.logged = logged }
+}

@@ -27,7 +27,7 @@ extension ControlCommands {
             case .alarmAcknowledged(let a):
                 guard var r = records[a.alarm], let o = opened[a.alarm] else { continue }
                 let s = at.timeIntervalSince(o)
-                r.acknowledgedAt = e.recordedAt; r.acknowledgedUID = a.uid; r.note = a.note; r.acknowledgeSeconds = s.rounded()
+                r.acknowledgedAt = e.recordedAt; r.acknowledgedUID = a.uid; r.acknowledgedBy = a.by; r.note = a.note; r.acknowledgeSeconds = s.rounded()
                 r.bucket = HandlingBucket(seconds: s)
                 records[a.alarm] = r
             case .alarmClosed(let a):

@@ -34,11 +34,13 @@ final class ControlCommands: ControlHandling {
     /// Escalation to people, when `notify` is configured (`notify test` sends through it).
     let notify: NotifyCenter?
     let notifyQueue = DispatchQueue(label: "coldchain.control.notify")
+    /// The daemon's log, for what another program of ours reports (coldchain-web's locked logins).
+    let log: Log
 
     init(config: GatewayConfig, ledger: Ledger, hub: MonitorHub, scans: ScanHub, uplink: UplinkState, startedAt: Date, clock: any WallClock,
          anchorProblem: String? = nil, backups: Backups? = nil, calendar: ClinicCalendar = ClinicCalendar(offset: LocalTime.utcOffset),
-         ledgerSince: Date? = nil, notify: NotifyCenter? = nil) {
-        self.notify = notify
+         ledgerSince: Date? = nil, notify: NotifyCenter? = nil, log: Log = Log()) {
+        self.notify = notify; self.log = log
         self.config = config; self.ledger = ledger; self.hub = hub; self.scans = scans; self.uplink = uplink; self.backups = backups
         self.calendar = calendar; self.ledgerSince = ledgerSince ?? startedAt
         self.startedAt = startedAt; self.clock = clock; self.anchorProblem = anchorProblem

@@ -86,7 +86,7 @@ public struct GatewayDaemon: Sendable {
             let uplink = UplinkState()
             let commands = ControlCommands(config: config, ledger: ledger, hub: hub, scans: scans, uplink: uplink, startedAt: startedAt,
                                            clock: clock, anchorProblem: anchorProblem, backups: backups, calendar: calendar,
-                                           ledgerSince: ledgerSince, notify: notify)
+                                           ledgerSince: ledgerSince, notify: notify, log: log)
             // Built a part at a time: one expression of them all was past what the type checker does in reasonable time.
             var all: [any Service] = [
                 try ControlServer(listener: listener, path: config.control.socket, handler: commands, log: log),

@@ -12,16 +12,18 @@ extension CtlCommand {
                                  span(x.acknowledgeSeconds), span(x.closeSeconds), x.bucket?.rawValue ?? (csv ? "" : "not acknowledged"),
                                  x.levels.map(String.init).joined(separator: csv ? " " : ","), sent, "\(x.failed)"]
             if csv { row.append("\(x.folded)") }
+            if !csv { row.append((x.acknowledgedBy ?? "").escapedForTerminal) }
             row.append((x.note ?? "").escapedForTerminal)
+            if csv { row.append(x.acknowledgedBy ?? "") }
             return row
         }
         if csv {
-            printCSV(["id", "fridge", "sensor", "cause", "opened_at", "acknowledge_s", "close_s", "bucket", "levels", "attempts", "failed", "folded", "note"],
+            printCSV(["id", "fridge", "sensor", "cause", "opened_at", "acknowledge_s", "close_s", "bucket", "levels", "attempts", "failed", "folded", "note", "acknowledged_by"],
                      r.alarms.map { cells($0) { $0 } })
             return
         }
-        var t = Table(["ID", "FRIDGE", "SOURCE", "CAUSE", "OPENED", "TO ACK", "TO CLOSE", "HANDLED", "LEVELS", "SENT", "FAILED", "NOTE"],
-                      wrap: ["NOTE", "CAUSE"], optional: ["LEVELS", "SENT", "FAILED", "HANDLED"])
+        var t = Table(["ID", "FRIDGE", "SOURCE", "CAUSE", "OPENED", "TO ACK", "TO CLOSE", "HANDLED", "LEVELS", "SENT", "FAILED", "BY", "NOTE"],
+                      wrap: ["NOTE", "CAUSE", "BY"], optional: ["LEVELS", "SENT", "FAILED", "HANDLED"])
         for x in r.alarms { t.add(cells(x, time: PeopleTime.brief)) }
         print(t.rows.isEmpty ? "no alarms since \(PeopleTime.local(r.since))" : t.text)
         let order = HandlingBucket.allCases.map { "\($0.rawValue): \(r.buckets[$0.rawValue] ?? 0)" }

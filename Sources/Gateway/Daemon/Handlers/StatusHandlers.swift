@@ -56,3 +56,11 @@ extension Commands.Version: Handled {
 extension Commands.Help: Handled {
     static func handle(_ a: NoArguments, _ c: CommandContext) async throws -> ControlReply { try reply(HelpReply(commands: Commands.names)) }
 }
+
+extension Commands.WebLoginLocked: Handled {
+    static func handle(_ a: Arguments, _ c: CommandContext) async throws -> ControlReply {
+        c.daemon.log.warning("coldchain-web: login name '\(a.name)' locked for \(a.minutes) min after \(a.failures) failed logins "
+                             + "(last from \(a.address)); reported by pid \(c.peer.pid), uid \(c.peer.uid)")
+        return try reply(LoggedReply(logged: true))
+    }
+}
