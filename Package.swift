@@ -42,14 +42,16 @@ let package = Package(
         .target(name: "PlatformHTTP", dependencies: ["CCurl", "POSIX"]),
         // coldchain-web's HTTP server: the only importer of libmicrohttpd.
         .target(name: "WebServer", dependencies: ["CMicroHTTPD"]),
+        // What a person sees that more than one program draws: the chart and the record sheet (coldchainctl, coldchain-web).
+        .target(name: "Views", dependencies: ["ColdChain"]),
         .target(name: "Gateway", dependencies: ["ColdChain", "Storage", "Fieldbus", "Control", "POSIX", "CShims", "PlatformHTTP"]),
         // Simulated fridges for the demo, the tests and the benchmarks: never linked into coldchaind's library.
         .target(name: "Simulation", dependencies: ["ColdChain", "Fieldbus", "POSIX"]),
 
         .executableTarget(name: "coldchaind", dependencies: ["Gateway", "POSIX"]),
-        .executableTarget(name: "coldchainctl", dependencies: ["Control", "ColdChain", "Storage", "POSIX"]),
+        .executableTarget(name: "coldchainctl", dependencies: ["Control", "ColdChain", "Storage", "POSIX", "Views"]),
         .executableTarget(name: "coldchain-sim", dependencies: ["Simulation"]),
-        .executableTarget(name: "coldchain-web", dependencies: ["WebServer", "CCrypt", "Control", "ColdChain", "POSIX"]),
+        .executableTarget(name: "coldchain-web", dependencies: ["WebServer", "CCrypt", "Control", "ColdChain", "POSIX", "Views"]),
         .executableTarget(name: "coldchain-bench", dependencies: ["Storage", "ColdChain", "CRawBench", "Fieldbus", "POSIX", "Control", "Gateway", "PlatformHTTP"]),
 
         // Helpers shared by the test targets (temporary folders, paths of the built executables).
@@ -60,7 +62,7 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Control", "Storage", "ColdChain", "POSIX", "TestSupport"]),
         .testTarget(name: "PlatformHTTPTests", dependencies: ["PlatformHTTP", "TestSupport"]),
         // What a person sees: every human renderer of coldchainctl against golden text, in 80 columns.
-        .testTarget(name: "ViewTests", dependencies: ["coldchainctl", "Control", "ColdChain", "Storage", "TestSupport"],
+        .testTarget(name: "ViewTests", dependencies: ["coldchainctl", "Views", "Control", "ColdChain", "Storage", "TestSupport"],
                     exclude: ["Golden", "Replies"]),
         // coldchain-web's own rules: the login lock, sessions, the user file, forms, the pages' escaping.
         .testTarget(name: "WebAppTests", dependencies: ["coldchain-web", "WebServer", "Control", "ColdChain", "TestSupport"]),

@@ -65,6 +65,13 @@ public final class ControlClient {
         throw Errno("the daemon closed the connection before the end of the answer", code: ECONNRESET)
     }
 
+    /// Sends a request and returns the first line of the answer as the daemon wrote it, for a caller that reads the
+    /// parts after it itself (one at a time: coldchain-web's CSV download).
+    public func callLine(_ request: ControlRequest) throws -> [UInt8]? {
+        try fd.writeAll(request.line)
+        return try readLine()
+    }
+
     /// The next line from the daemon (for streams), or nil at end of stream.
     public func readLine() throws -> [UInt8]? {
         var chunk = [UInt8](repeating: 0, count: 65536)

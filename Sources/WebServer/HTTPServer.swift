@@ -111,8 +111,9 @@ public final class HTTPServer {
 
     /// The security headers every response carries: a strict CSP (no inline script, nothing from elsewhere), no
     /// sniffing, no framing, no referrer.
+    public static let contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     static let securityHeaders: [(String, String)] = [
-        ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+        ("Content-Security-Policy", contentSecurityPolicy),
         ("X-Content-Type-Options", "nosniff"),
         ("X-Frame-Options", "DENY"),
         ("Referrer-Policy", "no-referrer"),

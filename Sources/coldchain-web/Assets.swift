@@ -29,6 +29,9 @@ enum Assets {
         .verdict .big { font-size: 3.2rem; font-weight: bold; margin: 0.5rem 0; } .verdict .product { font-size: 2rem; margin: 0.5rem 0; }
         .verdict .facts, .verdict .exposure { font-size: 1.4rem; margin: 0.4rem 0; } .verdict .at { opacity: 0.85; }
         .desk-head { color: #555; }
+        .spark { display: block; width: 100%; height: 44px; margin-top: 0.3rem; } .spark .band { fill: #e3f1e6; } .spark .line { fill: none; stroke: #1f5fa8; stroke-width: 1.5; }
+        .tile h2 a { color: inherit; text-decoration: none; } .chart svg { width: 100%; height: auto; background: #fff; }
+        .ranges a, .ranges strong { margin-right: 0.6rem; } tr.bad td { background: #fdecea; } tr.soon td { background: #fff4e0; }
         footer { margin-top: 1rem; color: #888; font-size: 0.8rem; } .link.down { color: #c9302c; } .link.up { color: #2e8540; }
         @media print { nav, footer { display: none; } }
         """

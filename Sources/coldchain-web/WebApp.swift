@@ -3,6 +3,7 @@ import Control
 import FoundationEssentials
 import POSIX
 import Synchronization
+import Views
 import WebServer
 
 /// The web screen's routes: who may see what, the forms and their CSRF tokens, and each page from the daemon's
@@ -17,6 +18,7 @@ final class WebApp: Sendable {
     let speech: Speech
     let clock: @Sendable () -> Date
     let status: StatusCache
+    let sparks = Mutex<[String: (at: Date, svg: String)]>([:])
 
     init(socket: String, usersPath: String, secure: Bool, speech: Speech, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.socket = socket; self.usersPath = usersPath; self.secure = secure; self.speech = speech; self.clock = clock
@@ -56,14 +58,14 @@ final class WebApp: Sendable {
         default: break
         }
         // What exists: anything else is 404 whoever asks (a raw `../` included: libmicrohttpd passes the path as sent).
-        let pages = ["/", "/alarms", "/desk"]
-        let exists = pages.contains(r.path) || r.path.hasPrefix("/desk/") || r.path.hasPrefix("/speech/")
+        let pages = ["/", "/alarms", "/desk", "/inventory", "/receiving", "/sheet"]
+        let exists = pages.contains(r.path) || r.path.hasPrefix("/desk/") || r.path.hasPrefix("/speech/") || r.path.hasPrefix("/fridge/")
             || ["/events", "/logout", "/alarms/ack"].contains(r.path)
         guard exists else { return .text(404, "not found\n") }
         guard let session = c.session else {
             // A page asks the person to log in; anything else (what a page's script fetches, a form) is refused
             // plainly: a redirect would load the login page again and replace its form's token.
-            let page = pages.contains(r.path) || r.path.hasPrefix("/desk/")
+            let page = pages.contains(r.path) || r.path.hasPrefix("/desk/") || (r.path.hasPrefix("/fridge/") && !r.path.hasSuffix(".csv"))
             return r.method == "GET" && page && r.query["part"] == nil ? .redirect("/login") : .text(401, "log in first\n")
         }
         if r.method == "POST" {
@@ -87,7 +89,15 @@ final class WebApp: Sendable {
             guard let listener = feed.listen() else { return .text(503, "too many live pages open; this one will retry\n") }
             return HTTPResponse(streaming: listener, contentType: "text/event-stream; charset=utf-8")
         case "/desk": return deskList(c, session)
+        case "/inventory": return inventory(c)
+        case "/receiving": return receiving(c)
+        case "/sheet": return sheet(c)
         default:
+            if r.path.hasPrefix("/fridge/") {
+                let rest = r.path.dropFirst(8)
+                if rest.hasSuffix("/readings.csv") { return readingsCSV(c, fridge: String(rest.dropLast(13))) }
+                return fridge(c, id: String(rest))
+            }
             if r.path.hasPrefix("/desk/") { return desk(c, session, scanner: String(r.path.dropFirst(6))) }
             if r.path.hasPrefix("/speech/"), r.path.hasSuffix(".wav") {
                 guard session.role >= .nurse else { return .text(403, "the desk's voice is for nurses and technicians\n") }
@@ -184,10 +194,25 @@ final class WebApp: Sendable {
         switch status.get(now: c.now) {
         case .failure(let error): return unreachable(c, error)
         case .success(let s):
-            let live = WebPages.live(c.words, s)
+            let live = WebPages.live(c.words, s, sparklines: sparklines(s.fridges.map(\.id), now: c.now))
             if c.request.query["part"] == "live" { return .html(200, live) }
             return page(c, title: s.gateway.site, WebPages.overview(c.words, s, live: live))
         }
+    }
+
+    /// Each tile's last 24 hours, asked of the daemon at most every 5 minutes per fridge (a page refreshed on every
+    /// reading must not cost the daemon a chart each time). No lock is held while asking.
+    func sparklines(_ fridges: [String], now: Date) -> [String: String] {
+        var out: [String: String] = [:]
+        let day = try! DurationArgument("24h", key: "since", in: 60...ControlArguments.maxChartWindow)
+        for id in fridges.prefix(64) {
+            if let held = sparks.withLock({ $0[id] }), abs(now.timeIntervalSince(held.at)) < 300 { out[id] = held.svg; continue }
+            guard case .ok(let chart, _)? = try? ControlClient(path: socket).call(Commands.Chart.request(.init(fridge: id, since: day)), as: ChartData.self) else { continue }
+            let svg = Sparkline.render(chart)
+            sparks.withLock { $0[id] = (now, svg) }
+            out[id] = svg
+        }
+        return out
     }
 
     func alarms(_ c: Context, problem: String?) -> HTTPResponse {
@@ -223,6 +248,81 @@ final class WebApp: Sendable {
             }
         } catch {
             return unreachable(c, error)
+        }
+    }
+
+    /// 24h, 7d or 30d (anything else: 24h).
+    func range(_ c: Context) -> (text: String, argument: DurationArgument) {
+        let text = c.request.query["range"].flatMap { RecordPages.ranges.contains($0) ? $0 : nil } ?? "24h"
+        return (text, try! DurationArgument(text, key: "since", in: 60...ControlArguments.maxChartWindow))
+    }
+
+    func fridge(_ c: Context, id: String) -> HTTPResponse {
+        let (text, since) = range(c)
+        let chart: ChartData, excursions: [ExcursionRow]
+        switch ask(c, Commands.Chart.self, .init(fridge: id, since: since)) {
+        case .failure(let r): return r.page
+        case .success(let v): chart = v
+        }
+        switch ask(c, Commands.Excursions.self, .init(openOnly: false)) {
+        case .failure(let r): return r.page
+        case .success(let v): excursions = v
+        }
+        let now = try? status.get(now: c.now).get()
+        return page(c, title: chart.name, RecordPages.fridge(c.words, now?.fridges.first { $0.id == id }, id: id, range: text, chart: chart, excursions: excursions))
+    }
+
+    func readingsCSV(_ c: Context, fridge: String) -> HTTPResponse {
+        let (text, since) = range(c)
+        do {
+            let stream = try ReadingsCSV(socket: socket, fridge: fridge, since: since)
+            // The file's name from the fridge's id, with anything but letters, digits, - and _ left out.
+            let safe = String(fridge.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") })
+            return HTTPResponse(streaming: stream, contentType: "text/csv; charset=utf-8",
+                                headers: [("Content-Disposition", "attachment; filename=\"\(safe.isEmpty ? "fridge" : safe)-readings-\(text).csv\"")])
+        } catch let f as ControlFailure {
+            return page(c, status: f.code == .notFound ? 404 : 502, title: c.words.t("网关拒绝", "The gateway refused"), [WebPages.notice(f.message)])
+        } catch {
+            return unreachable(c, error)
+        }
+    }
+
+    func inventory(_ c: Context) -> HTTPResponse {
+        switch ask(c, Commands.Inventory.self, .init(fridge: nil, expiring: nil)) {
+        case .failure(let r): return r.page
+        case .success(let groups):
+            let today = WebPages.calendar.day(at: c.now).description
+            let soon = WebPages.calendar.day(at: c.now.addingTimeInterval(30 * 86400)).description
+            return page(c, title: c.words.t("库存", "Inventory"), RecordPages.inventory(c.words, groups, today: today, soon: soon))
+        }
+    }
+
+    func receiving(_ c: Context) -> HTTPResponse {
+        switch ask(c, Commands.ReceiveStatus.self, .init(bill: nil)) {
+        case .failure(let r): return r.page
+        case .success(let bills): return page(c, title: c.words.t("到货验收", "Receiving"), RecordPages.receiving(c.words, bills))
+        }
+    }
+
+    /// The month's record sheet: the very HTML of `coldchainctl report daily --format html`, printable. Its one
+    /// <style> element is allowed by its hash in this response's CSP; nothing else inline is.
+    func sheet(_ c: Context) -> HTTPResponse {
+        let day = WebPages.calendar.day(at: c.now)
+        let asked = c.request.query["month"] ?? "\(day.year)-\(day.month < 10 ? "0" : "")\(day.month)"
+        let month: MonthArgument
+        do { month = try MonthArgument(asked) } catch {
+            return page(c, status: 400, title: c.words.t("记录表", "Record sheet"), [RecordPages.sheetForm(c.words, month: ""), WebPages.notice(error.message)])
+        }
+        switch ask(c, Commands.Report.self, .init(month: month, fridge: nil)) {
+        case .failure(let r): return r.page
+        case .success(let sheet):
+            let html = SheetText.html(sheet, calendar: WebPages.calendar)
+            var csp = HTTPServer.contentSecurityPolicy
+            if let a = html.firstRange(of: "<style>"), let b = html[a.upperBound...].firstRange(of: "</style>") {
+                let digest = Data(SHA256.hash(String(html[a.upperBound..<b.lowerBound]))).base64EncodedString()
+                csp += "; style-src 'sha256-\(digest)'"
+            }
+            return .html(200, html, headers: [("Content-Security-Policy", csp)])
         }
     }
 

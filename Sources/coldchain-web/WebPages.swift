@@ -31,7 +31,8 @@ enum WebPages {
                     "<script src=\"/static/app.js\" defer></script></head><body>"]
         var nav = "<nav>"
         if let s = session {
-            for (href, zh, en) in [("/", "概览", "Overview"), ("/alarms", "报警", "Alarms"), ("/desk", "接种台", "Desk")] {
+            for (href, zh, en) in [("/", "概览", "Overview"), ("/alarms", "报警", "Alarms"), ("/inventory", "库存", "Inventory"),
+                                   ("/receiving", "到货", "Receiving"), ("/sheet", "记录表", "Record sheet"), ("/desk", "接种台", "Desk")] {
                 nav += "<a href=\"\(href)\"\(path == href ? " class=\"here\"" : "")>\(w.t(zh, en))</a>"
             }
             nav += "<span class=\"person\">\(w.e(s.name)) · \(w.t(s.role.chinese, s.role.rawValue))</span>"
@@ -66,7 +67,7 @@ enum WebPages {
 
     /// What the live updates replace: what needs a person first (as `status` orders it), then a tile per fridge
     /// coloured by its state.
-    static func live(_ w: Words, _ s: StatusReply) -> String {
+    static func live(_ w: Words, _ s: StatusReply, sparklines: [String: String] = [:]) -> String {
         var b: [String] = []
         if !s.problems.isEmpty {
             b.append("<section class=\"problems\"><h2>\(w.t("需要处理", "Needs attention"))</h2><ul>")
@@ -78,8 +79,9 @@ enum WebPages {
             let state = f.shownState
             let temp = f.celsius.map { "\($0) °C" } ?? "—"
             let cls = ["ok", "warning", "excursion", "no_data", "stale"].contains(state) ? (state == "no_data" ? "no-data" : state) : "unknown"
-            var tile = "<article class=\"tile \(cls)\" id=\"fridge-\(w.e(f.id))\" data-state=\"\(w.e(state))\"><h2>\(w.e(f.name)) <small>\(w.e(f.id))</small></h2>"
+            var tile = "<article class=\"tile \(cls)\" id=\"fridge-\(w.e(f.id))\" data-state=\"\(w.e(state))\"><h2><a href=\"/fridge/\(w.e(f.id))\">\(w.e(f.name))</a> <small>\(w.e(f.id))</small></h2>"
             tile += "<p class=\"temp\">\(w.e(temp))</p><p class=\"state\">\(stateWords(w, state))</p><p class=\"at\">\(w.e(local(f.at)))</p>"
+            tile += sparklines[f.id] ?? ""
             for a in f.alarms {
                 tile += "<p class=\"alarm\"><a href=\"/alarms\">\(w.t("报警", "Alarm")) \(a.id) · \(causeWords(w, a.cause))"
                     + (a.acknowledged ? " · \(w.t("已确认", "acknowledged"))" : " · \(w.t("未确认", "not acknowledged"))") + "</a></p>"

@@ -217,7 +217,8 @@ import TestSupport
         #expect(r.status == 0 && r.output.hasSuffix("all ok\n"), "\(r.output.suffix(3000))")
         for step in ["a wrong password is refused", "the session cookie is HttpOnly, Secure, SameSite=Strict", "runs no script",
                      "the tile turned red", "coldchainctl alarms names 王芳", "fetched /speech/ok-in.wav", "the WAV is speech by sox",
-                     "a viewer cannot acknowledge", "no errors in the browser's console"] {
+                     "the fridge page: chart (24h, 7d), the excursion at 12.1 °C, readings as CSV",
+                     "the month's record sheet with its style allowed by hash", "a viewer cannot acknowledge", "no errors in the browser's console"] {
             #expect(r.output.contains(step), "missing: \(step)")
         }
     }

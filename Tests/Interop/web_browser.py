@@ -147,6 +147,7 @@ for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window
     options.add_argument(a)
 options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+ctx = ssl.create_default_context(cafile=tls + "/cert.pem")
 driver.set_page_load_timeout(30)
 try:
     # -- log in -----------------------------------------------------------------------------------------------------
@@ -227,7 +228,6 @@ try:
     driver.save_screenshot(os.path.join(ARTEFACTS, "web-desk.png"))
 
     # The WAV itself: real speech, by sox.
-    ctx = ssl.create_default_context(cafile=tls + "/cert.pem")
     req = urllib.request.Request(base + "/speech/%s.wav" % sound, headers={"Cookie": "cc_session=" + driver.get_cookie("cc_session")["value"]})
     wav = urllib.request.urlopen(req, context=ctx, timeout=30).read()
     path = os.path.join(ARTEFACTS, "desk-%s.wav" % sound)
@@ -239,6 +239,39 @@ try:
     if not (0.5 <= length <= 5 and peak > 0.1 and rms > 0.01):
         fail("the WAV is not speech: length %s s, peak %s, rms %s" % (length, peak, rms))
     step("the WAV is speech by sox: %.2f s, peak %.2f, RMS %.3f" % (length, peak, rms))
+
+    # -- the fridge, inventory, receiving and record-sheet pages --------------------------------------------------------
+    driver.get(base + "/")
+    wait_for("a sparkline on F1's tile", lambda: driver.find_element(By.ID, "fridge-F1").find_elements(By.CSS_SELECTOR, "svg.spark polyline"))
+    driver.find_element(By.ID, "fridge-F1").find_element(By.TAG_NAME, "a").click()
+    wait_for("the fridge page's chart", lambda: driver.find_elements(By.CSS_SELECTOR, "figure.chart svg"))
+    rows = driver.find_elements(By.CSS_SELECTOR, "table tbody tr")
+    if not rows or "12.1 °C" not in rows[0].text:
+        fail("the fridge page's excursions: %r" % [r.text for r in rows])
+    driver.save_screenshot(os.path.join(ARTEFACTS, "web-fridge.png"))
+    driver.find_element(By.LINK_TEXT, "7d").click()
+    wait_for("the 7-day chart", lambda: "range=7d" in driver.current_url and driver.find_elements(By.CSS_SELECTOR, "figure.chart svg"))
+    req = urllib.request.Request(base + "/fridge/F1/readings.csv?range=24h", headers={"Cookie": "cc_session=" + driver.get_cookie("cc_session")["value"]})
+    resp = urllib.request.urlopen(req, context=ctx, timeout=30)
+    csv = resp.read().decode("utf-8-sig").splitlines()
+    if csv[0] != "at,sensor,c,h" or not any(",F1-air,12.1," in line for line in csv) or "F1-readings-24h.csv" not in resp.headers.get("Content-Disposition", ""):
+        fail("readings CSV: %r %r" % (resp.headers.get("Content-Disposition"), csv[:3]))
+    step("the fridge page: chart (24h, 7d), the excursion at 12.1 °C, readings as CSV (%d rows)" % (len(csv) - 1))
+    driver.get(base + "/inventory")
+    inv = driver.find_element(By.TAG_NAME, "table").text
+    if "LOT7" not in inv or "2030-12-31" not in inv:
+        fail("inventory: %r" % inv)
+    driver.get(base + "/receiving")
+    if "没有未结的到货单" not in driver.find_element(By.TAG_NAME, "body").text:
+        fail("receiving: " + driver.find_element(By.TAG_NAME, "body").text)
+    driver.get(base + "/sheet")
+    sheet = driver.find_element(By.TAG_NAME, "body").text
+    if "冷链设备温度记录表" not in sheet or "接种台冰箱" not in sheet:
+        fail("record sheet: %r" % sheet[:300])
+    if driver.execute_script("return getComputedStyle(document.body).fontSize") != "8px":
+        fail("the record sheet's style did not apply (its CSP hash?): " + driver.execute_script("return getComputedStyle(document.body).fontSize"))
+    driver.save_screenshot(os.path.join(ARTEFACTS, "web-sheet.png"))
+    step("inventory (LOT7, 2030-12-31), receiving, and the month's record sheet with its style allowed by hash")
 
     # -- a viewer cannot acknowledge, with or without the CSRF token ----------------------------------------------------
     TEMP[1] = 50

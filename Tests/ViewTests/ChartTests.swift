@@ -2,6 +2,7 @@ import ColdChain
 import Foundation
 import Testing
 import TestSupport
+import Views
 @testable import coldchainctl
 
 /// Charts people can read, rendered by Chromium: no two labels' boxes intersect (the boxes measured by the browser,

@@ -3,6 +3,7 @@ import Control
 import Foundation
 import Testing
 import TestSupport
+import Views
 @testable import coldchainctl
 
 /// Every human renderer of coldchainctl, on replies a demo run with Chinese fridge and product names gave, in 80

@@ -30,20 +30,3 @@ enum PeopleTime {
     static var zoneLine: String { "times are local, \(calendar.zoneName(at: now))" }
 }
 
-/// RFC 4180 CSV, UTF-8 with a byte-order mark so a spreadsheet reads Chinese text as UTF-8.
-enum CSV {
-    static let byteOrderMark = "\u{FEFF}"
-
-    static func line(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") }
-
-    /// Quoted when it holds a comma, quote or line break; text a spreadsheet would run as a formula (`=`, `+`, `-`,
-    /// `@` before something that is not a number: a scanned code is outside input) is kept as text with a `'`.
-    static func field(_ s: String) -> String {
-        var v = s
-        if let first = v.first, "=+-@".contains(first), Double(v) == nil { v = "'" + v }
-        guard v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return v }
-        return "\"" + v.replacingAll("\"", with: "\"\"") + "\""
-    }
-
-    static func number(_ d: Double?) -> String { d.map { "\($0)" } ?? "" }
-}

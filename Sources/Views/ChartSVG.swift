@@ -4,10 +4,10 @@ import FoundationEssentials
 /// A temperature chart as SVG: the range band, each sensor's curve (its bucket minimum to maximum as a light band,
 /// the mean as a line), excursions shaded red, periods without data grey, alarms, acknowledgements, manual checks
 /// and gateway gaps marked, local time on the axis.
-enum ChartSVG {
+public enum ChartSVG {
     static let palette = ["#1f5fa8", "#c86e00", "#2e8540", "#7b3fa0", "#a83232", "#007c89", "#6b6b00", "#444444"]
 
-    static func render(_ d: ChartData, calendar: ClinicCalendar, width: Double = 1000, height: Double = 380) -> String {
+    public static func render(_ d: ChartData, calendar: ClinicCalendar, width: Double = 1000, height: Double = 380) -> String {
         let left = 52.0, right = 16.0, top = 34.0, bottom = 48.0
         let plotW = width - left - right, plotH = height - top - bottom
         guard let from = RFC3339.parse(d.from), let to = RFC3339.parse(d.to) else { return "" }
@@ -114,7 +114,7 @@ enum ChartSVG {
     /// Local-time ticks that fit the window: the first step of 1, 2, 5, 10, 15 or 30 minutes, 1, 2, 3, 6 or 12 hours
     /// giving at most 12 labels (the time), or days (the date, every second or more days for a long window). The
     /// axis showed one or two labels for a new install.
-    static func ticks(from: Date, to: Date, calendar: ClinicCalendar) -> [(Date, String)] {
+    public static func ticks(from: Date, to: Date, calendar: ClinicCalendar) -> [(Date, String)] {
         let span = max(to.timeIntervalSince(from), 60)
         let steps = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720]
         guard let step = steps.first(where: { span / Double($0 * 60) <= 12 }) else {
