@@ -38,6 +38,7 @@ bench: deps
 	$(RELEASE_DIR)/coldchain-bench control --seconds 20
 	$(RELEASE_DIR)/coldchain-bench history --years 1
 	$(RELEASE_DIR)/coldchain-bench slowdisk --seconds 20
+	$(RELEASE_DIR)/coldchain-bench web --clients 50 --seconds 60
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coldchaind/devices $(DESTDIR)/etc/coldchaind \

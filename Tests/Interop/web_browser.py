@@ -7,157 +7,33 @@ It runs the whole site itself: a pymodbus server whose temperature it sets (the 
 desk's scanner, coldchaind, coldchain-web with two people, then the browser. Each step prints "ok: ..." or the
 script fails with what it saw. Waits are bounds for a failure (60 s), not speed goals: the times are printed.
 """
-import asyncio
 import json
 import os
 import re
 import ssl
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 
-from pymodbus.server import ModbusTcpServer
-from pymodbus.simulator import DataType, SimData, SimDevice
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from web_site import HOSTILE, Site, step  # noqa: E402
 
 BIN, WORK, ARTEFACTS = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(ARTEFACTS, exist_ok=True)
-TEMP = {1: 48, 2: 50}          # tenths of a degree, per unit: set by the test, read by the gateway
-HOSTILE = '<img src=x onerror="window.pwned=1">"\'&<script>window.pwned=2</script>冷藏'
-children = []
-
-
-def step(text):
-    print("ok: " + text, flush=True)
-
-
-def fail(text):
-    print("FAILED: " + text, flush=True)
-    for c in children:
-        c.terminate()
-    sys.exit(1)
-
-
-def wait_for(what, check, seconds=60):
-    end = time.time() + seconds
-    while time.time() < end:
-        try:
-            value = check()
-            if value:
-                return value
-        except Exception:
-            pass
-        time.sleep(0.1)
-    fail("waited %d s for %s" % (seconds, what))
-
-
-# -- the fridge's probe: pymodbus, register 0 of each unit is the temperature x10 --------------------------------
-async def probe(function_code, start_address, address, count, current_registers, set_values):
-    return None
-
-
-def serve_modbus(port):
-    def action_for(unit):
-        async def action(function_code, start_address, address, count, current_registers, set_values):
-            if set_values is None and address <= 0 < address + count:
-                current_registers[0 - start_address] = TEMP[unit] & 0xFFFF
-            return None
-        return action
-
-    devices = [SimDevice(id=u, simdata=[SimData(0, values=[TEMP[u], 400], datatype=DataType.REGISTERS)], action=action_for(u)) for u in (1, 2)]
-
-    async def main():
-        server = ModbusTcpServer(devices, address=("127.0.0.1", port), ignore_missing_devices=True)
-        await server.serve_forever()
-
-    threading.Thread(target=lambda: asyncio.run(main()), daemon=True).start()
-
-
-def run(args, stdin=None):
-    return subprocess.run(args, input=stdin, capture_output=True, text=True, timeout=60)
-
-
-modbus_port = 20000 + os.getpid() % 9000
-serve_modbus(modbus_port)
-
-# -- the desk's scanner: a pty whose far end the daemon opens -----------------------------------------------------
-master, slave = os.openpty()
-scanner = os.path.join(WORK, "scanner")
-os.symlink(os.ttyname(slave), scanner)
-
-os.makedirs(os.path.join(WORK, "devices"), exist_ok=True)
-with open(os.path.join(WORK, "devices", "probe.json5"), "w") as f:
-    f.write('{ id: "probe", vendor: "any", model: "int16 x10", '
-            'registers: { temperature_c: { table: "holding", address: 0, type: "int16", scale: 0.1 } } }')
-config = os.path.join(WORK, "coldchaind.json5")
-with open(config, "w") as f:
-    f.write(json.dumps({
-        "gateway": {"id": "gw-web", "site": "网页诊所 Web clinic"},
-        "storage": {"path": os.path.join(WORK, "ledger.sqlite"), "heartbeat": "1s"},
-        "control": {"socket": os.path.join(WORK, "control.sock")},
-        "devices_dir": os.path.join(WORK, "devices"),
-        "buses": [{"id": "lan", "tcp": {"host": "127.0.0.1", "port": modbus_port}, "gap": "0ms"}],
-        "fridges": [
-            {"id": "F1", "name": "接种台冰箱", "alarm": {"preset": "gsp", "high_delay": "0s"},
-             "sensors": [{"id": "F1-air", "bus": "lan", "unit": 1, "profile": "probe", "poll": "1s"}]},
-            {"id": "F2", "name": HOSTILE, "alarm": {"preset": "gsp"},
-             "sensors": [{"id": "F2-air", "bus": "lan", "unit": 2, "profile": "probe", "poll": "1s"}]},
-        ],
-        "scanners": [{"id": "desk1", "device": scanner, "fridge": "F1", "mode": "in"}],
-    }))
-
-# -- TLS from a pair coldchain-web --make-cert made with openssl; the browser pins the key -------------------------
-tls = os.path.join(WORK, "tls")
-made = run([BIN + "/coldchain-web", "--make-cert", tls, "--host", "127.0.0.1"])
-if made.returncode != 0:
-    fail("--make-cert: " + made.stderr)
-spki = subprocess.run("openssl x509 -in %s/cert.pem -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64" % tls,
-                      shell=True, capture_output=True, text=True).stdout.strip()
-
-users = os.path.join(WORK, "users")
-for name, role, password in [("王芳", "technician", "tech-password-1"), ("viewer", "viewer", "viewer-password-1")]:
-    r = run([BIN + "/coldchain-web", "user", "add", name, "--role", role, "--users", users], stdin=password + "\n")
-    if r.returncode != 0:
-        fail("user add: " + r.stderr)
-step("two people added (yescrypt): " + ", ".join(line.split(":")[0] + " " + line.split(":")[2][:7] + "..." for line in open(users).read().split()))
-
-sock = os.path.join(WORK, "control.sock")
-daemon = subprocess.Popen([BIN + "/coldchaind", "--config", config], stdout=open(os.path.join(WORK, "daemon.out"), "w"),
-                          stderr=open(os.path.join(WORK, "daemon.err"), "w"))
-children.append(daemon)
-wait_for("coldchaind", lambda: run([BIN + "/coldchainctl", "--socket", sock, "status"]).returncode == 0)
-os.makedirs(os.path.join(WORK, "cache"), exist_ok=True)
-web_port = 30000 + os.getpid() % 2000
-web_log = open(os.path.join(WORK, "web.out"), "w")
-web = subprocess.Popen([BIN + "/coldchain-web", "--listen", "127.0.0.1:%d" % web_port, "--cert", tls + "/cert.pem", "--key", tls + "/key.pem",
-                        "--socket", sock, "--users", users, "--cache", os.path.join(WORK, "cache")], stdout=web_log, stderr=subprocess.STDOUT)
-children.append(web)
-wait_for("coldchain-web", lambda: "listening" in open(os.path.join(WORK, "web.out")).read())
-base = "https://127.0.0.1:%d" % web_port
+site = Site(BIN, WORK)
+TEMP, fail, wait_for = site.temp, site.fail, site.wait_for
+step("two people added (yescrypt): " + ", ".join(line.split(":")[0] + " " + line.split(":")[2][:7] + "..." for line in open(site.users).read().split()))
+site.start()
+base = site.base
 step("coldchaind and coldchain-web (TLS) running")
-
-options = webdriver.ChromeOptions()
-options.binary_location = "/usr/bin/chromium"
-for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1100,900", "--lang=zh-CN",
-          "--ignore-certificate-errors-spki-list=" + spki, "--autoplay-policy=no-user-gesture-required"]:
-    options.add_argument(a)
-options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-ctx = ssl.create_default_context(cafile=tls + "/cert.pem")
-driver.set_page_load_timeout(30)
+driver = site.chromium()
+ctx = ssl.create_default_context(cafile=site.tls + "/cert.pem")
 try:
-    # -- log in -----------------------------------------------------------------------------------------------------
     def login(name, password):
-        driver.delete_all_cookies()
-        driver.get(base + "/login")
-        driver.find_element(By.ID, "name").send_keys(name)
-        driver.find_element(By.ID, "password").send_keys(password)
-        driver.find_element(By.ID, "login").click()
-        wait_for("the overview after logging in as " + name, lambda: driver.find_elements(By.CSS_SELECTOR, ".tile"))
+        site.login(driver, name, password)
 
     driver.get(base + "/login")
     driver.find_element(By.ID, "name").send_keys("王芳")
@@ -201,11 +77,11 @@ try:
     form.find_element(By.TAG_NAME, "button").click()
     wait_for("the alarm acknowledged on the page", lambda: "王芳" in driver.find_element(By.CSS_SELECTOR, ".recent-alarms").text)
     driver.save_screenshot(os.path.join(ARTEFACTS, "web-alarms.png"))
-    alarms = run([BIN + "/coldchainctl", "--socket", sock, "--json", "alarms"]).stdout
+    alarms = site.ctl("--json", "alarms")
     record = [a for a in json.loads(alarms)["alarms"] if a.get("acknowledged_by")]
     if not record or record[0]["acknowledged_by"] != "王芳" or "门已关好" not in record[0]["note"]:
         fail("coldchainctl alarms: " + alarms)
-    table = run([BIN + "/coldchainctl", "--socket", sock, "alarms"]).stdout
+    table = site.ctl("alarms")
     if "王芳" not in table:
         fail("coldchainctl alarms (table) does not name 王芳:\n" + table)
     step("acknowledged with a note; coldchainctl alarms names 王芳")
@@ -217,7 +93,7 @@ try:
     time.sleep(1)  # the EventSource connects
     before = driver.find_element(By.CSS_SELECTOR, "#verdict .verdict").get_attribute("data-seq")
     scanned = time.time()
-    os.write(master, b"(01)09506000134352(17)301231(10)LOT7(21)SN0001\r\n")
+    site.scan("(01)09506000134352(17)301231(10)LOT7(21)SN0001")
     wait_for("the desk page to change", lambda: driver.find_element(By.CSS_SELECTOR, "#verdict .verdict").get_attribute("data-seq") != before)
     desk_seen = time.time() - scanned
     verdict = driver.find_element(By.ID, "verdict").text
@@ -287,7 +163,7 @@ try:
     with_token = driver.execute_async_script(post, "alarm=1&note=viewer&csrf=" + token)
     if without != 403 or with_token != 403:
         fail("a viewer's acknowledgement: %r without the token, %r with it" % (without, with_token))
-    after = json.loads(run([BIN + "/coldchainctl", "--socket", sock, "--json", "alarms"]).stdout)["alarms"]
+    after = json.loads(site.ctl("--json", "alarms"))["alarms"]
     if any(a.get("note") == "viewer" for a in after):
         fail("a viewer's note reached the record")
     step("a viewer cannot acknowledge: 403 without the CSRF token and 403 with it")
@@ -302,7 +178,5 @@ try:
     step("no errors in the browser's console (no CSP violation)")
 finally:
     driver.quit()
-    for c in children:
-        c.terminate()
-        c.wait(10)
+    site.stop()
 print("all ok", flush=True)

@@ -10,9 +10,9 @@ import WebServer
 /// The daemon's `watch` stream, read once by coldchain-web and fanned out to every page as Server-Sent Events: the
 /// daemon serves one stream however many screens are open. Also keeps each scanner's last scan for the desk pages.
 final class LiveFeed: Sendable {
-    /// At most 48 pages listen at once (the server takes 64 connections: 16 stay for page loads); each holds at most
+    /// At most 56 pages listen at once (the server takes 64 connections: 8 stay for page loads); each holds at most
     /// 32 messages it has not taken (a page too slow for that is dropped, and its browser reconnects).
-    static let maxListeners = 48
+    static let maxListeners = 56
     static let maxQueued = 32
     /// A comment line this often keeps a quiet stream inside the server's 30 s idle timeout.
     static let keepAlive: Double = 15
