@@ -7,7 +7,8 @@ import Views
 enum RecordPages {
     static let ranges = ["24h", "7d", "30d"]
 
-    static func fridge(_ w: Words, _ f: FridgeStatus?, id: String, range: String, chart: ChartData, excursions: [ExcursionRow]) -> [String] {
+    /// `technician`: their CSRF token, when the page offers a technician's forms (a manual check, an assessment).
+    static func fridge(_ w: Words, _ f: FridgeStatus?, id: String, range: String, chart: ChartData, excursions: [ExcursionRow], technician: String?) -> [String] {
         var b = ["<header><h1>\(w.e(f?.name ?? chart.name)) <small>\(w.e(id))</small></h1></header>"]
         if let f {
             b.append("<p class=\"fridge-now\">\(w.e(f.celsius.map { "\($0) °C" } ?? "—")) · \(WebPages.stateWords(w, f.shownState)) · \(w.e(WebPages.local(f.at)))</p>")
@@ -23,16 +24,46 @@ enum RecordPages {
         let mine = excursions.filter { $0.excursion.fridge == id }
         if mine.isEmpty { b.append("<p>\(w.t("没有超温记录。", "No excursions."))</p>") } else {
             b.append("<table><thead><tr><th>\(w.t("编号", "No."))</th><th>\(w.t("探头", "Sensor"))</th><th>\(w.t("开始", "Start"))</th><th>\(w.t("持续", "Lasted"))</th>"
-                     + "<th>\(w.t("最高/最低", "Peak"))</th><th>\(w.t("原因", "Cause"))</th><th>\(w.t("状态", "State"))</th></tr></thead><tbody>")
+                     + "<th>\(w.t("最高/最低", "Peak"))</th><th>\(w.t("原因", "Cause"))</th><th>\(w.t("状态", "State"))</th>"
+                + (technician == nil ? "" : "<th>\(w.t("评估受影响的疫苗", "Assess the exposed doses"))</th>") + "</tr></thead><tbody>")
             for x in mine.reversed() {
                 let e = x.excursion
                 let cause = e.cause.map { $0 == .power ? w.t("停电", "power cut") : w.t("开门", "door open") } ?? ""
                 b.append("<tr><td>\(e.id)</td><td>\(w.e(e.sensor))</td><td>\(w.e(WebPages.clock(e.start)))</td><td>\(w.e(DurationText.describe(x.durationSeconds)))</td>"
-                         + "<td>\(w.e("\(e.peakC) °C"))</td><td>\(cause)</td><td>\(x.open ? w.t("进行中", "open") : w.t("已结束", "closed"))</td></tr>")
+                         + "<td>\(w.e("\(e.peakC) °C"))</td><td>\(cause)</td><td>\(x.open ? w.t("进行中", "open") : w.t("已结束", "closed"))</td>"
+                         + (technician.map { assessForm(w, csrf: $0, fridge: id, excursion: e.id, open: x.open) } ?? "") + "</tr>")
             }
             b.append("</tbody></table>")
         }
         b.append("</section>")
+        if let csrf = technician {
+            b.append("<section><h2>\(w.t("人工核查", "Manual check"))</h2><form method=\"post\" action=\"/fridge-check\" class=\"check\">\(WebPages.csrfField(csrf))"
+                     + "<input type=\"hidden\" name=\"fridge\" value=\"\(w.e(id))\">"
+                     + "<label>\(w.t("温度计读数 °C", "Thermometer °C")) <input name=\"c\" inputmode=\"decimal\" maxlength=\"8\" required></label> "
+                     + "<label>\(w.t("备注", "Note")) <input name=\"note\" maxlength=\"500\"></label> "
+                     + "<button type=\"submit\">\(w.t("记录", "Record"))</button></form></section>")
+        }
+        return b
+    }
+
+    /// An ended excursion's decision on the doses that sat through it (all of them): released or to be discarded.
+    static func assessForm(_ w: Words, csrf: String, fridge: String, excursion: Int, open: Bool) -> String {
+        guard !open else { return "<td>\(w.t("结束后评估", "after it ends"))</td>" }
+        return "<td><form method=\"post\" action=\"/fridge-assess\" class=\"assess\">\(WebPages.csrfField(csrf))"
+            + "<input type=\"hidden\" name=\"fridge\" value=\"\(w.e(fridge))\"><input type=\"hidden\" name=\"excursion\" value=\"\(excursion)\">"
+            + "<select name=\"decision\"><option value=\"release\">\(w.t("放行", "release"))</option><option value=\"discard\">\(w.t("报废", "discard"))</option></select> "
+            + "<input name=\"note\" maxlength=\"500\" required placeholder=\"\(w.t("依据", "grounds"))\"> "
+            + "<button type=\"submit\">\(w.t("记录", "Record"))</button></form></td>"
+    }
+
+    /// The technician's tools: a backup now, a test message through every notify channel.
+    static func tools(_ w: Words, _ s: Sessions.Session, results: [String]?) -> [String] {
+        var b = ["<header><h1>\(w.t("维护", "Maintenance"))</h1></header>"]
+        if let results { b.append("<section class=\"results\" id=\"results\"><ul>" + results.map { "<li>\(w.e($0))</li>" }.joined() + "</ul></section>") }
+        guard s.role >= .technician else { return b + ["<p>\(w.t("维护操作供技术员使用。", "Maintenance is for technicians."))</p>"] }
+        for (action, zh, en) in [("/tools/backup", "立即备份", "Back up now"), ("/tools/notify", "发送测试通知", "Send a test notice")] {
+            b.append("<form method=\"post\" action=\"\(action)\" class=\"tool\">\(WebPages.csrfField(s.csrf))<button type=\"submit\">\(w.t(zh, en))</button></form>")
+        }
         return b
     }
 

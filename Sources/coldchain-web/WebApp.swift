@@ -58,9 +58,9 @@ final class WebApp: Sendable {
         default: break
         }
         // What exists: anything else is 404 whoever asks (a raw `../` included: libmicrohttpd passes the path as sent).
-        let pages = ["/", "/alarms", "/desk", "/inventory", "/receiving", "/sheet"]
+        let pages = ["/", "/alarms", "/desk", "/inventory", "/receiving", "/sheet", "/tools"]
         let exists = pages.contains(r.path) || r.path.hasPrefix("/desk/") || r.path.hasPrefix("/speech/") || r.path.hasPrefix("/fridge/")
-            || ["/events", "/logout", "/alarms/ack"].contains(r.path)
+            || ["/events", "/logout", "/alarms/ack", "/tools", "/tools/backup", "/tools/notify", "/fridge-check", "/fridge-assess"].contains(r.path)
         guard exists else { return .text(404, "not found\n") }
         guard let session = c.session else {
             // A page asks the person to log in; anything else (what a page's script fetches, a form) is refused
@@ -78,6 +78,12 @@ final class WebApp: Sendable {
                 sessions.close(c.token)
                 return .redirect("/login", headers: [("Set-Cookie", cookie(Sessions.cookie, "", maxAge: 0))])
             case "/alarms/ack": return acknowledge(c, session, form)
+            case "/fridge-check", "/fridge-assess", "/tools/backup", "/tools/notify":
+                guard session.role >= .technician else {
+                    return page(c, status: 403, title: c.words.t("不允许", "Not allowed"),
+                                [WebPages.notice(c.words.t("只有技术员可以这样做。", "Only a technician does this."))])
+                }
+                return technician(c, session, r.path, form)
             default: return .text(404, "not found\n")
             }
         }
@@ -92,6 +98,7 @@ final class WebApp: Sendable {
         case "/inventory": return inventory(c)
         case "/receiving": return receiving(c)
         case "/sheet": return sheet(c)
+        case "/tools": return page(c, title: c.words.t("维护", "Maintenance"), RecordPages.tools(c.words, session, results: nil))
         default:
             if r.path.hasPrefix("/fridge/") {
                 let rest = r.path.dropFirst(8)
@@ -269,7 +276,8 @@ final class WebApp: Sendable {
         case .success(let v): excursions = v
         }
         let now = try? status.get(now: c.now).get()
-        return page(c, title: chart.name, RecordPages.fridge(c.words, now?.fridges.first { $0.id == id }, id: id, range: text, chart: chart, excursions: excursions))
+        return page(c, title: chart.name, RecordPages.fridge(c.words, now?.fridges.first { $0.id == id }, id: id, range: text, chart: chart,
+                                                            excursions: excursions, technician: c.session!.role >= .technician ? c.session!.csrf : nil))
     }
 
     func readingsCSV(_ c: Context, fridge: String) -> HTTPResponse {
@@ -326,6 +334,53 @@ final class WebApp: Sendable {
         }
     }
 
+    /// A technician's action, through the same command as coldchainctl's, with their name as `by`. The daemon checks
+    /// every value as it does for the CLI; its refusal is shown as it said it.
+    func technician(_ c: Context, _ s: Sessions.Session, _ path: String, _ form: [String: String]) -> HTTPResponse {
+        let w = c.words
+        func refused(_ message: String) -> HTTPResponse {
+            let back = path == "/tools/backup" || path == "/tools/notify" ? "/tools" : "/fridge/\((form["fridge"] ?? "").addingPercentEncodingForPath)"
+            return page(c, status: 400, title: w.t("未记录", "Not recorded"), [WebPages.notice(message), "<p><a href=\"\(back)\" class=\"back\">\(w.t("返回", "Back"))</a></p>"])
+        }
+        func call<C: ControlCommand>(_ command: C.Type, _ arguments: C.Arguments, then: (C.Reply) -> HTTPResponse) -> HTTPResponse {
+            do {
+                switch try ControlClient(path: socket).call(C.request(arguments), as: C.Reply.self) {
+                case .ok(let reply, _): status.invalidate(); return then(reply)
+                case .failure(let f): return refused(f.message)
+                }
+            } catch { return unreachable(c, error) }
+        }
+        let fridge = form["fridge"] ?? ""
+        switch path {
+        case "/fridge-check":
+            guard let text = form["c"]?.trimmingSpaces, let celsius = Double(text), celsius.isFinite else {
+                return refused(w.t("温度计读数是多少？（例如 4.5）", "What did the thermometer show? (e.g. 4.5)"))
+            }
+            let note = form["note"]?.trimmingSpaces
+            return call(Commands.Check.self, .init(fridge: fridge, celsius: celsius, by: s.name, note: note?.isEmpty == false ? note : nil)) { _ in
+                .redirect("/fridge/\(fridge.addingPercentEncodingForPath)")
+            }
+        case "/fridge-assess":
+            guard let id = form["excursion"].flatMap({ Int($0) }), let decision = form["decision"].flatMap(AssessmentRecorded.Decision.init(rawValue:)) else {
+                return refused(w.t("哪一次超温？放行还是报废？", "Which excursion, and release or discard?"))
+            }
+            let note = (form["note"] ?? "").trimmingSpaces
+            guard !note.isEmpty else { return refused(w.t("请写明依据（例如疾控中心的意见）。", "Say on what grounds (e.g. the CDC's advice).")) }
+            return call(Commands.Assess.self, .init(excursion: id, decision: decision, doses: [], by: s.name, note: note)) { _ in
+                .redirect("/fridge/\(fridge.addingPercentEncodingForPath)")
+            }
+        case "/tools/backup":
+            return call(Commands.BackupNow.self, NoArguments()) { r in
+                page(c, title: w.t("维护", "Maintenance"), RecordPages.tools(w, s, results: [w.t("备份完成：", "Backup done: ") + "\(r.body.file) (\(w.t("账本事件", "ledger event")) \(r.seq))"]))
+            }
+        default:
+            return call(Commands.NotifyTest.self, .init(channel: nil)) { results in
+                let lines = results.map { "\($0.channel) (\($0.kind)) → \($0.recipient): " + ($0.ok ? w.t("已发送", "sent") : w.t("失败：", "FAILED: ") + ($0.error ?? "?")) }
+                return page(c, title: w.t("维护", "Maintenance"), RecordPages.tools(w, s, results: lines.isEmpty ? [w.t("没有配置通知渠道。", "No notify channels are configured.")] : lines))
+            }
+        }
+    }
+
     func deskList(_ c: Context, _ s: Sessions.Session) -> HTTPResponse {
         switch status.get(now: c.now) {
         case .failure(let error): return unreachable(c, error)
@@ -351,6 +406,14 @@ final class WebApp: Sendable {
 }
 
 extension String {
+    /// For a fridge's id in a path: letters, digits, `-`, `_` and `.` as they are, anything else %-escaped.
+    var addingPercentEncodingForPath: String {
+        utf8.map { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F || b == 0x2E
+                ? String(UnicodeScalar(b)) : "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
+        }.joined()
+    }
+
     var trimmingSpaces: String {
         var s = Substring(self)
         while s.first?.isWhitespace == true { s = s.dropFirst() }

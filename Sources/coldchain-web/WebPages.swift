@@ -32,7 +32,8 @@ enum WebPages {
         var nav = "<nav>"
         if let s = session {
             for (href, zh, en) in [("/", "概览", "Overview"), ("/alarms", "报警", "Alarms"), ("/inventory", "库存", "Inventory"),
-                                   ("/receiving", "到货", "Receiving"), ("/sheet", "记录表", "Record sheet"), ("/desk", "接种台", "Desk")] {
+                                   ("/receiving", "到货", "Receiving"), ("/sheet", "记录表", "Record sheet"), ("/desk", "接种台", "Desk"),
+                                   ("/tools", "维护", "Maintenance")] where href != "/tools" || s.role >= .technician {
                 nav += "<a href=\"\(href)\"\(path == href ? " class=\"here\"" : "")>\(w.t(zh, en))</a>"
             }
             nav += "<span class=\"person\">\(w.e(s.name)) · \(w.t(s.role.chinese, s.role.rawValue))</span>"

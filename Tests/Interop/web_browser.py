@@ -125,6 +125,13 @@ try:
     if not rows or "12.1 °C" not in rows[0].text:
         fail("the fridge page's excursions: %r" % [r.text for r in rows])
     driver.save_screenshot(os.path.join(ARTEFACTS, "web-fridge.png"))
+    # A technician's manual check, recorded under their name.
+    check = driver.find_element(By.CSS_SELECTOR, "form.check")
+    check.find_element(By.NAME, "c").send_keys("4.6")
+    check.find_element(By.NAME, "note").send_keys("冰箱温度计")
+    check.find_element(By.TAG_NAME, "button").click()
+    wait_for("the check recorded", lambda: "王芳" in site.ctl("report", "daily", "--fridge", "F1") and "4.6" in site.ctl("report", "daily", "--fridge", "F1"))
+    step("a manual check from the fridge page: the record sheet shows 4.6 by 王芳")
     driver.find_element(By.LINK_TEXT, "7d").click()
     wait_for("the 7-day chart", lambda: "range=7d" in driver.current_url and driver.find_elements(By.CSS_SELECTOR, "figure.chart svg"))
     req = urllib.request.Request(base + "/fridge/F1/readings.csv?range=24h", headers={"Cookie": "cc_session=" + driver.get_cookie("cc_session")["value"]})
@@ -148,6 +155,22 @@ try:
         fail("the record sheet's style did not apply (its CSP hash?): " + driver.execute_script("return getComputedStyle(document.body).fontSize"))
     driver.save_screenshot(os.path.join(ARTEFACTS, "web-sheet.png"))
     step("inventory (LOT7, 2030-12-31), receiving, and the month's record sheet with its style allowed by hash")
+    driver.get(base + "/tools")
+    driver.find_element(By.CSS_SELECTOR, "form.tool button").click()
+    notice = wait_for("the backup's answer", lambda: driver.find_element(By.CSS_SELECTOR, ".notice").text)
+    if "backup" not in notice.lower():
+        fail("a backup without a backup folder said: %r" % notice)
+    step("backup now without a backup folder: the daemon's refusal is shown (%s)" % notice)
+
+    # An ended excursion assessed (release), once F1 is back in range.
+    TEMP[1] = 50
+    wait_for("the excursion to end", lambda: '"closed"' in site.ctl("--json", "excursions"))
+    driver.get(base + "/fridge/F1")
+    assess = driver.find_element(By.CSS_SELECTOR, "form.assess")
+    assess.find_element(By.NAME, "note").send_keys("疾控中心：可以使用")
+    assess.find_element(By.TAG_NAME, "button").click()
+    wait_for("the fridge page again", lambda: driver.current_url.endswith("/fridge/F1") and not driver.find_elements(By.CSS_SELECTOR, ".notice"))
+    step("an ended excursion assessed from the fridge page (release)")
 
     # -- a viewer cannot acknowledge, with or without the CSRF token ----------------------------------------------------
     TEMP[1] = 50
