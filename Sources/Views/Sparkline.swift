@@ -11,13 +11,13 @@ public enum Sparkline {
         let lo = min(means.min()!, (d.lowC ?? 2) - 1), hi = max(means.max()!, (d.highC ?? 8) + 1)
         func y(_ c: Double) -> Double { (hi - c) / max(hi - lo, 1) * height }
         func n(_ v: Double) -> String { String((v * 10).rounded() / 10) }
-        var svg = "<svg class=\"spark\" viewBox=\"0 0 \(n(width)) \(n(height))\" width=\"\(n(width))\" height=\"\(n(height))\" role=\"img\" aria-label=\"24 h\">"
+        var svg = "<svg class=\"spark\" viewBox=\"0 0 \(n(width)) \(n(height))\" width=\"\(n(width))\" height=\"\(n(height))\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"24 h\">"
         if let low = d.lowC, let high = d.highC {
             svg += "<rect class=\"band\" x=\"0\" y=\"\(n(y(high)))\" width=\"\(n(width))\" height=\"\(n(y(low) - y(high)))\"/>"
         }
         // A point sits in its bucket's middle; `t` is seconds from the chart's start.
         let points = series.points.map { p in "\(n(min(max((p.t + d.bucketSeconds / 2) / span, 0), 1) * width)),\(n(y(p.mean)))" }
-        svg += "<polyline class=\"line\" points=\"\(points.joined(separator: " "))\"/></svg>"
+        svg += "<polyline class=\"line\" vector-effect=\"non-scaling-stroke\" points=\"\(points.joined(separator: " "))\"/></svg>"
         return svg
     }
 }

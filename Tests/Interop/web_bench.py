@@ -135,5 +135,5 @@ stop.set()
 print("%d live clients for %d s: %d messages delivered (%d per client, median), %d clients failed%s"
       % (CLIENTS, SECONDS, sum(received), sorted(received)[len(received) // 2], len(failed), (": " + "; ".join(failed[:3])) if failed else ""))
 print("coldchain-web: resident %.1f MB at most (bound 32 MB: %.2fx), CPU %.2f %% of one core" % (peak / 1024, peak / 1024 / 32, web_cpu))
-print("coldchaind: CPU %.2f %% with the clients, %.2f %% idle before: +%.2f points (goal +<= 5)" % (daemon_cpu, idle, daemon_cpu - idle))
+print("coldchaind: CPU %.2f %% with the clients, %.2f %% idle before: %+.2f points (goal +<= 5)" % (daemon_cpu, idle, daemon_cpu - idle))
 site.stop()

@@ -190,6 +190,17 @@ try:
     if any(a.get("note") == "viewer" for a in after):
         fail("a viewer's note reached the record")
     step("a viewer cannot acknowledge: 403 without the CSRF token and 403 with it")
+    # A phone's screen: nothing wider than it (no sideways scrolling), on every page a viewer opens.
+    driver.set_window_size(390, 844)
+    for path in ["/", "/alarms", "/fridge/F1", "/inventory"]:
+        driver.get(base + path)
+        wide = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+        if wide[0] > wide[1]:
+            fail("%s is %d px wide on a %d px phone" % (path, wide[0], wide[1]))
+        if path == "/":
+            driver.save_screenshot(os.path.join(ARTEFACTS, "web-phone.png"))
+    step("on a phone's 390 px: the overview, alarms, fridge and inventory pages fit its width")
+    driver.set_window_size(1100, 900)
     driver.get(base + "/?lang=en")
     if "Overview" not in driver.find_element(By.TAG_NAME, "nav").text:
         fail("the English switch: " + driver.find_element(By.TAG_NAME, "nav").text)
