@@ -221,7 +221,7 @@ import TestSupport
                      "the fridge page: chart (24h, 7d), the excursion at 12.1 °C, readings as CSV",
                      "the month's record sheet with its style allowed by hash", "the record sheet shows 4.6 by 王芳",
                      "the daemon's refusal is shown", "an ended excursion assessed from the fridge page (release)",
-                     "a viewer cannot acknowledge", "no errors in the browser's console"] {
+                     "a viewer cannot acknowledge", "fit its width", "no errors in the browser's console"] {
             #expect(r.output.contains(step), "missing: \(step)")
         }
     }
