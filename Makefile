@@ -3,8 +3,11 @@ PREFIX      ?= /usr
 DESTDIR     ?=
 SWIFT       ?= swift
 RELEASE_DIR  = .build/release
+# The version, from the one place the programs read it (coldchaind --version, coldchainctl version).
+VERSION     := $(shell sed -n 's/.*public static let current = "\(.*\)"/\1/p' Sources/ColdChain/Events/EventType.swift)
+DEB_VERSION ?= $(VERSION)
 
-.PHONY: deps build test demo release install uninstall bench clean
+.PHONY: deps build test demo release install uninstall bench clean deb deb-check
 
 deps:
 	@.ci/install-deps
@@ -19,6 +22,21 @@ test: build
 	$(SWIFT) build --build-tests
 	@bash -o pipefail -c '$(SWIFT) test --skip-build 2>&1 | tee .build/test.log' || \
 		{ echo "--- what failed (from .build/test.log):"; grep -E "^✘|: error: |Fatal error" .build/test.log | grep -v "^✘ Test run" | cut -c1-300 | head -16; exit 1; }
+	@# The Debian package (issue 24) installs on this machine: only as root, and not with COLDCHAIN_SKIP_PACKAGE=1.
+	@if [ "$$(id -u)" = 0 ] && [ -z "$${COLDCHAIN_SKIP_PACKAGE:-}" ]; then $(MAKE) --no-print-directory deb-check; \
+	else echo "the package check (make deb-check) runs as root only: skipped"; fi
+
+# The Debian package: .build/deb/coldchaind_VERSION_ARCH.deb (systemd/debian: its control file, maintainer scripts,
+# copyright and lintian overrides).
+deb: release
+	systemd/debian/build-deb $(DEB_VERSION) $(RELEASE_DIR) .build/deb
+
+# The package with Debian's tools, as root on this machine (it installs, upgrades, removes and purges coldchaind):
+# lintian, then Tests/Package/check-deb.sh against this version and the same build numbered one higher.
+deb-check: deb
+	systemd/debian/build-deb $(DEB_VERSION)+1 $(RELEASE_DIR) .build/deb-next >/dev/null
+	Tests/Package/check-deb.sh .build/deb/coldchaind_$(DEB_VERSION)_$$(dpkg --print-architecture).deb \
+		.build/deb-next/coldchaind_$(DEB_VERSION)+1_$$(dpkg --print-architecture).deb
 
 demo: build
 	.build/debug/coldchaind --demo --state-dir demo-state

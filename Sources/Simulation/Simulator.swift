@@ -25,6 +25,7 @@ public enum Simulator {
         while i < args.count {
             if args[i] == "--verbose" { verbose = true; i += 1; continue }
             if args[i] == "--help" { print(usage); return 0 }
+            if args[i] == "--version" { print("coldchain-sim \(Version.current)"); return 0 }
             guard args[i].hasPrefix("--"), i + 1 < args.count else { fail("bad argument '\(args[i])'\n\(usage)"); return 64 }
             options[args[i]] = args[i + 1]
             i += 2
