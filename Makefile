@@ -62,9 +62,11 @@ install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coldchaind/devices $(DESTDIR)/etc/coldchaind \
 		$(DESTDIR)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d \
 		$(DESTDIR)$(PREFIX)/share/doc/coldchaind
-	install -m 0755 $(RELEASE_DIR)/coldchaind $(RELEASE_DIR)/coldchainctl $(RELEASE_DIR)/coldchain-sim $(RELEASE_DIR)/coldchain-web $(DESTDIR)$(PREFIX)/bin/
-	# Debug information off (coldchaind 30.5 -> 25.1 MB); the symbols stay, so a crash's backtrace still names functions.
-	strip --strip-debug $(DESTDIR)$(PREFIX)/bin/coldchaind $(DESTDIR)$(PREFIX)/bin/coldchainctl $(DESTDIR)$(PREFIX)/bin/coldchain-sim $(DESTDIR)$(PREFIX)/bin/coldchain-web
+	# One binary holding the four programs, each a link to it (as the package): the Swift runtime once, not four times.
+	install -m 0755 $(RELEASE_DIR)/coldchain $(DESTDIR)$(PREFIX)/bin/coldchain
+	# Debug information off; the symbols stay, so a crash's backtrace still names functions.
+	strip --strip-debug $(DESTDIR)$(PREFIX)/bin/coldchain
+	for b in coldchaind coldchainctl coldchain-web coldchain-sim; do ln -sf coldchain $(DESTDIR)$(PREFIX)/bin/$$b; done
 	install -m 0644 Devices/*.json5 $(DESTDIR)$(PREFIX)/share/coldchaind/devices/
 	test -e $(DESTDIR)/etc/coldchaind/catalogue.csv || install -m 0644 Config/catalogue.csv $(DESTDIR)/etc/coldchaind/catalogue.csv
 	sed 's|devices_dir: "../Devices"|devices_dir: "devices"|' Config/demo.json5 > $(DESTDIR)$(PREFIX)/share/coldchaind/demo.json5
@@ -87,7 +89,8 @@ install: release
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/coldchaind $(DESTDIR)$(PREFIX)/bin/coldchainctl $(DESTDIR)$(PREFIX)/bin/coldchain-sim
+	rm -f $(DESTDIR)$(PREFIX)/bin/coldchain $(DESTDIR)$(PREFIX)/bin/coldchaind $(DESTDIR)$(PREFIX)/bin/coldchainctl \
+		$(DESTDIR)$(PREFIX)/bin/coldchain-sim $(DESTDIR)$(PREFIX)/bin/coldchain-web
 	rm -rf $(DESTDIR)$(PREFIX)/share/coldchaind $(DESTDIR)$(PREFIX)/share/doc/coldchaind
 	rm -f $(DESTDIR)/lib/systemd/system/coldchaind.service $(DESTDIR)/lib/systemd/system/coldchain-web.service $(DESTDIR)$(PREFIX)/lib/sysusers.d/coldchaind.conf \
 		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/coldchaind.conf

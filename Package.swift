@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "coldchain-sim", targets: ["coldchain-sim"]),
         .executable(name: "coldchain-bench", targets: ["coldchain-bench"]),
         .executable(name: "coldchain-web", targets: ["coldchain-web"]),
+        // The package's one binary: the four programs above behind links (make deb).
+        .executable(name: "coldchain", targets: ["coldchain"]),
         // The slow-disk shim (LD_PRELOAD) for `coldchain-bench slowdisk` and the slow-disk test; never linked.
         .library(name: "coldchain-fsync-delay", type: .dynamic, targets: ["CFsyncDelay"]),
     ],
@@ -48,10 +50,15 @@ let package = Package(
         // Simulated fridges for the demo, the tests and the benchmarks: never linked into coldchaind's library.
         .target(name: "Simulation", dependencies: ["ColdChain", "Fieldbus", "POSIX"]),
 
-        .executableTarget(name: "coldchaind", dependencies: ["Gateway", "POSIX"]),
-        .executableTarget(name: "coldchainctl", dependencies: ["Control", "ColdChain", "Storage", "POSIX", "Views"]),
+        // Each program as a library with its entry point, so that one binary can hold them all (coldchain).
+        .target(name: "DaemonProgram", dependencies: ["Gateway", "ColdChain", "POSIX"]),
+        .target(name: "CtlProgram", dependencies: ["Control", "ColdChain", "Storage", "POSIX", "Views"]),
+        .target(name: "WebProgram", dependencies: ["WebServer", "CCrypt", "Control", "ColdChain", "POSIX", "Views"]),
+        .executableTarget(name: "coldchaind", dependencies: ["DaemonProgram", "POSIX"]),
+        .executableTarget(name: "coldchainctl", dependencies: ["CtlProgram", "POSIX"]),
         .executableTarget(name: "coldchain-sim", dependencies: ["Simulation"]),
-        .executableTarget(name: "coldchain-web", dependencies: ["WebServer", "CCrypt", "Control", "ColdChain", "POSIX", "Views"]),
+        .executableTarget(name: "coldchain-web", dependencies: ["WebProgram", "POSIX"]),
+        .executableTarget(name: "coldchain", dependencies: ["DaemonProgram", "CtlProgram", "WebProgram", "Simulation", "ColdChain", "POSIX"]),
         .executableTarget(name: "coldchain-bench", dependencies: ["Storage", "ColdChain", "CRawBench", "Fieldbus", "POSIX", "Control", "Gateway", "PlatformHTTP"]),
 
         // Helpers shared by the test targets (temporary folders, paths of the built executables).
@@ -62,10 +69,10 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Control", "Storage", "ColdChain", "POSIX", "TestSupport"]),
         .testTarget(name: "PlatformHTTPTests", dependencies: ["PlatformHTTP", "TestSupport"]),
         // What a person sees: every human renderer of coldchainctl against golden text, in 80 columns.
-        .testTarget(name: "ViewTests", dependencies: ["coldchainctl", "Views", "Control", "ColdChain", "Storage", "TestSupport"],
+        .testTarget(name: "ViewTests", dependencies: ["CtlProgram", "Views", "Control", "ColdChain", "Storage", "TestSupport"],
                     exclude: ["Golden", "Replies"]),
         // coldchain-web's own rules: the login lock, sessions, the user file, forms, the pages' escaping.
-        .testTarget(name: "WebAppTests", dependencies: ["coldchain-web", "WebServer", "Control", "ColdChain", "TestSupport"]),
+        .testTarget(name: "WebAppTests", dependencies: ["WebProgram", "WebServer", "Control", "ColdChain", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ColdChain", "Control", "Storage", "POSIX", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

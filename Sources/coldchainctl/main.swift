@@ -1,4 +1,5 @@
+import CtlProgram
 import Glibc
+import POSIX
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-exit(Presentation.$current.withValue(.forProcess(arguments)) { CtlCommand.main(arguments) })
+exit(CtlEntry.main(Array(processArguments().dropFirst())))

@@ -1,4 +1,4 @@
-import Gateway
+import DaemonProgram
 import Glibc
 import POSIX
 

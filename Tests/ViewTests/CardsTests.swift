@@ -2,7 +2,7 @@ import ColdChain
 import Foundation
 import Testing
 import TestSupport
-@testable import coldchainctl
+@testable import CtlProgram
 
 /// `cards --html`: the command cards as Code 128 barcodes drawn by our code, rendered by Chromium and read back by
 /// zbarimg (Debian's zbar-tools), every card's content exactly.

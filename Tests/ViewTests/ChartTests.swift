@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 import Views
-@testable import coldchainctl
+@testable import CtlProgram
 
 /// Charts people can read, rendered by Chromium: no two labels' boxes intersect (the boxes measured by the browser,
 /// getBBox of every text element), time ticks fit the window, doors and power cuts are drawn.

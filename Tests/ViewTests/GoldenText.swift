@@ -2,7 +2,7 @@ import ColdChain
 import Foundation
 import Testing
 import TestSupport
-@testable import coldchainctl
+@testable import CtlProgram
 
 /// Renders as coldchainctl would in a UTC+8 clinic at 2026-12-02 15:10 local, into a capture.
 func rendered(width: Int? = 80, colour: Bool = false, _ body: () throws -> Void) rethrows -> String {

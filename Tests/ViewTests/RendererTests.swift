@@ -4,7 +4,7 @@ import Foundation
 import Testing
 import TestSupport
 import Views
-@testable import coldchainctl
+@testable import CtlProgram
 
 /// Every human renderer of coldchainctl, on replies a demo run with Chinese fridge and product names gave, in 80
 /// columns (the golden texts are the before-and-after record of the widths: `alarms` was 127 columns,

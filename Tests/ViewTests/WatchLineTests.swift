@@ -4,7 +4,7 @@ import Foundation
 import Storage
 import Testing
 import TestSupport
-@testable import coldchainctl
+@testable import CtlProgram
 
 /// `watch` gives every event type a line a person reads: the state or verdict first, local time, in 80 columns,
 /// no JSON. The events are those of the committed fixture ledgers, which hold every type the daemon records.

@@ -3,7 +3,7 @@ import Control
 import Foundation
 import Testing
 import TestSupport
-@testable import coldchain_web
+@testable import WebProgram
 
 /// Every name, code, note and reason from outside reaches a page as text: the saved daemon replies of the view
 /// tests (Tests/ViewTests/Replies) with hostile strings put where a config, a scanner, a bill or a person writes.

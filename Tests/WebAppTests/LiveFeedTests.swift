@@ -1,5 +1,5 @@
 import Testing
-@testable import coldchain_web
+@testable import WebProgram
 
 /// The live stream's bounds, without a daemon: each page's queue and how many pages listen.
 @Suite struct LiveFeedTests {

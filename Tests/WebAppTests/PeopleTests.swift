@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 import Testing
 import TestSupport
-@testable import coldchain_web
+@testable import WebProgram
 import WebServer
 
 /// The login rule, sessions and the user file, each against an injected clock or a temp folder.
