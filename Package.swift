@@ -26,6 +26,8 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
                        providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto",
+                       providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt",
                        providers: [.apt(["libcrypt-dev"])]),
         .target(name: "CShims"),
@@ -42,6 +44,8 @@ let package = Package(
         .target(name: "Control", dependencies: ["ColdChain", "POSIX"]),
         // The platform's HTTP client: the only importer of libcurl.
         .target(name: "PlatformHTTP", dependencies: ["CCurl", "POSIX"]),
+        // The MQTT client (issue 25): the only importer of libmosquitto.
+        .target(name: "MQTT", dependencies: ["CMosquitto"]),
         // coldchain-web's HTTP server: the only importer of libmicrohttpd.
         .target(name: "WebServer", dependencies: ["CMicroHTTPD"]),
         // What a person sees that more than one program draws: the chart and the record sheet (coldchainctl, coldchain-web).
@@ -73,6 +77,8 @@ let package = Package(
                     exclude: ["Golden", "Replies"]),
         // coldchain-web's own rules: the login lock, sessions, the user file, forms, the pages' escaping.
         .testTarget(name: "WebAppTests", dependencies: ["WebProgram", "WebServer", "Control", "ColdChain", "TestSupport"]),
+        // libmosquitto against Debian's mosquitto broker, started by the tests.
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ColdChain", "Control", "Storage", "POSIX", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
