@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "WebServer", dependencies: ["CMicroHTTPD"]),
         // What a person sees that more than one program draws: the chart and the record sheet (coldchainctl, coldchain-web).
         .target(name: "Views", dependencies: ["ColdChain"]),
-        .target(name: "Gateway", dependencies: ["ColdChain", "Storage", "Fieldbus", "Control", "POSIX", "CShims", "PlatformHTTP"]),
+        .target(name: "Gateway", dependencies: ["ColdChain", "Storage", "Fieldbus", "Control", "POSIX", "CShims", "PlatformHTTP", "MQTT"]),
         // Simulated fridges for the demo, the tests and the benchmarks: never linked into coldchaind's library.
         .target(name: "Simulation", dependencies: ["ColdChain", "Fieldbus", "POSIX"]),
 

@@ -120,6 +120,38 @@ public struct GatewayConfig: Sendable {
         public var clientKey: String?
         /// An HTTP(S) or SOCKS proxy; none: libcurl's `https_proxy` / `no_proxy` environment applies.
         public var proxy: String?
+        /// The events go to an MQTT broker instead (`platform.mqtt`); then `url` is empty and nothing is sent over HTTP.
+        public var mqtt: MQTT?
+
+        /// Where the events go, as status and `gateway.started` say it.
+        public var address: String { mqtt.map { "\($0.tls ? "mqtts" : "mqtt")://\($0.host):\($0.port)" } ?? url }
+    }
+
+    /// What an MQTT uplink publishes: each event's JSON, EPCIS 2.0 documents, or ThingsBoard's gateway API.
+    public enum MQTTFormat: String, Sendable, CaseIterable { case native, epcis, thingsboard }
+
+    /// `platform.mqtt`: a broker (mqtt:// on a loopback address only, as plain HTTP; mqtts:// anywhere), who the
+    /// gateway is to it, and where it publishes.
+    public struct MQTT: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var tls: Bool
+        public var clientID: String
+        public var username: String?
+        /// The password, read from this file or the systemd credential `platform-mqtt-password`; never logged.
+        public var passwordFile: String?
+        public var caFile: String?
+        public var clientCert: String?
+        public var clientKey: String?
+        public var topicPrefix: String
+        public var format: MQTTFormat
+        public var qos: Int
+        public var keepalive: Double
+        /// QoS 1 messages in flight (published, not yet acknowledged) at most.
+        public var inflight: Int
+
+        /// `{prefix}/{gateway}/events` (native), `/epcis`; ThingsBoard's own topics for `thingsboard`.
+        public func topic(_ kind: String, gateway: String) -> String { "\(topicPrefix)/\(gateway)/\(kind)" }
     }
 
     /// Mains power from a UPS through NUT's upsd (`power.nut`), and the alarm delay for every power source.
@@ -282,7 +314,7 @@ extension GatewayConfig {
         let busIDs = declaredIDs(top, "buses")
         let fridges = decodeFridges(top, busIDs: busIDs, profiles: profiles, brokenProfiles: brokenProfiles, buses: buses)
         let scanners = decodeScanners(top, fridgeIDs: declaredIDs(top, "fridges"), busIDs: busIDs)
-        let platform = decodePlatform(top, configDir: configDir)
+        let platform = decodePlatform(top, gatewayID: identity?.id ?? "gateway", configDir: configDir)
         let alarmCommand = top.string("alarm_command", required: false, maxLength: ConfigObject.maxPath).map { resolve($0, against: configDir) }
         let catalogueFile = top.string("catalogue", required: false, maxLength: ConfigObject.maxPath).map { resolve($0, against: configDir) }
         let power = decodePower(top, configDir: configDir)
@@ -486,10 +518,16 @@ extension GatewayConfig {
         return scanners
     }
 
-    static func decodePlatform(_ top: ConfigObject, configDir: String) -> Platform? {
+    static func decodePlatform(_ top: ConfigObject, gatewayID: String, configDir: String) -> Platform? {
         guard let p = top.object("platform", allowed: ["url", "format", "token_file", "batch_events", "batch_bytes",
-                                                       "timeout", "holds_interval", "ca_file", "client_cert", "client_key", "proxy"],
+                                                       "timeout", "holds_interval", "ca_file", "client_cert", "client_key", "proxy", "mqtt"],
                                  required: false) else { return nil }
+        if p.has("mqtt") {
+            guard let mqtt = decodeMQTT(p, gateway: gatewayID, configDir: configDir) else { return nil }
+            if p.has("url") { p.child("url")!.problem("give url (HTTP) or mqtt, not both: the events go to one platform") }
+            return Platform(url: "", format: .native, tokenFile: nil, batchEvents: 500, batchBytes: 1 << 20, timeout: 30, holdsInterval: 300,
+                            caFile: nil, clientCert: nil, clientKey: nil, proxy: nil, mqtt: mqtt)
+        }
         var url = p.string("url", maxLength: 2048)
         if let u = url {
             switch PlatformURL.check(u) {
@@ -513,6 +551,59 @@ extension GatewayConfig {
         guard let url, let format, let batchEvents, let batchBytes, let timeout, let holds else { return nil }
         return Platform(url: url, format: format, tokenFile: token, batchEvents: batchEvents, batchBytes: batchBytes,
                         timeout: timeout, holdsInterval: holds, caFile: ca, clientCert: cert, clientKey: key, proxy: proxy)
+    }
+
+    /// `platform.mqtt`, each key checked where it stands (url's scheme, host and port; the topic prefix's characters).
+    static func decodeMQTT(_ p: ConfigObject, gateway: String, configDir: String) -> MQTT? {
+        guard let m = p.object("mqtt", allowed: ["url", "client_id", "username", "password_file", "ca_file", "client_cert", "client_key",
+                                                 "topic_prefix", "format", "qos", "keepalive", "inflight"]) else { return nil }
+        let before = m.node.problems.list.count
+        var host = "", port = 0, tls = false
+        if let url = m.string("url", maxLength: 300) {
+            let lower = url.lowercased()
+            tls = lower.hasPrefix("mqtts://")
+            guard tls || lower.hasPrefix("mqtt://") else {
+                m.child("url")!.problem("'\(url.truncated(80).escapedForTerminal)' is not mqtt://HOST:PORT or mqtts://HOST:PORT")
+                return nil
+            }
+            let rest = url.dropFirst(tls ? 8 : 7)
+            let authority = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
+                host = String(authority[..<colon])
+                port = Int(authority[authority.index(after: colon)...]) ?? -1
+            } else {
+                host = authority
+                port = tls ? 8883 : 1883
+            }
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            if host.isEmpty || host.contains("@") || host.unicodeScalars.contains(where: { String.needsEscape($0) || $0 == " " }) {
+                m.child("url")!.problem("'\(url.truncated(80).escapedForTerminal)' names no host (mqtt://HOST:PORT; no user in the URL: username, password_file)")
+            } else if !(1...65535).contains(port) {
+                m.child("url")!.problem("the port of '\(url.truncated(80).escapedForTerminal)' is not 1 to 65535")
+            } else if !tls && !(host == "localhost" || host == "::1" || host.hasPrefix("127.")) {
+                m.child("url")!.problem("mqtt:// is plain text: only to a loopback broker (127.0.0.1); anywhere else use mqtts://")
+            }
+        }
+        let clientID = m.string("client_id", required: false, maxLength: 64) ?? gateway
+        let username = m.string("username", required: false, maxLength: 128)
+        let file = { (k: String) in m.string(k, required: false, maxLength: ConfigObject.maxPath).map { resolve($0, against: configDir) } }
+        let (password, ca, cert, key) = (file("password_file"), file("ca_file"), file("client_cert"), file("client_key"))
+        if key != nil && cert == nil { m.child("client_key")!.problem("a client key needs its certificate (client_cert)") }
+        if !tls && (ca != nil || cert != nil) { m.node.problem("ca_file and client_cert are for mqtts://") }
+        let prefix = m.string("topic_prefix", required: false, maxLength: 64) ?? "coldchain"
+        if prefix.isEmpty || prefix.contains(where: { "+#".contains($0) }) || prefix.unicodeScalars.contains(where: { String.needsEscape($0) }) {
+            m.child("topic_prefix")!.problem("a topic prefix has no '+', '#' or control characters, and is not empty")
+        }
+        let format: MQTTFormat? = m.choice("format", default: MQTTFormat.native)
+        if let format, format != .native {
+            m.child("format")!.problem("format '\(format.rawValue)' over MQTT is not built yet: native only for now (each event's JSON on PREFIX/GATEWAY/events)")
+        }
+        let qos = m.integer("qos", in: 1...1, default: 1)
+        let keepalive = m.duration("keepalive", in: 5...3600, default: 30)
+        let inflight = m.integer("inflight", in: 1...1000, default: 50)
+        guard m.node.problems.list.count == before, let format, let qos, let keepalive, let inflight, !host.isEmpty else { return nil }
+        return MQTT(host: host, port: port, tls: tls, clientID: clientID, username: username, passwordFile: password, caFile: ca,
+                    clientCert: cert, clientKey: key, topicPrefix: prefix, format: format, qos: qos, keepalive: keepalive, inflight: inflight)
     }
 }
 

@@ -104,7 +104,7 @@ final class ControlCommands: ControlHandling {
 
     func status() -> StatusReply {
         let now = clock.now()
-        let platform = config.platform.map { PlatformInfo(configured: true, url: $0.url, format: $0.format.rawValue) }
+        let platform = config.platform.map { PlatformInfo(configured: true, url: $0.address, format: $0.mqtt?.format.rawValue ?? $0.format.rawValue) }
             ?? PlatformInfo(configured: false, state: "not configured: nothing is forwarded")
         // What needs a person now, said first: `status` prints these above everything else.
         var problems: [String] = anchorProblem.map { [$0] } ?? []

@@ -102,7 +102,10 @@ public struct GatewayDaemon: Sendable {
             all += config.buses.map { BusPoller(bus: $0, config: config, hub: hub, clock: clock, log: log, backOff: pollBackOff) } as [any Service]
             all += config.scanners.map { ScannerReader(scanner: $0, hub: scans, clock: clock, log: log) } as [any Service]
             if let backups { all.append(BackupService(backups: backups, clock: clock, startedAt: startedAt, calendar: calendar)) }
-            if let p = config.platform {
+            if let p = config.platform, let mqtt = p.mqtt {
+                let password = Credentials.read(file: mqtt.passwordFile, credential: "platform-mqtt-password") { String($0.prefix { $0 != "\n" && $0 != "\r" }) }
+                all.append(MQTTUplinkService(mqtt: mqtt, gateway: config.gateway.id, password: password, ledger: ledger, state: uplink, clock: clock, log: log))
+            } else if let p = config.platform {
                 let gateway = config.gateway.id, token = Self.token(p)
                 all.append(UplinkService(platform: p, gateway: gateway, token: token, ledger: ledger, state: uplink, clock: clock, log: log))
                 all.append(HoldsSync(platform: p, gateway: gateway, token: token, scans: scans, clock: clock, log: log))
@@ -162,7 +165,7 @@ public struct GatewayDaemon: Sendable {
         let configText = FileManager.default.contents(atPath: config.file).map { [UInt8]($0) } ?? []
         events.append(NewEvent(ConfigLoaded(file: config.file, sha256: SHA256.hash(configText).hexString, fridges: config.fridges.map(\.id),
                                             sensors: config.fridges.reduce(0) { $0 + $1.sensors.count }, scanners: config.scanners.count,
-                                            platform: config.platform?.url), at: now))
+                                            platform: config.platform?.address), at: now))
         try await ledger.append(contentsOf: events)
         try await ledger.writeHeartbeat(at: now)
     }

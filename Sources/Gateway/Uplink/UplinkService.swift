@@ -181,17 +181,29 @@ public enum NativeFormat {
         out += "{\"batch\":\"" + UUID().uuidString.lowercased() + "\",\"events\":["
         for (i, e) in events.enumerated() {
             if i > 0 { out += "," }
-            // The body is already canonical JSON; it goes in as it is, with the chain's hashes so the platform can
-            // check them too.
-            out += "{\"at\":\"\(e.recordedAt)\",\"data\":\(e.body),\"hash\":\"\(e.hash)\",\"id\":"
-            JSONValue.writeString(e.id(gateway: gateway), to: &out)
-            out += ",\"prev_hash\":\"\(e.prevHash)\",\"seq\":\(e.seq),\"type\":"
-            JSONValue.writeString(e.type, to: &out)
-            out += "}"
+            write(e, gateway: gateway, to: &out)
         }
         out += "],\"gateway\":"
         JSONValue.writeString(gateway, to: &out)
         out += "}"
         return Data(out.utf8)
+    }
+
+    /// One event as the batch holds it (an MQTT message carries one): `{"at", "data", "hash", "id", "prev_hash", "seq", "type"}`.
+    public static func event(_ e: LedgerEvent, gateway: String) -> [UInt8] {
+        var out = ""
+        out.reserveCapacity(e.body.utf8.count + 300)
+        write(e, gateway: gateway, to: &out)
+        return Array(out.utf8)
+    }
+
+    /// The body is already canonical JSON; it goes in as it is, with the chain's hashes so the platform can check
+    /// them too.
+    static func write(_ e: LedgerEvent, gateway: String, to out: inout String) {
+        out += "{\"at\":\"\(e.recordedAt)\",\"data\":\(e.body),\"hash\":\"\(e.hash)\",\"id\":"
+        JSONValue.writeString(e.id(gateway: gateway), to: &out)
+        out += ",\"prev_hash\":\"\(e.prevHash)\",\"seq\":\(e.seq),\"type\":"
+        JSONValue.writeString(e.type, to: &out)
+        out += "}"
     }
 }

@@ -1,0 +1,149 @@
+import ColdChain
+import Dispatch
+import FoundationEssentials
+import MQTT
+import POSIX
+import Storage
+import Synchronization
+
+/// Forwards the ledger to an MQTT broker with the HTTP uplink's guarantees: events in ledger order at QoS 1, at
+/// most `inflight` unacknowledged; the durable cursor moves, in order, only over events the broker acknowledged
+/// (PUBACK), so a reconnect or a restart publishes again from the cursor and the receiver de-duplicates by id.
+/// A PUBACK that refuses (0x87: the broker's ACL) stops the stream until `coldchainctl uplink retry`, with the
+/// reason in `outbox`, as a platform's 4xx does; a refused connection (bad credentials) and a TLS failure are shown
+/// there too, while libmosquitto tries again.
+///
+/// Not yet: alarms ahead of a readings backlog, the epcis and thingsboard formats, holds from the broker.
+final class MQTTUplinkService: Service, Sendable {
+    let name = "uplink"
+    let mqtt: GatewayConfig.MQTT
+    let gateway: String
+    let password: String?
+    let ledger: Ledger
+    let state: UplinkState
+    let clock: any WallClock
+    let log: Log
+
+    init(mqtt: GatewayConfig.MQTT, gateway: String, password: String?, ledger: Ledger, state: UplinkState, clock: any WallClock, log: Log) {
+        self.mqtt = mqtt; self.gateway = gateway; self.password = password; self.ledger = ledger; self.state = state; self.clock = clock; self.log = log
+    }
+
+    /// What libmosquitto's thread heard, taken by the service's loop. Bounded by the window (acknowledgements) and
+    /// by the connection's few state changes.
+    final class Inbox: Sendable {
+        let events = Mutex<[MQTTEvent]>([])
+        func add(_ e: MQTTEvent) { events.withLock { $0.append(e) } }
+        func take() -> [MQTTEvent] { events.withLock { e in defer { e = [] }; return e } }
+    }
+
+    func run() async throws {
+        let cursorStart: Int64
+        do { cursorStart = try ledger.uplinkCursor() } catch {
+            log.error("uplink: cannot read the uplink cursor: \(error); nothing is sent")
+            state.update { $0.phase = .stopped; $0.lastError = "cannot read the uplink cursor: \(error)" }
+            return
+        }
+        var cursor = cursorStart
+        let inbox = Inbox()
+        var options = MQTTConnection.Options(host: mqtt.host, port: mqtt.port, clientID: mqtt.clientID, username: mqtt.username,
+                                             password: password, caFile: mqtt.tls ? (mqtt.caFile ?? "/etc/ssl/certs/ca-certificates.crt") : nil,
+                                             certFile: mqtt.clientCert, keyFile: mqtt.clientKey)
+        options.keepalive = Int(mqtt.keepalive)
+        options.maxInflight = mqtt.inflight
+        let connection = try MQTTConnection(options, events: inbox.add)
+        let queue = DispatchQueue(label: "coldchain.uplink.mqtt")
+        // The TCP connection and TLS handshake block: off Swift's pool.
+        try await onQueue(queue) { try connection.start() }
+        let ledgerPath = ledger.path
+        let reader = try await Serialized.open(label: "coldchain.uplink.read") { try LedgerReader(path: ledgerPath) }
+        defer { reader.enqueue { $0.close() } }
+        let topic = mqtt.topic("events", gateway: gateway)
+        var connected = false
+        var next = cursor                       // the last event published
+        var inflight: [Int32: Int64] = [:]      // message id -> seq
+        var order: [Int64] = []                 // seqs published and not yet under the cursor, in order
+        var acknowledged: Set<Int64> = []
+        var cursorWrite: Task<Void, any Error>?
+        while !Task.isCancelled {
+            for e in inbox.take() {
+                switch e {
+                case .connected:
+                    connected = true
+                    log.notice("uplink: connected to the MQTT broker \(mqtt.host):\(mqtt.port)")
+                    state.update { if $0.phase != .rejected { $0.phase = .idle; $0.lastError = nil } }
+                case .refused(_, let reason):
+                    connected = false
+                    log.warning("uplink: the MQTT broker refused the connection: \(reason)")
+                    state.update { $0.phase = .retrying; $0.lastError = "the broker refused the connection: \(reason)" }
+                case .failed(let reason):
+                    state.update { $0.phase = .retrying; $0.lastError = reason.truncated(300) }
+                case .disconnected(_, let reason):
+                    // What was in flight is lost with the session: published again from the cursor (the receiver
+                    // de-duplicates by id).
+                    if connected { log.warning("uplink: the MQTT broker's connection is lost: \(reason); publishing again from \(cursor)") }
+                    connected = false
+                    next = cursor; inflight = [:]; order = []; acknowledged = []
+                    state.update { if $0.phase != .rejected { $0.phase = .retrying; $0.lastError = "connection lost: \(reason)" } }
+                case .acknowledged(let mid, let code):
+                    guard let seq = inflight.removeValue(forKey: mid) else { continue }
+                    if code >= 0x80 {
+                        let reason = "the broker refused event \(seq) on \(topic): reason code \(code)\(code == 0x87 ? " (not authorised: the broker's ACL)" : "")"
+                        log.error("uplink: \(reason); stopped until `coldchainctl uplink retry`")
+                        state.update { $0.phase = .rejected; $0.lastError = reason; $0.nextAttempt = nil }
+                        next = cursor; inflight = [:]; order = []; acknowledged = []
+                    } else {
+                        acknowledged.insert(seq)
+                    }
+                case .message:
+                    continue
+                }
+            }
+            // The cursor moves over the acknowledged events at the head of the order, durably and in order: each
+            // write is awaited before the next starts.
+            var moved = cursor, count: Int64 = 0
+            while let first = order.first, acknowledged.contains(first) {
+                moved = first; count += 1
+                order.removeFirst(); acknowledged.remove(first)
+            }
+            if moved > cursor {
+                try await cursorWrite?.value
+                let (ledger, state, clock, sent, to) = (ledger, state, clock, count, moved)
+                let hash = try await reader.run { try $0.events(after: to - 1, limit: 1).first?.hash ?? "" }
+                cursorWrite = Task {
+                    try await ledger.setUplinkCursor(to, hash: hash, at: clock.now())
+                    state.update { $0.lastSuccess = clock.now(); $0.sent += sent }
+                }
+                cursor = moved
+            }
+            if state.snapshot.withLock({ $0.phase }) == .rejected {
+                if state.retryRequested.withLock({ r in defer { r = false }; return r }) {
+                    log.notice("uplink: retrying after the broker's refusal, as asked")
+                    state.update { $0.phase = connected ? .idle : .retrying; $0.lastError = nil }
+                } else {
+                    guard await sleep(seconds: 0.5) else { break }
+                    continue
+                }
+            }
+            var published = 0
+            if connected, inflight.count < mqtt.inflight {
+                let room = mqtt.inflight - inflight.count, after = next
+                let events = try await reader.run { try $0.events(after: after, limit: room) }
+                for e in events {
+                    do {
+                        let mid = try connection.publish(topic: topic, payload: NativeFormat.event(e, gateway: gateway), qos: Int32(mqtt.qos))
+                        inflight[mid] = e.seq; order.append(e.seq); next = e.seq; published += 1
+                    } catch {
+                        // Not connected after all: the disconnect is on its way.
+                        break
+                    }
+                }
+                if published > 0 { state.update { if $0.phase != .rejected { $0.phase = .sending } } }
+                else if inflight.isEmpty { state.update { if $0.phase == .sending { $0.phase = .idle } } }
+            }
+            // Acknowledgements come within milliseconds on a clinic's network; new events at most every few
+            // hundred. Polled: a wait on the ledger's appends is for the next step.
+            guard await sleep(seconds: published > 0 || !inflight.isEmpty ? 0.005 : 0.1) else { break }
+        }
+        try await cursorWrite?.value
+    }
+}
