@@ -568,6 +568,11 @@ extension GatewayConfig {
             }
             let rest = url.dropFirst(tls ? 8 : 7)
             let authority = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            // Not echoed: it may hold a password.
+            guard !authority.contains("@") else {
+                m.child("url")!.problem("the URL carries a user name or password: give them as username and password_file (the URL is shown in status and the log)")
+                return nil
+            }
             if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
                 host = String(authority[..<colon])
                 port = Int(authority[authority.index(after: colon)...]) ?? -1
@@ -576,7 +581,7 @@ extension GatewayConfig {
                 port = tls ? 8883 : 1883
             }
             if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            if host.isEmpty || host.contains("@") || host.unicodeScalars.contains(where: { String.needsEscape($0) || $0 == " " }) {
+            if host.isEmpty || host.unicodeScalars.contains(where: { String.needsEscape($0) || $0 == " " }) {
                 m.child("url")!.problem("'\(url.truncated(80).escapedForTerminal)' names no host (mqtt://HOST:PORT; no user in the URL: username, password_file)")
             } else if !(1...65535).contains(port) {
                 m.child("url")!.problem("the port of '\(url.truncated(80).escapedForTerminal)' is not 1 to 65535")
