@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import POSIX
+import Synchronization
 import Testing
 import TestSupport
 
@@ -8,7 +10,7 @@ import TestSupport
 /// stream with the reason in `outbox`.
 @Suite(.serialized) struct MQTTUplinkTests {
     /// A gateway polling coldchain-sim every second, its uplink to `broker` with `mqtt` (extra keys of platform.mqtt).
-    static func site(_ dir: TempDir, broker: Broker, mqtt: String = "") throws -> (daemon: Subprocess, sim: Subprocess) {
+    static func site(_ dir: TempDir, broker: Broker.Address, mqtt: String = "") throws -> (daemon: Subprocess, sim: Subprocess) {
         let port = Int.random(in: 27000...29999)
         writeSimulatorProfile(dir)
         let scenario = dir.write("scenario.json5", "{ units: [ { unit: 1, timeline: [ { at: \"0s\", c: 4.5 } ] } ] }")
@@ -39,7 +41,7 @@ import TestSupport
         let sub = try Subprocess(absolute: "/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(broker.port)", "-t", "cc/gw-mqtt/events", "-q", "1"],
                                  outputDir: dir.path)
         try await Task.sleep(nanoseconds: 300_000_000)
-        let (daemon, sim) = try await offPool { try Self.site(dir, broker: broker) }
+        let (daemon, sim) = try await offPool { try Self.site(dir, broker: broker.address) }
         defer { daemon.signal(SIGTERM); _ = daemon.wait(seconds: 10); sim.signal(SIGTERM); sub.signal(SIGKILL) }
         // A dozen events recorded and acknowledged: the cursor (outbox's sent) follows.
         let sent = try await offPool { poll(600, every: 50_000) { (Self.outbox(dir)["sent"] as? Int ?? 0) >= 12 } }
@@ -62,7 +64,7 @@ import TestSupport
         let broker = try Broker("allow_anonymous false\npassword_file \(dir.file("passwords"))\nacl_file \(dir.file("acl"))")
         defer { broker.stop() }
         let (daemon, sim) = try await offPool {
-            try Self.site(dir, broker: broker, mqtt: ", username: \"gw-mqtt\", password_file: \"\(dir.file("password"))\"")
+            try Self.site(dir, broker: broker.address, mqtt: ", username: \"gw-mqtt\", password_file: \"\(dir.file("password"))\"")
         }
         defer { daemon.signal(SIGTERM); _ = daemon.wait(seconds: 10); sim.signal(SIGTERM) }
         let rejected = try await offPool { poll(400, every: 50_000) { Self.outbox(dir)["state"] as? String == "rejected" } }
@@ -71,5 +73,90 @@ import TestSupport
         #expect(o["sent"] as? Int ?? -1 == 0, "nothing counts as sent: \(o)")
         // The password never reaches the log.
         #expect(!daemon.stderr.contains("mqtt-secret"))
+    }
+
+    /// A broker that keeps its queues across a restart (persistence on), started with the default signals (SIGTERM
+    /// ends it gracefully, saving them: the test process's children inherit its ignored SIGTERM otherwise).
+    final class PersistentBroker: Sendable {
+        let dir: TempDir
+        let port: Int
+        /// The running broker and how many times it has started.
+        let state = Mutex<(process: ChildProcess?, starts: Int)>((nil, 0))
+        init(_ dir: TempDir) throws {
+            self.dir = dir
+            port = Int.random(in: 21000...26000)
+            dir.write("mosquitto.conf", """
+                per_listener_settings false
+                persistence true
+                persistence_location \(dir.path)/
+                autosave_interval 1
+                log_dest stderr
+                user root
+                listener \(port) 127.0.0.1
+                allow_anonymous true
+                """)
+            try start()
+        }
+        func start() throws {
+            let process = try ChildProcess(path: "/usr/sbin/mosquitto", arguments: ["-c", dir.file("mosquitto.conf")], stderr: dir.file("broker.log"))
+            let starts = state.withLock { s in s.process = process; s.starts += 1; return s.starts }
+            let log = dir.file("broker.log")
+            // Listening once its log says "running" as many times as it was started.
+            _ = poll(200, every: 25_000) { ((try? String(contentsOfFile: log, encoding: .utf8))?.components(separatedBy: " running").count ?? 0) > starts }
+        }
+        /// SIGTERM: mosquitto saves its persistence file and exits.
+        func restart() throws {
+            let p = state.withLock { $0.process }
+            p?.signal(SIGTERM)
+            _ = p?.wait()
+            try start()
+        }
+        deinit { let p = state.withLock { $0.process }; p?.signal(SIGKILL); _ = p?.wait() }
+    }
+
+    /// Kill the broker mid-stream (a graceful restart, its queues saved), then SIGKILL the daemon mid-stream: every
+    /// event up to the final cursor reaches a subscriber with a persistent session, duplicates only within the
+    /// in-flight window of each break, and de-duplicating by id gives exactly the ledger.
+    @Test func aBrokerRestartAndADaemonKillLoseNothing() async throws {
+        let dir = TempDir("cc-mqtt-breaks")
+        let broker = try await offPool { try PersistentBroker(dir) }
+        let sub = try Subprocess(absolute: "/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(broker.port)", "-t", "cc/gw-mqtt/events",
+                                                                      "-q", "1", "-c", "-i", "receiver"], outputDir: dir.path)
+        defer { sub.signal(SIGKILL) }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        let bridge = Broker.Address(port: broker.port)
+        let (first, sim) = try await offPool { try Self.site(dir, broker: bridge) }
+        defer { sim.signal(SIGTERM) }
+        let ledger = dir.file("ledger.sqlite")
+        #expect(try await offPool { poll(600, every: 50_000) { Self.cursor(ledger) >= 8 } }, "no progress: \(first.stderr.suffix(1000))")
+        try await offPool { try broker.restart() }
+        let afterRestart = Self.cursor(ledger)
+        #expect(try await offPool { poll(900, every: 50_000) { Self.cursor(ledger) >= afterRestart + 8 } }, "no progress after the broker's restart: \(first.stderr.suffix(1500))")
+        first.signal(SIGKILL)
+        _ = try await offPool { first.wait(seconds: 10) }
+        let afterKill = Self.cursor(ledger)
+        let second = try await offPool { try startDaemon(dir, config: dir.file("coldchaind.json5")) }
+        #expect(try await offPool { poll(900, every: 50_000) { Self.cursor(ledger) >= afterKill + 8 } }, "no progress after the daemon's kill: \(second.stderr.suffix(1500))")
+        second.signal(SIGTERM)
+        _ = try await offPool { second.wait(seconds: 10) }
+        let final = Self.cursor(ledger)
+        // The subscriber takes what the broker still holds for it.
+        _ = try await offPool { poll(100, every: 50_000) { Set(sub.stdout.split(separator: "\n").compactMap(Self.seq)).isSuperset(of: 1...final) } }
+        let received = sub.stdout.split(separator: "\n").compactMap(Self.seq)
+        let missing = Set(1...final).subtracting(received)
+        #expect(missing.isEmpty, "lost up to the cursor \(final): \(missing.sorted())")
+        let duplicates = received.count - Set(received).count
+        // Two breaks, a window of 5 each.
+        #expect(duplicates <= 2 * 5, "\(duplicates) duplicates")
+        print("MQTT breaks: cursor \(final), received \(received.count) messages, \(duplicates) duplicate(s), \(missing.count) missing")
+    }
+
+    /// The uplink's durable cursor, read from the ledger's file.
+    static func cursor(_ ledger: String) -> Int {
+        Int(shell("sqlite3 -readonly \(ledger) 'select seq from uplink_cursor'").output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    static func seq(_ line: Substring) -> Int? {
+        (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["seq"] as? Int
     }
 }

@@ -3,6 +3,13 @@ import Glibc
 
 /// Debian's mosquitto, started by the test in a temp folder on a loopback port, with the options a test names.
 public struct Broker: Sendable {
+    /// Where a broker listens (this one, or another the test started itself).
+    public struct Address: Sendable {
+        public var port: Int
+        public init(port: Int) { self.port = port }
+    }
+    public var address: Address { Address(port: port) }
+
     public let dir = TempDir("cc-mosquitto")
     public let port = Int.random(in: 21000...26000)
     public let process: Subprocess
