@@ -63,7 +63,7 @@ let package = Package(
         .executableTarget(name: "coldchain-sim", dependencies: ["Simulation"]),
         .executableTarget(name: "coldchain-web", dependencies: ["WebProgram", "POSIX"]),
         .executableTarget(name: "coldchain", dependencies: ["DaemonProgram", "CtlProgram", "WebProgram", "Simulation", "ColdChain", "POSIX"]),
-        .executableTarget(name: "coldchain-bench", dependencies: ["Storage", "ColdChain", "CRawBench", "Fieldbus", "POSIX", "Control", "Gateway", "PlatformHTTP"]),
+        .executableTarget(name: "coldchain-bench", dependencies: ["Storage", "ColdChain", "CRawBench", "Fieldbus", "POSIX", "Control", "Gateway", "PlatformHTTP", "MQTT"]),
 
         // Helpers shared by the test targets (temporary folders, paths of the built executables).
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -17,17 +17,7 @@ enum UplinkBench {
         defer { _ = try? FileManager.default.removeItem(atPath: dir) }
         let port = 20000 + Int(getpid() % 20000)
         do {
-            let ledger = try Ledger(path: dir + "/ledger.sqlite")
-            let t0 = Date().addingTimeInterval(-Double(events) * 6)
-            var k = 0
-            while k < events {
-                let chunk = (k..<min(events, k + 5000)).map { i in
-                    NewEvent(.reading, at: t0.addingTimeInterval(Double(i) * 6), body: ["sensor": .string("S\(i % 8)"), "fridge": "F1", "c": .number(4.0 + Double(i % 30) / 10)])
-                }
-                try ledger.appendBlocking(chunk)
-                k += chunk.count
-            }
-            ledger.close()
+            try backlog(dir + "/ledger.sqlite", events: events)
             // The bodies the raw client posts: the same bytes coldchaind sends.
             let reader = try LedgerReader(path: dir + "/ledger.sqlite")
             var bodies: [Data] = []
@@ -97,6 +87,21 @@ enum UplinkBench {
     }
 
     static func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
+
+    /// A ledger of `events` readings, 8 sensors every 6 s up to now, through the ledger's batch path.
+    static func backlog(_ path: String, events: Int) throws {
+        let ledger = try Ledger(path: path)
+        let t0 = Date().addingTimeInterval(-Double(events) * 6)
+        var k = 0
+        while k < events {
+            let chunk = (k..<min(events, k + 5000)).map { i in
+                NewEvent(.reading, at: t0.addingTimeInterval(Double(i) * 6), body: ["sensor": .string("S\(i % 8)"), "fridge": "F1", "c": .number(4.0 + Double(i % 30) / 10)])
+            }
+            try ledger.appendBlocking(chunk)
+            k += chunk.count
+        }
+        ledger.close()
+    }
 
     /// The time a reset costs: the same 3,000 events in batches of 100 to a receiver that resets every third
     /// request, against one that does not; the difference per reset is the time from a reset to the next delivery.

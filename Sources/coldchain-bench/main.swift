@@ -12,6 +12,7 @@ let usage = """
            coldchain-bench stock [--doses 20000] [--products 20000] [--bill 100000]   (inventory with a catalogue, a bill's import)
            coldchain-bench slowdisk [--seconds N] [--delays 0,300] [--sensors 8,32]   (the daemon under an fsync-delay shim)
            coldchain-bench soak [--minutes N] [--failing-channels]   (the daemon's memory every minute, 32 sensors at 1 s)
+           coldchain-bench mqtt [--events 100000] [--inflight 100]   (catch-up into mosquitto beside mosquitto_pub's own)
            coldchain-bench web [--clients 50] [--seconds 60] [--scans 20] [--script Tests/Interop/web_bench.py]
                  (coldchain-web in headless Chromium: first load, scan to desk page, live clients' cost)
            coldchain-bench append-loop --ledger FILE [--threads N]   (the crash test's child)
@@ -38,6 +39,8 @@ func benchMain(_ args: [String]) -> Int32 {
     case "scans":
         return ScanBench.run(scanners: Int(options["--scanners"] ?? "") ?? 4, rate: Int(options["--rate"] ?? "") ?? 50,
                              seconds: Int(options["--seconds"] ?? "") ?? 10)
+    case "mqtt":
+        return MQTTBench.run(events: Int(options["--events"] ?? "") ?? 100_000, inflight: Int(options["--inflight"] ?? "") ?? 100)
     case "web":
         return WebBench.run(clients: Int(options["--clients"] ?? "") ?? 50, seconds: Int(options["--seconds"] ?? "") ?? 60,
                             scans: Int(options["--scans"] ?? "") ?? 20, script: options["--script"] ?? "Tests/Interop/web_bench.py")

@@ -140,9 +140,10 @@ final class MQTTUplinkService: Service, Sendable {
                 if published > 0 { state.update { if $0.phase != .rejected { $0.phase = .sending } } }
                 else if inflight.isEmpty { state.update { if $0.phase == .sending { $0.phase = .idle } } }
             }
-            // Acknowledgements come within milliseconds on a clinic's network; new events at most every few
-            // hundred. Polled: a wait on the ledger's appends is for the next step.
-            guard await sleep(seconds: published > 0 || !inflight.isEmpty ? 0.005 : 0.1) else { break }
+            // Polled (a wait on the ledger's appends and the acknowledgements is for the next step): 1 ms while
+            // acknowledgements are outstanding, 100 ms when idle. Measured with `coldchain-bench mqtt` (100,000
+            // events, 100 in flight): 5 ms held catch-up at 0.65x libmosquitto alone, 1 ms at 0.82x.
+            guard await sleep(seconds: published > 0 || !inflight.isEmpty ? 0.001 : 0.1) else { break }
         }
         try await cursorWrite?.value
     }

@@ -1,0 +1,106 @@
+import ColdChain
+import Foundation
+import Gateway
+import Glibc
+import MQTT
+import POSIX
+import Synchronization
+import Storage
+
+/// `coldchain-bench mqtt`: catch-up of a backlog through coldchaind's MQTT uplink into Debian's mosquitto, beside
+/// libmosquitto alone publishing the very same messages back to back with the same window (no ledger, no cursor),
+/// each timed to mosquitto_sub having received them all, in the same run. (mosquitto_pub -l was the first choice:
+/// the broker dropped it "due to out of memory" a few thousand lines in.)
+enum MQTTBench {
+    static func run(events: Int, inflight: Int) -> Int32 {
+        let bin = executableDirectory() ?? "."
+        let dir = "/tmp/coldchain-mqtt-bench-\(getpid())"
+        mkdir(dir, 0o755)
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let port = 21000 + Int(getpid() % 5000)
+        do {
+            try UplinkBench.backlog(dir + "/ledger.sqlite", events: events)
+            // The messages mosquitto_pub sends: the bytes coldchaind publishes, one per line.
+            let reader = try LedgerReader(path: dir + "/ledger.sqlite")
+            var lines = Data()
+            var after: Int64 = 0
+            while true {
+                let chunk = try reader.events(after: after, limit: 5000)
+                guard let last = chunk.last else { break }
+                for e in chunk { lines.append(contentsOf: NativeFormat.event(e, gateway: "gw-bench")); lines.append(10) }
+                after = last.seq
+            }
+            reader.close()
+            try lines.write(to: URL(fileURLWithPath: dir + "/messages.jsonl"))
+            // Unbounded queues: mosquitto's default (1,000 queued for a subscriber) would drop the backlog.
+            try Data("""
+                persistence false
+                listener \(port) 127.0.0.1
+                allow_anonymous true
+                max_queued_messages 0
+                user root
+                """.utf8).write(to: URL(fileURLWithPath: dir + "/mosquitto.conf"))
+            let broker = try ChildProcess(path: "/usr/sbin/mosquitto", arguments: ["-c", dir + "/mosquitto.conf"], stdout: dir + "/broker.log", stderr: dir + "/broker.log")
+            defer { broker.signal(SIGTERM); _ = broker.wait() }
+            usleep(500_000)
+            print("MQTT catch-up: \(events) events at QoS 1 into mosquitto on loopback, \(inflight) in flight")
+            let messages = lines.split(separator: 10).map { Array($0) }
+            let ours = try timed(dir: dir, port: port, events: events, topic: "cc/gw-bench/events") {
+                try Data("""
+                    { gateway: { id: "gw-bench", site: "bench" }, storage: { path: "ledger.sqlite" }, control: { socket: "control.sock" },
+                      platform: { mqtt: { url: "mqtt://127.0.0.1:\(port)", topic_prefix: "cc", inflight: \(inflight) } } }
+                    """.utf8).write(to: URL(fileURLWithPath: dir + "/coldchaind.json5"))
+                return try ChildProcess(path: bin + "/coldchaind", arguments: ["--config", dir + "/coldchaind.json5"], stdout: dir + "/daemon.log", stderr: dir + "/daemon.log")
+            }
+            let theirs = try timed(dir: dir, port: port, events: events, topic: "cc/raw") { () -> ChildProcess? in
+                try raw(messages, port: port, inflight: inflight)
+                return nil
+            }
+            print("coldchaind: \(Int(Double(events) / ours)) events/s (\(UplinkBench.round2(ours)) s); libmosquitto alone, the same messages: "
+                  + "\(Int(Double(events) / theirs)) events/s (\(UplinkBench.round2(theirs)) s); ratio \(UplinkBench.round2(theirs / ours)) (goal >= 0.8)")
+        } catch {
+            print("mqtt bench failed: \(error)")
+            return 1
+        }
+        return 0
+    }
+
+    /// Seconds from starting `publisher` until mosquitto_sub has `events` messages on `topic`.
+    static func timed(dir: String, port: Int, events: Int, topic: String, _ publisher: () throws -> ChildProcess?) throws -> Double {
+        let sub = try ChildProcess(path: "/usr/bin/mosquitto_sub", arguments: ["-h", "127.0.0.1", "-p", "\(port)", "-t", topic, "-q", "1", "-C", "\(events)"],
+                                   stdout: "/dev/null")
+        usleep(300_000)
+        let start = Date()
+        let p = try publisher()
+        defer { p?.signal(SIGTERM); _ = p?.wait() }
+        while sub.poll() == nil {
+            usleep(5_000)
+            if Date().timeIntervalSince(start) > 600 { sub.signal(SIGKILL); throw Errno("mosquitto_sub did not receive \(events) in 10 min", code: ETIMEDOUT) }
+        }
+        return Date().timeIntervalSince(start)
+    }
+
+    /// libmosquitto alone: every message at QoS 1, at most `inflight` unacknowledged, until all are acknowledged.
+    static func raw(_ messages: [[UInt8]], port: Int, inflight: Int) throws {
+        let acked = Mutex(0), connected = Mutex(false)
+        var options = MQTTConnection.Options(host: "127.0.0.1", port: port, clientID: "raw-bench")
+        options.maxInflight = inflight
+        let c = try MQTTConnection(options) { e in
+            switch e {
+            case .connected: connected.withLock { $0 = true }
+            case .acknowledged: acked.withLock { $0 += 1 }
+            default: break
+            }
+        }
+        try c.start()
+        while !connected.withLock({ $0 }) { usleep(1_000) }
+        var sent = 0
+        while acked.withLock({ $0 }) < messages.count {
+            while sent < messages.count, sent - acked.withLock({ $0 }) < inflight {
+                _ = try c.publish(topic: "cc/raw", payload: messages[sent])
+                sent += 1
+            }
+            usleep(200)
+        }
+    }
+}
