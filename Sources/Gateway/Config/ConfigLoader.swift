@@ -102,6 +102,17 @@ public enum ConfigLoader {
                              + "chmod 600 it, or give it as the systemd credential platform-client-key", warning: true)
             }
         }
+        // The MQTT broker's files, as the HTTP platform's: a password or key others can read is warned of.
+        if let m = config.platform?.mqtt {
+            for (key, path) in [("password_file", m.passwordFile), ("ca_file", m.caFile), ("client_cert", m.clientCert), ("client_key", m.clientKey)] {
+                guard let path else { continue }
+                if access(path, R_OK) != 0 { problems.add("platform.mqtt.\(key)", "cannot read '\(path)' (\(String(cString: strerror(errno))))"); continue }
+                var st = stat()
+                if key == "password_file" || key == "client_key", stat(path, &st) == 0, st.st_mode & 0o007 != 0 {
+                    problems.add("platform.mqtt.\(key)", "'\(path)' is readable by everyone (mode \(String(st.st_mode & 0o777, radix: 8))): chmod 640 it", warning: true)
+                }
+            }
+        }
         if let p = config.platform, let cert = p.clientCert, access(cert, R_OK) == 0, PlatformClient.clientKey(p) == nil, fileSize(at: cert) < 1 << 20,
            !((try? String(contentsOfFile: cert, encoding: .utf8))?.contains("PRIVATE KEY-----") ?? false) {
             // libcurl would look for the key in the certificate's file, find none and fail every request.
