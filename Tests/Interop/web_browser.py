@@ -39,7 +39,8 @@ try:
     driver.find_element(By.ID, "name").send_keys("王芳")
     driver.find_element(By.ID, "password").send_keys("wrong-password")
     driver.find_element(By.ID, "login").click()
-    problem = driver.find_element(By.ID, "problem").text
+    # The answer is a new page: waited for (under load the click returns before it has loaded).
+    problem = wait_for("the login page's answer", lambda: driver.find_element(By.ID, "problem").text)
     if "名字或密码不对" not in problem:
         fail("a wrong password said: " + problem)
     step("a wrong password is refused: " + problem)
