@@ -17,6 +17,7 @@ import time
 import urllib.request
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from web_site import HOSTILE, Site, step  # noqa: E402
@@ -131,6 +132,8 @@ try:
     check.find_element(By.NAME, "c").send_keys("4.6")
     check.find_element(By.NAME, "note").send_keys("冰箱温度计")
     check.find_element(By.TAG_NAME, "button").click()
+    # The fridge page again, a new one: the form clicked is gone from the document.
+    wait_for("the page after the check", lambda: EC.staleness_of(check)(driver))
     wait_for("the check recorded", lambda: "王芳" in site.ctl("report", "daily", "--fridge", "F1") and "4.6" in site.ctl("report", "daily", "--fridge", "F1"))
     step("a manual check from the fridge page: the record sheet shows 4.6 by 王芳")
     driver.find_element(By.LINK_TEXT, "7d").click()
