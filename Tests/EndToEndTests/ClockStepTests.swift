@@ -129,7 +129,10 @@ import TestSupport
         let opened = await site.waitFor("excursion.opened")
         #expect(opened != nil, "\(d.stderr)")
         site.dir.write("faketime", "+1d")
-        let corrected = await site.waitFor("clock.corrected")
+        // The day's correction. Under load libfaketime once read a millisecond back before the jump, and the daemon
+        // recorded that as a correction of -0.001 s (noted to be looked at: a step that small need not be recorded).
+        var corrected = await site.waitFor("clock.corrected")
+        while let c = corrected, !c.body.contains("\"offset_s\":8640") { corrected = await site.waitFor("clock.corrected", after: c.seq) }
         let closed = await site.waitFor("excursion.closed")
         #expect(await site.stop(d) == 0, "\(d.stderr)")
         let events = try site.events()
