@@ -53,6 +53,9 @@ public final class MQTTConnection: @unchecked Sendable {
         public var keepalive: Int = 30
         /// QoS 1 messages in flight (sent, not yet acknowledged) at most.
         public var maxInflight: Int = 20
+        /// The largest packet the broker may send us (MQTT 5's Maximum Packet Size, sent in CONNECT): a broker drops
+        /// a larger message for this client rather than send it. Nil: no limit asked.
+        public var maxIncomingPacket: Int? = nil
 
         public init(host: String, port: Int, clientID: String, username: String? = nil, password: String? = nil,
                     caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil) {
@@ -129,7 +132,14 @@ public final class MQTTConnection: @unchecked Sendable {
     /// libmosquitto's network thread, which reconnects whenever the connection is lost. A first connection that
     /// fails is `failed` with the reason, and tried again by the thread; `events` hears whether the broker accepted.
     public func start() throws(MQTTError) {
-        let rc = mosquitto_connect(handle, options.host, Int32(options.port), Int32(options.keepalive))
+        var properties: OpaquePointer?
+        defer { mosquitto_property_free_all(&properties) }
+        if let max = options.maxIncomingPacket {
+            let added = mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_MAXIMUM_PACKET_SIZE.rawValue), UInt32(clamping: max))
+            guard added == 0 else { throw MQTTError(added, "cannot ask for a maximum packet size") }
+        }
+        // libmosquitto keeps a copy of the properties for its reconnects.
+        let rc = mosquitto_connect_bind_v5(handle, options.host, Int32(options.port), Int32(options.keepalive), nil, properties)
         if rc != 0 { box.takeUnretainedValue().handler(.failed(MQTTError(rc, "cannot connect to \(options.host):\(options.port)").description)) }
         let started = mosquitto_loop_start(handle)
         guard started == 0 else { throw MQTTError(started, "cannot start the MQTT network thread") }

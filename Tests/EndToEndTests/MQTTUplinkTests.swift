@@ -10,20 +10,21 @@ import TestSupport
 /// stream with the reason in `outbox`.
 @Suite(.serialized) struct MQTTUplinkTests {
     /// A gateway polling coldchain-sim every second, its uplink to `broker` with `mqtt` (extra keys of platform.mqtt).
-    static func site(_ dir: TempDir, broker: Broker.Address, mqtt: String = "") throws -> (daemon: Subprocess, sim: Subprocess) {
+    static func site(_ dir: TempDir, broker: Broker.Address, mqtt: String = "", scheme: String = "mqtt", timeline: String = "[ { at: \"0s\", c: 4.5 } ]",
+                     fridge: String = "", summary: String = "(MQTT, native, topic cc/gw-mqtt/events, QoS 1, 5 in flight)") throws -> (daemon: Subprocess, sim: Subprocess) {
         let port = Int.random(in: 27000...29999)
         writeSimulatorProfile(dir)
-        let scenario = dir.write("scenario.json5", "{ units: [ { unit: 1, timeline: [ { at: \"0s\", c: 4.5 } ] } ] }")
+        let scenario = dir.write("scenario.json5", "{ units: [ { unit: 1, timeline: \(timeline) } ] }")
         let config = dir.write("coldchaind.json5", """
             { gateway: { id: "gw-mqtt", site: "MQTT clinic" }, storage: { path: "ledger.sqlite", heartbeat: "1s" },
               control: { socket: "control.sock" }, devices_dir: "devices",
               buses: [ { id: "sim", tcp: { host: "127.0.0.1", port: \(port) }, gap: "0ms" } ],
-              fridges: [ { id: "F1", sensors: [ { id: "F1-air", bus: "sim", unit: 1, profile: "generic-int16-x10", poll: "1s" } ] } ],
-              platform: { mqtt: { url: "mqtt://127.0.0.1:\(broker.port)", topic_prefix: "cc", inflight: 5 \(mqtt) } } }
+              fridges: [ { id: "F1", \(fridge) sensors: [ { id: "F1-air", bus: "sim", unit: 1, profile: "generic-int16-x10", poll: "1s" } ] } ],
+              platform: { mqtt: { url: "\(scheme)://127.0.0.1:\(broker.port)", topic_prefix: "cc", inflight: 5 \(mqtt) } } }
             """)
         let sim = try Subprocess("coldchain-sim", ["--scenario", scenario, "--devices", dir.file("devices"), "--tcp", "127.0.0.1:\(port)"], outputDir: dir.path)
         let check = try run("coldchaind", ["--check-config", "--config", config])
-        #expect(check.status == 0 && check.out.contains("platform  mqtt://127.0.0.1:\(broker.port) (MQTT, native, topic cc/gw-mqtt/events, QoS 1, 5 in flight)"),
+        #expect(check.status == 0 && check.out.contains("platform  \(scheme)://127.0.0.1:\(broker.port) \(summary)"),
                 "\(check.out) \(check.err)")
         return (try startDaemon(dir, config: config), sim)
     }

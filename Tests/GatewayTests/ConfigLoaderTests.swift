@@ -115,7 +115,7 @@ func loadConfig(_ text: String, profile: String = genericProfile, extra: (TempDi
         ("mqtt user in the url", #"scanners: ["#, #"platform: { mqtt: { url: "mqtts://gw:secret@broker.example" } }, scanners: ["#, "platform.mqtt.url: the URL carries a user name or password: give them as username and password_file"),
         ("mqtt topic wildcard", #"scanners: ["#, #"platform: { mqtt: { url: "mqtt://127.0.0.1", topic_prefix: "a/#" } }, scanners: ["#, "platform.mqtt.topic_prefix: a topic prefix has no '+', '#'"),
         ("mqtt and http both", #"scanners: ["#, #"platform: { url: "https://p.example", mqtt: { url: "mqtt://127.0.0.1" } }, scanners: ["#, "platform.url: give url (HTTP) or mqtt, not both"),
-        ("mqtt format not built", #"scanners: ["#, #"platform: { mqtt: { url: "mqtt://127.0.0.1", format: "thingsboard" } }, scanners: ["#, "platform.mqtt.format: format 'thingsboard' over MQTT is not built yet"),
+        ("mqtt format unknown", #"scanners: ["#, #"platform: { mqtt: { url: "mqtt://127.0.0.1", format: "alink" } }, scanners: ["#, "platform.mqtt.format:"),
         ("mqtt unreadable password", #"scanners: ["#, #"platform: { mqtt: { url: "mqtt://127.0.0.1", username: "gw", password_file: "/nonexistent/pw" } }, scanners: ["#, "platform.mqtt.password_file: cannot read '/nonexistent/pw'"),
         ("mqtt qos 2", #"scanners: ["#, #"platform: { mqtt: { url: "mqtt://127.0.0.1", qos: 2 } }, scanners: ["#, "platform.mqtt.qos: 2 is out of range 1...1"),
         ("bad gateway id", #"id: "gw-test-01""#, #"id: "gw test/01""#, "gateway.id: 'gw test/01' may use only letters"),

@@ -80,9 +80,3 @@ import TestSupport
         #expect(r.status != 0, "\(r.output)")
     }
 }
-
-/// shared/ beside the checkout (CI clones main with shared/ next to it).
-func sharedFolder() -> String {
-    let beside = packageRoot() + "/../shared"
-    return access(beside + "/epcis/EPCIS-JSON-Schema.json", R_OK) == 0 ? beside : "/work/shared"
-}

@@ -13,3 +13,9 @@ public func binaryPath(_ name: String) -> String {
     if let dir = ProcessInfo.processInfo.environment["COLDCHAIN_BIN_DIR"], !dir.isEmpty { return dir + "/" + name }
     return packageRoot() + "/.build/debug/" + name
 }
+
+/// shared/ beside the checkout (CI clones main with shared/ next to it): GS1's EPCIS schema.
+public func sharedFolder() -> String {
+    let beside = packageRoot() + "/../shared"
+    return access(beside + "/epcis/EPCIS-JSON-Schema.json", R_OK) == 0 ? beside : "/work/shared"
+}

@@ -43,7 +43,7 @@ extension GatewayConfig {
         for s in scanners { lines.append("  \(s.id): \(s.device) \(s.baud) baud → \(s.fridge), mode \(s.mode)") }
         if let file = catalogueFile { lines.append("catalogue \(catalogue.products.count) product(s) from \(file)") }
         if let p = platform {
-            lines.append("platform  \(p.address) (\(p.mqtt.map { "MQTT, \($0.format.rawValue), topic \($0.topic("events", gateway: gateway.id)), QoS \($0.qos), \($0.inflight) in flight" } ?? p.format.rawValue))")
+            lines.append("platform  \(p.address) (\(p.mqtt.map { "MQTT, \($0.format.rawValue), topic \($0.eventsTopic(gateway: gateway.id)), QoS \($0.qos), \($0.inflight) in flight" } ?? p.format.rawValue))")
         } else {
             lines.append("platform  none: nothing is forwarded")
         }

@@ -150,8 +150,21 @@ public struct GatewayConfig: Sendable {
         /// QoS 1 messages in flight (published, not yet acknowledged) at most.
         public var inflight: Int
 
-        /// `{prefix}/{gateway}/events` (native), `/epcis`; ThingsBoard's own topics for `thingsboard`.
-        public func topic(_ kind: String, gateway: String) -> String { "\(topicPrefix)/\(gateway)/\(kind)" }
+        /// Where each event's message goes: `{prefix}/{gateway}/events` (native), `{prefix}/{gateway}/epcis`, or
+        /// ThingsBoard's gateway telemetry topic (events of no fridge go to the gateway device's own).
+        public func eventsTopic(gateway: String) -> String {
+            switch format {
+            case .native: "\(topicPrefix)/\(gateway)/events"
+            case .epcis: "\(topicPrefix)/\(gateway)/epcis"
+            case .thingsboard: Self.thingsBoardTelemetry
+            }
+        }
+        /// ThingsBoard's gateway API topic for its devices' telemetry.
+        public static let thingsBoardTelemetry = "v1/gateway/telemetry"
+
+        /// The retained holds list the gateway subscribes to.
+        public func holdsTopic(gateway: String) -> String { "\(topicPrefix)/\(gateway)/holds" }
+
     }
 
     /// Mains power from a UPS through NUT's upsd (`power.nut`), and the alarm delay for every power source.
@@ -600,9 +613,6 @@ extension GatewayConfig {
             m.child("topic_prefix")!.problem("a topic prefix has no '+', '#' or control characters, and is not empty")
         }
         let format: MQTTFormat? = m.choice("format", default: MQTTFormat.native)
-        if let format, format != .native {
-            m.child("format")!.problem("format '\(format.rawValue)' over MQTT is not built yet: native only for now (each event's JSON on PREFIX/GATEWAY/events)")
-        }
         let qos = m.integer("qos", in: 1...1, default: 1)
         let keepalive = m.duration("keepalive", in: 5...3600, default: 30)
         let inflight = m.integer("inflight", in: 1...1000, default: 50)

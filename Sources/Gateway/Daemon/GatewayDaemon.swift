@@ -104,7 +104,7 @@ public struct GatewayDaemon: Sendable {
             if let backups { all.append(BackupService(backups: backups, clock: clock, startedAt: startedAt, calendar: calendar)) }
             if let p = config.platform, let mqtt = p.mqtt {
                 let password = Credentials.read(file: mqtt.passwordFile, credential: "platform-mqtt-password") { String($0.prefix { $0 != "\n" && $0 != "\r" }) }
-                all.append(MQTTUplinkService(mqtt: mqtt, gateway: config.gateway.id, password: password, ledger: ledger, state: uplink, clock: clock, log: log))
+                all.append(MQTTUplinkService(mqtt: mqtt, gateway: config.gateway.id, password: password, ledger: ledger, state: uplink, scans: scans, clock: clock, log: log))
             } else if let p = config.platform {
                 let gateway = config.gateway.id, token = Self.token(p)
                 all.append(UplinkService(platform: p, gateway: gateway, token: token, ledger: ledger, state: uplink, clock: clock, log: log))

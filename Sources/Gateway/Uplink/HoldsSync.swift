@@ -17,18 +17,24 @@ struct HoldsSync: Service {
         let client = PlatformClient(platform: platform, token: token, clock: clock, label: "holds")
         await PlatformPoll(client: client, path: "/v1/holds?gateway=\(gateway)", interval: platform.holdsInterval, what: "holds",
                            meanwhile: "; keeping the ones known", log: log).run { data in
-            // Bounded: the list is kept in memory and each hold becomes a ledger event.
-            guard data.count <= Self.maxBody, let list = (try? JSONValue.parse(data))?["holds"]?.arrayValue, list.count <= Self.maxHolds else {
-                log.warning("holds: the platform's answer is not a \"holds\" list of at most \(Self.maxHolds) (or is over \(Self.maxBody >> 20) MiB); ignored")
-                return false
-            }
-            let holds = list.compactMap(Self.hold)
-            if holds.count < list.count { log.warning("holds: \(list.count - holds.count) of the platform's holds are malformed and were ignored") }
-            // Not recorded: the ETag is not kept, so the next download brings the list again.
-            guard let (added, removed) = scans.syncPlatformHolds(holds, at: clock.now()) else { return false }
-            if added + removed > 0 { log.notice("holds: \(added) added, \(removed) removed by the platform") }
-            return true
+            Self.apply(data, in: "the platform's answer", scans: scans, clock: clock, log: log)
         }
+    }
+
+    /// A holds list (`{"holds": [...]}`, over HTTP or as the broker's retained message) checked and recorded; false
+    /// when it is not one, and then the holds known are kept.
+    static func apply(_ data: Data, in source: String, scans: ScanHub, clock: any WallClock, log: Log) -> Bool {
+        // Bounded: the list is kept in memory and each hold becomes a ledger event.
+        guard data.count <= Self.maxBody, let list = (try? JSONValue.parse(data))?["holds"]?.arrayValue, list.count <= Self.maxHolds else {
+            log.warning("holds: \(source) is not a \"holds\" list of at most \(Self.maxHolds) (or is over \(Self.maxBody >> 20) MiB); ignored")
+            return false
+        }
+        let holds = list.compactMap(Self.hold)
+        if holds.count < list.count { log.warning("holds: \(list.count - holds.count) of the platform's holds are malformed and were ignored (in \(source))") }
+        // Not recorded: the ETag is not kept, so the next download brings the list again.
+        guard let (added, removed) = scans.syncPlatformHolds(holds, at: clock.now()) else { return false }
+        if added + removed > 0 { log.notice("holds: \(added) added, \(removed) removed by the platform") }
+        return true
     }
 }
 

@@ -9,11 +9,13 @@ import Synchronization
 /// Forwards the ledger to an MQTT broker with the HTTP uplink's guarantees: events in ledger order at QoS 1, at
 /// most `inflight` unacknowledged; the durable cursor moves, in order, only over events the broker acknowledged
 /// (PUBACK), so a reconnect or a restart publishes again from the cursor and the receiver de-duplicates by id.
+/// Alarm and excursion events behind a backlog go ahead of it, and again in order later, as over HTTP.
 /// A PUBACK that refuses (0x87: the broker's ACL) stops the stream until `coldchainctl uplink retry`, with the
 /// reason in `outbox`, as a platform's 4xx does; a refused connection (bad credentials) and a TLS failure are shown
 /// there too, while libmosquitto tries again.
 ///
-/// Not yet: alarms ahead of a readings backlog, the epcis and thingsboard formats, holds from the broker.
+/// With `scans`, it also keeps the platform's holds from the retained message on `{prefix}/{gateway}/holds`,
+/// checked as strictly as the HTTP holds list (the broker redelivers it on every connection).
 final class MQTTUplinkService: Service, Sendable {
     let name = "uplink"
     let mqtt: GatewayConfig.MQTT
@@ -21,20 +23,31 @@ final class MQTTUplinkService: Service, Sendable {
     let password: String?
     let ledger: Ledger
     let state: UplinkState
+    let scans: ScanHub?
     let clock: any WallClock
     let log: Log
 
-    init(mqtt: GatewayConfig.MQTT, gateway: String, password: String?, ledger: Ledger, state: UplinkState, clock: any WallClock, log: Log) {
-        self.mqtt = mqtt; self.gateway = gateway; self.password = password; self.ledger = ledger; self.state = state; self.clock = clock; self.log = log
+    init(mqtt: GatewayConfig.MQTT, gateway: String, password: String?, ledger: Ledger, state: UplinkState, scans: ScanHub?,
+         clock: any WallClock, log: Log) {
+        self.mqtt = mqtt; self.gateway = gateway; self.password = password; self.ledger = ledger; self.state = state
+        self.scans = scans; self.clock = clock; self.log = log
     }
 
-    /// What libmosquitto's thread heard, taken by the service's loop. Bounded by the window (acknowledgements) and
-    /// by the connection's few state changes.
+    /// What libmosquitto's thread heard, taken by the service's loop. Bounded: acknowledgements by the window,
+    /// state changes are few, and of the holds only the newest message is kept (each replaces the whole list).
     final class Inbox: Sendable {
         let events = Mutex<[MQTTEvent]>([])
-        func add(_ e: MQTTEvent) { events.withLock { $0.append(e) } }
+        func add(_ e: MQTTEvent) {
+            events.withLock { list in
+                if case .message = e { list.removeAll { if case .message = $0 { true } else { false } } }
+                list.append(e)
+            }
+        }
         func take() -> [MQTTEvent] { events.withLock { e in defer { e = [] }; return e } }
     }
+
+    /// How often, at most, the ledger is searched for urgent events behind a backlog.
+    static let urgentEvery = 1.0
 
     func run() async throws {
         let cursorStart: Int64
@@ -50,6 +63,8 @@ final class MQTTUplinkService: Service, Sendable {
                                              certFile: mqtt.clientCert, keyFile: mqtt.clientKey)
         options.keepalive = Int(mqtt.keepalive)
         options.maxInflight = mqtt.inflight
+        // The holds list is the only message we take; the broker drops one larger than it may be for us.
+        options.maxIncomingPacket = HoldsSync.maxBody + 1024
         let connection = try MQTTConnection(options, events: inbox.add)
         let queue = DispatchQueue(label: "coldchain.uplink.mqtt")
         // The TCP connection and TLS handshake block: off Swift's pool.
@@ -57,20 +72,30 @@ final class MQTTUplinkService: Service, Sendable {
         let ledgerPath = ledger.path
         let reader = try await Serialized.open(label: "coldchain.uplink.read") { try LedgerReader(path: ledgerPath) }
         defer { reader.enqueue { $0.close() } }
-        let topic = mqtt.topic("events", gateway: gateway)
+        var messages = MQTTMessages(mqtt, gateway: gateway)
+        let topic = messages.eventsTopic, holdsTopic = messages.holdsTopic
         var connected = false
-        var next = cursor                       // the last event published
+        var next = cursor                       // the last event published in order
+        var urgentSent = cursor                 // the last urgent event published ahead of the order
+        var urgentChecked = Date.distantPast
         var inflight: [Int32: Int64] = [:]      // message id -> seq
-        var order: [Int64] = []                 // seqs published and not yet under the cursor, in order
+        var order: [(seq: Int64, hash: String)] = []  // published and not yet under the cursor, in order
         var acknowledged: Set<Int64> = []
         var cursorWrite: Task<Void, any Error>?
+        func forget() {
+            next = cursor; urgentSent = cursor; inflight = [:]; order = []; acknowledged = []
+        }
         while !Task.isCancelled {
             for e in inbox.take() {
                 switch e {
                 case .connected:
                     connected = true
+                    messages.newConnection()
                     log.notice("uplink: connected to the MQTT broker \(mqtt.host):\(mqtt.port)")
                     state.update { if $0.phase != .rejected { $0.phase = .idle; $0.lastError = nil } }
+                    if scans != nil {
+                        do { try connection.subscribe(holdsTopic) } catch { log.warning("uplink: cannot subscribe to \(holdsTopic): \(error)") }
+                    }
                 case .refused(_, let reason):
                     connected = false
                     log.warning("uplink: the MQTT broker refused the connection: \(reason)")
@@ -82,38 +107,40 @@ final class MQTTUplinkService: Service, Sendable {
                     // de-duplicates by id).
                     if connected { log.warning("uplink: the MQTT broker's connection is lost: \(reason); publishing again from \(cursor)") }
                     connected = false
-                    next = cursor; inflight = [:]; order = []; acknowledged = []
+                    forget()
                     state.update { if $0.phase != .rejected { $0.phase = .retrying; $0.lastError = "connection lost: \(reason)" } }
                 case .acknowledged(let mid, let code):
+                    // Announcements and urgent events sent ahead are not in `inflight`: their PUBACKs move nothing.
                     guard let seq = inflight.removeValue(forKey: mid) else { continue }
                     if code >= 0x80 {
                         let reason = "the broker refused event \(seq) on \(topic): reason code \(code)\(code == 0x87 ? " (not authorised: the broker's ACL)" : "")"
                         log.error("uplink: \(reason); stopped until `coldchainctl uplink retry`")
                         state.update { $0.phase = .rejected; $0.lastError = reason; $0.nextAttempt = nil }
-                        next = cursor; inflight = [:]; order = []; acknowledged = []
+                        forget()
                     } else {
                         acknowledged.insert(seq)
                     }
-                case .message:
-                    continue
+                case .message(let t, let payload, _):
+                    guard t == holdsTopic, let scans else { continue }
+                    _ = HoldsSync.apply(Data(payload), in: "the broker's holds message", scans: scans, clock: clock, log: log)
                 }
             }
             // The cursor moves over the acknowledged events at the head of the order, durably and in order: each
             // write is awaited before the next starts.
-            var moved = cursor, count: Int64 = 0
-            while let first = order.first, acknowledged.contains(first) {
+            var moved: (seq: Int64, hash: String)?, count: Int64 = 0
+            while let first = order.first, acknowledged.contains(first.seq) {
                 moved = first; count += 1
-                order.removeFirst(); acknowledged.remove(first)
+                order.removeFirst(); acknowledged.remove(first.seq)
             }
-            if moved > cursor {
+            if let moved {
                 try await cursorWrite?.value
-                let (ledger, state, clock, sent, to) = (ledger, state, clock, count, moved)
-                let hash = try await reader.run { try $0.events(after: to - 1, limit: 1).first?.hash ?? "" }
+                let (ledger, state, clock, sent) = (ledger, state, clock, count)
                 cursorWrite = Task {
-                    try await ledger.setUplinkCursor(to, hash: hash, at: clock.now())
+                    try await ledger.setUplinkCursor(moved.seq, hash: moved.hash, at: clock.now())
                     state.update { $0.lastSuccess = clock.now(); $0.sent += sent }
                 }
-                cursor = moved
+                cursor = moved.seq
+                urgentSent = max(urgentSent, cursor)
             }
             if state.snapshot.withLock({ $0.phase }) == .rejected {
                 if state.retryRequested.withLock({ r in defer { r = false }; return r }) {
@@ -126,16 +153,32 @@ final class MQTTUplinkService: Service, Sendable {
             }
             var published = 0
             if connected, inflight.count < mqtt.inflight {
-                let room = mqtt.inflight - inflight.count, after = next
+                let room = mqtt.inflight - inflight.count, after = next, now = clock.now()
+                // Urgent events the ordered stream will not reach within this window go first; searched at most once
+                // a second, and only with a backlog.
+                var ahead: [LedgerEvent] = []
+                if ledger.headSequence > next + Int64(mqtt.inflight), abs(now.timeIntervalSince(urgentChecked)) >= Self.urgentEvery {
+                    urgentChecked = now
+                    let (from, beyond) = (max(urgentSent, next), next + Int64(room))
+                    ahead = try await reader.run { try $0.events(types: UplinkService.urgentTypes, after: from, limit: 100).filter { $0.seq > beyond } }
+                }
                 let events = try await reader.run { try $0.events(after: after, limit: room) }
-                for e in events {
-                    do {
-                        let mid = try connection.publish(topic: topic, payload: NativeFormat.event(e, gateway: gateway), qos: Int32(mqtt.qos))
-                        inflight[mid] = e.seq; order.append(e.seq); next = e.seq; published += 1
-                    } catch {
-                        // Not connected after all: the disconnect is on its way.
-                        break
+                do {
+                    for e in ahead {
+                        let m = messages.messages(for: e, now: now)
+                        if let a = m.announce { _ = try connection.publish(topic: a.topic, payload: a.payload, qos: Int32(mqtt.qos)) }
+                        _ = try connection.publish(topic: m.event.topic, payload: m.event.payload, qos: Int32(mqtt.qos))
+                        urgentSent = e.seq
                     }
+                    if let last = ahead.last { log.info("uplink: sent \(ahead.count) alarm/excursion event(s) ahead of \(last.seq - next) waiting") }
+                    for e in events {
+                        let m = messages.messages(for: e, now: now)
+                        if let a = m.announce { _ = try connection.publish(topic: a.topic, payload: a.payload, qos: Int32(mqtt.qos)) }
+                        let mid = try connection.publish(topic: m.event.topic, payload: m.event.payload, qos: Int32(mqtt.qos))
+                        inflight[mid] = e.seq; order.append((e.seq, e.hash)); next = e.seq; published += 1
+                    }
+                } catch {
+                    // Not connected after all: the disconnect is on its way.
                 }
                 if published > 0 { state.update { if $0.phase != .rejected { $0.phase = .sending } } }
                 else if inflight.isEmpty { state.update { if $0.phase == .sending { $0.phase = .idle } } }
