@@ -58,6 +58,7 @@ bench: deps
 	$(RELEASE_DIR)/coldchain-bench slowdisk --seconds 20
 	$(RELEASE_DIR)/coldchain-bench web --clients 50 --seconds 60
 	$(RELEASE_DIR)/coldchain-bench mqtt --events 100000
+	$(RELEASE_DIR)/coldchain-bench fleet --gateways 200 --days 1
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coldchaind/devices $(DESTDIR)/etc/coldchaind \

@@ -17,9 +17,12 @@ public func freeBytes(at path: String) throws -> Int64 {
 /// A file someone else wrote (a catalogue, a secret), read with a bound: a regular file only (not /dev/zero, not a
 /// FIFO that would block), at most `limit` bytes. Longer is `nil` with `truncated` false, unless `truncating`.
 ///
-/// The corresponding C functions are open(2) with O_NONBLOCK, fstat(2) and read(2).
-public func readRegularFile(_ path: String, limit: Int, truncating: Bool = false) throws -> [UInt8]? {
-    let fd = try FileDescriptor(path: path, flags: O_RDONLY | O_NONBLOCK)
+/// With `noFollow`, a symbolic link is refused (ELOOP) rather than followed: for a file whose owner decides who may
+/// log in, which another could otherwise point elsewhere.
+///
+/// The corresponding C functions are open(2) with O_NONBLOCK (and O_NOFOLLOW), fstat(2) and read(2).
+public func readRegularFile(_ path: String, limit: Int, truncating: Bool = false, noFollow: Bool = false) throws -> [UInt8]? {
+    let fd = try FileDescriptor(path: path, flags: O_RDONLY | O_NONBLOCK | (noFollow ? O_NOFOLLOW : 0))
     defer { fd.close() }
     var st = stat()
     _ = try systemCall("fstat \(path)") { fstat(fd.rawValue, &st) }

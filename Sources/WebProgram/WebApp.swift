@@ -181,11 +181,15 @@ final class WebApp: Sendable {
     /// A page instead of an answer (the daemon refused, or is away).
     struct Refusal: Error { var page: HTTPResponse }
 
-    func ask<C: ControlCommand>(_ c: Context, _ command: C.Type, _ arguments: C.Arguments) -> Result<C.Reply, Refusal> {
+    /// `refused` makes the page for the daemon's refusal (an action's form has its own, with a way back).
+    func ask<C: ControlCommand>(_ c: Context, _ command: C.Type, _ arguments: C.Arguments,
+                                refused: ((String) -> HTTPResponse)? = nil) -> Result<C.Reply, Refusal> {
         do {
             switch try ControlClient(path: socket).call(C.request(arguments), as: C.Reply.self) {
             case .ok(let reply, _): return .success(reply)
-            case .failure(let f): return .failure(Refusal(page: page(c, status: 502, title: c.words.t("网关拒绝", "The gateway refused"), [WebPages.notice(f.message)])))
+            case .failure(let f):
+                return .failure(Refusal(page: refused?(f.message)
+                                        ?? page(c, status: 502, title: c.words.t("网关拒绝", "The gateway refused"), [WebPages.notice(f.message)])))
             }
         } catch {
             return .failure(Refusal(page: unreachable(c, error)))
@@ -343,12 +347,10 @@ final class WebApp: Sendable {
             return page(c, status: 400, title: w.t("未记录", "Not recorded"), [WebPages.notice(message), "<p><a href=\"\(back)\" class=\"back\">\(w.t("返回", "Back"))</a></p>"])
         }
         func call<C: ControlCommand>(_ command: C.Type, _ arguments: C.Arguments, then: (C.Reply) -> HTTPResponse) -> HTTPResponse {
-            do {
-                switch try ControlClient(path: socket).call(C.request(arguments), as: C.Reply.self) {
-                case .ok(let reply, _): status.invalidate(); return then(reply)
-                case .failure(let f): return refused(f.message)
-                }
-            } catch { return unreachable(c, error) }
+            switch ask(c, command, arguments, refused: refused) {
+            case .success(let reply): status.invalidate(); return then(reply)
+            case .failure(let r): return r.page
+            }
         }
         let fridge = form["fridge"] ?? ""
         switch path {

@@ -125,7 +125,12 @@ enum MQTTBench {
         defer { sim.signal(SIGTERM); _ = sim.wait() }
         let started = Date()
         let daemon = try site.startDaemon()
-        sleep(UInt32(seconds))
+        // CPU from 5 s on (start-up left out), and the peak resident memory, as the peer's were measured.
+        sleep(5)
+        let ticks0 = DaemonBench.cpuTicks(daemon.pid)
+        sleep(UInt32(max(1, seconds - 5)))
+        let cpu = Double(DaemonBench.cpuTicks(daemon.pid) - ticks0) / Double(sysconf(Int32(_SC_CLK_TCK))) / Double(max(1, seconds - 5)) * 100
+        let peakKB = Int(DaemonBench.procStatus(daemon.pid)["VmHWM"]?.split(separator: " ").first ?? "") ?? 0
         daemon.signal(SIGTERM)
         _ = daemon.wait()
         var latencies: [Double] = []
@@ -140,5 +145,6 @@ enum MQTTBench {
         let mean = latencies.reduce(0, +) / Double(latencies.count)
         print("reading to broker, \(sensors) sensors at 1 s for \(seconds) s: \(latencies.count) readings, mean \(Int((mean * 1000).rounded())) ms, "
               + "max \(Int((latencies.max()! * 1000).rounded())) ms (ThingsBoard IoT Gateway 3.8.5 measured at 200 ms mean, 290 ms max; our HTTP uplink 530 and 1,100)")
+        print("coldchaind meanwhile: CPU \((cpu * 100).rounded() / 100) % of one core, peak resident \(UplinkBench.round2(Double(peakKB) / 1024)) MB")
     }
 }

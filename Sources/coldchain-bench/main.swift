@@ -13,6 +13,8 @@ let usage = """
            coldchain-bench slowdisk [--seconds N] [--delays 0,300] [--sensors 8,32]   (the daemon under an fsync-delay shim)
            coldchain-bench soak [--minutes N] [--failing-channels]   (the daemon's memory every minute, 32 sensors at 1 s)
            coldchain-bench mqtt [--events 100000] [--inflight 100]   (catch-up into mosquitto beside mosquitto_pub's own)
+           coldchain-bench fleet [--gateways 200] [--days 1] [--inflight 50] [--consumers 2] [--disrupt broker,consumer]
+                 (N uplinks in one process into mosquitto, a consumer into PostgreSQL; exactly once checked)
            coldchain-bench web [--clients 50] [--seconds 60] [--scans 20] [--script Tests/Interop/web_bench.py]
                  (coldchain-web in headless Chromium: first load, scan to desk page, live clients' cost)
            coldchain-bench append-loop --ledger FILE [--threads N]   (the crash test's child)
@@ -41,6 +43,12 @@ func benchMain(_ args: [String]) -> Int32 {
                              seconds: Int(options["--seconds"] ?? "") ?? 10)
     case "mqtt":
         return MQTTBench.run(events: Int(options["--events"] ?? "") ?? 100_000, inflight: Int(options["--inflight"] ?? "") ?? 100)
+    case "fleet":
+        guard let gateways = Int(options["--gateways"] ?? "200"), (1...2000).contains(gateways),
+              let days = Int(options["--days"] ?? "1"), (1...30).contains(days),
+              let inflight = Int(options["--inflight"] ?? "50"), (1...1000).contains(inflight) else { print(usage); return 64 }
+        return FleetBench.run(gateways: gateways, days: days, inflight: inflight, consumerScript: options["--consumer"] ?? "Tests/Interop/fleet_consumer.py", consumerCount: min(8, max(1, Int(options["--consumers"] ?? "2") ?? 2)),
+                              disrupt: Set((options["--disrupt"] ?? "broker,consumer").split(separator: ",").map(String.init)))
     case "web":
         return WebBench.run(clients: Int(options["--clients"] ?? "") ?? 50, seconds: Int(options["--seconds"] ?? "") ?? 60,
                             scans: Int(options["--scans"] ?? "") ?? 20, script: options["--script"] ?? "Tests/Interop/web_bench.py")

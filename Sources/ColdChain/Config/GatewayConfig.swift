@@ -150,6 +150,14 @@ public struct GatewayConfig: Sendable {
         /// QoS 1 messages in flight (published, not yet acknowledged) at most.
         public var inflight: Int
 
+        public init(host: String, port: Int, tls: Bool = false, clientID: String, username: String? = nil, passwordFile: String? = nil,
+                    caFile: String? = nil, clientCert: String? = nil, clientKey: String? = nil, topicPrefix: String = "coldchain",
+                    format: MQTTFormat = .native, qos: Int = 1, keepalive: Double = 30, inflight: Int = 50) {
+            self.host = host; self.port = port; self.tls = tls; self.clientID = clientID; self.username = username
+            self.passwordFile = passwordFile; self.caFile = caFile; self.clientCert = clientCert; self.clientKey = clientKey
+            self.topicPrefix = topicPrefix; self.format = format; self.qos = qos; self.keepalive = keepalive; self.inflight = inflight
+        }
+
         /// Where each event's message goes: `{prefix}/{gateway}/events` (native), `{prefix}/{gateway}/epcis`, or
         /// ThingsBoard's gateway telemetry topic (events of no fridge go to the gateway device's own).
         public func eventsTopic(gateway: String) -> String {

@@ -6,6 +6,7 @@ import Synchronization
 /// What `coldchainctl outbox` and `status` show of the uplink.
 public final class UplinkState: Sendable {
     public typealias Phase = UplinkPhase
+    public init() {}
 
     struct Snapshot {
         var phase: Phase = .idle

@@ -18,6 +18,8 @@ public final class Ledger: @unchecked Sendable {
     private var headAt: Date
     private let pending = Mutex<[Request]>([])
     private let published: Mutex<Int64>
+    /// Told after each commit, on the writer's queue: they must only signal (the MQTT uplink's wake-up), never block.
+    private let appendObservers = Mutex<[@Sendable () -> Void]>([])
     private let isClosed = Mutex(false)
     private let failure = Mutex<LedgerWriteFailure?>(nil)
     /// The uplink cursor as last written: read by `status` and `outbox` without the writer's queue, which may be
@@ -60,6 +62,12 @@ public final class Ledger: @unchecked Sendable {
 
     /// The sequence number of the newest durable event (0 when empty).
     public var headSequence: Int64 { published.withLock { $0 } }
+
+    /// Calls `observer` after every commit of new events, on the writer's queue; it must return at once (signal a
+    /// waiting task, no I/O). One per reader that follows the ledger (the MQTT uplink), for the ledger's life.
+    public func onAppend(_ observer: @escaping @Sendable () -> Void) {
+        appendObservers.withLock { $0.append(observer) }
+    }
 
     /// Set while appends fail (disk full, I/O error), from the first failure on; cleared by the next success.
     public var writeFailure: LedgerWriteFailure? { failure.withLock { $0 } }
@@ -158,6 +166,7 @@ public final class Ledger: @unchecked Sendable {
         headAt = last
         published.withLock { $0 = seq }
         for (r, written) in zip(batch, results) { r.done(.success(written)) }
+        for observe in appendObservers.withLock({ $0 }) { observe() }
         return .success(())
     }
 

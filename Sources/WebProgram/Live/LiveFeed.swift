@@ -109,13 +109,12 @@ final class LiveFeed: Sendable {
         init(id: Int, feed: LiveFeed) { self.id = id; self.feed = feed }
 
         func push(_ m: [UInt8]) {
-            let overflow = queue.withLock { q -> Bool in
-                guard !q.ended else { return false }
-                if q.messages.count >= LiveFeed.maxQueued { q.ended = true; return true }
+            queue.withLock { q in
+                guard !q.ended else { return }
+                // A page this far behind is ended; its browser reconnects (`retry`) and fetches what it shows again.
+                if q.messages.count >= LiveFeed.maxQueued { q.ended = true; return }
                 q.messages.append(m)
-                return false
             }
-            _ = overflow
             ready.signal()
         }
 

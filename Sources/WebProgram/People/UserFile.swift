@@ -35,19 +35,10 @@ struct UserFile: Sendable, Equatable {
     static func read(_ path: String) throws(UserFileError) -> UserFile {
         let bytes: [UInt8]
         do {
-            let fd = try FileDescriptor(path: path, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
-            defer { fd.close() }
-            var st = stat()
-            _ = try systemCall("fstat \(path)") { fstat(fd.rawValue, &st) }
-            guard st.st_mode & S_IFMT == S_IFREG else { throw UserFileError("\(path) is not a regular file") }
-            guard st.st_size <= maxBytes else { throw UserFileError("\(path) is larger than \(maxBytes / 1024) KiB") }
-            var out: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 65536)
-            while out.count <= maxBytes {
-                let n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
-                if n == 0 { break }
-                out += chunk[0..<n]
+            guard let read = try readRegularFile(path, limit: maxBytes, noFollow: true) else {
+                throw UserFileError("\(path) is larger than \(maxBytes / 1024) KiB")
             }
-            bytes = out
+            bytes = read
         } catch let e as UserFileError {
             throw e
         } catch let e as Errno where e.code == ENOENT {
