@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(name: "coldchain-bench", dependencies: ["Storage", "ColdChain", "CRawBench", "Fieldbus", "POSIX", "Control", "Gateway", "PlatformHTTP", "MQTT"]),
 
         // Helpers shared by the test targets (temporary folders, paths of the built executables).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["POSIX"], path: "Tests/TestSupport"),
         .testTarget(name: "ColdChainTests", dependencies: ["ColdChain", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "ColdChain", "TestSupport"]),
         .testTarget(name: "FieldbusTests", dependencies: ["Fieldbus", "ColdChain", "POSIX", "TestSupport"]),

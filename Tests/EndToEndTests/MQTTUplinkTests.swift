@@ -1,7 +1,5 @@
 import Foundation
 import Glibc
-import POSIX
-import Synchronization
 import Testing
 import TestSupport
 
@@ -76,57 +74,18 @@ import TestSupport
         #expect(!daemon.stderr.contains("mqtt-secret"))
     }
 
-    /// A broker that keeps its queues across a restart (persistence on), started with the default signals (SIGTERM
-    /// ends it gracefully, saving them: the test process's children inherit its ignored SIGTERM otherwise).
-    final class PersistentBroker: Sendable {
-        let dir: TempDir
-        let port: Int
-        /// The running broker and how many times it has started.
-        let state = Mutex<(process: ChildProcess?, starts: Int)>((nil, 0))
-        init(_ dir: TempDir) throws {
-            self.dir = dir
-            port = Int.random(in: 21000...26000)
-            dir.write("mosquitto.conf", """
-                per_listener_settings false
-                persistence true
-                persistence_location \(dir.path)/
-                autosave_interval 1
-                log_dest stderr
-                user root
-                listener \(port) 127.0.0.1
-                allow_anonymous true
-                """)
-            try start()
-        }
-        func start() throws {
-            let process = try ChildProcess(path: "/usr/sbin/mosquitto", arguments: ["-c", dir.file("mosquitto.conf")], stderr: dir.file("broker.log"))
-            let starts = state.withLock { s in s.process = process; s.starts += 1; return s.starts }
-            let log = dir.file("broker.log")
-            // Listening once its log says "running" as many times as it was started.
-            _ = poll(200, every: 25_000) { ((try? String(contentsOfFile: log, encoding: .utf8))?.components(separatedBy: " running").count ?? 0) > starts }
-        }
-        /// SIGTERM: mosquitto saves its persistence file and exits.
-        func restart() throws {
-            let p = state.withLock { $0.process }
-            p?.signal(SIGTERM)
-            _ = p?.wait()
-            try start()
-        }
-        deinit { let p = state.withLock { $0.process }; p?.signal(SIGKILL); _ = p?.wait() }
-    }
-
     /// Kill the broker mid-stream (a graceful restart, its queues saved), then SIGKILL the daemon mid-stream: every
     /// event up to the final cursor reaches a subscriber with a persistent session, duplicates only within the
     /// in-flight window of each break, and de-duplicating by id gives exactly the ledger.
     @Test func aBrokerRestartAndADaemonKillLoseNothing() async throws {
         let dir = TempDir("cc-mqtt-breaks")
-        let broker = try await offPool { try PersistentBroker(dir) }
+        let broker = try await offPool { try Broker(persistent: true) }
+        defer { broker.stop() }
         let sub = try Subprocess(absolute: "/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(broker.port)", "-t", "cc/gw-mqtt/events",
                                                                       "-q", "1", "-c", "-i", "receiver"], outputDir: dir.path)
         defer { sub.signal(SIGKILL) }
         try await Task.sleep(nanoseconds: 300_000_000)
-        let bridge = Broker.Address(port: broker.port)
-        let (first, sim) = try await offPool { try Self.site(dir, broker: bridge) }
+        let (first, sim) = try await offPool { try Self.site(dir, broker: broker.address) }
         defer { sim.signal(SIGTERM) }
         let ledger = dir.file("ledger.sqlite")
         #expect(try await offPool { poll(600, every: 50_000) { Self.cursor(ledger) >= 8 } }, "no progress: \(first.stderr.suffix(1000))")

@@ -1,9 +1,15 @@
 import Foundation
 import Glibc
+import POSIX
+import Synchronization
 
 /// Debian's mosquitto, started by the test in a temp folder on a loopback port, with the options a test names.
-public struct Broker: Sendable {
-    /// Where a broker listens (this one, or another the test started itself).
+///
+/// Started through POSIX's ChildProcess, which gives the child the default signals: children of Foundation's Process
+/// inherit the test runner's blocked SIGTERM, and mosquitto then waited out the 10 s. With `persistent`, its queues
+/// are kept in the folder and survive `restart()` (SIGTERM saves them).
+public final class Broker: Sendable {
+    /// Where a broker listens.
     public struct Address: Sendable {
         public var port: Int
         public init(port: Int) { self.port = port }
@@ -12,30 +18,43 @@ public struct Broker: Sendable {
 
     public let dir = TempDir("cc-mosquitto")
     public let port = Int.random(in: 21000...26000)
-    public let process: Subprocess
+    /// The running broker and how many times it has started.
+    private let state = Mutex<(process: ChildProcess?, starts: Int)>((nil, 0))
 
-    public init(_ extra: String = "") throws {
+    public init(_ extra: String = "", persistent: Bool = false) throws {
         dir.write("mosquitto.conf", """
             per_listener_settings false
-            persistence false
+            persistence \(persistent)
+            persistence_location \(dir.path)/
+            autosave_interval 1
             log_dest stderr
             user root
             listener \(port) 127.0.0.1
             \(extra.isEmpty ? "allow_anonymous true" : extra)
             """)
-        process = try Subprocess(absolute: "/usr/sbin/mosquitto", ["-c", dir.file("mosquitto.conf")], outputDir: dir.path)
-        let port = port
-        // Listening once a plain TCP connect is accepted.
-        _ = poll(200, every: 25_000) {
-            let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(s) }
-            var a = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: in_port_t(UInt16(port).bigEndian), sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
-            return withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
-        }
+        try start()
     }
 
-    /// SIGKILL: the test process's children inherit its ignored SIGTERM (Foundation's Process does not reset it), and
-    /// mosquitto waited out the 10 s. Nothing of the broker's is kept (persistence off).
-    public func stop() { process.signal(SIGKILL); _ = process.wait(seconds: 10) }
-}
+    /// Starts mosquitto and waits until its log says "running" once more than before.
+    public func start() throws {
+        let process = try ChildProcess(path: "/usr/sbin/mosquitto", arguments: ["-c", dir.file("mosquitto.conf")], stderr: dir.file("broker.log"))
+        let starts = state.withLock { s in s.process = process; s.starts += 1; return s.starts }
+        let log = dir.file("broker.log")
+        _ = poll(200, every: 25_000) { ((try? String(contentsOfFile: log, encoding: .utf8))?.components(separatedBy: " running").count ?? 0) > starts }
+    }
 
+    /// SIGTERM (mosquitto saves its persistence file and exits), then started again on the same port.
+    public func restart() throws {
+        stop()
+        try start()
+    }
+
+    /// SIGTERM, and waits for it to exit.
+    public func stop() {
+        let p = state.withLock { s in defer { s.process = nil }; return s.process }
+        p?.signal(SIGTERM)
+        _ = p?.wait()
+    }
+
+    deinit { let p = state.withLock { $0.process }; p?.signal(SIGKILL); _ = p?.wait() }
+}
