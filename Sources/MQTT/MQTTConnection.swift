@@ -169,7 +169,7 @@ public final class MQTTConnection: @unchecked Sendable {
         }
         // libmosquitto keeps a copy of the properties for its reconnects.
         let rc = mosquitto_connect_bind_v5(handle, options.host, Int32(options.port), Int32(options.keepalive), nil, properties)
-        if rc != 0 { box.takeUnretainedValue().handler(.failed(MQTTError(rc, "cannot connect to \(options.host):\(options.port)").description)) }
+        if rc != 0 { connectFailed(rc) }
         running.store(true, ordering: .sequentiallyConsistent)
         var t = pthread_t()
         let me = Unmanaged.passUnretained(self).toOpaque()
@@ -194,7 +194,7 @@ public final class MQTTConnection: @unchecked Sendable {
                 guard running.load(ordering: .sequentiallyConsistent) else { break }
                 let rc = mosquitto_reconnect(handle)
                 if rc == 0 { delay = 1 } else {
-                    box.takeUnretainedValue().handler(.failed(MQTTError(rc, "cannot connect to \(options.host):\(options.port)").description))
+                    connectFailed(rc)
                     delay = min(delay * 2, 30)
                 }
                 continue
@@ -211,6 +211,11 @@ public final class MQTTConnection: @unchecked Sendable {
             // An error closed the socket (libmosquitto told `disconnected`): reconnected at the top, after the delay.
             if rc != 0, mosquitto_socket(handle) >= 0 { mosquitto_disconnect_v5(handle, 0, nil) }
         }
+    }
+
+    /// A (re)connection that failed, told as `failed` with libmosquitto's reason.
+    private func connectFailed(_ rc: Int32) {
+        box.takeUnretainedValue().handler(.failed(MQTTError(rc, "cannot connect to \(options.host):\(options.port)").description))
     }
 
     private func drainWake() {

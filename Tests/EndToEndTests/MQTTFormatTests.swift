@@ -78,10 +78,8 @@ import TestSupport
         let broker = try Broker()
         defer { broker.stop() }
         let dir = TempDir("cc-mqtt-epcis")
-        let sub = try Subprocess(absolute: "/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(broker.port)", "-t", "cc/gw-mqtt/epcis", "-q", "1"],
-                                 outputDir: dir.path)
+        let sub = try await broker.subscriber("cc/gw-mqtt/epcis", outputDir: dir.path)
         defer { sub.signal(SIGKILL) }
-        try await Task.sleep(nanoseconds: 300_000_000)
         let (daemon, sim) = try await offPool {
             try MQTTUplinkTests.site(dir, broker: broker.address, mqtt: ", format: \"epcis\"", timeline: Self.warming,
                                      fridge: "alarm: { preset: \"gsp\", delay: \"2s\" },", summary: "(MQTT, epcis, topic cc/gw-mqtt/epcis, QoS 1, 5 in flight)")
@@ -109,10 +107,8 @@ import TestSupport
         let broker = try Broker("allow_anonymous true\ncafile \(pki.ca)\ncertfile \(pki.cert("server").cert)\nkeyfile \(pki.cert("server").key)")
         defer { broker.stop() }
         let dir = TempDir("cc-mqtt-tls")
-        let sub = try Subprocess(absolute: "/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(broker.port)", "--cafile", pki.ca, "-t", "cc/gw-mqtt/events", "-q", "1"],
-                                 outputDir: dir.path)
+        let sub = try await broker.subscriber("cc/gw-mqtt/events", outputDir: dir.path, ["--cafile", pki.ca])
         defer { sub.signal(SIGKILL) }
-        try await Task.sleep(nanoseconds: 300_000_000)
         let (daemon, sim) = try await offPool {
             try MQTTUplinkTests.site(dir, broker: broker.address, mqtt: ", ca_file: \"\(pki.ca)\"", scheme: "mqtts")
         }

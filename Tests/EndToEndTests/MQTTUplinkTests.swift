@@ -37,9 +37,7 @@ import TestSupport
         let broker = try Broker()
         defer { broker.stop() }
         let dir = TempDir("cc-mqtt-uplink")
-        let sub = try Subprocess(absolute: "/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(broker.port)", "-t", "cc/gw-mqtt/events", "-q", "1"],
-                                 outputDir: dir.path)
-        try await Task.sleep(nanoseconds: 300_000_000)
+        let sub = try await broker.subscriber("cc/gw-mqtt/events", outputDir: dir.path)
         let (daemon, sim) = try await offPool { try Self.site(dir, broker: broker.address) }
         defer { daemon.signal(SIGTERM); _ = daemon.wait(seconds: 10); sim.signal(SIGTERM); sub.signal(SIGKILL) }
         // A dozen events recorded and acknowledged: the cursor (outbox's sent) follows.
@@ -81,10 +79,8 @@ import TestSupport
         let dir = TempDir("cc-mqtt-breaks")
         let broker = try await offPool { try Broker(persistent: true) }
         defer { broker.stop() }
-        let sub = try Subprocess(absolute: "/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(broker.port)", "-t", "cc/gw-mqtt/events",
-                                                                      "-q", "1", "-c", "-i", "receiver"], outputDir: dir.path)
+        let sub = try await broker.subscriber("cc/gw-mqtt/events", outputDir: dir.path, ["-c", "-i", "receiver"])
         defer { sub.signal(SIGKILL) }
-        try await Task.sleep(nanoseconds: 300_000_000)
         let (first, sim) = try await offPool { try Self.site(dir, broker: broker.address) }
         defer { sim.signal(SIGTERM) }
         let ledger = dir.file("ledger.sqlite")

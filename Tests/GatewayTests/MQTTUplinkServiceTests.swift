@@ -31,10 +31,8 @@ import TestSupport
         ledger.close()
         let broker = try Broker()
         defer { broker.stop() }
-        let sub = try Subprocess(absolute: "/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(broker.port)", "-t", "cc/gw-test-01/events", "-q", "1"],
-                                 outputDir: dir.path)
+        let sub = try await broker.subscriber("cc/gw-test-01/events", outputDir: dir.path)
         defer { sub.signal(SIGKILL) }
-        try await Task.sleep(nanoseconds: 300_000_000)
         let d = try InProcessDaemon(dir: dir, configText: Self.config(broker, dir: dir))
         try await d.waitReady()
         let target = Int(alarm.seq)

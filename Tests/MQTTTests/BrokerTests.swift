@@ -19,9 +19,7 @@ final class Heard: Sendable {
     @Test func aHundredQoS1MessagesAreEachAcknowledgedAndDelivered() async throws {
         let broker = try Broker()
         defer { broker.stop() }
-        let sub = try Subprocess(absolute: "/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(broker.port)", "-t", "cc/#", "-q", "1", "-C", "100"],
-                                 outputDir: broker.dir.path)
-        try await Task.sleep(nanoseconds: 300_000_000)
+        let sub = try await broker.subscriber("cc/#", outputDir: broker.dir.path, ["-C", "100"])
         let heard = Heard()
         let c = try MQTTConnection(.init(host: "127.0.0.1", port: broker.port, clientID: "gw-test"), events: heard.add)
         try c.start()

@@ -43,6 +43,15 @@ public final class Broker: Sendable {
         _ = poll(200, every: 25_000) { ((try? String(contentsOfFile: log, encoding: .utf8))?.components(separatedBy: " running").count ?? 0) > starts }
     }
 
+    /// mosquitto_sub on this broker at QoS 1 to `topic`, with mosquitto_sub's own `options` (`-C N`, `-c -i ID`,
+    /// `--cafile`), its output in `outputDir`; given 300 ms to connect and subscribe before the test goes on.
+    public func subscriber(_ topic: String, outputDir: String, _ options: [String] = []) async throws -> Subprocess {
+        let sub = try Subprocess(absolute: "/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(port)", "-t", topic, "-q", "1"] + options,
+                                 outputDir: outputDir)
+        try await Task.sleep(nanoseconds: 300_000_000)
+        return sub
+    }
+
     /// SIGTERM (mosquitto saves its persistence file and exits), then started again on the same port.
     public func restart() throws {
         stop()

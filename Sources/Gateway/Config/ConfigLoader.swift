@@ -69,6 +69,18 @@ public enum ConfigLoader {
         }
     }
 
+    /// Each file given (key path, path) must be readable; with `exposedBits`, one whose mode has any of them set (a
+    /// secret others can read) is warned of in `exposed`'s words.
+    static func readable(_ files: [(String, String?)], problems: ConfigProblems, exposedBits: mode_t = 0,
+                         exposed: (String, mode_t) -> String = { _, _ in "" }) {
+        for (key, path) in files {
+            guard let path else { continue }
+            guard access(path, R_OK) == 0 else { problems.add(key, "cannot read '\(path)' (\(String(cString: strerror(errno))))"); continue }
+            var st = stat()
+            if exposedBits != 0, stat(path, &st) == 0, st.st_mode & exposedBits != 0 { problems.add(key, exposed(path, st.st_mode), warning: true) }
+        }
+    }
+
     /// Checks what can only be checked on this machine: readable token, executable alarm command, writable state.
     static func checkFiles(_ config: GatewayConfig, problems: ConfigProblems) {
         if let b = config.storage.backup {
@@ -80,38 +92,22 @@ public enum ConfigLoader {
                 problems.add("storage.backup.dir", p, warning: true)
             }
         }
-        if let password = config.power.nut?.passwordFile, access(password, R_OK) != 0 {
-            problems.add("power.nut.password_file", "cannot read '\(password)' (\(String(cString: strerror(errno))))")
-        }
+        readable([("power.nut.password_file", config.power.nut?.passwordFile)], problems: problems)
         for c in (config.notify?.channels.values.sorted { $0.name < $1.name }) ?? [] {
-            for (key, file) in [("url_file", c.urlFile), ("secret_file", c.secretFile)] {
-                if let file, access(file, R_OK) != 0 {
-                    problems.add("notify.channels.\(c.name).\(key)", "cannot read '\(file)' (\(String(cString: strerror(errno))))")
-                }
-            }
+            readable([("notify.channels.\(c.name).url_file", c.urlFile), ("notify.channels.\(c.name).secret_file", c.secretFile)], problems: problems)
         }
-        if let token = config.platform?.tokenFile, access(token, R_OK) != 0 {
-            problems.add("platform.token_file", "cannot read '\(token)' (\(String(cString: strerror(errno))))")
-        }
-        for (key, path) in [("ca_file", config.platform?.caFile), ("client_cert", config.platform?.clientCert), ("client_key", config.platform?.clientKey)] {
-            guard let path else { continue }
-            if access(path, R_OK) != 0 { problems.add("platform.\(key)", "cannot read '\(path)' (\(String(cString: strerror(errno))))"); continue }
-            var st = stat()
-            if key == "client_key", stat(path, &st) == 0, st.st_mode & 0o077 != 0 {
-                problems.add("platform.client_key", "'\(path)' is readable by \(st.st_mode & 0o007 != 0 ? "everyone" : "its group") (mode \(String(st.st_mode & 0o777, radix: 8))): "
-                             + "chmod 600 it, or give it as the systemd credential platform-client-key", warning: true)
-            }
+        let p = config.platform
+        readable([("platform.token_file", p?.tokenFile), ("platform.ca_file", p?.caFile), ("platform.client_cert", p?.clientCert)], problems: problems)
+        readable([("platform.client_key", p?.clientKey)], problems: problems, exposedBits: 0o077) { path, mode in
+            "'\(path)' is readable by \(mode & 0o007 != 0 ? "everyone" : "its group") (mode \(String(mode & 0o777, radix: 8))): "
+                + "chmod 600 it, or give it as the systemd credential platform-client-key"
         }
         // The MQTT broker's files, as the HTTP platform's: a password or key others can read is warned of.
-        if let m = config.platform?.mqtt {
-            for (key, path) in [("password_file", m.passwordFile), ("ca_file", m.caFile), ("client_cert", m.clientCert), ("client_key", m.clientKey)] {
-                guard let path else { continue }
-                if access(path, R_OK) != 0 { problems.add("platform.mqtt.\(key)", "cannot read '\(path)' (\(String(cString: strerror(errno))))"); continue }
-                var st = stat()
-                if key == "password_file" || key == "client_key", stat(path, &st) == 0, st.st_mode & 0o007 != 0 {
-                    problems.add("platform.mqtt.\(key)", "'\(path)' is readable by everyone (mode \(String(st.st_mode & 0o777, radix: 8))): chmod 640 it", warning: true)
-                }
-            }
+        if let m = p?.mqtt {
+            let everyone = { (path: String, mode: mode_t) in "'\(path)' is readable by everyone (mode \(String(mode & 0o777, radix: 8))): chmod 640 it" }
+            readable([("platform.mqtt.password_file", m.passwordFile)], problems: problems, exposedBits: 0o007, exposed: everyone)
+            readable([("platform.mqtt.ca_file", m.caFile), ("platform.mqtt.client_cert", m.clientCert)], problems: problems)
+            readable([("platform.mqtt.client_key", m.clientKey)], problems: problems, exposedBits: 0o007, exposed: everyone)
         }
         if let p = config.platform, let cert = p.clientCert, access(cert, R_OK) == 0, PlatformClient.clientKey(p) == nil, fileSize(at: cert) < 1 << 20,
            !((try? String(contentsOfFile: cert, encoding: .utf8))?.contains("PRIVATE KEY-----") ?? false) {

@@ -94,6 +94,19 @@ public final class MQTTUplinkService: Service, Sendable {
         func forget() {
             next = cursor; urgentSent = cursor; inflight = [:]; order = []; acknowledged = []
         }
+        /// Publishes `e` in the configured format (a ThingsBoard device's announcement first, when due); the event's
+        /// message id.
+        func publish(_ e: LedgerEvent, now: Date) throws -> Int32 {
+            let m = messages.messages(for: e, now: now)
+            if let a = m.announce { _ = try connection.publish(topic: a.topic, payload: a.payload, qos: Int32(mqtt.qos)) }
+            return try connection.publish(topic: m.event.topic, payload: m.event.payload, qos: Int32(mqtt.qos))
+        }
+        let (ledger, state, clock) = (ledger, state, clock)
+        /// Makes the cursor durable over `u.count` events acknowledged up to `u.seq`.
+        @Sendable func persist(_ u: (seq: Int64, hash: String, count: Int64)) async throws {
+            try await ledger.setUplinkCursor(u.seq, hash: u.hash, at: clock.now())
+            state.update { $0.lastSuccess = clock.now(); $0.sent += u.count }
+        }
         while !Task.isCancelled {
             for e in inbox.take() {
                 switch e {
@@ -156,12 +169,11 @@ public final class MQTTUplinkService: Service, Sendable {
             if let u = unwritten, u.count >= 1000 || inflight.isEmpty || abs(now.timeIntervalSince(lastWrite)) >= 1, writes.begin() {
                 unwritten = nil
                 lastWrite = now
-                let (ledger, state, clock, writes, wakeup) = (ledger, state, clock, writes, inbox.wakeup)
+                let wakeup = inbox.wakeup
                 cursorWrite = Task {
                     defer { wakeup.signal() }
                     do {
-                        try await ledger.setUplinkCursor(u.seq, hash: u.hash, at: clock.now())
-                        state.update { $0.lastSuccess = clock.now(); $0.sent += u.count }
+                        try await persist(u)
                         writes.end(nil)
                     } catch {
                         writes.end(error)
@@ -194,16 +206,12 @@ public final class MQTTUplinkService: Service, Sendable {
                 let events = try await reader.run { try $0.events(after: after, limit: room) }
                 do {
                     for e in ahead {
-                        let m = messages.messages(for: e, now: now)
-                        if let a = m.announce { _ = try connection.publish(topic: a.topic, payload: a.payload, qos: Int32(mqtt.qos)) }
-                        _ = try connection.publish(topic: m.event.topic, payload: m.event.payload, qos: Int32(mqtt.qos))
+                        _ = try publish(e, now: now)
                         urgentSent = e.seq
                     }
                     if let last = ahead.last { log.info("uplink: sent \(ahead.count) alarm/excursion event(s) ahead of \(last.seq - next) waiting") }
                     for e in events {
-                        let m = messages.messages(for: e, now: now)
-                        if let a = m.announce { _ = try connection.publish(topic: a.topic, payload: a.payload, qos: Int32(mqtt.qos)) }
-                        let mid = try connection.publish(topic: m.event.topic, payload: m.event.payload, qos: Int32(mqtt.qos))
+                        let mid = try publish(e, now: now)
                         inflight[mid] = e.seq; order.append((e.seq, e.hash)); next = e.seq; published += 1
                     }
                 } catch {
@@ -219,10 +227,7 @@ public final class MQTTUplinkService: Service, Sendable {
         }
         // What was acknowledged before the stop is made durable.
         await cursorWrite?.value
-        if let u = unwritten, writes.failure == nil {
-            try await ledger.setUplinkCursor(u.seq, hash: u.hash, at: clock.now())
-            state.update { $0.lastSuccess = clock.now(); $0.sent += u.count }
-        }
+        if let u = unwritten, writes.failure == nil { try await persist(u) }
         if let failure = writes.failure { throw failure }
     }
 }
