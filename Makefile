@@ -32,10 +32,14 @@ deb: release
 	systemd/debian/build-deb $(DEB_VERSION) $(RELEASE_DIR) .build/deb
 
 # The package with Debian's tools, as root on this machine (it installs, upgrades, removes and purges coldchaind):
-# lintian, then Tests/Package/check-deb.sh against this version and the same build numbered one higher.
+# lintian, then Tests/Package/check-deb.sh against this version and the same build numbered one higher, then
+# Tests/Package/check-systemd.sh: both versions in a fresh Debian 12 root under a real systemd (issue 32).
 deb-check: deb
 	systemd/debian/build-deb $(DEB_VERSION)+1 $(RELEASE_DIR) .build/deb-next >/dev/null
 	Tests/Package/check-deb.sh .build/deb/coldchaind_$(DEB_VERSION)_$$(dpkg --print-architecture).deb \
+		.build/deb-next/coldchaind_$(DEB_VERSION)+1_$$(dpkg --print-architecture).deb
+	@# The same package as a clinic meets it: a fresh Debian 12 root booted under a real systemd (systemd-nspawn).
+	Tests/Package/check-systemd.sh .build/deb/coldchaind_$(DEB_VERSION)_$$(dpkg --print-architecture).deb \
 		.build/deb-next/coldchaind_$(DEB_VERSION)+1_$$(dpkg --print-architecture).deb
 
 demo: build
@@ -62,7 +66,7 @@ bench: deps
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coldchaind/devices $(DESTDIR)/etc/coldchaind \
-		$(DESTDIR)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d \
+		$(DESTDIR)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)$(PREFIX)/lib/modules-load.d \
 		$(DESTDIR)$(PREFIX)/share/doc/coldchaind
 	# One binary holding the four programs, each a link to it (as the package): the Swift runtime once, not four times.
 	install -m 0755 $(RELEASE_DIR)/coldchain $(DESTDIR)$(PREFIX)/bin/coldchain
@@ -77,6 +81,7 @@ install: release
 	install -m 0644 systemd/coldchain-web.service $(DESTDIR)/lib/systemd/system/coldchain-web.service
 	install -m 0644 systemd/coldchaind.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/coldchaind.conf
 	install -m 0644 systemd/coldchaind.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/coldchaind.conf
+	install -m 0644 systemd/coldchaind.modules-load $(DESTDIR)$(PREFIX)/lib/modules-load.d/coldchaind.conf
 	# The example config is installed only where none exists: an upgrade never overwrites a site's config.
 	test -e $(DESTDIR)/etc/coldchaind/coldchaind.json5 || \
 		sed 's|devices_dir: "../Devices"|devices_dir: "$(PREFIX)/share/coldchaind/devices"|' Config/coldchaind.json5 \
@@ -95,7 +100,7 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/bin/coldchain-sim $(DESTDIR)$(PREFIX)/bin/coldchain-web
 	rm -rf $(DESTDIR)$(PREFIX)/share/coldchaind $(DESTDIR)$(PREFIX)/share/doc/coldchaind
 	rm -f $(DESTDIR)/lib/systemd/system/coldchaind.service $(DESTDIR)/lib/systemd/system/coldchain-web.service $(DESTDIR)$(PREFIX)/lib/sysusers.d/coldchaind.conf \
-		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/coldchaind.conf
+		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/coldchaind.conf $(DESTDIR)$(PREFIX)/lib/modules-load.d/coldchaind.conf
 	@echo "kept /etc/coldchaind and /var/lib/coldchaind (the ledger must be kept for years: remove it deliberately)"
 
 clean:

@@ -69,17 +69,23 @@ public enum DaemonCommand {
         let config: GatewayConfig
         switch ConfigLoader.load(path: o.configPath) {
         case .failure(let e):
-            printError(e.description)
-            if !o.checkOnly { printError("coldchaind: not started: fix the configuration (coldchaind --check-config --config \(o.configPath))") }
+            guard !o.checkOnly else { printError(e.description); return ExitStatus.config.rawValue }
+            // Under systemd each line is an entry at error priority (a bare line would land at info).
+            for line in e.description.split(separator: "\n") { log.error(String(line)) }
+            log.error("not started: fix the configuration (coldchaind --check-config --config \(o.configPath))")
             return ExitStatus.config.rawValue
         case .success(let (c, warnings)):
             config = c
-            for w in warnings { printError(w.description) }
+            for w in warnings {
+                if o.checkOnly { printError(w.description) } else { log.warning(w.description) }
+            }
         }
         if o.checkOnly {
             print(config.summary)
             return ExitStatus.ok.rawValue
         }
+        // What this start runs with, once, at info: `journalctl -u coldchaind -p notice` leaves it out.
+        for line in config.summary.split(separator: "\n") { log.info(String(line)) }
         var running = config
         var simulator: ChildProcess?
         if o.demo {

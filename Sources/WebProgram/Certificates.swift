@@ -36,16 +36,22 @@ enum Certificates {
         }
         guard !host.isEmpty, host.count <= 253, allowed else { return WebMain.usage("--host: '\(host.truncated(60).escapedForTerminal)' is not a host name or IPv4 address") }
         let cert = dir + "/cert.pem", key = dir + "/key.pem"
-        // The folder is made (0700) when missing: openssl would only say "No such file or directory" in its own words.
+        // The folder is made when missing: openssl would only say "No such file or directory" in its own words.
+        // 0755: the service runs as coldchain-web and reads the certificate from here (the key reaches it as a
+        // systemd credential, copied by PID 1, and stays 0600 root). A 0700 folder once left the service unable to
+        // read its certificate, restarting every 5 s.
         var st = stat()
         if lstat(dir, &st) != 0 {
-            guard mkdir(dir, 0o700) == 0 else {
+            guard mkdir(dir, 0o755) == 0, chmod(dir, 0o755) == 0 else {
                 WebMain.say("coldchain-web: cannot make the folder \(dir.escapedForTerminal): \(String(cString: strerror(errno)))")
                 return 73
             }
         } else if st.st_mode & S_IFMT != S_IFDIR {
             WebMain.say("coldchain-web: \(dir.escapedForTerminal) is not a folder")
             return 64
+        } else if st.st_mode & 0o005 != 0o005 {
+            WebMain.say("coldchain-web: warning: \(dir.escapedForTerminal) is mode \(String(st.st_mode & 0o777, radix: 8)): the service "
+                        + "(user coldchain-web) cannot read the certificate there; chmod 755 \(dir.escapedForTerminal)")
         }
         for f in [cert, key] where access(f, F_OK) == 0 {
             WebMain.say("coldchain-web: \(f.escapedForTerminal) exists; not overwritten (remove it to make a new pair)")

@@ -37,7 +37,10 @@ public enum WebMain {
         guard (certFile == nil) == (keyFile == nil) else { return usage("--cert and --key go together") }
         var tls: HTTPServer.TLS?
         if let certFile, let keyFile {
-            do { tls = try Certificates.load(cert: certFile, key: keyFile) } catch { return usage("\(error)") }
+            // A file that cannot be read is the site's setup, not the command line: EX_CONFIG, which the unit's
+            // RestartPreventExitStatus= stops on instead of restarting every 5 s (seen under systemd: a certificate
+            // in a folder the service user could not enter restarted forever).
+            do { tls = try Certificates.load(cert: certFile, key: keyFile) } catch { return configProblem("\(error)") }
         }
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
             return usage("--listen: '\(listen.truncated(60).escapedForTerminal)' is not HOST:PORT")
@@ -51,7 +54,7 @@ public enum WebMain {
         }
         // Read once now, so that a broken user file is said at start (it is read again at each login).
         let people: UserFile
-        do { people = try UserFile.read(users) } catch { return usage("\(error)") }
+        do { people = try UserFile.read(users) } catch { return configProblem("\(error)") }
         if people.people.isEmpty { say("coldchain-web: no one may log in yet: coldchain-web user add NAME --role technician --users \(users)") }
         var st = stat()
         if stat(cache, &st) != 0 || st.st_mode & S_IFMT != S_IFDIR { say("coldchain-web: \(cache) is not a folder: the desk page will have no voice") }
@@ -86,7 +89,13 @@ public enum WebMain {
 
     static func usage(_ message: String) -> Int32 {
         say("coldchain-web: \(message)\n\(help)")
-        return 64
+        return ExitStatus.usage.rawValue
+    }
+
+    /// A file the site set up is missing or wrong: one line saying which, and EX_CONFIG.
+    static func configProblem(_ message: String) -> Int32 {
+        say("coldchain-web: not started: \(message)")
+        return ExitStatus.config.rawValue
     }
 
     /// A line on standard error.

@@ -125,3 +125,23 @@ extension LedgerBackupTests {
 extension Error {
     var message: String { (self as? LedgerBackup.Failure)?.message ?? "\(self)" }
 }
+
+extension LedgerBackupTests {
+    /// Under the package's unit only /media, /mnt and /var/backups/coldchain are writable besides the daemon's own
+    /// folders: a folder elsewhere is said with the drop-in that makes it writable, whatever the link leading there.
+    @Test func aFolderTheUnitCannotWriteIsSaid() throws {
+        let dir = TempDir("cc-unitplace")
+        #expect(BackupTarget.unitProblem(dir: "/media/backup/coldchain") == nil)
+        #expect(BackupTarget.unitProblem(dir: "/mnt/stick") == nil)
+        #expect(BackupTarget.unitProblem(dir: "/var/backups/coldchain") == nil)
+        let outside = BackupTarget.unitProblem(dir: "/srv/backup")
+        #expect(outside?.contains("ReadWritePaths=/srv/backup") == true, "\(outside ?? "nil")")
+        #expect(BackupTarget.unitProblem(dir: "/mediabackup") != nil, "a prefix of the name is not the folder")
+        #expect(BackupTarget.unitProblem(dir: "/var/backups") != nil)
+        // A link under /mnt that leads elsewhere: judged by where it leads too.
+        let link = "/mnt/cc-unitplace-\(getpid())"
+        guard symlink(dir.path, link) == 0 else { return }   // /mnt not writable here: the lexical cases above stand
+        defer { unlink(link) }
+        #expect(BackupTarget.unitProblem(dir: link) != nil)
+    }
+}

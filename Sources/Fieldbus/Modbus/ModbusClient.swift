@@ -87,7 +87,14 @@ public final class ModbusClient: @unchecked Sendable {
     /// The corresponding C function is modbus_connect(3).
     public func connect() throws {
         guard !isConnected else { return }
-        if modbus_connect(ctx) != 0 { throw ModbusError.fromErrno(errno, endpoint: endpoint.description) }
+        if modbus_connect(ctx) != 0 {
+            let e = errno
+            // A serial device refused (the unit's device policy, a missing group) is said with what to do about it.
+            if case .rtu(let device, _, _, _, _) = endpoint, let advice = DeviceAccess.advice(e, path: device) {
+                throw ModbusError.connectionRefused("\(endpoint): \(advice)")
+            }
+            throw ModbusError.fromErrno(e, endpoint: endpoint.description)
+        }
         isConnected = true
     }
 

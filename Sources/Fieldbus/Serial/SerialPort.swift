@@ -16,7 +16,7 @@ public final class SerialPort {
     /// The corresponding C functions are open(2), tcgetattr(3), cfmakeraw(3), cfsetspeed(3) and tcsetattr(3).
     public init(path: String, baud: Int) throws {
         self.path = path
-        let fd = try FileDescriptor(path: path, flags: O_RDWR | O_NOCTTY | O_NONBLOCK)
+        let fd = try DeviceAccess.open(path)
         self.fd = fd
         var found = termios()
         _ = try systemCall("tcgetattr \(path)") { tcgetattr(fd.rawValue, &found) }

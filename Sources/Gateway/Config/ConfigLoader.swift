@@ -2,6 +2,7 @@ import ColdChain
 import FoundationEssentials
 import Glibc
 import POSIX
+import Fieldbus
 import Storage
 
 /// Reads a configuration file and the device profiles it uses, and validates all of it before anything starts.
@@ -91,6 +92,7 @@ public enum ConfigLoader {
             } else if access(b.dir, F_OK) == 0, let p = BackupTarget.problem(dir: b.dir, name: config.gateway.id, ledgerPath: config.storage.path) {
                 problems.add("storage.backup.dir", p, warning: true)
             }
+            if let p = BackupTarget.unitProblem(dir: b.dir) { problems.add("storage.backup.dir", p, warning: true) }
         }
         readable([("power.nut.password_file", config.power.nut?.passwordFile)], problems: problems)
         for c in (config.notify?.channels.values.sorted { $0.name < $1.name }) ?? [] {
@@ -125,13 +127,20 @@ public enum ConfigLoader {
         if !ledgerDir.isEmpty && !ConfigFile.isDirectory(ledgerDir) {
             problems.add("storage.path", "folder '\(ledgerDir)' does not exist (systemd's StateDirectory= creates /var/lib/coldchaind)", warning: true)
         }
-        for (i, s) in config.scanners.enumerated() where access(s.device, F_OK) != 0 {
-            problems.add("scanners[\(i)].device", "'\(s.device)' is not present now; it will be opened when it appears", warning: true)
-        }
-        for (i, b) in config.buses.enumerated() {
-            if case .rtu(let device, _, _, _, _) = b.transport, access(device, F_OK) != 0 {
-                problems.add("buses[\(i)].rtu.device", "'\(device)' is not present now; it will be opened when it appears", warning: true)
+        // A device that is there but refused (the unit's device policy, a missing group) is said as such, not as absent.
+        // Presence by stat(2), not access(2): the kernel asks the unit's device filter even for access(F_OK), and a
+        // blocked node answered EPERM, which read as "not present now" under systemd.
+        func checkDevice(_ key: String, _ path: String) {
+            var st = stat()
+            if stat(path, &st) != 0 {
+                problems.add(key, "'\(path)' is not present now; it will be opened when it appears", warning: true)
+            } else if let refused = DeviceAccess.problem(path) {
+                problems.add(key, "'\(path)' is present but cannot be opened: \(refused)", warning: true)
             }
+        }
+        for (i, s) in config.scanners.enumerated() { checkDevice("scanners[\(i)].device", s.device) }
+        for (i, b) in config.buses.enumerated() {
+            if case .rtu(let device, _, _, _, _) = b.transport { checkDevice("buses[\(i)].rtu.device", device) }
         }
     }
 }

@@ -54,6 +54,30 @@ public enum BackupTarget {
         return nil
     }
 
+    /// The folders coldchaind.service may write besides its own (`ReadWritePaths=`): under `ProtectSystem=strict`
+    /// everything else is read-only to the daemon. One list with the unit; BackupTargetTests compares them.
+    public static let unitWritablePlaces = ["/media", "/mnt", "/var/backups/coldchain"]
+
+    /// Why the daemon could not write a backup into `dir`: on a read-only file system now, or, under the package's
+    /// unit, outside the places it may write. nil when neither. Seen under systemd: backups to /srv or to a stick
+    /// mounted at boot failed with "Read-only file system" while --check-config said nothing.
+    public static func unitProblem(dir: String) -> String? {
+        var vfs = statvfs()
+        if statvfs(dir, &vfs) == 0, vfs.f_flag & UInt(ST_RDONLY) != 0 {
+            return "the backup folder \(dir) is on a read-only file system"
+                + (inService ? " for this service: add it to ReadWritePaths= (systemctl edit coldchaind)" : "")
+        }
+        let places = [dir] + [realPath(dir)].compactMap { $0 }
+        let inside = places.allSatisfy { p in unitWritablePlaces.contains { p == $0 || p.hasPrefix($0 + "/") } }
+        guard !inside else { return nil }
+        return "under coldchaind.service the backup folder \(dir) is read-only (it may write only under "
+            + unitWritablePlaces.joined(separator: ", ") + "): use a folder there, or add a drop-in with "
+            + "`systemctl edit coldchaind`: [Service] ReadWritePaths=\(dir)"
+    }
+
+    /// Whether this process runs as a systemd service (systemd sets INVOCATION_ID for each of its processes).
+    static var inService: Bool { getenv("INVOCATION_ID") != nil }
+
     /// The corresponding C function is realpath(3).
     static func realPath(_ path: String) -> String? {
         guard let p = realpath(path, nil) else { return nil }
