@@ -9,9 +9,67 @@ public struct Dose: Sendable, Equatable {
     public var fridge: String
     public var inAt: Date
     public var code: String
+    /// Excursions it sat through in an earlier stay here, before a transfer out and back, that no one released: its
+    /// exposure travels with it (recorded in the scan that brought it back).
+    public var carried: [Int]
 
-    public init(key: String, product: String, lot: String?, expiry: GS1Date?, fridge: String, inAt: Date, code: String) {
+    public init(key: String, product: String, lot: String?, expiry: GS1Date?, fridge: String, inAt: Date, code: String, carried: [Int] = []) {
         self.key = key; self.product = product; self.lot = lot; self.expiry = expiry; self.fridge = fridge; self.inAt = inAt; self.code = code
+        self.carried = carried
+    }
+}
+
+/// How a dose last left the stock: its life here is in stock, then administered, discarded or transferred.
+public enum DoseDeparture: String, Sendable, Equatable {
+    case administered, discarded, transferred
+
+    public init(mode: ScannerMode) {
+        switch mode {
+        case .discard: self = .discarded
+        case .transfer: self = .transferred
+        case .in, .out: self = .administered
+        }
+    }
+}
+
+/// What the record says of a dose that is not in stock now: how it left, and the excursions it sat through here
+/// that no one released (a transferred dose brings them back with it).
+public struct DosePast: Sendable, Equatable {
+    public var departure: DoseDeparture
+    public var carried: [Int]
+    public init(departure: DoseDeparture, carried: [Int]) { self.departure = departure; self.carried = carried }
+
+    /// One of the dose's scans, as far as its life here is concerned.
+    public struct Movement: Sendable {
+        public var at: Date
+        public var into: Bool
+        public var mode: ScannerMode
+        public var fridge: String
+        public var carried: [Int]
+        public init(at: Date, into: Bool, mode: ScannerMode, fridge: String, carried: [Int]) {
+            self.at = at; self.into = into; self.mode = mode; self.fridge = fridge; self.carried = carried
+        }
+    }
+
+    /// The past of a dose from its moving scans, oldest first (nil when it never left): the last departure, and the
+    /// unreleased excursions of every stay (each stay's own, and what its scan-in carried).
+    public static func from(_ moves: [Movement], excursions: [ExcursionSpan], decisions: [Int: AssessmentRecorded.Decision]) -> DosePast? {
+        var stayIn: Movement?
+        var carried: [Int] = []
+        var departure: DoseDeparture?
+        for m in moves {
+            if m.into {
+                stayIn = m
+                carried = m.carried
+                departure = nil
+            } else if let stay = stayIn {
+                let dose = Dose(key: "", product: "", lot: nil, expiry: nil, fridge: stay.fridge, inAt: stay.at, code: "", carried: carried)
+                carried = DoseVerifier.unreleased(of: dose, in: excursions, now: m.at, decisions: decisions)
+                departure = DoseDeparture(mode: m.mode)
+                stayIn = nil
+            }
+        }
+        return departure.map { DosePast(departure: $0, carried: carried) }
     }
 }
 
@@ -54,6 +112,10 @@ public enum Verdict: String, Sendable {
     case notOnBill = "not_on_bill"
     case notInStock = "not_in_stock"
     case alreadyOut = "already_out"
+    /// Scanned in after it was administered here: one dose, one life; the stock does not move.
+    case alreadyUsed = "already_used"
+    /// Scanned in after it was discarded here.
+    case discarded
 }
 
 /// The verdict a nurse hears at the moment of a scan, from the stock, holds and excursions recorded so far.
@@ -88,12 +150,32 @@ public enum DoseVerifier {
     static func isExpired(_ e: GS1Date?, today: GS1Date) -> Bool { e.map { $0 < today } ?? false }
 
     /// Scan-in: ok, expired, duplicate (already in stock), held, unrecognised; `not_on_bill` (received, flagged) when
-    /// bills are open and the dose is on none.
+    /// bills are open and the dose is on none; `already_used` or `discarded` for a dose that left that way (asked
+    /// of `past` only for a dose not in stock). A dose transferred out comes back: its unreleased exposures with it.
     public static func scanIn(_ scan: ParsedScan, fridge: String, stock: [String: Dose], holds: [Hold], today: GS1Date,
-                              bill: BillCheck = .notInUse) -> Outcome {
+                              bill: BillCheck = .notInUse, past: (String) -> DosePast? = { _ in nil }) -> Outcome {
         guard let id = identity(scan, bill: bill) else {
             return Outcome(verdict: .unrecognised, detail: ["reason": .string(reason(scan))], moves: false)
         }
+        let before = stock[id.key] == nil ? past(id.key) : nil
+        switch before?.departure {
+        case .administered?: return Outcome(verdict: .alreadyUsed, detail: [:], moves: false)
+        case .discarded?: return Outcome(verdict: .discarded, detail: [:], moves: false)
+        case .transferred?, nil: break
+        }
+        let outcome = scanInJudged(id, stock: stock, holds: holds, today: today, bill: bill)
+        guard let before, outcome.moves else { return outcome }
+        var returned = outcome
+        returned.detail["returned"] = .bool(true)
+        if !before.carried.isEmpty { returned.detail[Self.carriedKey] = .array(before.carried.map { .number(Double($0)) }) }
+        return returned
+    }
+
+    /// The key of a returning dose's scan-in detail that lists the excursions it brings back.
+    public static let carriedKey = "carried_exposures"
+
+    static func scanInJudged(_ id: (key: String, product: String, lot: String?, expiry: GS1Date?, code: String), stock: [String: Dose],
+                             holds: [Hold], today: GS1Date, bill: BillCheck) -> Outcome {
         if isExpired(id.expiry, today: today) {
             return Outcome(verdict: .expired, detail: ["expiry": .string(id.expiry!.description)], moves: false)
         }
@@ -160,9 +242,18 @@ public enum DoseVerifier {
         return Outcome(verdict: .ok, detail: releasedNote, moves: true)
     }
 
-    /// The excursions a dose in stock sat through: in its fridge, after it went in (the `exposed` rule).
+    /// The excursions a dose in stock sat through (the `exposed` rule): in its fridge, after it went in; and those of
+    /// an earlier stay it carried back (a transfer out and in again), wherever they were.
     public static func exposures(of dose: Dose, in excursions: [ExcursionSpan], now: Date) -> [ExcursionSpan] {
-        excursions.filter { $0.fridge == dose.fridge && $0.start < now && ($0.end ?? now) > dose.inAt }
+        excursions.filter { x in (x.fridge == dose.fridge && x.start < now && (x.end ?? now) > dose.inAt) || dose.carried.contains(x.id) }
+    }
+
+    /// The ids of the excursions a dose is exposed to, in this stay or carried from an earlier one, that no decision
+    /// released: what it takes with it when it leaves.
+    public static func unreleased(of dose: Dose, in excursions: [ExcursionSpan], now: Date, decisions: [Int: AssessmentRecorded.Decision]) -> [Int] {
+        let ids = exposures(of: dose, in: excursions, now: now).map(\.id) + dose.carried
+        var seen = Set<Int>()
+        return ids.filter { decisions[$0] != .release && seen.insert($0).inserted }.sorted()
     }
 
     /// Why a scan names no single dose.

@@ -73,6 +73,8 @@ public enum SignalClass: String, Sendable, CaseIterable, Hashable {
     case exposed
     /// Not in this fridge's stock, or already out.
     case notInStock = "not_in_stock"
+    /// Administered or discarded here, and scanned in again: it must not go back into the fridge.
+    case usedOrDiscarded = "used_or_discarded"
     /// Not a code the gateway reads.
     case unrecognised
     /// Any other refusal (another dose should go first, a duplicate, a scan not recorded).
@@ -85,6 +87,7 @@ public enum SignalClass: String, Sendable, CaseIterable, Hashable {
         case .expired?, .held?: self = .expiredOrHeld
         case .exposed?: self = .exposed
         case .notInStock?, .alreadyOut?: self = .notInStock
+        case .alreadyUsed?, .discarded?: self = .usedOrDiscarded
         case .unrecognised?: self = .unrecognised
         default: self = .other
         }
@@ -97,6 +100,7 @@ public enum SignalClass: String, Sendable, CaseIterable, Hashable {
         case .expiredOrHeld: SignalPattern(steps: [0.15, 0.1, 0.15, 0.1, 0.15])
         case .exposed: SignalPattern(steps: [0.6, 0.2, 0.6])
         case .notInStock: SignalPattern(steps: [0.15, 0.1, 0.6])
+        case .usedOrDiscarded: SignalPattern(steps: [0.6, 0.1, 0.15, 0.1, 0.6])
         case .unrecognised: SignalPattern(steps: [1.0])
         case .other: SignalPattern(steps: [2.0])
         }

@@ -20,6 +20,8 @@ public struct VerdictWords: Sendable, Equatable {
         case .notOnBill?: self = Self("not-on-bill", "已入库，但不在到货单上", "received, but on no delivery bill")
         case .notInStock?: self = Self("not-in-stock", "不在本冰箱库存中", "not in this fridge's stock")
         case .alreadyOut?: self = Self("already-out", "已经出库", "already taken out")
+        case .alreadyUsed?: self = Self("already-used", "已经接种使用，不能再入库", "already administered: it cannot come back")
+        case .discarded?: self = Self("discarded", "已经报废，不能再入库", "discarded: it cannot come back")
         case nil: self = Self("refused", "已拒绝，请查看", "refused: look at the screen")
         }
     }
@@ -29,7 +31,7 @@ public struct VerdictWords: Sendable, Equatable {
     /// Every phrase, once (what the desk page may ask to hear).
     public static let all: [VerdictWords] = {
         var seen: [VerdictWords] = []
-        for v in ["ok", "expired", "held", "exposed", "duplicate", "unrecognised", "fefo", "not_on_bill", "not_in_stock", "already_out", "?"] {
+        for v in ["ok", "expired", "held", "exposed", "duplicate", "unrecognised", "fefo", "not_on_bill", "not_in_stock", "already_out", "already_used", "discarded", "?"] {
             for into in [true, false] where !seen.contains(VerdictWords(verdict: v, into: into)) { seen.append(VerdictWords(verdict: v, into: into)) }
         }
         return seen

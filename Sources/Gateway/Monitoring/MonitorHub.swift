@@ -244,7 +244,7 @@ public final class MonitorHub: Sendable {
             spans.append(start..<new.count)
         }
         guard !new.isEmpty else {
-            next.scans.recentlyOut = []
+            next.scans.recentlyOut = [:]
             state.withLock { $0 = next }
             for c in batch { c.done?(.success([])) }
             return
@@ -256,7 +256,7 @@ public final class MonitorHub: Sendable {
             let written = try ledger.appendBlocking(new)
             if let lost { log.notice("ledger: writing again; recorded what was lost since \(RFC3339.format(lost.since)) (\(lost.summary))") }
             next.unrecorded = nil
-            next.scans.recentlyOut = []
+            next.scans.recentlyOut = [:]
             state.withLock { $0 = next }
             // Listeners first, as when each caller published its own events: a caller that returns has been heard.
             publish(zip(written, new).compactMap { e, n in n.typed.map { .recorded(e, $0) } })

@@ -27,7 +27,10 @@ extension ScanHub {
             guard let xs = byFridge[dose.fridge] else { continue }
             var lo = 0, hi = xs.count
             while lo < hi { let mid = (lo + hi) / 2; if xs[mid].end! > dose.inAt { hi = mid } else { lo = mid + 1 } }
-            for x in DoseVerifier.exposures(of: dose, in: Array(xs[lo...]), now: now).sorted(by: { $0.id < $1.id }) {
+            // With the excursions it carried back from an earlier stay (ended before this one began).
+            let since = Array(xs[lo...])
+            let carried = dose.carried.compactMap { s.excursions[$0] }.filter { c in c.end != nil && !since.contains { $0.id == c.id } }
+            for x in DoseVerifier.exposures(of: dose, in: since + carried, now: now).sorted(by: { $0.id < $1.id }) {
                 out.fridges[x.id] = x.fridge
                 switch s.decisions[dose.key]?[x.id] {
                 case nil: out.awaiting[x.id, default: []].append(dose.key)

@@ -18,16 +18,18 @@ public final class ScanHub: Sendable {
         var nextHold = 1
         var excursions: [Int: ExcursionSpan] = [:]
         var modes: [String: (mode: ScannerMode, fridge: String)] = [:]
-        /// Doses taken out by the changes of the batch being recorded: not in the ledger yet, so the dose index
-        /// cannot say they went out (a second scan-out in the same batch is `already_out`). Empty between batches.
-        var recentlyOut: Set<String> = []
+        /// Doses taken out by the changes of the batch being recorded, with how they left: not in the ledger yet, so
+        /// the dose index cannot say they went out (a second scan-out in the same batch is `already_out`, a scan-in
+        /// of one administered `already_used`). Empty between batches.
+        var recentlyOut: [String: DosePast] = [:]
         /// Delivery bills being received against, the bill each dose is on, and the names bills give products.
         var bills: [String: OpenBill] = [:]
         var billOfDose: [String: String] = [:]
         var billNames: [String: String] = [:]
         /// Bills closed: never opened again (the platform may list a delivery for days after it was received).
         var closedBills: Set<String> = []
-        /// What was decided about each dose's exposures, by excursion (kept while the dose is in stock).
+        /// What was decided about each dose's exposures, by excursion. Kept when the dose leaves: a decision is never
+        /// cleared by a movement (a dose to be discarded that was transferred out and back is still to be discarded).
         var decisions: [String: [Int: AssessmentRecorded.Decision]] = [:]
         /// Each scanner's last scan since the daemon started (the stock's scans restored at start-up are not it).
         var lastScan: [String: ScannerStatus.LastScan] = [:]
@@ -93,12 +95,16 @@ public final class ScanHub: Sendable {
             guard b.moved, let key = b.dose else { return }
             if b.isIn {
                 s.stock[key] = Dose(key: key, product: b.product ?? "", lot: b.lot, expiry: b.expiry.flatMap { GS1Date.parseISO($0) },
-                                    fridge: b.fridge, inAt: at, code: b.code["raw"]?.stringValue ?? key)
+                                    fridge: b.fridge, inAt: at, code: b.code["raw"]?.stringValue ?? key, carried: Self.carried(b))
+                s.recentlyOut[key] = nil
                 track(b, in: &s)
             } else {
-                s.stock[key] = nil
-                s.decisions[key] = nil
-                s.recentlyOut.insert(key)
+                // What it leaves with: how, and its unreleased exposures (they come back with it after a transfer).
+                if let dose = s.stock.removeValue(forKey: key) {
+                    let carried = DoseVerifier.unreleased(of: dose, in: s.excursions.values.sorted { $0.id < $1.id }, now: at,
+                                                          decisions: s.decisions[key] ?? [:])
+                    s.recentlyOut[key] = DosePast(departure: DoseDeparture(mode: b.mode), carried: carried)
+                }
             }
         case .scannerSwitched(let b):
             guard let current = s.modes[b.scanner] else { return }
@@ -127,6 +133,20 @@ public final class ScanHub: Sendable {
             guard let bill = s.bills.removeValue(forKey: c.bill) else { return }
             for d in bill.lines.keys where s.billOfDose[d] == c.bill { s.billOfDose[d] = nil }
         default: break
+        }
+    }
+
+    /// The excursions a returning dose's scan-in says it brought back.
+    static func carried(_ b: Scan) -> [Int] {
+        guard case .object(let detail) = b.detail, case .array(let ids)? = detail[DoseVerifier.carriedKey] else { return [] }
+        return ids.compactMap(\.intValue)
+    }
+
+    /// A dose's moving scans, as its past is judged from them.
+    static func movements(_ events: [LedgerEvent]) -> [DosePast.Movement] {
+        events.compactMap { e in
+            guard case .scan(let b)? = try? e.typed(), b.moved else { return nil }
+            return DosePast.Movement(at: e.at, into: b.isIn, mode: b.mode, fridge: b.fridge, carried: carried(b))
         }
     }
 
@@ -175,8 +195,10 @@ public final class ScanHub: Sendable {
         // the recorder's change, read in its outcome, both on the recorder's queue.
         let judged = Mutex<TypedEvent?>(nil)
         monitor.submit({ [self] hub in
-            var event = Self.judge(scan, scanner: scanner, state: hub.scans, config: config, now: now, today: today,
-                                   wentOut: { [recent = hub.scans.recentlyOut] in recent.contains($0) || hasGoneOut($0) })
+            let state = hub.scans
+            var event = Self.judge(scan, scanner: scanner, state: state, config: config, now: now, today: today,
+                                   wentOut: { state.recentlyOut[$0] != nil || hasGoneOut($0) },
+                                   past: { key in state.recentlyOut[key] ?? past(of: key, state: state) })
             // An expiry judged while the system clock is known to be wrong says so, with the time it was judged at.
             let clockWrong: String? = monitor.recordClock.flatMap { rc in
                 rc.isBehind ? "behind the record" : rc.aheadSeconds.map { "\(DurationText.describe($0)) ahead of the record" }
@@ -227,7 +249,7 @@ public final class ScanHub: Sendable {
 
     /// The event one scan makes: a verdict, or a scanner switched by a command card. Reads the state only.
     static func judge(_ scan: ParsedScan, scanner: String, state s: State, config: GatewayConfig, now: Date, today: GS1Date,
-                      wentOut: (String) -> Bool) -> TypedEvent? {
+                      wentOut: (String) -> Bool, past: (String) -> DosePast? = { _ in nil }) -> TypedEvent? {
         guard let current = s.modes[scanner] else { return nil }
         if case .command(let c) = scan.code {
             switch c {
@@ -255,7 +277,7 @@ public final class ScanHub: Sendable {
             }
         }
         let outcome = direction == Scan.Key.into
-            ? DoseVerifier.scanIn(scan, fridge: current.fridge, stock: s.stock, holds: holds, today: today, bill: bill)
+            ? DoseVerifier.scanIn(scan, fridge: current.fridge, stock: s.stock, holds: holds, today: today, bill: bill, past: past)
             : DoseVerifier.scanOut(scan, mode: current.mode, stock: s.stock, wentOut: wentOut, holds: holds,
                                    excursions: excursions, now: now, today: today, decisions: scan.doseKey.flatMap { s.decisions[$0] } ?? [:])
         let id = DoseVerifier.identity(scan, bill: bill)
@@ -272,6 +294,20 @@ public final class ScanHub: Sendable {
         do { return try doseIndex.withLock { try $0.hasGoneOut(dose: dose) } } catch {
             log.error("ledger: cannot read the scans of \(dose): \(error)")
             return false
+        }
+    }
+
+    /// How `dose` (not in stock) last left, from its last stay in the ledger (the scan that brought it in records
+    /// what it carried from the stays before), and what it would bring back. A read error is logged and answers "never left": the dose is then received as new, which is
+    /// what the gateway did before it asked at all; the scan is recorded either way.
+    func past(of dose: String, state: State) -> DosePast? {
+        do {
+            let scans = try doseIndex.withLock { try $0.lastMovements(dose: dose) }
+            return DosePast.from(Self.movements(scans), excursions: state.excursions.values.sorted { $0.id < $1.id },
+                                 decisions: state.decisions[dose] ?? [:])
+        } catch {
+            log.error("ledger: cannot read the scans of \(dose): \(error)")
+            return nil
         }
     }
 

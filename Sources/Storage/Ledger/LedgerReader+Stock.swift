@@ -19,4 +19,14 @@ extension LedgerReader {
             LIMIT 1
             """).first([.text(dose)]) { _ in true } ?? false
     }
+
+    /// The last two scans that moved `dose`, oldest first (by the dose index): its last stay, from the scan that
+    /// brought it in to the one that took it out. What a scan-in of a dose not in stock asks: how it left.
+    public func lastMovements(dose: String) throws -> [LedgerEvent] {
+        try db.statement("""
+            SELECT seq, at, type, body, prev_hash, hash FROM events
+            WHERE \(LedgerSchema.scanDose) = ? AND type = '\(LedgerSchema.scanType)' AND json_extract(body, '$.\(Scan.Key.moved)')
+            ORDER BY seq DESC LIMIT 2
+            """).rows([.text(dose)], Self.event).reversed()
+    }
 }
