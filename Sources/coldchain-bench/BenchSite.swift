@@ -31,6 +31,24 @@ struct BenchSite {
         chmod(dir + "/" + name, mode)
     }
 
+    /// `units` probes of the simulator at a steady 5 °C, with a little noise.
+    func steadyScenario(units: Int) {
+        write("scenario.json5", "{ units: [" + (1...units).map { "{ unit: \($0), noise_c: 0.2, timeline: [ { at: \"0s\", c: 5 } ] }" }.joined(separator: ",") + "] }")
+    }
+
+    /// `count` scanners s0, s1 … on new pseudo-terminals, receiving into F1: the masters to type on (the caller
+    /// closes them) and the config's list.
+    static func ptyScanners(_ count: Int) throws -> (masters: [Int32], config: String) {
+        var masters: [Int32] = []
+        var scanners: [String] = []
+        for i in 0..<count {
+            let (m, slave) = try PseudoTerminal.open()
+            masters.append(m)
+            scanners.append("{ id: \"s\(i)\", device: \"\(slave)\", fridge: \"F1\", mode: \"in\" }")
+        }
+        return (masters, scanners.joined(separator: ", "))
+    }
+
     /// Fridges F1, F5, F9 … of four probes S1…SN each, polled every `poll`; `alarm`: each fridge's alarm rules.
     static func fridges(sensors: Int, poll: String, alarm: String? = nil) -> String {
         stride(from: 1, through: sensors, by: 4).map { first in

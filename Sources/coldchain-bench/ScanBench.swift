@@ -40,18 +40,12 @@ enum ScanBench {
         let bin = executableDirectory() ?? "."
         mkdir(dir, 0o755)
         do {
-            var masters: [Int32] = []
-            var scannerConfig: [String] = []
-            for i in 0..<scanners {
-                let (m, slave) = try PseudoTerminal.open()
-                masters.append(m)
-                scannerConfig.append("{ id: \"s\(i)\", device: \"\(slave)\", fridge: \"F1\", mode: \"in\" }")
-            }
+            let (masters, scannerConfig) = try BenchSite.ptyScanners(scanners)
             let config = dir + "/coldchaind.json5"
             _ = FileManager.default.createFile(atPath: config, contents: Data("""
                 { gateway: { id: "gw-scan-bench", site: "bench" }, storage: { path: "\(ledger)" },
                   control: { socket: "control.sock" }, fridges: [ { id: "F1", sensors: [] } ],
-                  scanners: [ \(scannerConfig.joined(separator: ", ")) ] }
+                  scanners: [ \(scannerConfig) ] }
                 """.utf8))
             let daemon = try ChildProcess(path: bin + "/coldchaind", arguments: ["--config", config], stdout: dir + "/daemon.log", stderr: dir + "/daemon.log")
             defer { daemon.signal(SIGTERM); daemon.wait() }

@@ -88,19 +88,13 @@ enum SlowDiskBench {
 
     static func measure(sensors: Int, delay: Int, seconds: Int, site: BenchSite, shim: String) throws -> Figures {
         let dir = site.dir
-        site.write("scenario.json5", "{ units: [" + (1...sensors).map { "{ unit: \($0), noise_c: 0.2, timeline: [ { at: \"0s\", c: 5 } ] }" }.joined(separator: ",") + "] }")
-        var masters: [Int32] = []
-        var scanners: [String] = []
-        for i in 0..<4 {
-            let (m, slave) = try PseudoTerminal.open()
-            masters.append(m)
-            scanners.append("{ id: \"s\(i)\", device: \"\(slave)\", fridge: \"F1\", mode: \"in\" }")
-        }
+        site.steadyScenario(units: sensors)
+        let (masters, scanners) = try BenchSite.ptyScanners(4)
         defer { for m in masters { close(m) } }
         site.write("coldchaind.json5", """
             { gateway: { id: "gw-slowdisk", site: "bench" }, storage: { path: "ledger.sqlite" }, control: { socket: "control.sock" },
               devices_dir: "devices", \(site.buses(gap: "0ms")),
-              fridges: [ \(BenchSite.fridges(sensors: sensors, poll: "1s")) ], scanners: [ \(scanners.joined(separator: ",")) ] }
+              fridges: [ \(BenchSite.fridges(sensors: sensors, poll: "1s")) ], scanners: [ \(scanners) ] }
             """)
         let sim = try site.startSimulator()
         defer { sim.signal(SIGTERM); sim.wait() }

@@ -17,6 +17,8 @@ let usage = """
                  (N uplinks in one process into mosquitto, a consumer into PostgreSQL; exactly once checked)
            coldchain-bench web [--clients 50] [--seconds 60] [--scans 20] [--script Tests/Interop/web_bench.py]
                  (coldchain-web in headless Chromium: first load, scan to desk page, live clients' cost)
+           coldchain-bench budget [--minutes 10] [--quota 25]
+                 (daemon + web + MQTT uplink, 8 probes, 2 scanners, 5 live pages, in a cgroup CPU quota of % of a core)
            coldchain-bench append-loop --ledger FILE [--threads N]   (the crash test's child)
     """
 
@@ -76,6 +78,9 @@ func benchMain(_ args: [String]) -> Int32 {
               let products = Int(options["--products"] ?? "20000"), (1...Catalogue.maxProducts).contains(products),
               let lines = Int(options["--bill"] ?? "100000"), (1...DeliveryBill.maxLines).contains(lines) else { print(usage); return 64 }
         return StockBench.run(doses: doses, products: products, billLines: lines)
+    case "budget":
+        guard let minutes = Int(options["--minutes"] ?? "10"), let quota = Int(options["--quota"] ?? "25") else { print(usage); return 64 }
+        return BudgetBench.run(minutes: minutes, quota: quota)
     case "append-loop":
         guard let path = options["--ledger"] else { print(usage); return 64 }
         return AppendLoop.run(ledgerPath: path, threads: Int(options["--threads"] ?? "") ?? 4)

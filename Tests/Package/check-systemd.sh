@@ -151,6 +151,10 @@ inside install -d -o coldchain -g coldchain /run/scanner
 inside systemd-run --quiet --unit=scanner-pty --uid=coldchain --gid=coldchain \
     socat PTY,link=/run/scanner/desk,raw,echo=0 PTY,link=/run/scanner/typist,raw,echo=0
 inside sh -c 'mknod -m 0660 /dev/ttyUSB0 c 188 0 && chgrp dialout /dev/ttyUSB0'
+# And a node of a class this kernel has (ttyS, major 4; minor 65 has no port behind it): the policy lets it through,
+# and the open fails for want of hardware (ENXIO), not of permission. (ttyS0 itself is left alone: it may be this
+# machine's console, and the daemon would set its line.)
+inside sh -c 'mknod -m 0660 /dev/ttyS1 c 4 65 && chgrp dialout /dev/ttyS1'
 inside install -d -o coldchain -g coldchain -m 0750 /media/backup/coldchain
 conf=$root/etc/coldchaind/coldchaind.json5
 site() {
@@ -165,7 +169,8 @@ site() {
   buses: [ { id: "lan", tcp: { host: "127.0.0.1", port: 1502 }, gap: "0ms" } ],
   fridges: [ { id: "F1", name: "Fridge one", sensors: [ { id: "F1-air", bus: "lan", unit: 1, profile: "generic-int16-x10", poll: "1s" } ] } ],
   scanners: [ { id: "desk", device: "/run/scanner/desk", fridge: "F1", mode: "in" },
-              { id: "usb", device: "/dev/ttyUSB0", fridge: "F1", mode: "in" } ] }
+              { id: "usb", device: "/dev/ttyUSB0", fridge: "F1", mode: "in" },
+              { id: "rs232", device: "/dev/ttyS1", fridge: "F1", mode: "in" } ] }
 CONF
 }
 site "a fresh gateway"
@@ -184,8 +189,11 @@ wait_for 10 "the scan on the pty recorded" 'json scans | grep -q 09506000134352'
 wait_for 10 "the USB scanner's refusal logged" 'this_run | grep -q "scanner usb: cannot open.*device policy"'
 this_run | grep -q "scanners\[1\].device: warning: '/dev/ttyUSB0' is present but cannot be opened: .*device policy" || fail "the start's config check did not say the node is blocked"
 this_run | grep -q "ttyUSB0.*not present" && fail "a present, blocked node was called not present"
+wait_for 10 "the ttyS node tried" 'this_run | grep -q "scanner rs232: cannot open /dev/ttyS1"'
+this_run | grep "scanner rs232: cannot open" | grep -q "No such device or address" \
+    || fail "the ttyS class was not let through: $(this_run | grep 'scanner rs232' | head -1)"
 if grep -q "ttyUSB" /proc/devices; then usb="the kernel has usbserial"; else usb="this kernel has no usbserial driver (major 188 not in /proc/devices): the class cannot resolve here"; fi
-step "a scan on the pty recorded; /dev/ttyUSB0 refused by the device policy and said so ($usb)"
+step "a scan on the pty recorded; /dev/ttyUSB0 refused by the device policy and said so ($usb); /dev/ttyS1 let through by class (ENXIO: no port)"
 
 # -- the backup to a stick present at boot --------------------------------------------------------------------------
 ctl backup now > "$work/backup.txt" 2>&1 || { cat "$work/backup.txt"; fail "backup now onto the stick mounted at boot"; }
@@ -214,6 +222,16 @@ inside systemctl enable --now coldchain-web > /dev/null 2>&1 || fail "enable --n
 wait_for 20 "coldchain-web answering HTTPS" 'in_net curl -sfk -o /dev/null https://127.0.0.1:8443/login' 
 [ "$(unit coldchain-web NRestarts)" = 0 ] || fail "coldchain-web restarted $(unit coldchain-web NRestarts) time(s)"
 step "coldchain-web: --make-cert (folder $(inside stat -c %a /etc/coldchain-web)), a user, HTTPS answering on 8443 without a restart"
+# The web unit's MemoryMax= and TasksMax=: enforced only where the container's cgroup tree has those controllers.
+controllers=$(inside cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null || true)
+webcg=/sys/fs/cgroup$(inside systemctl show -p ControlGroup --value coldchain-web)
+if echo "$controllers" | grep -qw memory && echo "$controllers" | grep -qw pids; then
+    [ "$(inside cat "$webcg/memory.max")" = $((64 * 1024 * 1024)) ] && [ "$(inside cat "$webcg/pids.max")" = 96 ] \
+        || fail "coldchain-web's limits are not in force: memory.max $(inside cat "$webcg/memory.max"), pids.max $(inside cat "$webcg/pids.max")"
+    echo "   coldchain-web's MemoryMax=64M and TasksMax=96 are in force"
+else
+    echo "   not checked here: MemoryMax= and TasksMax= (this host binds the memory and pids controllers to cgroup v1; the container has: ${controllers:-none})"
+fi
 
 # -- the watchdog: a stopped daemon is killed and restarted ---------------------------------------------------------
 # WatchdogSec=60s in the unit; a drop-in of 4 s here tests the same mechanism in a test's time.
