@@ -13,6 +13,7 @@ final class WebApp: Sendable {
     let usersPath: String
     let secure: Bool
     let sessions = Sessions()
+    let people: People
     let throttle = Mutex(LoginThrottle())
     let feed: LiveFeed
     let speech: Speech
@@ -22,6 +23,7 @@ final class WebApp: Sendable {
 
     init(socket: String, usersPath: String, secure: Bool, speech: Speech, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.socket = socket; self.usersPath = usersPath; self.secure = secure; self.speech = speech; self.clock = clock
+        people = People(path: usersPath)
         feed = LiveFeed(socket: socket)
         status = StatusCache(socket: socket)
     }
@@ -39,7 +41,8 @@ final class WebApp: Sendable {
         let now = clock()
         let token = r.cookies[Sessions.cookie]
         let lang = r.query["lang"].flatMap(Words.Language.init(rawValue:)) ?? r.cookies["cc_lang"].flatMap(Words.Language.init(rawValue:)) ?? .zh
-        var c = Context(request: r, session: sessions.find(token, now: now), token: token, words: Words(lang), now: now)
+        // Every request asks the users file (re-read when it changed) whether the session's person and role stand.
+        var c = Context(request: r, session: sessions.find(token, now: now, holds: people.holds), token: token, words: Words(lang), now: now)
         var response = route(&c)
         if let asked = r.query["lang"], Words.Language(rawValue: asked) != nil {
             response.headers.append(("Set-Cookie", cookie("cc_lang", asked, maxAge: 365 * 86400)))
@@ -156,7 +159,7 @@ final class WebApp: Sendable {
             return loginPage(c, problem: w.t("名字或密码不对。", "Wrong name or password."))
         }
         throttle.withLock { $0.succeeded(name) }
-        let token = sessions.open(name: person.name, role: person.role, now: c.now)
+        let token = sessions.open(name: person.name, role: person.role, credential: person.hash, now: c.now)
         return .redirect("/", headers: [("Set-Cookie", cookie(Sessions.cookie, token, maxAge: nil)), ("Set-Cookie", cookie("cc_login", "", maxAge: 0))])
     }
 

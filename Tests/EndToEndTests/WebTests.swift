@@ -198,6 +198,23 @@ import TestSupport
         #expect(web.stderr.split(separator: "\n").count < 5, "\(web.stderr.prefix(500))")
     }
 
+    /// `coldchain-web user remove` (another process) ends the removed person's open session at its next request
+    /// (hardening 3: a removed technician went on recording manual checks).
+    @Test func aRemovedPersonIsLoggedOutAtOnce() async throws {
+        let dir = TempDir("cc-web-remove")
+        let (daemon, web, port) = try await Self.start(dir, config: writeDaemonConfig(dir))
+        defer { daemon.signal(SIGTERM); _ = daemon.wait(seconds: 10); web.signal(SIGTERM); _ = web.wait(seconds: 10) }
+        let base = "http://127.0.0.1:\(port)", jar = dir.file("jar")
+        let login = try await offPool { Self.login(base, "李明", "technician-1", jar: jar) }
+        #expect(login.status == 303, "\(login)")
+        let before = try await offPool { Self.fetch(base + "/tools", jar: jar) }
+        #expect(before.status == 200, "\(before.status)")
+        let removed = try await offPool { shell("\(binaryPath("coldchain-web")) user remove 李明 --users \(dir.file("users")) 2>&1") }
+        #expect(removed.status == 0, "\(removed.output)")
+        let after = try await offPool { Self.fetch(base + "/tools", jar: jar) }
+        #expect(after.status == 303 && after.headers["Location"] == "/login", "\(after.status) \(after.headers)")
+    }
+
     @Test func plainHTTPOnlyOnLoopback() async throws {
         let r = try await offPool { try run("coldchain-web", ["--listen", "0.0.0.0:8080"]) }
         #expect(r.status == 64 && r.err.contains("plain HTTP is accepted only on a loopback address"), "\(r.err)")

@@ -34,16 +34,60 @@ import WebServer
 
     @Test func sessionsEndAfterTwelveIdleHoursAndAreBounded() {
         let s = Sessions()
-        let token = s.open(name: "王芳", role: .technician, now: t0)
+        let token = s.open(name: "王芳", role: .technician, credential: "h", now: t0)
         #expect(token.count == 64 && token.allSatisfy(\.isHexDigit))
         #expect(s.find(token, now: t0.addingTimeInterval(11 * 3600))?.name == "王芳")
         // Used at 11 h: good until 23 h.
         #expect(s.find(token, now: t0.addingTimeInterval(22 * 3600)) != nil)
         #expect(s.find(token, now: t0.addingTimeInterval(35 * 3600)) == nil)
         #expect(s.find("not-a-token", now: t0) == nil && s.find(nil, now: t0) == nil)
-        let first = s.open(name: "a", role: .viewer, now: t0)
-        for i in 1...Sessions.maxSessions { _ = s.open(name: "p\(i)", role: .viewer, now: t0.addingTimeInterval(Double(i))) }
+        let first = s.open(name: "a", role: .viewer, credential: "h", now: t0)
+        for i in 1...Sessions.maxSessions { _ = s.open(name: "p\(i)", role: .viewer, credential: "h", now: t0.addingTimeInterval(Double(i))) }
         #expect(s.find(first, now: t0.addingTimeInterval(1000)) == nil, "the oldest session went to make room")
+    }
+
+    /// Used every 6 hours, a session still ends 7 days after it was opened (hardening 3: the idle limit restarted at
+    /// every request, so a session in use never ended).
+    @Test func aSessionInUseEndsAfterSevenDays() {
+        let s = Sessions()
+        let token = s.open(name: "接种台", role: .nurse, credential: "h", now: t0)
+        var hour = 0.0
+        while hour + 6 < 7 * 24 {
+            hour += 6
+            #expect(s.find(token, now: t0.addingTimeInterval(hour * 3600)) != nil, "at \(hour) h")
+        }
+        #expect(s.find(token, now: t0.addingTimeInterval(7 * 86400)) == nil, "used 6 h ago, but opened 7 days ago")
+    }
+
+    /// Each request asks the users file: a person removed, given another role or a new password loses every open
+    /// session at once; a file that cannot be read holds no session.
+    @Test func sessionsFollowTheUsersFile() throws {
+        let dir = TempDir("cc-people")
+        let path = dir.file("users")
+        let h1 = try #require(Password.hash("technician-1")), h2 = try #require(Password.hash("technician-2"))
+        let people = People(path: path)
+        let s = Sessions()
+        func login(_ name: String, _ role: Role, _ hash: String) -> String { s.open(name: name, role: role, credential: hash, now: t0) }
+        func holds(_ token: String) -> Bool { s.find(token, now: t0.addingTimeInterval(60), holds: people.holds) != nil }
+
+        try UserFile(people: [.init(name: "tech", role: .technician, hash: h1), .init(name: "王芳", role: .nurse, hash: h1)]).write(path)
+        let (a, b, other) = (login("tech", .technician, h1), login("tech", .technician, h1), login("王芳", .nurse, h1))
+        #expect(holds(a) && holds(b) && holds(other))
+        // Re-added as a viewer: both technician sessions end; the nurse's stays.
+        try UserFile(people: [.init(name: "tech", role: .viewer, hash: h1), .init(name: "王芳", role: .nurse, hash: h1)]).write(path)
+        #expect(!holds(a) && !holds(b) && holds(other))
+        // A new password ends the session opened with the old one.
+        let viewer = login("tech", .viewer, h1)
+        #expect(holds(viewer))
+        try UserFile(people: [.init(name: "tech", role: .viewer, hash: h2), .init(name: "王芳", role: .nurse, hash: h1)]).write(path)
+        #expect(!holds(viewer))
+        // Removed.
+        let again = login("tech", .viewer, h2)
+        try UserFile(people: [.init(name: "王芳", role: .nurse, hash: h1)]).write(path)
+        #expect(!holds(again) && holds(other))
+        // A file that cannot be read: no session holds (and the nurse's is ended).
+        dir.write("users", "not a users file\n")
+        #expect(!holds(other))
     }
 
     @Test func theUserFileRoundTripsAndRefusesWhatItCannotRead() throws {

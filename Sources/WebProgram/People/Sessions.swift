@@ -11,33 +11,52 @@ final class Sessions: Sendable {
         var role: Role
         var csrf: String
         var lastUsed: Date
+        var opened: Date
+        /// The password hash the person logged in with: a new password (`user add` again) ends the session too.
+        var credential: String
     }
 
     /// Bounds: at most 256 sessions (the oldest goes), each ending 12 hours after it was last used (a desk screen
-    /// stays logged in through a working day).
+    /// stays logged in through a working day), and 7 days after it was opened however much it is used (a session in
+    /// use every day would otherwise never end).
     static let maxSessions = 256
     static let idle: TimeInterval = 12 * 3600
+    static let lifetime: TimeInterval = 7 * 86400
     static let cookie = "cc_session"
 
     private let table = Mutex<[String: Session]>([:])
 
-    /// A new session for `name`: its token.
-    func open(name: String, role: Role, now: Date) -> String {
+    /// A new session for `name`, who logged in with the password `credential` hashes to: its token.
+    func open(name: String, role: Role, credential: String, now: Date) -> String {
         let token = Self.randomToken(), csrf = Self.randomToken()
         table.withLock { t in
-            t = t.filter { now.timeIntervalSince($0.value.lastUsed) < Self.idle }
+            t = t.filter { Self.current($0.value, now: now) }
             if t.count >= Self.maxSessions, let oldest = t.min(by: { $0.value.lastUsed < $1.value.lastUsed })?.key { t[oldest] = nil }
-            t[token] = Session(name: name, role: role, csrf: csrf, lastUsed: now)
+            t[token] = Session(name: name, role: role, csrf: csrf, lastUsed: now, opened: now, credential: credential)
         }
         return token
     }
 
-    /// The session `token` names, still current, and marked used now.
-    func find(_ token: String?, now: Date) -> Session? {
+    /// Within both time limits.
+    static func current(_ s: Session, now: Date) -> Bool {
+        now.timeIntervalSince(s.lastUsed) < idle && now.timeIntervalSince(s.opened) < lifetime
+    }
+
+    /// The session `token` names, still current, and marked used now. `holds`: whether its person and role still
+    /// stand (the users file, asked outside the lock); a session that fails it is ended.
+    func find(_ token: String?, now: Date, holds: (Session) -> Bool = { _ in true }) -> Session? {
         guard let token, token.utf8.count == 64 else { return nil }
+        guard let found = table.withLock({ t -> Session? in
+            guard let s = t[token] else { return nil }
+            guard Self.current(s, now: now) else { t[token] = nil; return nil }
+            return s
+        }) else { return nil }
+        guard holds(found) else {
+            close(name: found.name)
+            return nil
+        }
         return table.withLock { t in
             guard var s = t[token] else { return nil }
-            guard now.timeIntervalSince(s.lastUsed) < Self.idle else { t[token] = nil; return nil }
             s.lastUsed = now
             t[token] = s
             return s
