@@ -107,10 +107,13 @@ boot_once() {
 # The root is made once (mmdebstrap, about 30 s, 200 MB) and unpacked fresh for each run: each run is a new gateway.
 # Nothing of the package's own dependencies is in it: apt-get install of the .deb must pull them.
 mkdir -p "$cache"
-if [ ! -s "$cache/root.tar" ]; then
-    mmdebstrap --quiet --variant=minbase --include=systemd,systemd-sysv,dbus,procps,socat bookworm "$cache/root.tar.part" \
+if [ ! -f "$cache/root.tar" ] || [ ! -s "$cache/root.tar" ]; then
+    # mmdebstrap picks the format by the name's ending: the part being made ends in .tar too (a name ending .part
+    # was made as a folder, found by the first run from a fresh clone).
+    rm -rf "$cache/root.tar" "$cache/root.part.tar"
+    mmdebstrap --quiet --variant=minbase --include=systemd,systemd-sysv,dbus,procps,socat bookworm "$cache/root.part.tar" \
         > "$work/mmdebstrap.log" 2>&1 || { tail -20 "$work/mmdebstrap.log"; fail "mmdebstrap could not make the root"; }
-    mv "$cache/root.tar.part" "$cache/root.tar"
+    mv "$cache/root.part.tar" "$cache/root.tar"
 fi
 mkdir "$root"
 tar -C "$root" -xf "$cache/root.tar"
