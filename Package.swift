@@ -45,7 +45,7 @@ let package = Package(
         // The platform's HTTP client: the only importer of libcurl.
         .target(name: "PlatformHTTP", dependencies: ["CCurl", "POSIX"]),
         // The MQTT client (issue 25): the only importer of libmosquitto.
-        .target(name: "MQTT", dependencies: ["CMosquitto"]),
+        .target(name: "MQTT", dependencies: ["CMosquitto", "CShims"]),
         // coldchain-web's HTTP server: the only importer of libmicrohttpd.
         .target(name: "WebServer", dependencies: ["CMicroHTTPD"]),
         // What a person sees that more than one program draws: the chart and the record sheet (coldchainctl, coldchain-web).

@@ -57,6 +57,8 @@ public final class MQTTConnection: @unchecked Sendable {
         /// The largest packet the broker may send us (MQTT 5's Maximum Packet Size, sent in CONNECT): a broker drops
         /// a larger message for this client rather than send it. Nil: no limit asked.
         public var maxIncomingPacket: Int? = nil
+        /// The first wait before a reconnect, doubling to 30 s while they fail (tests make it short).
+        public var retryDelay: Double = 1
 
         public init(host: String, port: Int, clientID: String, username: String? = nil, password: String? = nil,
                     caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil) {
@@ -71,6 +73,12 @@ public final class MQTTConnection: @unchecked Sendable {
         /// queued only then. Held while a message is queued and while the handle is reset for a new connection, so
         /// the two never meet (libmosquitto's publish only queues in threaded mode: no I/O under it).
         let open = Mutex<Bool>(false)
+        /// The broker's Maximum Packet Size from its CONNACK (0: none said): a larger message is refused here, before
+        /// libmosquitto's own check, which aborts (see CMosquitto's guards).
+        let brokerMaximum = Atomic<UInt32>(0)
+        /// A guarded call escaped libmosquitto's assertion outside the network thread (a publish): the network thread
+        /// resets the handle before it touches it again.
+        let poisoned = Atomic<Bool>(false)
         init(_ handler: @escaping @Sendable (MQTTEvent) -> Void) { self.handler = handler }
     }
 
@@ -122,9 +130,12 @@ public final class MQTTConnection: @unchecked Sendable {
         // Another thread (ours, below) runs the network loop.
         if rc == 0 { rc = mosquitto_threaded_set(h, true) }
         guard rc == 0 else { return rc }
-        mosquitto_connect_v5_callback_set(h) { _, obj, rc, _, _ in
+        mosquitto_connect_v5_callback_set(h) { _, obj, rc, _, properties in
             guard let obj else { return }
             let box = Unmanaged<Box>.fromOpaque(obj).takeUnretainedValue()
+            var maximum: UInt32 = 0
+            _ = mosquitto_property_read_int32(properties, Int32(MQTT_PROP_MAXIMUM_PACKET_SIZE.rawValue), &maximum, false)
+            box.brokerMaximum.store(maximum, ordering: .relaxed)
             if rc == 0 { box.open.withLock { $0 = true } }
             box.handler(rc == 0 ? .connected : .refused(code: rc, reason: MQTTConnection.reason(rc)))
         }
@@ -206,8 +217,10 @@ public final class MQTTConnection: @unchecked Sendable {
     /// acknowledged and dropped the connection every second, hardening 3 measured RSS 30 → 57 MB in 3 minutes and
     /// 81,410 PUBLISHes for 1,450 events. The uplink, which holds the cursor, is the only one to send anything again.
     private func reconnectFresh() -> Int32 {
-        let rc = box.takeUnretainedValue().open.withLock { open -> Int32 in
+        let b = box.takeUnretainedValue()
+        let rc = b.open.withLock { open -> Int32 in
             open = false
+            b.poisoned.store(false, ordering: .releasing)
             let reset = mosquitto_reinitialise(handle, options.clientID, true, box.toOpaque())
             return reset == 0 ? Self.configure(handle, options) : reset
         }
@@ -218,7 +231,7 @@ public final class MQTTConnection: @unchecked Sendable {
     /// Reads, writes and keeps the connection alive until `deinit`; reconnects with back-off. (`self` outlives the
     /// thread: deinit joins it before anything is freed.)
     private func networkLoop() {
-        var delay = 1.0
+        var delay = options.retryDelay
         while running.load(ordering: .sequentiallyConsistent) {
             let fd = mosquitto_socket(handle)
             if fd < 0 {
@@ -227,7 +240,7 @@ public final class MQTTConnection: @unchecked Sendable {
                 drainWake()
                 guard running.load(ordering: .sequentiallyConsistent) else { break }
                 let rc = reconnectFresh()
-                if rc == 0 { delay = 1 } else {
+                if rc == 0 { delay = options.retryDelay } else {
                     connectFailed(rc)
                     delay = min(delay * 2, 30)
                 }
@@ -239,12 +252,29 @@ public final class MQTTConnection: @unchecked Sendable {
             _ = poll(&fds, 2, 500)
             if fds[1].revents != 0 { drainWake() }
             var rc: Int32 = 0
-            if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { rc = mosquitto_loop_read(handle, 1) }
-            if rc == 0, mosquitto_want_write(handle) { rc = mosquitto_loop_write(handle, 1) }
-            if rc == 0 { rc = mosquitto_loop_misc(handle) }
+            if box.takeUnretainedValue().poisoned.load(ordering: .acquiring) { dropUnreadable(); continue }
+            if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { rc = cc_mosquitto_loop_read(handle) }
+            if rc == 0, mosquitto_want_write(handle) { rc = cc_mosquitto_loop_write(handle) }
+            if rc == 0 { rc = cc_mosquitto_loop_misc(handle) }
+            if rc == CC_MOSQ_ESCAPED { dropUnreadable(); continue }
             // An error closed the socket (libmosquitto told `disconnected`): reconnected at the top, after the delay.
             if rc != 0, mosquitto_socket(handle) >= 0 { mosquitto_disconnect_v5(handle, 0, nil) }
         }
+    }
+
+    /// The broker sent what libmosquitto cannot handle (a guarded call escaped its assertion): the handle, in an
+    /// unknown state, is emptied (which closes its socket), and the connection is told lost. The loop connects
+    /// afresh after its delay.
+    private func dropUnreadable() {
+        let b = box.takeUnretainedValue()
+        let reason = "the broker sent a packet libmosquitto cannot handle (a property it does not know, or past a size limit); connection dropped"
+        b.handler(.failed(reason))
+        b.open.withLock { open in
+            open = false
+            if mosquitto_reinitialise(handle, options.clientID, true, box.toOpaque()) == 0 { _ = Self.configure(handle, options) }
+        }
+        b.poisoned.store(false, ordering: .releasing)
+        b.handler(.disconnected(code: Int32(MQTT_RC_MALFORMED_PACKET.rawValue), reason: reason))
     }
 
     /// A (re)connection that failed, told as `failed` with libmosquitto's reason.
@@ -262,21 +292,28 @@ public final class MQTTConnection: @unchecked Sendable {
     /// connection to come.
     public func publish(topic: String, payload: [UInt8], qos: Int32 = 1, retain: Bool = false) throws(MQTTError) -> Int32 {
         var mid: Int32 = 0
-        let rc = box.takeUnretainedValue().open.withLock { open -> Int32 in
-            guard open else { return MOSQ_ERR_NO_CONN.rawValue }
-            return payload.withUnsafeBytes { b in mosquitto_publish_v5(handle, &mid, topic, Int32(b.count), b.baseAddress, qos, retain, nil) }
+        let b = box.takeUnretainedValue()
+        // MQTT 5's PUBLISH: fixed header and length (at most 5), topic (2 + its bytes), id (2), properties' length (1).
+        let size = 10 + topic.utf8.count + payload.count, maximum = b.brokerMaximum.load(ordering: .relaxed)
+        guard maximum == 0 || size <= Int(maximum) else { throw MQTTError(MOSQ_ERR_OVERSIZE_PACKET.rawValue, "cannot publish to \(topic) (\(size) bytes, the broker takes \(maximum))") }
+        let rc = b.open.withLock { open -> Int32 in
+            guard open, !b.poisoned.load(ordering: .acquiring) else { return MOSQ_ERR_NO_CONN.rawValue }
+            return payload.withUnsafeBytes { p in cc_mosquitto_publish_v5(handle, &mid, topic, Int32(p.count), p.baseAddress, qos, retain) }
         }
-        guard rc == 0 else { throw MQTTError(rc, "cannot publish to \(topic)") }
+        if rc == CC_MOSQ_ESCAPED { b.poisoned.store(true, ordering: .releasing); signalWake() }
+        guard rc == 0 else { throw MQTTError(rc == CC_MOSQ_ESCAPED ? MOSQ_ERR_PROTOCOL.rawValue : rc, "cannot publish to \(topic)") }
         signalWake()
         return mid
     }
 
     public func subscribe(_ pattern: String, qos: Int32 = 1) throws(MQTTError) {
-        let rc = box.takeUnretainedValue().open.withLock { open -> Int32 in
-            guard open else { return MOSQ_ERR_NO_CONN.rawValue }
-            return mosquitto_subscribe_v5(handle, nil, pattern, qos, 0, nil)
+        let b = box.takeUnretainedValue()
+        let rc = b.open.withLock { open -> Int32 in
+            guard open, !b.poisoned.load(ordering: .acquiring) else { return MOSQ_ERR_NO_CONN.rawValue }
+            return cc_mosquitto_subscribe_v5(handle, pattern, qos)
         }
-        guard rc == 0 else { throw MQTTError(rc, "cannot subscribe to \(pattern)") }
+        if rc == CC_MOSQ_ESCAPED { b.poisoned.store(true, ordering: .releasing); signalWake() }
+        guard rc == 0 else { throw MQTTError(rc == CC_MOSQ_ESCAPED ? MOSQ_ERR_PROTOCOL.rawValue : rc, "cannot subscribe to \(pattern)") }
         signalWake()
     }
 

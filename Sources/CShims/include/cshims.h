@@ -42,6 +42,13 @@ int cc_build_id(char *out, int capacity);
 /// grantpt, unlockpt, ptsname_r, then open(2) of the slave. Returns 0, or -1 with errno set (nothing left open).
 int cc_open_pty(int *master, int *slave, char *name, int capacity);
 
+/// An assertion (assert(3)) that fails on this thread, in a source file whose path ends in `cc_assert_escape_file`,
+/// while `cc_assert_escape` is set, jumps there instead of aborting the process (see `__assert_fail` in shims.c).
+/// Set only around calls into a library whose assertion a peer on the network can reach (CMosquitto's guards).
+#include <setjmp.h>
+extern __thread sigjmp_buf *cc_assert_escape;
+extern __thread const char *cc_assert_escape_file;
+
 #endif
 
 #include <sys/random.h>
