@@ -52,4 +52,49 @@ import TestSupport
         #expect(seen.dropFirst(2).allSatisfy { ($0["publishes"] ?? 0) > 0 }, "the stream went on on every connection")
         #expect(after - before <= 16 * 1024, "RSS grew \(after - before) KiB over \(seen.count - 5) connections")
     }
+
+    /// The daemon itself against the seeded fuzzing broker (hardening 3, finding 4): after each of 20 hostile cases it
+    /// is alive, answers `status`, and goes on recording its probe. (The MQTT client alone takes 1,500 cases in
+    /// MQTTTests' HostileBrokerTests; the daemon reconnects once a second, so fewer here.)
+    @Test func theDaemonOutlivesAHostileBroker() async throws {
+        let dir = TempDir("cc-mqtt-hostile")
+        let port = Int.random(in: 33000...34999), bus = Int.random(in: 35000...36999)
+        let log = dir.file("cases.jsonl")
+        let broker = try Subprocess(absolute: "/usr/bin/python3", [packageRoot() + "/Tests/Interop/mqtt_fuzz_broker.py", "\(port)", "7", log, "0.1"],
+                                    outputDir: dir.path)
+        defer { broker.signal(SIGKILL) }
+        _ = try await offPool { poll(100, every: 50_000) { broker.stdout.contains("listening") } }
+        writeSimulatorProfile(dir)
+        let scenario = dir.write("scenario.json5", "{ units: [ { unit: 1, timeline: [ { at: \"0s\", c: 4.5 } ] } ] }")
+        let config = dir.write("coldchaind.json5", """
+            { gateway: { id: "gw-fuzz", site: "hostile broker" }, storage: { path: "ledger.sqlite", heartbeat: "1s" },
+              control: { socket: "control.sock" }, devices_dir: "devices",
+              buses: [ { id: "sim", tcp: { host: "127.0.0.1", port: \(bus) }, gap: "0ms" } ],
+              fridges: [ { id: "F1", sensors: [ { id: "F1-air", bus: "sim", unit: 1, profile: "generic-int16-x10", poll: "1s" } ] } ],
+              platform: { mqtt: { url: "mqtt://127.0.0.1:\(port)", topic_prefix: "cc", inflight: 20 } } }
+            """)
+        let sim = try Subprocess("coldchain-sim", ["--scenario", scenario, "--devices", dir.file("devices"), "--tcp", "127.0.0.1:\(bus)"], outputDir: dir.path)
+        let daemon = try await offPool { try startDaemon(dir, config: config) }
+        defer { daemon.signal(SIGTERM); _ = daemon.wait(seconds: 10); sim.signal(SIGTERM) }
+        @Sendable func cases() -> Int { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        @Sendable func head() -> Int {
+            guard let r = try? run("coldchainctl", ["--socket", dir.file("control.sock"), "--json", "status"]), r.status == 0,
+                  let o = try? JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any] else { return -1 }
+            return (o["ledger"] as? [String: Any])?["head_seq"] as? Int ?? -1
+        }
+        var last = -1, first = -1
+        for n in 1...20 {
+            let reached = try await offPool { poll(600, every: 50_000) { cases() >= n } }
+            #expect(reached, "case \(n) never came; daemon: \(daemon.stderr.suffix(600))")
+            #expect(daemon.wait(seconds: 0) == nil, "the daemon ended at case \(n): \(daemon.stderr.suffix(1500))")
+            let now = try await offPool { head() }
+            #expect(now >= last && now > 0, "after case \(n) the ledger's head is \(now) (was \(last)): not answering")
+            if first < 0 { first = now }
+            last = now
+            guard reached, daemon.wait(seconds: 0) == nil else { break }
+        }
+        // Recording all along: the probe is read every second, and the cases took more than 10.
+        #expect(last > first + 5, "the ledger's head went from \(first) to \(last) over the cases: not recording")
+        print("hostile broker: after \(cases()) cases, ledger head \(first) → \(last)")
+    }
 }
