@@ -95,6 +95,9 @@ final class WebApp: Sendable {
         case "/": return overview(c)
         case "/alarms": return alarms(c, problem: nil)
         case "/events":
+            // HEAD gets the headers and no stream: a stream it opened had no reader to end it, and 61 HEADs took all
+            // 56 live-page slots for good (hardening 3, finding 5).
+            if r.method == "HEAD" { return HTTPResponse(status: 200, contentType: "text/event-stream; charset=utf-8", body: []) }
             guard let listener = feed.listen() else { return .text(503, "too many live pages open; this one will retry\n") }
             return HTTPResponse(streaming: listener, contentType: "text/event-stream; charset=utf-8")
         case "/desk": return deskList(c, session)

@@ -166,9 +166,12 @@ public final class HTTPServer {
                 let source = Unmanaged<StreamSource>.fromOpaque(cls)
                 source.takeUnretainedValue().stream.close()
                 source.release()
-            }) else { source.release(); return no }
+            }) else { stream.close(); source.release(); return no }
             response = s
         } else {
+            // A stream never handed to libmicrohttpd (a HEAD) is ended here: whatever it holds (a live-page slot) is
+            // returned however the request ends.
+            r.stream?.close()
             let body = head ? [] : r.body
             // MHD_RESPMEM_MUST_COPY (2): libmicrohttpd copies the body; Swift's buffer is gone after this call.
             let copy = MHD_ResponseMemoryMode(rawValue: 2)!

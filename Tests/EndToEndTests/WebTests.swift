@@ -215,6 +215,34 @@ import TestSupport
         #expect(after.status == 303 && after.headers["Location"] == "/login", "\(after.status) \(after.headers)")
     }
 
+    /// HEAD /events opens no stream (hardening 3, finding 5: 61 HEADs as a viewer took all 56 live-page slots for
+    /// good, and every live page then got 503 until a restart). 200 HEADs, then a live page opens.
+    @Test func headRequestsTakeNoLivePageSlot() async throws {
+        let dir = TempDir("cc-web-head")
+        let (daemon, web, port) = try await Self.start(dir, config: writeDaemonConfig(dir))
+        defer { daemon.signal(SIGTERM); _ = daemon.wait(seconds: 10); web.signal(SIGTERM); _ = web.wait(seconds: 10) }
+        let base = "http://127.0.0.1:\(port)", jar = dir.file("jar")
+        let login = try await offPool { Self.login(base, "李明", "technician-1", jar: jar) }
+        #expect(login.status == 303, "\(login)")
+        // One process for the 200 HEADs and the live page: the session cookie from the login's jar.
+        let script = """
+            import http.client, http.cookiejar, sys
+            jar = http.cookiejar.LWPCookieJar(sys.argv[2]); jar.load(ignore_discard=True)
+            cookie = "; ".join("%s=%s" % (c.name, c.value) for c in jar)
+            heads = 0
+            for _ in range(200):
+                c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+                c.request("HEAD", "/events", headers={"Cookie": cookie})
+                heads += c.getresponse().status == 200
+                c.close()
+            c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+            c.request("GET", "/events", headers={"Cookie": cookie, "Accept": "text/event-stream"})
+            print(heads, c.getresponse().status)
+            """
+        let r = try await offPool { shell("/usr/bin/python3 -c '\(script)' \(port) \(jar) 2>&1") }
+        #expect(r.output.trimmingCharacters(in: .whitespacesAndNewlines) == "200 200", "HEADs answered 200, then the live page's status: \(r.output)")
+    }
+
     @Test func plainHTTPOnlyOnLoopback() async throws {
         let r = try await offPool { try run("coldchain-web", ["--listen", "0.0.0.0:8080"]) }
         #expect(r.status == 64 && r.err.contains("plain HTTP is accepted only on a loopback address"), "\(r.err)")
