@@ -198,15 +198,22 @@ import TestSupport
         #expect(web.stderr.split(separator: "\n").count < 5, "\(web.stderr.prefix(500))")
     }
 
+    /// The daemon and coldchain-web started in `dir`, and 李明 (technician) logged in over plain HTTP on loopback,
+    /// the session in `jar`.
+    static func loggedIn(_ dir: TempDir) async throws -> (daemon: Subprocess, web: Subprocess, base: String, jar: String) {
+        let (daemon, web, port) = try await start(dir, config: writeDaemonConfig(dir))
+        let base = "http://127.0.0.1:\(port)", jar = dir.file("jar")
+        let login = try await offPool { Self.login(base, "李明", "technician-1", jar: jar) }
+        #expect(login.status == 303, "\(login)")
+        return (daemon, web, base, jar)
+    }
+
     /// `coldchain-web user remove` (another process) ends the removed person's open session at its next request
     /// (hardening 3: a removed technician went on recording manual checks).
     @Test func aRemovedPersonIsLoggedOutAtOnce() async throws {
         let dir = TempDir("cc-web-remove")
-        let (daemon, web, port) = try await Self.start(dir, config: writeDaemonConfig(dir))
+        let (daemon, web, base, jar) = try await Self.loggedIn(dir)
         defer { daemon.signal(SIGTERM); _ = daemon.wait(seconds: 10); web.signal(SIGTERM); _ = web.wait(seconds: 10) }
-        let base = "http://127.0.0.1:\(port)", jar = dir.file("jar")
-        let login = try await offPool { Self.login(base, "李明", "technician-1", jar: jar) }
-        #expect(login.status == 303, "\(login)")
         let before = try await offPool { Self.fetch(base + "/tools", jar: jar) }
         #expect(before.status == 200, "\(before.status)")
         let removed = try await offPool { shell("\(binaryPath("coldchain-web")) user remove 李明 --users \(dir.file("users")) 2>&1") }
@@ -219,11 +226,9 @@ import TestSupport
     /// good, and every live page then got 503 until a restart). 200 HEADs, then a live page opens.
     @Test func headRequestsTakeNoLivePageSlot() async throws {
         let dir = TempDir("cc-web-head")
-        let (daemon, web, port) = try await Self.start(dir, config: writeDaemonConfig(dir))
+        let (daemon, web, base, jar) = try await Self.loggedIn(dir)
         defer { daemon.signal(SIGTERM); _ = daemon.wait(seconds: 10); web.signal(SIGTERM); _ = web.wait(seconds: 10) }
-        let base = "http://127.0.0.1:\(port)", jar = dir.file("jar")
-        let login = try await offPool { Self.login(base, "李明", "technician-1", jar: jar) }
-        #expect(login.status == 303, "\(login)")
+        let port = base.split(separator: ":").last.map(String.init) ?? ""
         // One process for the 200 HEADs and the live page: the session cookie from the login's jar.
         let script = """
             import http.client, http.cookiejar, sys
