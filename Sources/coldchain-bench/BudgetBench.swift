@@ -175,10 +175,7 @@ enum BudgetBench {
         // scans), so the deadline is seen in time.
         var latencies: [Double] = []
         while Date().timeIntervalSince(started) < Double(seconds), let line = try watch.readLine() {
-            let got = DispatchTime.now().uptimeNanoseconds
-            guard let w = try? JSONValue.parse(Data(line)).decode(WatchLine.self), case .scan(let scan)? = w.event.typed,
-                  let dose = scan.dose, let t0 = sent.withLock({ $0[dose] }) else { continue }
-            latencies.append(Double(got - t0) / 1e6)
+            if let (ms, _) = ScanBench.latency(line, sent: sent) { latencies.append(ms) }
         }
         // The scans still in flight when the time is up: the typists stop, and what they sent is waited for (5 s).
         stop.store(true, ordering: .relaxed)
@@ -186,10 +183,7 @@ enum BudgetBench {
         let total = sent.withLock { $0.count }
         let grace = Date()
         while latencies.count < total, Date().timeIntervalSince(grace) < 5, let line = try watch.readLine() {
-            let got = DispatchTime.now().uptimeNanoseconds
-            guard let w = try? JSONValue.parse(Data(line)).decode(WatchLine.self), case .scan(let scan)? = w.event.typed,
-                  let dose = scan.dose, let t0 = sent.withLock({ $0[dose] }) else { continue }
-            latencies.append(Double(got - t0) / 1e6)
+            if let (ms, _) = ScanBench.latency(line, sent: sent) { latencies.append(ms) }
         }
         sampler.wait()
         guard daemon.poll() == nil, webServer.poll() == nil else { throw Errno("a process exited; see \(dir)/daemon.log and web.log", code: EIO) }

@@ -34,6 +34,14 @@ enum ScanBench {
         }
     }
 
+    /// A watch line's scan and the milliseconds from its code's write (`sent`, by dose) to now; nil for any other line.
+    static func latency(_ line: [UInt8], sent: borrowing Mutex<[String: UInt64]>) -> (Double, Scan)? {
+        let got = DispatchTime.now().uptimeNanoseconds
+        guard let w = try? JSONValue.parse(Data(line)).decode(WatchLine.self), case .scan(let scan)? = w.event.typed,
+              let dose = scan.dose, let t0 = sent.withLock({ $0[dose] }) else { return nil }
+        return (Double(got - t0) / 1e6, scan)
+    }
+
     /// Runs coldchaind (from this folder) on `ledger` (relative to `dir`, or absolute: an existing history) with
     /// `scanners` scanners on ptys and measures write-to-durable-verdict latency.
     static func measure(scanners: Int, rate: Int, seconds: Int, dir: String, ledger: String) throws -> Latency {
@@ -71,10 +79,8 @@ enum ScanBench {
             var latencies: [Double] = []
             var verdicts: [String: Int] = [:]
             while latencies.count < total, let line = try watch.readLine() {
-                let got = DispatchTime.now().uptimeNanoseconds
-                guard let w = try? JSONValue.parse(Data(line)).decode(WatchLine.self), case .scan(let scan)? = w.event.typed,
-                      let dose = scan.dose, let t0 = sent.withLock({ $0[dose] }) else { continue }
-                latencies.append(Double(got - t0) / 1e6)
+                guard let (ms, scan) = latency(line, sent: sent) else { continue }
+                latencies.append(ms)
                 verdicts[scan.verdict, default: 0] += 1
             }
             group.wait()

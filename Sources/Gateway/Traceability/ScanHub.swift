@@ -101,8 +101,7 @@ public final class ScanHub: Sendable {
             } else {
                 // What it leaves with: how, and its unreleased exposures (they come back with it after a transfer).
                 if let dose = s.stock.removeValue(forKey: key) {
-                    let carried = DoseVerifier.unreleased(of: dose, in: s.excursions.values.sorted { $0.id < $1.id }, now: at,
-                                                          decisions: s.decisions[key] ?? [:])
+                    let carried = DoseVerifier.unreleased(of: dose, in: Array(s.excursions.values), now: at, decisions: s.decisions[key] ?? [:])
                     s.recentlyOut[key] = DosePast(departure: DoseDeparture(mode: b.mode), carried: carried)
                 }
             }
@@ -303,8 +302,7 @@ public final class ScanHub: Sendable {
     func past(of dose: String, state: State) -> DosePast? {
         do {
             let scans = try doseIndex.withLock { try $0.lastMovements(dose: dose) }
-            return DosePast.from(Self.movements(scans), excursions: state.excursions.values.sorted { $0.id < $1.id },
-                                 decisions: state.decisions[dose] ?? [:])
+            return DosePast.from(Self.movements(scans), excursions: Array(state.excursions.values), decisions: state.decisions[dose] ?? [:])
         } catch {
             log.error("ledger: cannot read the scans of \(dose): \(error)")
             return nil
