@@ -14,31 +14,30 @@ import TestSupport
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 
+    /// A stand-in broker (Tests/Interop/`script` PORT LOG `arguments`…), listening; its port, and the file each closed
+    /// connection is logged to (a JSON line each).
+    static func standIn(_ script: String, _ dir: TempDir, _ arguments: [String]) async throws -> (broker: Subprocess, port: Int, log: String) {
+        let port = freeLoopbackPort(), log = dir.file("connections.jsonl")
+        let broker = try Subprocess(absolute: "/usr/bin/python3", [packageRoot() + "/Tests/Interop/" + script, "\(port)", log] + arguments,
+                                    outputDir: dir.path)
+        _ = try await offPool { poll(100, every: 50_000) { broker.stdout.contains("listening") } }
+        return (broker, port, log)
+    }
+
+    /// The JSON lines of a stand-in's log.
+    static func lines(_ log: String) -> [[String: Any]] {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
     @Test func aBrokerThatNeverAcknowledgesGetsOneWindowPerConnection() async throws {
         let dir = TempDir("cc-mqtt-silent")
-        let port = Int.random(in: 33000...34999), bus = Int.random(in: 35000...36999)
-        let log = dir.file("connections.jsonl")
-        let broker = try Subprocess(absolute: "/usr/bin/python3", [packageRoot() + "/Tests/Interop/mqtt_silent_broker.py", "\(port)", "0.5", log], outputDir: dir.path)
+        let (broker, port, log) = try await Self.standIn("mqtt_silent_broker.py", dir, ["0.5"])
         defer { broker.signal(SIGKILL) }
-        _ = try await offPool { poll(100, every: 50_000) { broker.stdout.contains("listening") } }
-        writeSimulatorProfile(dir)
         // 8 probes every second: a backlog grows while nothing is acknowledged, so every connection has a full window.
-        let scenario = dir.write("scenario.json5", "{ units: [" + (1...8).map { "{ unit: \($0), timeline: [ { at: \"0s\", c: 4.5 } ] }" }.joined(separator: ",") + "] }")
-        let sensors = (1...8).map { "{ id: \"S\($0)\", bus: \"sim\", unit: \($0), profile: \"generic-int16-x10\", poll: \"1s\" }" }.joined(separator: ",")
-        let config = dir.write("coldchaind.json5", """
-            { gateway: { id: "gw-silent", site: "silent broker" }, storage: { path: "ledger.sqlite", heartbeat: "1s" },
-              control: { socket: "control.sock" }, devices_dir: "devices",
-              buses: [ { id: "sim", tcp: { host: "127.0.0.1", port: \(bus) }, gap: "0ms" } ],
-              fridges: [ { id: "F1", sensors: [ \(sensors) ] } ],
-              platform: { mqtt: { url: "mqtt://127.0.0.1:\(port)", topic_prefix: "cc", inflight: 20 } } }
-            """)
-        let sim = try Subprocess("coldchain-sim", ["--scenario", scenario, "--devices", dir.file("devices"), "--tcp", "127.0.0.1:\(bus)"], outputDir: dir.path)
-        let daemon = try await offPool { try startDaemon(dir, config: config) }
+        let (daemon, sim) = try await offPool { try MQTTUplinkTests.site(dir, broker: .init(port: port), probes: 8, inflight: 20) }
         defer { daemon.signal(SIGTERM); _ = daemon.wait(seconds: 10); sim.signal(SIGTERM) }
-        @Sendable func connections() -> [[String: Int]] {
-            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
-                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Int] }
-        }
+        @Sendable func connections() -> [[String: Int]] { Self.lines(log).compactMap { $0 as? [String: Int] } }
         // The memory after the first connections, then after 25 more: counted in connections, not seconds.
         _ = try await offPool { poll(600, every: 100_000) { connections().count >= 5 } }
         let before = Self.rssKiB(daemon.pid)
@@ -58,25 +57,11 @@ import TestSupport
     /// MQTTTests' HostileBrokerTests; the daemon reconnects once a second, so fewer here.)
     @Test func theDaemonOutlivesAHostileBroker() async throws {
         let dir = TempDir("cc-mqtt-hostile")
-        let port = Int.random(in: 33000...34999), bus = Int.random(in: 35000...36999)
-        let log = dir.file("cases.jsonl")
-        let broker = try Subprocess(absolute: "/usr/bin/python3", [packageRoot() + "/Tests/Interop/mqtt_fuzz_broker.py", "\(port)", "7", log, "0.1"],
-                                    outputDir: dir.path)
+        let (broker, port, log) = try await Self.standIn("mqtt_fuzz_broker.py", dir, ["7", "0.1"])
         defer { broker.signal(SIGKILL) }
-        _ = try await offPool { poll(100, every: 50_000) { broker.stdout.contains("listening") } }
-        writeSimulatorProfile(dir)
-        let scenario = dir.write("scenario.json5", "{ units: [ { unit: 1, timeline: [ { at: \"0s\", c: 4.5 } ] } ] }")
-        let config = dir.write("coldchaind.json5", """
-            { gateway: { id: "gw-fuzz", site: "hostile broker" }, storage: { path: "ledger.sqlite", heartbeat: "1s" },
-              control: { socket: "control.sock" }, devices_dir: "devices",
-              buses: [ { id: "sim", tcp: { host: "127.0.0.1", port: \(bus) }, gap: "0ms" } ],
-              fridges: [ { id: "F1", sensors: [ { id: "F1-air", bus: "sim", unit: 1, profile: "generic-int16-x10", poll: "1s" } ] } ],
-              platform: { mqtt: { url: "mqtt://127.0.0.1:\(port)", topic_prefix: "cc", inflight: 20 } } }
-            """)
-        let sim = try Subprocess("coldchain-sim", ["--scenario", scenario, "--devices", dir.file("devices"), "--tcp", "127.0.0.1:\(bus)"], outputDir: dir.path)
-        let daemon = try await offPool { try startDaemon(dir, config: config) }
+        let (daemon, sim) = try await offPool { try MQTTUplinkTests.site(dir, broker: .init(port: port), inflight: 20) }
         defer { daemon.signal(SIGTERM); _ = daemon.wait(seconds: 10); sim.signal(SIGTERM) }
-        @Sendable func cases() -> Int { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        @Sendable func cases() -> Int { Self.lines(log).count }
         @Sendable func head() -> Int {
             guard let r = try? run("coldchainctl", ["--socket", dir.file("control.sock"), "--json", "status"]), r.status == 0,
                   let o = try? JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any] else { return -1 }

@@ -8,17 +8,21 @@ import TestSupport
 /// stream with the reason in `outbox`.
 @Suite(.serialized) struct MQTTUplinkTests {
     /// A gateway polling coldchain-sim every second, its uplink to `broker` with `mqtt` (extra keys of platform.mqtt).
+    /// `probes`: that many probes in F1 (F1-air, then F1-2 …), each on the timeline; `inflight`: the uplink's window.
     static func site(_ dir: TempDir, broker: Broker.Address, mqtt: String = "", scheme: String = "mqtt", timeline: String = "[ { at: \"0s\", c: 4.5 } ]",
-                     fridge: String = "", summary: String = "(MQTT, native, topic cc/gw-mqtt/events, QoS 1, 5 in flight)") throws -> (daemon: Subprocess, sim: Subprocess) {
+                     fridge: String = "", probes: Int = 1, inflight: Int = 5,
+                     summary: String? = nil) throws -> (daemon: Subprocess, sim: Subprocess) {
         let port = Int.random(in: 27000...29999)
+        let summary = summary ?? "(MQTT, native, topic cc/gw-mqtt/events, QoS 1, \(inflight) in flight)"
         writeSimulatorProfile(dir)
-        let scenario = dir.write("scenario.json5", "{ units: [ { unit: 1, timeline: \(timeline) } ] }")
+        let scenario = dir.write("scenario.json5", "{ units: [" + (1...probes).map { "{ unit: \($0), timeline: \(timeline) }" }.joined(separator: ",") + "] }")
+        let sensors = (1...probes).map { "{ id: \"F1-\($0 == 1 ? "air" : String($0))\", bus: \"sim\", unit: \($0), profile: \"generic-int16-x10\", poll: \"1s\" }" }
         let config = dir.write("coldchaind.json5", """
             { gateway: { id: "gw-mqtt", site: "MQTT clinic" }, storage: { path: "ledger.sqlite", heartbeat: "1s" },
               control: { socket: "control.sock" }, devices_dir: "devices",
               buses: [ { id: "sim", tcp: { host: "127.0.0.1", port: \(port) }, gap: "0ms" } ],
-              fridges: [ { id: "F1", \(fridge) sensors: [ { id: "F1-air", bus: "sim", unit: 1, profile: "generic-int16-x10", poll: "1s" } ] } ],
-              platform: { mqtt: { url: "\(scheme)://127.0.0.1:\(broker.port)", topic_prefix: "cc", inflight: 5 \(mqtt) } } }
+              fridges: [ { id: "F1", \(fridge) sensors: [ \(sensors.joined(separator: ", ")) ] } ],
+              platform: { mqtt: { url: "\(scheme)://127.0.0.1:\(broker.port)", topic_prefix: "cc", inflight: \(inflight) \(mqtt) } } }
             """)
         let sim = try Subprocess("coldchain-sim", ["--scenario", scenario, "--devices", dir.file("devices"), "--tcp", "127.0.0.1:\(port)"], outputDir: dir.path)
         let check = try run("coldchaind", ["--check-config", "--config", config])

@@ -424,16 +424,9 @@ final class NotifyRig: @unchecked Sendable {
         try server.start()
         defer { server.stop() }
         // A listening socket nobody accepts from: connect succeeds (the backlog), no answer ever comes.
-        let hang = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (hang, port) = try #require(boundLoopbackSocket())
         defer { close(hang) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(hang, $0, len) } }
         listen(hang, 8)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(hang, $0, &len) } }
-        let port = Int(UInt16(bigEndian: addr.sin_port))
         let dir = TempDir("cc-notify-daemon")
         dir.write("hang.url", "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=K")
         let config = pollerConfig(port: server.port).replacingOccurrences(of: "alarm_output: { bus: \"lan\", unit: 9, coil: 3 } } ] }", with: """

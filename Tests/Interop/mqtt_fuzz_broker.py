@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A stand-in MQTT 5 broker that answers CONNECT with CONNACK and then sends hostile packets (hardening 3, finding 4):
 truncated, oversized, interleaved (an acknowledgement's bytes inside a PUBLISH) and random, from a seeded generator,
-one case per connection. Independent of coldchain's code. Usage: mqtt_fuzz_broker.py PORT SEED OUT_FILE [HOLD_S]; each
+one case per connection. Independent of coldchain's code. Usage: mqtt_fuzz_broker.py PORT OUT_FILE SEED [HOLD_S]; each
 case appends a line {"case": N, "kinds": [...]} to OUT_FILE once its connection is closed (HOLD_S after the last
 hostile packet, 0.2 s by default).
 """
@@ -11,7 +11,7 @@ import socket
 import sys
 import time
 
-port, seed, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+port, out, seed = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 hold = float(sys.argv[4]) if len(sys.argv) > 4 else 0.2
 listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

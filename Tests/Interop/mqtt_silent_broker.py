@@ -4,7 +4,7 @@
 packet (MQTT 5.0, 2.1.1 and 1.5.5), answers CONNECT with CONNACK (success), SUBSCRIBE with SUBACK and PINGREQ with
 PINGRESP, counts PUBLISH packets, and closes the connection `hold` seconds after CONNACK.
 
-Usage: mqtt_silent_broker.py PORT HOLD_SECONDS OUT_FILE
+Usage: mqtt_silent_broker.py PORT OUT_FILE HOLD_SECONDS
 Each closed connection appends one line to OUT_FILE: {"connection": N, "publishes": K, "bytes": B}.
 """
 import json
@@ -12,7 +12,7 @@ import socket
 import sys
 import time
 
-port, hold, out = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+port, out, hold = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 listener.bind(("127.0.0.1", port))

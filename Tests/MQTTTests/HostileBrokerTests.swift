@@ -15,9 +15,9 @@ import TestSupport
         let seed = Int(ProcessInfo.processInfo.environment["COLDCHAIN_SEED"] ?? "") ?? 20261208
         print("HostileBrokerTests: \(cases) cases, seed \(seed) (COLDCHAIN_SEED and COLDCHAIN_MQTT_FUZZ_CASES repeat or widen it)")
         let dir = TempDir("cc-mqtt-fuzz")
-        let port = Int.random(in: 37000...38999)
+        let port = freeLoopbackPort()
         let log = dir.file("cases.jsonl")
-        let broker = try Subprocess(absolute: "/usr/bin/python3", [packageRoot() + "/Tests/Interop/mqtt_fuzz_broker.py", "\(port)", "\(seed)", log, "0.01"],
+        let broker = try Subprocess(absolute: "/usr/bin/python3", [packageRoot() + "/Tests/Interop/mqtt_fuzz_broker.py", "\(port)", log, "\(seed)", "0.01"],
                                     outputDir: dir.path)
         defer { broker.signal(SIGKILL) }
         _ = try await offPool { poll(100, every: 50_000) { broker.stdout.contains("listening") } }

@@ -17,9 +17,9 @@ public final class Broker: Sendable {
     public var address: Address { Address(port: port) }
 
     public let dir = TempDir("cc-mosquitto")
-    /// A port the kernel gave as free a moment ago. A random one from 21,000 to 26,000 once met another test's broker
-    /// there: this one never started, and the test's daemon published to the other (a CI run, MQTTUplinkTests).
-    public let port = Broker.freePort()
+    /// A port the kernel gave as free a moment ago (a random one once met another test's broker, and this one never
+    /// started).
+    public let port = freeLoopbackPort()
     /// The running broker and how many times it has started.
     private let state = Mutex<(process: ChildProcess?, starts: Int)>((nil, 0))
 
@@ -48,19 +48,6 @@ public final class Broker: Sendable {
         }
     }
 
-    /// A loopback TCP port nothing listens on now: bound with port 0 (the kernel chooses), read back, released.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &a) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        return bound ? Int(UInt16(bigEndian: a.sin_port)) : Int.random(in: 21000...26000)
-    }
 
     /// mosquitto_sub on this broker at QoS 1 to `topic`, with mosquitto_sub's own `options` (`-C N`, `-c -i ID`,
     /// `--cafile`), its output in `outputDir`; given 300 ms to connect and subscribe before the test goes on.
